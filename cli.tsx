@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// Argument parsing and dispatch only. Headless commands never load Ink or React (half a second saved).
+import {parseArgs} from 'node:util';
+import {UsageError, type CommandIo} from './source/commands/io.js';
+
+const version = '0.1.0';
+
+const help = `kubepki ${version}: the certificates of a multi-master Kubernetes the Hard Way cluster
+
+Usage
+  kubepki [--config FILE] [--out DIR]        the wizard (in a terminal)
+  kubepki generate [--config FILE] [--out DIR] [--algorithm A] [--force]
+  kubepki inspect PATH... [--json]
+  kubepki lint PATH... [--json]
+  kubepki doctor [--json]
+  kubepki script [--config FILE] --flavor cfssl|openssl
+
+Options
+  --config FILE     cluster file (YAML, or the guide's node.cfg); default: the built-in example cluster
+  --out DIR         output folder (default ./pki)
+  --algorithm A     rsa-2048 (default), rsa-4096 or ecdsa-p256
+  --force           replace an existing CA and every certificate
+  --json            machine-readable output
+  -h, --help        this text
+  -v, --version     the version
+
+Exit codes: 0 success, 1 errors found or action refused, 2 bad usage or bad input.
+`;
+
+type Flags = {
+	config?: string;
+	out?: string;
+	algorithm?: string;
+	force?: boolean;
+	json?: boolean;
+	flavor?: string;
+	layout?: string;
+	quiet?: boolean;
+	help?: boolean;
+	version?: boolean;
+	'encryption-provider'?: string;
+};
+
+const options = {
+	config: {type: 'string'},
+	out: {type: 'string'},
+	algorithm: {type: 'string'},
+	force: {type: 'boolean'},
+	json: {type: 'boolean'},
+	flavor: {type: 'string'},
+	layout: {type: 'string'},
+	'encryption-provider': {type: 'string'},
+	quiet: {type: 'boolean', short: 'q'},
+	help: {type: 'boolean', short: 'h'},
+	version: {type: 'boolean', short: 'v'},
+} as const;
+
+async function main(argv: string[], io: CommandIo): Promise<number> {
+	let parsed;
+	try {
+		parsed = parseArgs({args: argv, options, allowPositionals: true, strict: true});
+	} catch (error) {
+		throw new UsageError((error as Error).message.split('\n')[0] ?? 'bad arguments');
+	}
+
+	const flags = parsed.values as Flags;
+	const [command, ...rest] = parsed.positionals;
+	if (flags.help) {
+		io.stdout.write(help);
+		return 0;
+	}
+
+	if (flags.version) {
+		io.stdout.write(`${version}\n`);
+		return 0;
+	}
+
+	switch (command) {
+		case 'generate': {
+			if (rest.length > 0) throw new UsageError(`generate: unexpected argument ${JSON.stringify(rest[0])}`);
+			const {runGenerate} = await import('./source/commands/generate.js');
+			return runGenerate(flags, io);
+		}
+
+		case undefined: {
+			if (!process.stdin.isTTY || !process.stdout.isTTY) {
+				io.stderr.write('kubepki: the wizard needs a terminal; for scripts use `kubepki generate --out DIR` (see kubepki --help)\n');
+				return 2;
+			}
+
+			const {runWizard} = await import('./source/commands/wizard.js');
+			return runWizard(flags, io);
+		}
+
+		default: {
+			throw new UsageError(`unknown command ${JSON.stringify(command)}; see kubepki --help`);
+		}
+	}
+}
+
+const io: CommandIo = {stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd()};
+
+process.on('SIGINT', () => {
+	// Remove temp files that were not renamed into place yet: an interrupt never leaves a half-written file.
+	void import('./source/core/write.js')
+		.then(async ({removePendingTemps}) => removePendingTemps())
+		.finally(() => process.exit(130));
+});
+
+try {
+	process.exitCode = await main(process.argv.slice(2), io);
+} catch (error) {
+	if (error instanceof UsageError) {
+		io.stderr.write(`kubepki: ${error.message}\n`);
+		process.exitCode = 2;
+	} else if (error && typeof error === 'object' && 'code' in error && typeof (error as NodeJS.ErrnoException).syscall === 'string') {
+		// A file-system refusal (permissions, a file where a folder should be): one line, not a stack.
+		const e = error as NodeJS.ErrnoException;
+		io.stderr.write(`kubepki: ${e.code ?? 'error'}: cannot ${e.syscall} ${e.path ?? ''}\n`);
+		process.exitCode = 1;
+	} else {
+		io.stderr.write(`kubepki: internal error (please report): ${(error as Error)?.stack ?? String(error)}\n`);
+		process.exitCode = 70;
+	}
+}

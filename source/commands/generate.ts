@@ -1,0 +1,35 @@
+import path from 'node:path';
+import {generate, RefusedError} from '../core/generate.js';
+import type {CommandIo} from './io.js';
+import {loadTopology} from './load-topology.js';
+
+export type GenerateFlags = {config?: string; out?: string; algorithm?: string; force?: boolean; quiet?: boolean};
+
+/** `kubepki generate`: the whole PKI with no questions. Returns the exit code. */
+export async function runGenerate(flags: GenerateFlags, io: CommandIo): Promise<number> {
+	const {topology, source} = await loadTopology(flags.config, io.cwd, flags.algorithm);
+	const outDir = path.resolve(io.cwd, flags.out ?? 'pki');
+	const started = performance.now();
+	try {
+		const result = await generate(topology, {outDir, force: flags.force, source});
+		if (!flags.quiet) {
+			const kept = result.outcomes.filter(o => o.status !== 'issued');
+			const made = result.outcomes.filter(o => o.status === 'issued');
+			const lines = [
+				`kubepki: ${made.length} certificate(s) issued, ${kept.length} kept, ${result.files.length} files in ${path.relative(io.cwd, outDir) || '.'} (${Math.round(performance.now() - started)} ms)`,
+				...kept.map(o => `  kept    ${o.id}${o.status === 'reused-ca' ? ' (existing CA signs the rest)' : ''}`),
+				...made.filter(o => o.reason).map(o => `  renewed ${o.id}: ${o.reason}`),
+			];
+			io.stdout.write(lines.join('\n') + '\n');
+		}
+
+		return 0;
+	} catch (error) {
+		if (error instanceof RefusedError) {
+			io.stderr.write(`kubepki generate: refused: ${error.message}\n`);
+			return 1;
+		}
+
+		throw error;
+	}
+}

@@ -1,0 +1,82 @@
+import {createPrivateKey, createPublicKey, KeyObject} from 'node:crypto';
+import type {Algorithm} from '../topology.js';
+
+/** A key pair as webcrypto keys, with the algorithm it was made for. */
+export type KeyPair = {
+	readonly privateKey: CryptoKey;
+	readonly publicKey: CryptoKey;
+	readonly algorithm: Algorithm;
+};
+
+const rsaParams = (bits: number): RsaHashedKeyGenParams => ({
+	name: 'RSASSA-PKCS1-v1_5',
+	hash: 'SHA-256',
+	modulusLength: bits,
+	publicExponent: new Uint8Array([1, 0, 1]),
+});
+
+const ecParams: EcKeyGenParams = {name: 'ECDSA', namedCurve: 'P-256'};
+
+function keyParams(algorithm: Algorithm): RsaHashedKeyGenParams | EcKeyGenParams {
+	switch (algorithm) {
+		case 'rsa-2048': {
+			return rsaParams(2048);
+		}
+
+		case 'rsa-4096': {
+			return rsaParams(4096);
+		}
+
+		case 'ecdsa-p256': {
+			return ecParams;
+		}
+	}
+}
+
+/** Make a key pair off the main thread (Node's webcrypto runs it on the libuv pool). */
+export async function generateKeyPair(algorithm: Algorithm): Promise<KeyPair> {
+	const pair = await globalThis.crypto.subtle.generateKey(keyParams(algorithm), true, ['sign', 'verify']);
+	return {privateKey: pair.privateKey, publicKey: pair.publicKey, algorithm};
+}
+
+/** The signature algorithm a key signs with: SHA-256 always. */
+export function signingAlgorithm(keys: KeyPair): RsaHashedImportParams | EcdsaParams {
+	return keys.algorithm === 'ecdsa-p256' ? {name: 'ECDSA', hash: 'SHA-256'} : {name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256'};
+}
+
+/** PEM as cfssl, openssl and kubeadm write it: PKCS#1 `RSA PRIVATE KEY` or SEC1 `EC PRIVATE KEY`. */
+export function privateKeyToPem(keys: KeyPair): string {
+	const object = KeyObject.from(keys.privateKey);
+	const type = keys.algorithm === 'ecdsa-p256' ? 'sec1' : 'pkcs1';
+	return object.export({type, format: 'pem'}).toString();
+}
+
+export function publicKeyToPem(keys: KeyPair): string {
+	return KeyObject.from(keys.publicKey).export({type: 'spki', format: 'pem'}).toString();
+}
+
+/** Read a private key PEM (PKCS#1, PKCS#8 or SEC1) back into a key pair that can sign. */
+export async function importPrivateKeyPem(pem: string): Promise<KeyPair> {
+	const privateObject = createPrivateKey(pem);
+	const publicObject = createPublicKey(privateObject);
+	const details = privateObject.asymmetricKeyDetails ?? {};
+	let algorithm: Algorithm;
+	let params: RsaHashedImportParams | EcKeyImportParams;
+	if (privateObject.asymmetricKeyType === 'rsa') {
+		algorithm = (details.modulusLength ?? 2048) >= 4096 ? 'rsa-4096' : 'rsa-2048';
+		params = {name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256'};
+	} else if (privateObject.asymmetricKeyType === 'ec' && details.namedCurve === 'prime256v1') {
+		algorithm = 'ecdsa-p256';
+		params = {name: 'ECDSA', namedCurve: 'P-256'};
+	} else {
+		throw new KeyTypeError(`unsupported key type ${privateObject.asymmetricKeyType ?? 'unknown'} ${details.namedCurve ?? ''}`.trim());
+	}
+
+	const subtle = globalThis.crypto.subtle;
+	const privateKey = await subtle.importKey('pkcs8', privateObject.export({type: 'pkcs8', format: 'der'}), params, true, ['sign']);
+	const publicKey = await subtle.importKey('spki', publicObject.export({type: 'spki', format: 'der'}), params, true, ['verify']);
+	return {privateKey, publicKey, algorithm};
+}
+
+/** A key that exists but kubepki cannot sign with (e.g. an Ed25519 CA). */
+export class KeyTypeError extends Error {}

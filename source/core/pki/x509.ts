@@ -1,0 +1,8 @@
+// The only module that imports @peculiar/x509. Its 2.x line needs a Reflect polyfill loaded first.
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
+
+// Node's own webcrypto makes keys on libuv's thread pool, so the wizard's screen keeps moving.
+x509.cryptoProvider.set(globalThis.crypto);
+
+export {x509};

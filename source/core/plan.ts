@@ -1,0 +1,248 @@
+import {ipFamily} from './ip.js';
+import {serviceIp, type Algorithm, type Topology} from './topology.js';
+
+/** What a certificate is for, in Kubernetes terms: the viewer and lint infer the same roles. */
+export type Role =
+	| 'ca'
+	| 'kubelet'
+	| 'controller-manager'
+	| 'scheduler'
+	| 'proxy'
+	| 'admin'
+	| 'apiserver'
+	| 'service-account';
+
+export type ExtKeyUsage = 'serverAuth' | 'clientAuth';
+
+/** A subject alternative name, with the reason it is there (the wizard shows the reason). */
+export type San = {readonly type: 'dns' | 'ip'; readonly value: string; readonly why: string};
+
+/** Who reads a file and through which flag or field. */
+export type Consumer = {readonly component: string; readonly flag: string};
+
+/** Everything kubepki needs to know to make, show, script and check one certificate. */
+export type CertSpec = {
+	/** Stable id, unique in the plan: `ca`, `kubelet:node1`, `apiserver`, ... */
+	readonly id: string;
+	/** Base file name in the hard-way layout: `<file>.pem` and `<file>-key.pem`. */
+	readonly file: string;
+	readonly role: Role;
+	/** Short human title: "Kubelet of node1". */
+	readonly title: string;
+	/** One sentence: why this certificate exists. */
+	readonly purpose: string;
+	readonly commonName: string;
+	readonly organizations: readonly string[];
+	readonly isCA: boolean;
+	readonly extKeyUsages: readonly ExtKeyUsage[];
+	readonly sans: readonly San[];
+	readonly validityHours: number;
+	/** `self` for a root CA, otherwise the id of the CA spec that signs it. */
+	readonly signer: 'self' | string;
+	readonly algorithm: Algorithm;
+	/** The user and groups the API server sees when this certificate authenticates (client certs only). */
+	readonly kubernetes?: {readonly user: string; readonly groups: readonly string[]};
+	readonly consumers: readonly Consumer[];
+	/** Host names the certificate and the key are copied to (kubeconfig-only certs go nowhere as files). */
+	readonly copyTo: {readonly cert: readonly string[]; readonly key: readonly string[]};
+};
+
+export type Plan = {
+	readonly topology: Topology;
+	readonly serviceIp: string;
+	readonly certs: readonly CertSpec[];
+};
+
+/** The certificate plan of the multi-master hard way: one spec per certificate file. */
+export function buildPlan(topology: Topology): Plan {
+	const masters = topology.masters.map(m => m.name);
+	const workers = topology.workers.map(w => w.name);
+	const all = [...masters, ...workers];
+	const leafHours = topology.validity.leaf;
+	const common = {isCA: false, signer: 'ca', algorithm: topology.algorithm, validityHours: leafHours} as const;
+	const client = (user: string, groups: string[]) => ({
+		commonName: user,
+		organizations: groups,
+		extKeyUsages: ['clientAuth'] as ExtKeyUsage[],
+		sans: [] as San[],
+		kubernetes: {user, groups},
+	});
+
+	const ca: CertSpec = {
+		id: 'ca',
+		file: 'ca',
+		role: 'ca',
+		title: 'Cluster certificate authority',
+		purpose: 'Signs every other certificate; whoever trusts ca.pem trusts them all.',
+		commonName: 'Kubernetes',
+		organizations: ['Kubernetes'],
+		isCA: true,
+		extKeyUsages: [],
+		sans: [],
+		validityHours: topology.validity.ca,
+		signer: 'self',
+		algorithm: topology.algorithm,
+		consumers: [
+			{component: 'kube-apiserver', flag: '--client-ca-file'},
+			{component: 'kube-apiserver', flag: '--kubelet-certificate-authority'},
+			{component: 'kube-apiserver', flag: '--etcd-cafile'},
+			{component: 'kube-controller-manager', flag: '--cluster-signing-cert-file / --cluster-signing-key-file'},
+			{component: 'kube-controller-manager', flag: '--root-ca-file'},
+			{component: 'kubelet', flag: 'authentication.x509.clientCAFile'},
+			{component: 'etcd', flag: '--trusted-ca-file / --peer-trusted-ca-file'},
+			{component: 'every kubeconfig', flag: 'certificate-authority-data'},
+		],
+		copyTo: {cert: all, key: masters},
+	};
+
+	const kubelets: CertSpec[] = topology.workers.map(worker => ({
+		...common,
+		id: `kubelet:${worker.name}`,
+		file: worker.name,
+		role: 'kubelet',
+		title: `Kubelet of ${worker.name}`,
+		purpose: `Identifies the kubelet on ${worker.name} to the API server (Node authorizer) and serves its HTTPS port for logs and exec.`,
+		commonName: `system:node:${worker.name}`,
+		organizations: ['system:nodes'],
+		// Client: the kubelet talks to the API server. Server: the API server calls the kubelet (logs, exec).
+		extKeyUsages: ['serverAuth', 'clientAuth'],
+		sans: [
+			{type: 'dns', value: worker.name, why: 'the host name the API server uses to reach this kubelet'},
+			{type: 'ip', value: worker.ip, why: 'kubectl logs/exec reach the kubelet by IP; without it: "doesn\'t contain any IP SANs"'},
+		],
+		kubernetes: {user: `system:node:${worker.name}`, groups: ['system:nodes']},
+		consumers: [
+			{component: `kubelet (${worker.name})`, flag: `${worker.name}.kubeconfig client-certificate-data`},
+			{component: `kubelet (${worker.name})`, flag: 'tlsCertFile / tlsPrivateKeyFile'},
+		],
+		copyTo: {cert: [worker.name], key: [worker.name]},
+	}));
+
+	const controllerManager: CertSpec = {
+		...common,
+		...client('system:kube-controller-manager', ['system:kube-controller-manager']),
+		id: 'kube-controller-manager',
+		file: 'kube-controller-manager',
+		role: 'controller-manager',
+		title: 'kube-controller-manager client',
+		purpose: 'The controller manager logs in to the API server; its CN matches the default RBAC binding system:kube-controller-manager.',
+		consumers: [{component: 'kube-controller-manager', flag: 'kube-controller-manager.kubeconfig'}],
+		copyTo: {cert: [], key: []},
+	};
+
+	const scheduler: CertSpec = {
+		...common,
+		...client('system:kube-scheduler', ['system:kube-scheduler']),
+		id: 'kube-scheduler',
+		file: 'kube-scheduler',
+		role: 'scheduler',
+		title: 'kube-scheduler client',
+		purpose: 'The scheduler logs in to the API server; its CN matches the default RBAC binding system:kube-scheduler.',
+		consumers: [{component: 'kube-scheduler', flag: 'kube-scheduler.kubeconfig'}],
+		copyTo: {cert: [], key: []},
+	};
+
+	const proxy: CertSpec = {
+		...common,
+		...client('system:kube-proxy', ['system:node-proxier']),
+		id: 'kube-proxy',
+		file: 'kube-proxy',
+		role: 'proxy',
+		title: 'kube-proxy client',
+		purpose: 'kube-proxy on every worker watches Services and Endpoints; user system:kube-proxy is bound to ClusterRole system:node-proxier.',
+		consumers: [{component: 'kube-proxy', flag: 'kube-proxy.kubeconfig'}],
+		copyTo: {cert: [], key: []},
+	};
+
+	const admin: CertSpec = {
+		...common,
+		...client('admin', ['system:masters']),
+		id: 'admin',
+		file: 'admin',
+		role: 'admin',
+		title: 'Cluster administrator',
+		purpose: 'kubectl as the administrator; group system:masters is bound to cluster-admin and can never be restricted.',
+		consumers: [{component: 'kubectl', flag: 'admin.kubeconfig'}],
+		copyTo: {cert: [], key: []},
+	};
+
+	const apiserver: CertSpec = {
+		...common,
+		id: 'apiserver',
+		file: 'kubernetes',
+		role: 'apiserver',
+		title: 'API server',
+		purpose: 'The API server presents it to every client; in the guide it also serves etcd and is the API server\'s client cert towards etcd and kubelets.',
+		commonName: 'kubernetes',
+		organizations: ['Kubernetes'],
+		// Server for its clients; client towards etcd and the kubelets, as the guide uses it.
+		extKeyUsages: ['serverAuth', 'clientAuth'],
+		sans: apiServerSans(topology),
+		kubernetes: {user: 'kubernetes', groups: ['Kubernetes']},
+		consumers: [
+			{component: 'kube-apiserver', flag: '--tls-cert-file / --tls-private-key-file'},
+			{component: 'kube-apiserver', flag: '--etcd-certfile / --etcd-keyfile'},
+			{component: 'kube-apiserver', flag: '--kubelet-client-certificate / --kubelet-client-key'},
+			{component: 'etcd', flag: '--cert-file / --key-file / --peer-cert-file / --peer-key-file'},
+		],
+		copyTo: {cert: masters, key: masters},
+	};
+
+	const serviceAccount: CertSpec = {
+		...common,
+		id: 'service-account',
+		file: 'service-account',
+		role: 'service-account',
+		title: 'Service account token signer',
+		purpose: 'A key pair, not an identity: the private key signs service account tokens, the public key verifies them.',
+		commonName: 'service-accounts',
+		organizations: ['Kubernetes'],
+		extKeyUsages: ['clientAuth'],
+		sans: [],
+		consumers: [
+			{component: 'kube-apiserver', flag: '--service-account-key-file (public)'},
+			{component: 'kube-apiserver', flag: '--service-account-signing-key-file (private)'},
+			{component: 'kube-controller-manager', flag: '--service-account-private-key-file'},
+		],
+		copyTo: {cert: masters, key: masters},
+	};
+
+	return {
+		topology,
+		serviceIp: serviceIp(topology),
+		certs: [ca, ...kubelets, controllerManager, scheduler, proxy, admin, apiserver, serviceAccount],
+	};
+}
+
+/** The API server's SANs, each with its reason; duplicates (a master named like an extra SAN) appear once. */
+export function apiServerSans(topology: Topology): San[] {
+	const list: San[] = [
+		{type: 'ip', value: serviceIp(topology), why: `first address of serviceCIDR ${topology.serviceCIDR}: pods reach the API at this IP`},
+		...topology.masters.flatMap((m): San[] => [
+			{type: 'ip', value: m.ip, why: `master ${m.name}: components and etcd peers connect to this IP`},
+			{type: 'dns', value: m.name, why: `master ${m.name} by host name`},
+		]),
+		{type: 'ip', value: topology.loadBalancer.ip, why: 'the load balancer: kubelets and kube-proxy come in through it'},
+		{type: 'dns', value: topology.loadBalancer.name, why: 'the load balancer by host name'},
+		{type: 'ip', value: '127.0.0.1', why: 'components on the masters (controller-manager, scheduler, admin) use https://127.0.0.1:6443'},
+		{type: 'dns', value: 'localhost', why: 'the same, by name'},
+		{type: 'dns', value: 'kubernetes', why: 'the default Service in the default namespace, short name'},
+		{type: 'dns', value: 'kubernetes.default', why: 'the default Service, with its namespace'},
+		{type: 'dns', value: 'kubernetes.default.svc', why: 'the default Service, svc form'},
+		{type: 'dns', value: `kubernetes.default.svc.${topology.clusterDomain}`, why: 'the default Service, fully qualified with clusterDomain'},
+		...topology.extraSANs.map((value): San => ({type: ipFamily(value) ? 'ip' : 'dns', value, why: 'extra SAN from the cluster file'})),
+	];
+	const seen = new Set<string>();
+	return list.filter(san => {
+		const key = `${san.type}:${san.value}`;
+		if (seen.has(key)) return false;
+		seen.add(key);
+		return true;
+	});
+}
+
+export function specById(plan: Plan, id: string): CertSpec {
+	const spec = plan.certs.find(c => c.id === id);
+	if (!spec) throw new Error(`bug: no certificate ${id} in the plan`);
+	return spec;
+}
