@@ -16,7 +16,7 @@ export async function runGenerate(flags: GenerateFlags, io: CommandIo): Promise<
 			const kept = result.outcomes.filter(o => o.status !== 'issued');
 			const made = result.outcomes.filter(o => o.status === 'issued');
 			const lines = [
-				`kubepki: ${made.length} certificate(s) issued, ${kept.length} kept, ${result.files.length} files in ${path.relative(io.cwd, outDir) || '.'} (${Math.round(performance.now() - started)} ms)`,
+				`kubepki: ${made.length} certificate(s) issued, ${kept.length} kept, ${result.files.length} files in ${displayPath(io.cwd, outDir)} (${Math.round(performance.now() - started)} ms)`,
 				...kept.map(o => `  kept    ${o.id}${o.status === 'reused-ca' ? ' (existing CA signs the rest)' : ''}`),
 				...made.filter(o => o.reason).map(o => `  renewed ${o.id}: ${o.reason}`),
 			];
@@ -32,4 +32,10 @@ export async function runGenerate(flags: GenerateFlags, io: CommandIo): Promise<
 
 		throw error;
 	}
+}
+
+/** A path as the user would type it: relative when inside the working folder, absolute otherwise. */
+function displayPath(cwd: string, target: string): string {
+	const relative = path.relative(cwd, target);
+	return relative === '' ? '.' : relative.startsWith('..') ? target : relative;
 }
