@@ -1,5 +1,7 @@
 import path from 'node:path';
-import {generate, RefusedError} from '../core/generate.js';
+import {existsSync} from 'node:fs';
+import {buildPlan} from '../core/plan.js';
+import {startKeyGeneration} from '../core/pki/keys.js';
 import type {CommandIo} from './io.js';
 import {loadTopology} from './load-topology.js';
 
@@ -10,8 +12,12 @@ export async function runGenerate(flags: GenerateFlags, io: CommandIo): Promise<
 	const {topology, source} = await loadTopology(flags.config, io.cwd, flags.algorithm);
 	const outDir = path.resolve(io.cwd, flags.out ?? 'pki');
 	const started = performance.now();
+	// A fresh folder needs every key: start them now, so the thread pool works while x509 loads (~0.1 s).
+	const fresh = flags.force || !existsSync(path.join(outDir, 'ca.pem'));
+	const keys = fresh ? startKeyGeneration(buildPlan(topology).certs) : undefined;
+	const {generate, RefusedError} = await import('../core/generate.js');
 	try {
-		const result = await generate(topology, {outDir, force: flags.force, source});
+		const result = await generate(topology, {outDir, force: flags.force, source, keys});
 		if (!flags.quiet) {
 			const kept = result.outcomes.filter(o => o.status !== 'issued');
 			const made = result.outcomes.filter(o => o.status === 'issued');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import {buildPlan, type CertSpec, type Plan} from './plan.js';
 import {certInfo} from './pki/cert-info.js';
 import {issueAll, type Issued} from './pki/issue.js';
-import {importPrivateKeyPem, KeyTypeError} from './pki/keys.js';
+import {importPrivateKeyPem, KeyTypeError, type KeyPair} from './pki/keys.js';
 import type {Topology} from './topology.js';
 import {writeAll, type OutputFile} from './write.js';
 
@@ -26,6 +26,8 @@ export type GenerateOptions = {
 	/** Where the cluster came from, recorded in the manifest. */
 	readonly source?: string;
 	readonly onProgress?: (done: number, total: number) => void;
+	/** Keys already being made, by spec id (see startKeyGeneration). */
+	readonly keys?: ReadonlyMap<string, Promise<KeyPair>>;
 	/** Extra files derived from the issued certificates (kubeconfigs, encryption config, ...). */
 	readonly extraFiles?: (plan: Plan, issued: readonly Issued[]) => OutputFile[] | Promise<OutputFile[]>;
 };
@@ -176,7 +178,7 @@ export async function generate(topology: Topology, options: GenerateOptions): Pr
 	const now = options.now ?? new Date();
 	const plan = buildPlan(topology);
 	const {existing, outcomes} = options.force ? {existing: new Map<string, Issued>(), outcomes: []} : await loadExisting(plan, options.outDir, now);
-	const issued = await issueAll(plan.certs, {existing, now, onProgress: options.onProgress});
+	const issued = await issueAll(plan.certs, {existing, now, keys: options.keys, onProgress: options.onProgress});
 	const known = new Set(outcomes.map(o => o.id));
 	const allOutcomes = [...outcomes, ...plan.certs.filter(s => !known.has(s.id)).map((s): CertOutcome => ({id: s.id, status: 'issued'}))];
 	const files = [...certificateFiles(issued), ...((await options.extraFiles?.(plan, issued)) ?? [])];

@@ -1,6 +1,6 @@
 import {randomBytes} from 'node:crypto';
 import type {CertSpec} from '../plan.js';
-import {generateKeyPair, privateKeyToPem, signingAlgorithm, type KeyPair} from './keys.js';
+import {generateKeyPair, privateKeyToPem, signingAlgorithm, startKeyGeneration, type KeyPair} from './keys.js';
 import {x509} from './x509.js';
 
 /** A certificate made in memory: the bytes that will be shown and, later, written. */
@@ -97,22 +97,24 @@ export async function issue(spec: CertSpec, keys: KeyPair, signer: Signer | unde
  */
 export async function issueAll(
 	specs: readonly CertSpec[],
-	options: {existing?: ReadonlyMap<string, Issued>; now?: Date; onProgress?: (done: number, total: number) => void} = {},
+	options: {
+		existing?: ReadonlyMap<string, Issued>;
+		/** Keys already being made (started before the x509 module loaded), by spec id. */
+		keys?: ReadonlyMap<string, Promise<KeyPair>>;
+		now?: Date;
+		onProgress?: (done: number, total: number) => void;
+	} = {},
 ): Promise<Issued[]> {
 	const existing = options.existing ?? new Map<string, Issued>();
 	const missing = specs.filter(spec => !existing.has(spec.id));
-	let done = 0;
-	const total = missing.length;
-	options.onProgress?.(0, total);
-	const keyPromises = new Map(
-		missing.map(spec => [
-			spec.id,
-			generateKeyPair(spec.algorithm).then(keys => {
-				options.onProgress?.(++done, total);
-				return keys;
-			}),
-		]),
-	);
+	const started = options.keys ?? new Map<string, Promise<KeyPair>>();
+	const keyPromises = new Map([
+		...startKeyGeneration(
+			missing.filter(spec => !started.has(spec.id)),
+			options.onProgress,
+		),
+		...[...started].filter(([id]) => missing.some(spec => spec.id === id)),
+	]);
 	const issued = new Map<string, Issued>(existing);
 	// CAs first (a root, then any intermediate), so their leaves can be signed.
 	const ordered = [...specs].sort((a, b) => rank(a) - rank(b));

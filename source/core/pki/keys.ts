@@ -39,6 +39,27 @@ export async function generateKeyPair(algorithm: Algorithm): Promise<KeyPair> {
 	return {privateKey: pair.privateKey, publicKey: pair.publicKey, algorithm};
 }
 
+/**
+ * Request every key at once: libuv's thread pool spreads them over the cores. Reports progress as each
+ * key arrives. Needs only webcrypto, so it can start before the x509 module has loaded.
+ */
+export function startKeyGeneration(
+	specs: ReadonlyArray<{readonly id: string; readonly algorithm: Algorithm}>,
+	onProgress?: (done: number, total: number) => void,
+): Map<string, Promise<KeyPair>> {
+	let done = 0;
+	onProgress?.(0, specs.length);
+	return new Map(
+		specs.map(spec => [
+			spec.id,
+			generateKeyPair(spec.algorithm).then(keys => {
+				onProgress?.(++done, specs.length);
+				return keys;
+			}),
+		]),
+	);
+}
+
 /** The signature algorithm a key signs with: SHA-256 always. */
 export function signingAlgorithm(keys: KeyPair): RsaHashedImportParams | EcdsaParams {
 	return keys.algorithm === 'ecdsa-p256' ? {name: 'ECDSA', hash: 'SHA-256'} : {name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256'};

@@ -1,0 +1,106 @@
+// `npm run bench`: kubepki generate against the same PKI made by cfssl and by openssl, in one run.
+// The cfssl and openssl sides run the scripts `kubepki script` prints (the guide's commands, generated from
+// the same plan), so all three make the same certificates, kubeconfigs and encryption config.
+import {execFileSync, spawnSync} from 'node:child_process';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+
+const cli = path.resolve(import.meta.dirname, '../cli.js');
+const runs = Number(process.env.BENCH_RUNS ?? 5);
+const bigRuns = Number(process.env.BENCH_BIG_RUNS ?? 3);
+const workdir = mkdtempSync(path.join(tmpdir(), 'kubepki-bench-'));
+
+type Tool = 'kubepki' | 'cfssl' | 'openssl';
+type Case = {name: string; config: string; algorithm: 'rsa-2048' | 'ecdsa-p256'; runs: number};
+
+function clusterFile(workers: number): string {
+	const file = path.join(workdir, `cluster-${workers}.yaml`);
+	const lines = [
+		'cluster: kubernetes-the-hard-way',
+		'serviceCIDR: 10.32.0.0/24',
+		'loadBalancer: {name: lb, ip: 10.128.15.226}',
+		'masters:',
+		'  - {name: master1, ip: 10.128.15.221}',
+		'  - {name: master2, ip: 10.128.15.222}',
+		'workers:',
+		...Array.from({length: workers}, (_, i) => `  - {name: node${i + 1}, ip: 10.128.16.${i + 10}}`),
+	];
+	writeFileSync(file, lines.join('\n') + '\n');
+	return file;
+}
+
+function has(tool: string): boolean {
+	return spawnSync('sh', ['-c', `command -v ${tool}`], {stdio: 'ignore'}).status === 0;
+}
+
+function scriptFor(flavor: 'cfssl' | 'openssl', c: Case): string {
+	const text = execFileSync(process.execPath, [cli, 'script', '--flavor', flavor, '--config', c.config, '--algorithm', c.algorithm], {encoding: 'utf8'});
+	const file = path.join(workdir, `${flavor}-${path.basename(c.config, '.yaml')}-${c.algorithm}.sh`);
+	writeFileSync(file, text);
+	return file;
+}
+
+/** Wall time of one run in a fresh folder, in seconds; throws when the run fails. */
+function timeOnce(tool: Tool, c: Case, script?: string): number {
+	const out = mkdtempSync(path.join(workdir, `${tool}-`));
+	const [command, args] =
+		tool === 'kubepki'
+			? [process.execPath, [cli, 'generate', '--quiet', '--config', c.config, '--algorithm', c.algorithm, '--out', path.join(out, 'pki')]]
+			: ['bash', [script!]];
+	const started = process.hrtime.bigint();
+	const result = spawnSync(command, args as string[], {cwd: out, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe']});
+	const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+	rmSync(out, {recursive: true, force: true});
+	if (result.status !== 0) throw new Error(`${tool} failed on ${c.name} ${c.algorithm}: ${result.stderr.slice(-400)}`);
+	return seconds;
+}
+
+function median(values: number[]): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	const mid = Math.floor(sorted.length / 2);
+	return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const small = clusterFile(2);
+const big = clusterFile(50);
+const cases: Case[] = [
+	{name: '2 workers', config: small, algorithm: 'rsa-2048', runs},
+	{name: '2 workers', config: small, algorithm: 'ecdsa-p256', runs},
+	{name: '50 workers', config: big, algorithm: 'rsa-2048', runs: bigRuns},
+	{name: '50 workers', config: big, algorithm: 'ecdsa-p256', runs: bigRuns},
+];
+const tools: Tool[] = ['kubepki', 'cfssl', 'openssl'];
+const available = (tool: Tool) =>
+	tool === 'kubepki' || (has('kubectl') && (tool === 'cfssl' ? has('cfssl') && has('cfssljson') : has('openssl')));
+
+console.log(`kubepki bench: median wall time of ${runs} runs (${bigRuns} for 50 workers), runs interleaved, ${process.platform} ${process.arch}, node ${process.version}`);
+console.log('same outputs on every side: certificates, kubeconfigs and encryption config, from one plan\n');
+const header = ['case', 'algorithm', ...tools.map(t => `${t} s`), 'kubepki/cfssl', 'kubepki/openssl'];
+const rows: string[][] = [];
+try {
+	for (const c of cases) {
+		const scripts = {cfssl: available('cfssl') ? scriptFor('cfssl', c) : undefined, openssl: available('openssl') ? scriptFor('openssl', c) : undefined};
+		const times = new Map<Tool, number[]>(tools.map(t => [t, []]));
+		// Interleave the tools run by run so a busy moment of the machine hits all of them alike.
+		for (let i = 0; i < c.runs; i++) {
+			for (const tool of tools) {
+				if (tool !== 'kubepki' && !scripts[tool]) continue;
+				times.get(tool)!.push(timeOnce(tool, c, tool === 'kubepki' ? undefined : scripts[tool]));
+			}
+		}
+
+		const m = new Map(tools.map(t => [t, times.get(t)!.length > 0 ? median(times.get(t)!) : Number.NaN]));
+		const ratio = (other: Tool) => (Number.isNaN(m.get(other)!) ? 'n/a' : `${(m.get('kubepki')! / m.get(other)!).toFixed(2)}x`);
+		rows.push([c.name, c.algorithm, ...tools.map(t => (Number.isNaN(m.get(t)!) ? 'missing' : m.get(t)!.toFixed(2))), ratio('cfssl'), ratio('openssl')]);
+		console.log(`  done: ${c.name} ${c.algorithm}`);
+	}
+} finally {
+	rmSync(workdir, {recursive: true, force: true});
+}
+
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => r[i]!.length)));
+const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ');
+console.log('\n' + line(header));
+for (const row of rows) console.log(line(row));
+console.log('\nratio < 1: kubepki is faster (0.50x = half the time).');
