@@ -1,0 +1,61 @@
+import {spawn} from 'node:child_process';
+import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
+import {describe, expect, it} from 'vitest';
+import {resolveInside, writeAll, writeFileAtomic} from '../../source/core/write.js';
+import {cliPath, tempDir} from '../helpers/tools.js';
+
+describe('writing files', () => {
+	const dir = tempDir();
+
+	it('creates folders 0700 and files with the requested mode from the start', async () => {
+		const out = path.join(dir, 'a', 'b');
+		await writeAll(out, [
+			{path: 'x-key.pem', content: 'secret', mode: 0o600, kind: 'private-key'},
+			{path: 'sub/x.pem', content: 'public', mode: 0o644, kind: 'certificate'},
+		]);
+		expect(statSync(out).mode & 0o777).toBe(0o700);
+		expect(statSync(path.join(out, 'sub')).mode & 0o777).toBe(0o700);
+		expect(statSync(path.join(out, 'x-key.pem')).mode & 0o777).toBe(0o600);
+		expect(statSync(path.join(out, 'sub/x.pem')).mode & 0o777).toBe(0o644);
+		expect(readFileSync(path.join(out, 'x-key.pem'), 'utf8')).toBe('secret');
+	});
+
+	it('replaces a file whole and tightens its mode, leaving no temp file', async () => {
+		const file = path.join(dir, 'replace.pem');
+		writeFileSync(file, 'old', {mode: 0o666});
+		await writeFileAtomic(file, 'new', 0o600);
+		expect(readFileSync(file, 'utf8')).toBe('new');
+		expect(statSync(file).mode & 0o777).toBe(0o600);
+		expect(readdirSync(dir).filter(f => f.includes('kubepki-tmp'))).toEqual([]);
+	});
+
+	it('removes temp files a killed run left behind before writing again', async () => {
+		const out = path.join(dir, 'stale');
+		mkdirSync(out);
+		writeFileSync(path.join(out, '.kubepki-tmp-ca-key.pem-deadbeef'), 'half a key');
+		await writeAll(out, [{path: 'ca.pem', content: 'x', mode: 0o644, kind: 'certificate'}]);
+		expect(readdirSync(out)).toEqual(['ca.pem']);
+	});
+
+	it('refuses a path that would leave the output folder', () => {
+		expect(() => resolveInside(dir, '../evil')).toThrow(/escapes/);
+		expect(() => resolveInside(dir, '/etc/passwd')).toThrow(/escapes/);
+		expect(resolveInside(dir, 'nodes/node1/ca.pem')).toBe(path.join(dir, 'nodes/node1/ca.pem'));
+	});
+});
+
+describe('Ctrl-C during generate', () => {
+	it('exits 130 and leaves no half-written or temp file', async () => {
+		const out = path.join(tempDir(), 'pki');
+		// RSA-4096 keys take seconds: the interrupt lands while keys are being made.
+		const child = spawn(process.execPath, [cliPath, 'generate', '--algorithm', 'rsa-4096', '--out', out], {stdio: 'ignore'});
+		await new Promise(resolve => setTimeout(resolve, 600));
+		child.kill('SIGINT');
+		const code = await new Promise<number | null>(resolve => child.on('exit', resolve));
+		expect(code).toBe(130);
+		const left = existsSync(out) ? readdirSync(out, {recursive: true}).map(String) : [];
+		expect(left.filter(f => f.includes('kubepki-tmp'))).toEqual([]);
+		expect(left).toEqual([]);
+	});
+});
