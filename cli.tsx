@@ -55,6 +55,16 @@ const options = {
 	version: {type: 'boolean', short: 'v'},
 } as const;
 
+// Which flags each command takes: a flag meant for another command is a mistake worth saying, not ignoring.
+const commandFlags: Record<string, string[]> = {
+	'': ['config', 'out', 'algorithm'],
+	generate: ['config', 'out', 'algorithm', 'force', 'layout', 'encryption-provider', 'quiet'],
+	inspect: ['json'],
+	lint: ['json'],
+	doctor: ['json'],
+	script: ['config', 'flavor', 'algorithm', 'encryption-provider'],
+};
+
 async function main(argv: string[], io: CommandIo): Promise<number> {
 	let parsed;
 	try {
@@ -65,6 +75,12 @@ async function main(argv: string[], io: CommandIo): Promise<number> {
 
 	const flags = parsed.values as Flags;
 	const [command, ...rest] = parsed.positionals;
+	const allowed = commandFlags[command ?? ''];
+	if (allowed) {
+		const stray = Object.keys(flags).find(name => !allowed.includes(name) && !['help', 'version'].includes(name));
+		if (stray) throw new UsageError(`--${stray} is not an option of ${command ? `kubepki ${command}` : 'the wizard'}; see kubepki --help`);
+	}
+
 	if (flags.help) {
 		io.stdout.write(help);
 		return 0;

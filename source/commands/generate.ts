@@ -1,8 +1,9 @@
 import path from 'node:path';
 import {existsSync} from 'node:fs';
+import {stat} from 'node:fs/promises';
 import {buildPlan} from '../core/plan.js';
 import {startKeyGeneration} from '../core/pki/keys.js';
-import type {CommandIo} from './io.js';
+import {UsageError, type CommandIo} from './io.js';
 import {loadTopology} from './load-topology.js';
 
 export type GenerateFlags = {config?: string; out?: string; algorithm?: string; force?: boolean; quiet?: boolean};
@@ -11,13 +12,19 @@ export type GenerateFlags = {config?: string; out?: string; algorithm?: string; 
 export async function runGenerate(flags: GenerateFlags, io: CommandIo): Promise<number> {
 	const {topology, source} = await loadTopology(flags.config, io.cwd, flags.algorithm);
 	const outDir = path.resolve(io.cwd, flags.out ?? 'pki');
+	const existing = await stat(outDir).catch(() => undefined);
+	if (existing && !existing.isDirectory()) throw new UsageError(`--out: ${flags.out} exists and is not a folder`);
 	const started = performance.now();
 	// A fresh folder needs every key: start them now, so the thread pool works while x509 loads (~0.1 s).
 	const fresh = flags.force || !existsSync(path.join(outDir, 'ca.pem'));
-	const keys = fresh ? startKeyGeneration(buildPlan(topology).certs) : undefined;
+	// Key generation is the slow part (about a second for RSA): show it on a terminal, never in a pipe.
+	const progress = !flags.quiet && (io.stderr as {isTTY?: boolean}).isTTY
+		? (done: number, total: number) => io.stderr.write(done < total ? `\rmaking keys ${done}/${total}` : '\r\u001B[K')
+		: undefined;
+	const keys = fresh ? startKeyGeneration(buildPlan(topology).certs, progress) : undefined;
 	const {generate, RefusedError} = await import('../core/generate.js');
 	try {
-		const result = await generate(topology, {outDir, force: flags.force, source, keys});
+		const result = await generate(topology, {outDir, force: flags.force, source, keys, onProgress: keys ? undefined : progress});
 		if (!flags.quiet) {
 			const kept = result.outcomes.filter(o => o.status !== 'issued');
 			const made = result.outcomes.filter(o => o.status === 'issued');

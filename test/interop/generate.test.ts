@@ -154,6 +154,8 @@ describe('bad input through the real CLI', () => {
 		[['generate', '--config', '/nonexistent.yaml'], /--config: cannot read \/nonexistent\.yaml: no such file/],
 		[['generate', '--bogus'], /Unknown option '--bogus'/],
 		[['frobnicate'], /unknown command "frobnicate"/],
+		[['generate', '--flavor', 'cfssl'], /--flavor is not an option of kubepki generate/],
+		[['generate', '--out', '/etc/hostname'], /--out: \/etc\/hostname exists and is not a folder/],
 	])('refuses %j with exit 2', (args, message) => {
 		const r = kubepki(args, {cwd: dir});
 		expect(r.status).toBe(2);
