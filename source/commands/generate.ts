@@ -1,15 +1,21 @@
 import path from 'node:path';
 import {existsSync} from 'node:fs';
 import {stat} from 'node:fs/promises';
+import {encryptionProviders, isEncryptionProvider} from '../core/encryption.js';
 import {buildPlan} from '../core/plan.js';
 import {startKeyGeneration} from '../core/pki/keys.js';
 import {UsageError, type CommandIo} from './io.js';
 import {loadTopology} from './load-topology.js';
 
-export type GenerateFlags = {config?: string; out?: string; algorithm?: string; force?: boolean; quiet?: boolean};
+export type GenerateFlags = {config?: string; out?: string; algorithm?: string; force?: boolean; quiet?: boolean; 'encryption-provider'?: string};
 
 /** `kubepki generate`: the whole PKI with no questions. Returns the exit code. */
 export async function runGenerate(flags: GenerateFlags, io: CommandIo): Promise<number> {
+	const encryptionProvider = flags['encryption-provider'];
+	if (encryptionProvider !== undefined && !isEncryptionProvider(encryptionProvider)) {
+		throw new UsageError(`--encryption-provider: must be one of ${encryptionProviders.join(', ')} (got ${JSON.stringify(encryptionProvider)})`);
+	}
+
 	const {topology, source} = await loadTopology(flags.config, io.cwd, flags.algorithm);
 	const outDir = path.resolve(io.cwd, flags.out ?? 'pki');
 	const existing = await stat(outDir).catch(() => undefined);
@@ -23,8 +29,16 @@ export async function runGenerate(flags: GenerateFlags, io: CommandIo): Promise<
 		: undefined;
 	const keys = fresh ? startKeyGeneration(buildPlan(topology).certs, progress) : undefined;
 	const {generate, RefusedError} = await import('../core/generate.js');
+	const {clusterFiles} = await import('../core/cluster-files.js');
+	let encryptionNote: string | undefined;
+	const extraFiles = async (plan: Parameters<typeof clusterFiles>[0], issued: Parameters<typeof clusterFiles>[1]) =>
+		clusterFiles(plan, issued, {outDir, encryptionProvider, force: flags.force, onEncryption(d) {
+			// A new key would make the secrets already encrypted with the old one unreadable: say which happened.
+			if (d.status === 'kept') encryptionNote = '  kept    encryption-config.yaml (its key still decrypts the secrets it encrypted)';
+			if (d.status === 'replaced') encryptionNote = `  replaced encryption-config.yaml (--force): ${d.reason ?? ''}`;
+		}});
 	try {
-		const result = await generate(topology, {outDir, force: flags.force, source, keys, onProgress: keys ? undefined : progress});
+		const result = await generate(topology, {outDir, force: flags.force, source, keys, onProgress: keys ? undefined : progress, extraFiles});
 		if (!flags.quiet) {
 			const kept = result.outcomes.filter(o => o.status !== 'issued');
 			const made = result.outcomes.filter(o => o.status === 'issued');
@@ -32,6 +46,7 @@ export async function runGenerate(flags: GenerateFlags, io: CommandIo): Promise<
 				`kubepki: ${made.length} certificate(s) issued, ${kept.length} kept, ${result.files.length} files in ${displayPath(io.cwd, outDir)} (${Math.round(performance.now() - started)} ms)`,
 				...kept.map(o => `  kept    ${o.id}${o.status === 'reused-ca' ? ' (existing CA signs the rest)' : ''}`),
 				...made.filter(o => o.reason).map(o => `  renewed ${o.id}: ${o.reason}`),
+				...(encryptionNote ? [encryptionNote] : []),
 			];
 			io.stdout.write(lines.join('\n') + '\n');
 		}

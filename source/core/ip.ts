@@ -98,3 +98,8 @@ export function cidrContains(cidr: Cidr, ip: string): boolean {
 	const shift = BigInt(hostBits(cidr));
 	return ipToBigInt(ip) >> shift === ipToBigInt(cidr.network) >> shift;
 }
+
+/** An address as the host part of a URL: IPv6 needs brackets (`https://[fd00::1]:6443`). */
+export function urlHost(ip: string): string {
+	return ipFamily(ip) === 6 ? `[${ip}]` : ip;
+}

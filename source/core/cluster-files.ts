@@ -1,0 +1,35 @@
+import {readFile} from 'node:fs/promises';
+import path from 'node:path';
+import {bundleFiles} from './distribute.js';
+import {decideEncryptionConfig, encryptionConfigName, type EncryptionDecision, type EncryptionProvider} from './encryption.js';
+import {etcdFiles} from './etcd.js';
+import {certificateFiles, RefusedError} from './generate.js';
+import {kubeconfigFiles} from './kubeconfig.js';
+import type {Plan} from './plan.js';
+import type {Issued} from './pki/issue.js';
+import type {OutputFile} from './write.js';
+
+export type ClusterFilesOptions = {
+	/** Where an earlier encryption-config.yaml may be (the output folder). */
+	readonly outDir: string;
+	readonly encryptionProvider?: EncryptionProvider;
+	readonly force?: boolean;
+	/** Told what became of encryption-config.yaml (the CLI reports a kept key). */
+	readonly onEncryption?: (decision: Exclude<EncryptionDecision, {status: 'refused'}>) => void;
+};
+
+/**
+ * Everything the guide makes after the certificates: kubeconfigs, encryption-config.yaml, the etcd units,
+ * and the per-machine bundles with copy.sh. Meant as generate's `extraFiles`.
+ */
+export async function clusterFiles(plan: Plan, issued: readonly Issued[], options: ClusterFilesOptions): Promise<OutputFile[]> {
+	const existing = await readFile(path.join(options.outDir, encryptionConfigName), 'utf8').catch((error: NodeJS.ErrnoException) => {
+		if (error.code === 'ENOENT') return undefined;
+		throw error;
+	});
+	const decision = decideEncryptionConfig(existing, options.encryptionProvider, options.force ?? false);
+	if (decision.status === 'refused') throw new RefusedError(decision.reason);
+	options.onEncryption?.(decision);
+	const made = [...kubeconfigFiles(plan, issued), decision.file, ...etcdFiles(plan)];
+	return [...made, ...bundleFiles(plan, [...certificateFiles(issued), ...made])];
+}

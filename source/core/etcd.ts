@@ -1,0 +1,135 @@
+import {urlHost} from './ip.js';
+import {specById, type Plan} from './plan.js';
+import type {Host} from './topology.js';
+import type {OutputFile} from './write.js';
+
+/** Where the guide installs etcd and its certificates on each master. */
+export const etcdInstall = {
+	binary: '/usr/local/bin/etcd',
+	dataDir: '/var/lib/etcd',
+	certDir: '/etc/etcd',
+	envFile: '/etc/etcd/etcd.env',
+	unitName: 'etcd.service',
+} as const;
+
+export const etcdClientPort = 2379;
+export const etcdPeerPort = 2380;
+
+/** One etcd flag: `--name value`, or a boolean switch (`--client-cert-auth`). */
+export type EtcdFlag = {readonly name: string; readonly value: string | true};
+
+/** Members that may fail while the rest keep quorum (more than half): 2 members tolerate none. */
+export function etcdFaultTolerance(members: number): number {
+	return members - (Math.floor(members / 2) + 1);
+}
+
+/** The cluster token: derived from the cluster name, so every run writes the same units. */
+export function etcdClusterToken(plan: Plan): string {
+	return `etcd-${plan.topology.cluster}`;
+}
+
+/**
+ * The flags of one member (reference §6). As in the guide, kubernetes.pem is the server, peer and
+ * client certificate: it carries every master's IP and 127.0.0.1, and both serverAuth and clientAuth
+ * (peers are TLS clients of each other).
+ */
+export function etcdMemberFlags(plan: Plan, master: Host): EtcdFlag[] {
+	const apiserver = specById(plan, 'apiserver');
+	const ca = specById(plan, 'ca');
+	const cert = `${etcdInstall.certDir}/${apiserver.file}.pem`;
+	const key = `${etcdInstall.certDir}/${apiserver.file}-key.pem`;
+	const caFile = `${etcdInstall.certDir}/${ca.file}.pem`;
+	const url = (host: string, port: number) => `https://${urlHost(host)}:${port}`;
+	return [
+		{name: 'name', value: master.name},
+		{name: 'data-dir', value: etcdInstall.dataDir},
+		{name: 'cert-file', value: cert},
+		{name: 'key-file', value: key},
+		{name: 'peer-cert-file', value: cert},
+		{name: 'peer-key-file', value: key},
+		{name: 'trusted-ca-file', value: caFile},
+		{name: 'peer-trusted-ca-file', value: caFile},
+		// Without these, etcd accepts any client: the CA check is what keeps everyone but the API server out.
+		{name: 'client-cert-auth', value: true},
+		{name: 'peer-client-cert-auth', value: true},
+		{name: 'listen-peer-urls', value: url(master.ip, etcdPeerPort)},
+		{name: 'initial-advertise-peer-urls', value: url(master.ip, etcdPeerPort)},
+		{name: 'listen-client-urls', value: `${url(master.ip, etcdClientPort)},${url('127.0.0.1', etcdClientPort)}`},
+		{name: 'advertise-client-urls', value: url(master.ip, etcdClientPort)},
+		{name: 'initial-cluster-token', value: etcdClusterToken(plan)},
+		{name: 'initial-cluster', value: plan.topology.masters.map(m => `${m.name}=${url(m.ip, etcdPeerPort)}`).join(',')},
+		{name: 'initial-cluster-state', value: 'new'},
+	];
+}
+
+/** The API server's `--etcd-servers`: every member's client URL. */
+export function etcdServers(plan: Plan): string {
+	return plan.topology.masters.map(m => `https://${urlHost(m.ip)}:${etcdClientPort}`).join(',');
+}
+
+function quorumNote(plan: Plan): string[] {
+	const n = plan.topology.masters.length;
+	const quorum = Math.floor(n / 2) + 1;
+	const tolerates = etcdFaultTolerance(n);
+	const lines = [`# ${n} member(s): quorum is ${quorum}, so the cluster keeps working with ${tolerates} member(s) down.`];
+	if (tolerates === 0 && n > 1) {
+		lines.push(
+			`# With ${n} members, losing any one stops writes: that is less available than a single member,`,
+			'# not more. Use 3 masters (or 3 etcd members) for a cluster that survives one failure.',
+		);
+	} else if (n === 1) lines.push('# A single member: no fault tolerance. Use 3 for a cluster that survives one failure.');
+	else if (n % 2 === 0) lines.push(`# An even count adds no tolerance over ${n - 1} members; prefer an odd number.`);
+	return lines;
+}
+
+/** The systemd unit for one master, as the guide installs it (/etc/systemd/system/etcd.service). */
+export function etcdUnit(plan: Plan, master: Host): string {
+	const flags = etcdMemberFlags(plan, master).map(flag => (flag.value === true ? `--${flag.name}` : `--${flag.name}=${flag.value}`));
+	return [
+		`# etcd member ${master.name} of cluster ${plan.topology.cluster}, written by kubepki.`,
+		`# Install as /etc/systemd/system/${etcdInstall.unitName}; certificates in ${etcdInstall.certDir}/ (ca.pem, kubernetes.pem, kubernetes-key.pem).`,
+		...quorumNote(plan),
+		'[Unit]',
+		'Description=etcd',
+		'Documentation=https://etcd.io/docs/',
+		'After=network-online.target',
+		'Wants=network-online.target',
+		'',
+		'[Service]',
+		'Type=notify',
+		`ExecStart=${etcdInstall.binary} \\`,
+		...flags.map((flag, index) => `  ${flag}${index < flags.length - 1 ? ' \\' : ''}`),
+		'Restart=on-failure',
+		'RestartSec=5',
+		'LimitNOFILE=65536',
+		'',
+		'[Install]',
+		'WantedBy=multi-user.target',
+		'',
+	].join('\n');
+}
+
+/** etcd reads every flag from ETCD_<FLAG> variables: the same settings as an EnvironmentFile. */
+export function etcdEnvName(flag: string): string {
+	return `ETCD_${flag.toUpperCase().replaceAll('-', '_')}`;
+}
+
+/** The same settings as the unit, as ETCD_* variables (for `EnvironmentFile=` with a bare ExecStart). */
+export function etcdEnv(plan: Plan, master: Host): string {
+	return [
+		`# etcd member ${master.name}: the settings of ${master.name}.service as environment variables.`,
+		`# Use either this file (EnvironmentFile=${etcdInstall.envFile}, ExecStart=${etcdInstall.binary} with no flags)`,
+		'# or the flags in the unit, not both: etcd warns when a flag shadows a variable.',
+		...quorumNote(plan),
+		...etcdMemberFlags(plan, master).map(flag => `${etcdEnvName(flag.name)}=${flag.value === true ? 'true' : flag.value}`),
+		'',
+	].join('\n');
+}
+
+/** `etcd/<master>.service` and `etcd/<master>.env` for every master (no secrets: 0644). */
+export function etcdFiles(plan: Plan): OutputFile[] {
+	return plan.topology.masters.flatMap((master): OutputFile[] => [
+		{path: `etcd/${master.name}.service`, content: etcdUnit(plan, master), mode: 0o644, kind: 'etcd-unit'},
+		{path: `etcd/${master.name}.env`, content: etcdEnv(plan, master), mode: 0o644, kind: 'etcd-env'},
+	]);
+}

@@ -1,0 +1,98 @@
+import {spawnSync} from 'node:child_process';
+import {readFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {beforeAll, describe, expect, it} from 'vitest';
+import {clusterFiles} from '../../source/core/cluster-files.js';
+import {certificateFiles} from '../../source/core/generate.js';
+import {copyScript, distribution} from '../../source/core/distribute.js';
+import {buildPlan} from '../../source/core/plan.js';
+import {issueAll} from '../../source/core/pki/issue.js';
+import {exampleTopology, parseClusterFile, validateTopology} from '../../source/core/topology.js';
+import type {OutputFile} from '../../source/core/write.js';
+
+const three = (() => {
+	const result = parseClusterFile(readFileSync(new URL('../../fixtures/cluster-3m.yaml', import.meta.url), 'utf8'));
+	if (!result.ok) throw new Error('fixture does not validate');
+	return result.topology;
+})();
+
+// The distribution list of the issue (and guide 001 corrected by reference §8), written out by hand.
+const masterFiles = [
+	'admin.kubeconfig',
+	'ca-key.pem',
+	'ca.pem',
+	'encryption-config.yaml',
+	'etcd.service',
+	'kube-controller-manager.kubeconfig',
+	'kube-scheduler.kubeconfig',
+	'kubernetes-key.pem',
+	'kubernetes.pem',
+	'service-account-key.pem',
+	'service-account.pem',
+];
+const workerFiles = (w: string) => ['ca.pem', 'kube-proxy.kubeconfig', `${w}-key.pem`, `${w}.kubeconfig`, `${w}.pem`].sort();
+
+describe.each([
+	['the built-in cluster', exampleTopology(), ['master1', 'master2'], ['node1', 'node2']],
+	['the 3-master fixture', three, ['cp-a', 'cp-b', 'cp-c'], ['wk-1', 'wk-2', 'wk-3']],
+])('nodes/ bundles of %s', (_name, topology, masters, workers) => {
+	let files: OutputFile[];
+	let certificates: OutputFile[];
+	beforeAll(async () => {
+		const plan = buildPlan({...topology, algorithm: 'ecdsa-p256'});
+		const issued = await issueAll(plan.certs);
+		files = await clusterFiles(plan, issued, {outDir: path.join(tmpdir(), 'kubepki-no-such-folder')});
+		certificates = certificateFiles(issued);
+	});
+
+	const inBundle = (host: string) =>
+		files
+			.filter(f => f.path.startsWith(`nodes/${host}/`))
+			.map(f => f.path.slice(`nodes/${host}/`.length))
+			.sort();
+
+	it('gives each master and each worker exactly the files it needs', () => {
+		for (const m of masters) expect(inBundle(m), m).toEqual(masterFiles);
+		for (const w of workers) expect(inBundle(w), w).toEqual(workerFiles(w));
+		const hosts = new Set(files.filter(f => f.path.startsWith('nodes/') && f.path.split('/').length === 3).map(f => f.path.split('/')[1]));
+		expect([...hosts].sort()).toEqual([...masters, ...workers].sort());
+	});
+
+	it('keeps private keys and kubeconfigs 0600 in the bundles, and copies the bytes of the originals', () => {
+		const top = new Map([...certificates, ...files].filter(f => !f.path.startsWith('nodes/')).map(f => [f.path, f]));
+		for (const file of files.filter(f => f.path.startsWith('nodes/') && !f.path.endsWith('copy.sh'))) {
+			const name = path.basename(file.path);
+			const secret = name.endsWith('-key.pem') || name.endsWith('.kubeconfig') || name === 'encryption-config.yaml';
+			expect(file.mode, file.path).toBe(secret ? 0o600 : 0o644);
+			const original = name === 'etcd.service' ? top.get(`etcd/${file.path.split('/')[1]}.service`) : top.get(name);
+			expect(original?.content, file.path).toBe(file.content);
+		}
+	});
+
+	it('writes a copy.sh that sh accepts, with one scp per machine to its IP', () => {
+		const script = files.find(f => f.path === 'nodes/copy.sh');
+		expect(script?.mode).toBe(0o755);
+		const check = spawnSync('sh', ['-n'], {input: String(script?.content), encoding: 'utf8'});
+		expect(check.status, check.stderr).toBe(0);
+		const scps = String(script?.content).split('\n').filter(line => line.startsWith('scp '));
+		const ips = [...topology.masters, ...topology.workers].map(h => h.ip);
+		expect(scps).toHaveLength(ips.length);
+		for (const ip of ips) expect(scps.filter(line => line.endsWith(`"\${at}${ip}:~/"`))).toHaveLength(1);
+	});
+});
+
+describe('copy.sh', () => {
+	it('brackets IPv6 hosts for scp', () => {
+		const result = validateTopology({
+			serviceCIDR: 'fd00:32::/112',
+			loadBalancer: {name: 'lb', ip: 'fd00::10'},
+			masters: [{name: 'm1', ip: 'fd00::11'}],
+			workers: [{name: 'w1', ip: 'fd00::21'}],
+		});
+		if (!result.ok) throw new Error(JSON.stringify(result.problems));
+		const plan = buildPlan(result.topology);
+		expect(copyScript(plan)).toContain('"${at}[fd00::21]:~/"');
+		expect(distribution(plan).map(b => `${b.host}:${b.role}`)).toEqual(['m1:master', 'w1:worker']);
+	});
+});
