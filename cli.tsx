@@ -9,7 +9,7 @@ const help = `kubepki ${version}: the certificates of a multi-master Kubernetes 
 
 Usage
   kubepki [--config FILE] [--out DIR]        the wizard (in a terminal)
-  kubepki generate [--config FILE] [--out DIR] [--algorithm A] [--force]
+  kubepki generate [--config FILE] [--out DIR] [--algorithm A] [--encryption-provider P] [--force]
   kubepki inspect PATH... [--json]
   kubepki lint PATH... [--json]
   kubepki doctor [--json]
@@ -19,6 +19,8 @@ Options
   --config FILE     cluster file (YAML, or the guide's node.cfg); default: the built-in example cluster
   --out DIR         output folder (default ./pki)
   --algorithm A     rsa-2048 (default), rsa-4096 or ecdsa-p256
+  --encryption-provider P
+                    aescbc (default), secretbox or aesgcm: the first provider of encryption-config.yaml
   --force           replace an existing CA and every certificate
   --json            machine-readable output
   -h, --help        this text
