@@ -8,17 +8,20 @@ const version = '0.1.0';
 const help = `kubepki ${version}: the certificates of a multi-master Kubernetes the Hard Way cluster
 
 Usage
-  kubepki [--config FILE] [--out DIR]        the wizard (in a terminal)
-  kubepki generate [--config FILE] [--out DIR] [--algorithm A] [--encryption-provider P] [--force]
-  kubepki inspect PATH... [--json]
-  kubepki lint PATH... [--json]
+  kubepki [--config FILE] [--out DIR] [--algorithm A]   the wizard (in a terminal)
+  kubepki generate [--config FILE] [--out DIR] [--layout L] [--algorithm A] [--encryption-provider P] [--force]
+  kubepki inspect [PATH...] [--json]   read certs, keys, CSRs, kubeconfigs (files or folders;
+                                       default ./pki); the viewer in a terminal
+  kubepki lint [PATH...] [--json]      find the known mistakes; exit 1 when any is an error
   kubepki doctor [--json]
-  kubepki script [--config FILE] --flavor cfssl|openssl
+  kubepki script --flavor cfssl|openssl [--config FILE] [--algorithm A] [--encryption-provider P]
 
 Options
   --config FILE     cluster file (YAML, or the guide's node.cfg); default: the built-in example cluster
   --out DIR         output folder (default ./pki)
   --algorithm A     rsa-2048 (default), rsa-4096 or ecdsa-p256
+  --layout L        hardway (default: the guide's file names) or kubeadm (one /etc/kubernetes folder per machine)
+  --flavor F        script: cfssl or openssl, the tools the printed bash uses
   --encryption-provider P
                     aescbc (default), secretbox or aesgcm: the first provider of encryption-config.yaml
   --force           replace an existing CA and every certificate
@@ -100,6 +103,28 @@ async function main(argv: string[], io: CommandIo): Promise<number> {
 			return runGenerate(flags, io);
 		}
 
+		case 'inspect': {
+			const {runInspect} = await import('./source/commands/inspect.js');
+			return runInspect(rest, flags, io);
+		}
+
+		case 'lint': {
+			const {runLint} = await import('./source/commands/lint.js');
+			return runLint(rest, flags, io);
+		}
+
+		case 'doctor': {
+			if (rest.length > 0) throw new UsageError(`doctor: unexpected argument ${JSON.stringify(rest[0])}`);
+			const {runDoctor} = await import('./source/commands/doctor.js');
+			return runDoctor(flags, io);
+		}
+
+		case 'script': {
+			if (rest.length > 0) throw new UsageError(`script: unexpected argument ${JSON.stringify(rest[0])}`);
+			const {runScript} = await import('./source/commands/script.js');
+			return runScript(flags, io);
+		}
+
 		case undefined: {
 			if (!process.stdin.isTTY || !process.stdout.isTTY) {
 				io.stderr.write('kubepki: the wizard needs a terminal; for scripts use `kubepki generate --out DIR` (see kubepki --help)\n');
@@ -122,8 +147,18 @@ process.on('SIGINT', () => {
 	// Remove temp files that were not renamed into place yet: an interrupt never leaves a half-written file.
 	void import('./source/core/write.js')
 		.then(async ({removePendingTemps}) => removePendingTemps())
-		.finally(() => process.exit(130));
+		.finally(dieBySigint);
 });
+
+/*
+ * Leave the way an interrupted program should: killed by SIGINT itself (the shell sees 130). process.exit
+ * would wait for key generation still running in libuv's thread pool (seconds, for RSA-4096).
+ */
+function dieBySigint() {
+	process.removeAllListeners('SIGINT');
+	process.kill(process.pid, 'SIGINT');
+	setTimeout(() => process.exit(130), 2000).unref();
+}
 
 try {
 	process.exitCode = await main(process.argv.slice(2), io);

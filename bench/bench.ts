@@ -100,7 +100,7 @@ try {
 }
 
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => r[i]!.length)));
-const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ');
+const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
 console.log('\n' + line(header));
 for (const row of rows) console.log(line(row));
 console.log('\nratio < 1: kubepki is faster (0.50x = half the time).');

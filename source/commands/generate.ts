@@ -2,12 +2,20 @@ import path from 'node:path';
 import {existsSync} from 'node:fs';
 import {stat} from 'node:fs/promises';
 import {encryptionProviders, isEncryptionProvider} from '../core/encryption.js';
-import {buildPlan} from '../core/plan.js';
+import {buildPlan, isLayout, layouts} from '../core/plan.js';
 import {startKeyGeneration} from '../core/pki/keys.js';
 import {UsageError, type CommandIo} from './io.js';
 import {loadTopology} from './load-topology.js';
 
-export type GenerateFlags = {config?: string; out?: string; algorithm?: string; force?: boolean; quiet?: boolean; 'encryption-provider'?: string};
+export type GenerateFlags = {
+	config?: string;
+	out?: string;
+	algorithm?: string;
+	force?: boolean;
+	quiet?: boolean;
+	layout?: string;
+	'encryption-provider'?: string;
+};
 
 /** `kubepki generate`: the whole PKI with no questions. Returns the exit code. */
 export async function runGenerate(flags: GenerateFlags, io: CommandIo): Promise<number> {
@@ -16,18 +24,23 @@ export async function runGenerate(flags: GenerateFlags, io: CommandIo): Promise<
 		throw new UsageError(`--encryption-provider: must be one of ${encryptionProviders.join(', ')} (got ${JSON.stringify(encryptionProvider)})`);
 	}
 
+	const layout = flags.layout ?? 'hardway';
+	if (!isLayout(layout)) throw new UsageError(`--layout: must be one of ${layouts.join(', ')} (got ${JSON.stringify(layout)})`);
+	// kubeadm's layout has no encryption config (kubeadm leaves encryption at rest to you): say so rather than ignore it.
+	if (layout === 'kubeadm' && encryptionProvider !== undefined) throw new UsageError('--encryption-provider: only with --layout hardway (kubeadm writes no encryption config)');
 	const {topology, source} = await loadTopology(flags.config, io.cwd, flags.algorithm);
 	const outDir = path.resolve(io.cwd, flags.out ?? 'pki');
 	const existing = await stat(outDir).catch(() => undefined);
 	if (existing && !existing.isDirectory()) throw new UsageError(`--out: ${flags.out} exists and is not a folder`);
 	const started = performance.now();
 	// A fresh folder needs every key: start them now, so the thread pool works while x509 loads (~0.1 s).
-	const fresh = flags.force || !existsSync(path.join(outDir, 'ca.pem'));
+	const caFile = layout === 'kubeadm' ? (await import('../core/kubeadm.js')).kubeadmCaPath(buildPlan(topology, {layout})) : 'ca.pem';
+	const fresh = flags.force || !existsSync(path.join(outDir, caFile));
 	// Key generation is the slow part (about a second for RSA): show it on a terminal, never in a pipe.
 	const progress = !flags.quiet && (io.stderr as {isTTY?: boolean}).isTTY
 		? (done: number, total: number) => io.stderr.write(done < total ? `\rmaking keys ${done}/${total}` : '\r\u001B[K')
 		: undefined;
-	const keys = fresh ? startKeyGeneration(buildPlan(topology).certs, progress) : undefined;
+	const keys = fresh ? startKeyGeneration(buildPlan(topology, {layout}).certs, progress) : undefined;
 	const {generate, RefusedError} = await import('../core/generate.js');
 	const {clusterFiles} = await import('../core/cluster-files.js');
 	let encryptionNote: string | undefined;
@@ -38,7 +51,16 @@ export async function runGenerate(flags: GenerateFlags, io: CommandIo): Promise<
 			if (d.status === 'replaced') encryptionNote = `  replaced encryption-config.yaml (--force): ${d.reason ?? ''}`;
 		}});
 	try {
-		const result = await generate(topology, {outDir, force: flags.force, source, keys, onProgress: keys ? undefined : progress, extraFiles});
+		const result = await generate(topology, {
+			outDir,
+			force: flags.force,
+			layout,
+			source,
+			keys,
+			onProgress: keys ? undefined : progress,
+			// The kubeconfigs, encryption config, etcd units and bundles are the hard way's; kubeadm's files come with its layout.
+			extraFiles: layout === 'hardway' ? extraFiles : undefined,
+		});
 		if (!flags.quiet) {
 			const kept = result.outcomes.filter(o => o.status !== 'issued');
 			const made = result.outcomes.filter(o => o.status === 'issued');

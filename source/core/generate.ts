@@ -1,7 +1,8 @@
 import {createHash, createPrivateKey, X509Certificate as NodeX509} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
-import {buildPlan, type CertSpec, type Plan} from './plan.js';
+import {kubeadmFiles, kubeadmPaths} from './kubeadm.js';
+import {buildPlan, type CertSpec, type Layout, type Plan} from './plan.js';
 import {certInfo} from './pki/cert-info.js';
 import {issueAll, type Issued} from './pki/issue.js';
 import {importPrivateKeyPem, KeyTypeError, type KeyPair} from './pki/keys.js';
@@ -22,6 +23,8 @@ export type CertOutcome = {readonly id: string; readonly status: 'issued' | 'kep
 export type GenerateOptions = {
 	readonly outDir: string;
 	readonly force?: boolean;
+	/** Which names and folders: the guide's (default) or kubeadm's. */
+	readonly layout?: Layout;
 	readonly now?: Date;
 	/** Where the cluster came from, recorded in the manifest. */
 	readonly source?: string;
@@ -43,20 +46,20 @@ export type GenerateResult = {
 // A leaf this close to its end is replaced rather than kept (the same bound as lint's expires-soon).
 const renewWithinMs = 30 * 24 * 3600 * 1000;
 
-/** Read what an earlier run left in outDir: the CA to sign with, and the leaves still worth keeping. */
-export async function loadExisting(
-	plan: Plan,
+/**
+ * Read a root CA an earlier run (or the user) left at `paths` in outDir, checked before anything is signed
+ * with it: both halves present, a CA, the key matching, not expired, a key kubepki can sign with.
+ * Undefined when neither file is there.
+ */
+export async function loadRootCa(
+	spec: CertSpec,
 	outDir: string,
+	caPaths: {cert: string; key: string},
 	now: Date,
-): Promise<{existing: Map<string, Issued>; outcomes: CertOutcome[]}> {
-	const existing = new Map<string, Issued>();
-	const outcomes: CertOutcome[] = [];
+): Promise<{issued: Issued; cert: NodeX509} | undefined> {
 	const read = async (file: string) => readFile(path.join(outDir, file), 'utf8').catch(() => undefined);
-	const ca = plan.certs.find(spec => spec.signer === 'self');
-	if (!ca) throw new Error('bug: a plan without a root CA');
-	const caPaths = hardwayPaths(ca);
 	const [caCertPem, caKeyPem] = await Promise.all([read(caPaths.cert), read(caPaths.key)]);
-	if (!caCertPem && !caKeyPem) return {existing, outcomes};
+	if (!caCertPem && !caKeyPem) return undefined;
 	if (!caCertPem || !caKeyPem) {
 		const missing = caCertPem ? caPaths.key : caPaths.cert;
 		throw new RefusedError(
@@ -88,7 +91,24 @@ export async function loadExisting(
 		throw error;
 	}
 
-	existing.set(ca.id, {spec: ca, certPem: caCertPem, keyPem: caKeyPem, keys: caKeys});
+	return {issued: {spec, certPem: caCertPem, keyPem: caKeyPem, keys: caKeys}, cert: caCert};
+}
+
+/** Read what an earlier run left in outDir: the CA to sign with, and the leaves still worth keeping. */
+export async function loadExisting(
+	plan: Plan,
+	outDir: string,
+	now: Date,
+): Promise<{existing: Map<string, Issued>; outcomes: CertOutcome[]}> {
+	const existing = new Map<string, Issued>();
+	const outcomes: CertOutcome[] = [];
+	const read = async (file: string) => readFile(path.join(outDir, file), 'utf8').catch(() => undefined);
+	const ca = plan.certs.find(spec => spec.signer === 'self');
+	if (!ca) throw new Error('bug: a plan without a root CA');
+	const root = await loadRootCa(ca, outDir, hardwayPaths(ca), now);
+	if (!root) return {existing, outcomes};
+	const caCert = root.cert;
+	existing.set(ca.id, root.issued);
 	outcomes.push({id: ca.id, status: 'reused-ca'});
 
 	for (const spec of plan.certs) {
@@ -154,7 +174,7 @@ export function manifest(plan: Plan, issued: readonly Issued[], files: readonly 
 		tool: 'kubepki',
 		manifestVersion: 1,
 		generatedAt: now.toISOString(),
-		layout: 'hardway',
+		layout: plan.layout ?? 'hardway',
 		source,
 		cluster: plan.topology,
 		serviceIp: plan.serviceIp,
@@ -176,7 +196,8 @@ export function manifest(plan: Plan, issued: readonly Issued[], files: readonly 
 /** Make (or complete) the whole PKI for a topology and write it to outDir. */
 export async function generate(topology: Topology, options: GenerateOptions): Promise<GenerateResult> {
 	const now = options.now ?? new Date();
-	const plan = buildPlan(topology);
+	const plan = buildPlan(topology, {layout: options.layout});
+	if (plan.layout === 'kubeadm') return generateKubeadm(plan, options, now);
 	const {existing, outcomes} = options.force ? {existing: new Map<string, Issued>(), outcomes: []} : await loadExisting(plan, options.outDir, now);
 	const issued = await issueAll(plan.certs, {existing, now, keys: options.keys, onProgress: options.onProgress});
 	const known = new Set(outcomes.map(o => o.id));
@@ -185,4 +206,30 @@ export async function generate(topology: Topology, options: GenerateOptions): Pr
 	const all = [...files, manifest(plan, issued, files, options.source ?? 'built-in example cluster', now)];
 	const written = await writeAll(options.outDir, all);
 	return {plan, issued, outcomes: allOutcomes, files: all, written};
+}
+
+/**
+ * The kubeadm layout. Its three CAs, when an earlier run (or the user, as kubeadm's "external CA" setups do)
+ * left them in the first master's pki/, are checked and reused, never overwritten without --force; every
+ * leaf is signed afresh, as `kubeadm certs renew` would.
+ */
+async function generateKubeadm(plan: Plan, options: GenerateOptions, now: Date): Promise<GenerateResult> {
+	const existing = new Map<string, Issued>();
+	const outcomes: CertOutcome[] = [];
+	const first = plan.topology.masters[0];
+	if (!first) throw new Error('bug: a topology without masters');
+	for (const spec of options.force ? [] : plan.certs.filter(s => s.signer === 'self')) {
+		const paths = kubeadmPaths(spec, first.name);
+		const root = paths && (await loadRootCa(spec, options.outDir, paths, now));
+		if (!root) continue;
+		existing.set(spec.id, root.issued);
+		outcomes.push({id: spec.id, status: 'reused-ca'});
+	}
+
+	const issued = await issueAll(plan.certs, {existing, now, keys: options.keys, onProgress: options.onProgress});
+	const files = kubeadmFiles(plan, issued);
+	const all = [...files, manifest(plan, issued, files, options.source ?? 'built-in example cluster', now)];
+	const written = await writeAll(options.outDir, all);
+	const made = plan.certs.filter(spec => !existing.has(spec.id)).map((spec): CertOutcome => ({id: spec.id, status: 'issued'}));
+	return {plan, issued, outcomes: [...outcomes, ...made], files: all, written};
 }

@@ -10,7 +10,14 @@ export type Role =
 	| 'proxy'
 	| 'admin'
 	| 'apiserver'
-	| 'service-account';
+	| 'service-account'
+	// kubeadm's layout splits what the hard way's kubernetes.pem does into one certificate per job.
+	| 'apiserver-kubelet-client'
+	| 'apiserver-etcd-client'
+	| 'front-proxy-client'
+	| 'etcd-server'
+	| 'etcd-peer'
+	| 'etcd-healthcheck-client';
 
 export type ExtKeyUsage = 'serverAuth' | 'clientAuth';
 
@@ -47,14 +54,27 @@ export type CertSpec = {
 	readonly copyTo: {readonly cert: readonly string[]; readonly key: readonly string[]};
 };
 
+/** Which set of files the plan is for: the guide's names (one CA), or kubeadm's (three CAs, /etc/kubernetes). */
+export const layouts = ['hardway', 'kubeadm'] as const;
+export type Layout = (typeof layouts)[number];
+
+export function isLayout(value: string): value is Layout {
+	return (layouts as readonly string[]).includes(value);
+}
+
 export type Plan = {
 	readonly topology: Topology;
 	readonly serviceIp: string;
 	readonly certs: readonly CertSpec[];
+	/** Absent means the hard way. */
+	readonly layout?: Layout;
 };
 
-/** The certificate plan of the multi-master hard way: one spec per certificate file. */
-export function buildPlan(topology: Topology): Plan {
+export type PlanOptions = {readonly layout?: Layout};
+
+/** The certificate plan of the multi-master hard way (or of kubeadm's layout): one spec per certificate. */
+export function buildPlan(topology: Topology, options: PlanOptions = {}): Plan {
+	if (options.layout === 'kubeadm') return {topology, serviceIp: serviceIp(topology), certs: kubeadmCerts(topology), layout: 'kubeadm'};
 	const masters = topology.masters.map(m => m.name);
 	const workers = topology.workers.map(w => w.name);
 	const all = [...masters, ...workers];
@@ -245,4 +265,254 @@ export function specById(plan: Plan, id: string): CertSpec {
 	const spec = plan.certs.find(c => c.id === id);
 	if (!spec) throw new Error(`bug: no certificate ${id} in the plan`);
 	return spec;
+}
+
+/*
+ * kubeadm's certificates (reference §7, and kubeadm's own certificate list as of 1.29+): three roots
+ * (the cluster CA, etcd's CA and the front proxy's CA), the API server's jobs split into one certificate
+ * each, etcd's server and peer certificates per master, and the client identities kubeadm embeds in
+ * /etc/kubernetes/*.conf. Under kubeadm every node, masters included, runs a kubelet, so every node gets
+ * a kubelet.conf identity; the kubelet's serving certificate is its own (self-signed or bootstrapped).
+ */
+function kubeadmCerts(topology: Topology): CertSpec[] {
+	const masters = topology.masters.map(m => m.name);
+	const nodes = [...topology.masters, ...topology.workers];
+	const {algorithm} = topology;
+	const nowhere = {cert: [], key: []};
+	const root = (id: string, commonName: string, title: string, purpose: string, consumers: Consumer[], copyTo: CertSpec['copyTo']): CertSpec => ({
+		id,
+		file: id,
+		role: 'ca',
+		title,
+		purpose,
+		commonName,
+		organizations: [],
+		isCA: true,
+		extKeyUsages: [],
+		sans: [],
+		validityHours: topology.validity.ca,
+		signer: 'self',
+		algorithm,
+		consumers,
+		copyTo,
+	});
+	const leaf = (spec: Omit<CertSpec, 'isCA' | 'validityHours' | 'algorithm' | 'sans' | 'file'> & {sans?: San[]; file?: string}): CertSpec => ({
+		file: spec.id,
+		sans: [],
+		...spec,
+		isCA: false,
+		validityHours: topology.validity.leaf,
+		algorithm,
+	});
+	// A client the API server authenticates: CN is the user, O the groups.
+	const client = (user: string, groups: string[]) => ({
+		commonName: user,
+		organizations: groups,
+		extKeyUsages: ['clientAuth'] as ExtKeyUsage[],
+		kubernetes: {user, groups},
+	});
+	const etcdSans = (host: {name: string; ip: string}): San[] => [
+		{type: 'dns', value: host.name, why: `the member ${host.name} by host name`},
+		{type: 'dns', value: 'localhost', why: 'etcdctl and the health check on the same machine'},
+		{type: 'ip', value: host.ip, why: `the member's own address: the API servers and the other members connect to it`},
+		{type: 'ip', value: '127.0.0.1', why: 'the API server on the same master (kubeadm lists https://127.0.0.1:2379 first)'},
+		{type: 'ip', value: '::1', why: 'the same over IPv6 loopback'},
+	];
+	// kubeadm 1.29+: admin.conf is in kubeadm:cluster-admins, a group bound to cluster-admin by a binding
+	// kubeadm creates and you can remove; system:masters can never be restricted, so only super-admin.conf has it.
+	const clusterAdmins = 'kubeadm:cluster-admins';
+
+	const ca = root('ca', 'kubernetes', 'Cluster certificate authority', 'Signs the API server, its kubelet client and every identity in the .conf files.', [
+		{component: 'kube-apiserver', flag: '--client-ca-file'},
+		{component: 'kube-controller-manager', flag: '--cluster-signing-cert-file / --cluster-signing-key-file, --root-ca-file'},
+		{component: 'kubelet', flag: 'authentication.x509.clientCAFile'},
+		{component: 'every .conf', flag: 'certificate-authority-data'},
+	], {cert: nodes.map(n => n.name), key: masters});
+	const frontProxyCa = root('front-proxy-ca', 'front-proxy-ca', 'Front proxy certificate authority', 'A CA of its own, so a front-proxy client certificate can never log in to the API server as a user.', [
+		{component: 'kube-apiserver', flag: '--requestheader-client-ca-file'},
+		{component: 'kube-controller-manager', flag: '--requestheader-client-ca-file'},
+	], {cert: masters, key: masters});
+	const etcdCa = root('etcd-ca', 'etcd-ca', 'etcd certificate authority', 'Trusted only by etcd and by the API server towards etcd: a cluster certificate cannot reach etcd.', [
+		{component: 'etcd', flag: '--trusted-ca-file / --peer-trusted-ca-file'},
+		{component: 'kube-apiserver', flag: '--etcd-cafile'},
+	], {cert: masters, key: masters});
+
+	const apiserver = leaf({
+		id: 'apiserver',
+		role: 'apiserver',
+		title: 'API server',
+		purpose: 'The API server presents it to every client; under kubeadm it serves only (its client jobs have certificates of their own).',
+		commonName: 'kube-apiserver',
+		organizations: [],
+		extKeyUsages: ['serverAuth'],
+		sans: apiServerSans(topology),
+		signer: 'ca',
+		consumers: [{component: 'kube-apiserver', flag: '--tls-cert-file / --tls-private-key-file'}],
+		copyTo: {cert: masters, key: masters},
+	});
+	const kubeletClient = leaf({
+		...client('kube-apiserver-kubelet-client', [clusterAdmins]),
+		id: 'apiserver-kubelet-client',
+		role: 'apiserver-kubelet-client',
+		title: 'API server → kubelet client',
+		purpose: 'The API server logs in to the kubelets with it (logs, exec, port-forward); the kubelet asks the API server whether this user may.',
+		signer: 'ca',
+		consumers: [{component: 'kube-apiserver', flag: '--kubelet-client-certificate / --kubelet-client-key'}],
+		copyTo: {cert: masters, key: masters},
+	});
+	const frontProxyClient = leaf({
+		id: 'front-proxy-client',
+		role: 'front-proxy-client',
+		title: 'Front proxy client',
+		purpose: 'The API server proxies requests to aggregated APIs (metrics-server) with it, passing the user in headers.',
+		commonName: 'front-proxy-client',
+		organizations: [],
+		extKeyUsages: ['clientAuth'],
+		signer: 'front-proxy-ca',
+		consumers: [{component: 'kube-apiserver', flag: '--proxy-client-cert-file / --proxy-client-key-file'}],
+		copyTo: {cert: masters, key: masters},
+	});
+	const etcdMembers = topology.masters.flatMap(master => [
+		leaf({
+			id: `etcd-server:${master.name}`,
+			file: `etcd-server-${master.name}`,
+			role: 'etcd-server',
+			title: `etcd server on ${master.name}`,
+			purpose: `etcd on ${master.name} serves clients with it; clientAuth too, which etcd 3.2+ wants on its server certificate.`,
+			commonName: master.name,
+			organizations: [],
+			extKeyUsages: ['serverAuth', 'clientAuth'],
+			sans: etcdSans(master),
+			signer: 'etcd-ca',
+			consumers: [{component: `etcd (${master.name})`, flag: '--cert-file / --key-file'}],
+			copyTo: {cert: [master.name], key: [master.name]},
+		}),
+		leaf({
+			id: `etcd-peer:${master.name}`,
+			file: `etcd-peer-${master.name}`,
+			role: 'etcd-peer',
+			title: `etcd peer on ${master.name}`,
+			purpose: `The etcd members are servers and clients of each other: ${master.name} presents this one on the peer port.`,
+			commonName: master.name,
+			organizations: [],
+			extKeyUsages: ['serverAuth', 'clientAuth'],
+			sans: etcdSans(master),
+			signer: 'etcd-ca',
+			consumers: [{component: `etcd (${master.name})`, flag: '--peer-cert-file / --peer-key-file'}],
+			copyTo: {cert: [master.name], key: [master.name]},
+		}),
+	]);
+	const healthcheck = leaf({
+		id: 'etcd-healthcheck-client',
+		role: 'etcd-healthcheck-client',
+		title: 'etcd health check client',
+		purpose: 'The liveness probe of etcd\'s static pod (etcdctl endpoint health) logs in with it.',
+		commonName: 'kube-etcd-healthcheck-client',
+		organizations: [],
+		extKeyUsages: ['clientAuth'],
+		signer: 'etcd-ca',
+		consumers: [{component: 'etcd static pod', flag: 'livenessProbe (etcdctl --cert)'}],
+		copyTo: {cert: masters, key: masters},
+	});
+	const etcdClient = leaf({
+		id: 'apiserver-etcd-client',
+		role: 'apiserver-etcd-client',
+		title: 'API server → etcd client',
+		purpose: 'The API server logs in to etcd with it; signed by etcd\'s CA, the only one etcd trusts.',
+		commonName: 'kube-apiserver-etcd-client',
+		organizations: [],
+		extKeyUsages: ['clientAuth'],
+		signer: 'etcd-ca',
+		consumers: [{component: 'kube-apiserver', flag: '--etcd-certfile / --etcd-keyfile'}],
+		copyTo: {cert: masters, key: masters},
+	});
+	const serviceAccount = leaf({
+		id: 'service-account',
+		file: 'sa',
+		role: 'service-account',
+		title: 'Service account token signer',
+		purpose: 'A key pair, not an identity: kubeadm writes only sa.key (signs tokens) and sa.pub (verifies them).',
+		commonName: 'service-accounts',
+		organizations: [],
+		extKeyUsages: [],
+		signer: 'ca',
+		consumers: [
+			{component: 'kube-apiserver', flag: '--service-account-key-file (sa.pub) / --service-account-signing-key-file (sa.key)'},
+			{component: 'kube-controller-manager', flag: '--service-account-private-key-file'},
+		],
+		copyTo: {cert: [], key: masters},
+	});
+	const admin = leaf({
+		...client('kubernetes-admin', [clusterAdmins]),
+		id: 'admin',
+		role: 'admin',
+		title: 'Cluster administrator (admin.conf)',
+		purpose: 'kubectl as the administrator, through group kubeadm:cluster-admins, which kubeadm binds to cluster-admin.',
+		signer: 'ca',
+		consumers: [{component: 'kubectl', flag: 'admin.conf'}],
+		copyTo: nowhere,
+	});
+	const superAdmin = leaf({
+		...client('kubernetes-super-admin', ['system:masters']),
+		id: 'super-admin',
+		role: 'admin',
+		title: 'Break-glass administrator (super-admin.conf)',
+		purpose: 'system:masters bypasses RBAC and cannot be revoked: keep this one off everyday machines.',
+		signer: 'ca',
+		consumers: [{component: 'kubectl', flag: 'super-admin.conf'}],
+		copyTo: nowhere,
+	});
+	const controllerManager = leaf({
+		...client('system:kube-controller-manager', []),
+		id: 'kube-controller-manager',
+		file: 'controller-manager',
+		role: 'controller-manager',
+		title: 'kube-controller-manager client (controller-manager.conf)',
+		purpose: 'The controller manager logs in to the API server; its CN matches the default binding system:kube-controller-manager.',
+		signer: 'ca',
+		consumers: [{component: 'kube-controller-manager', flag: '--kubeconfig=/etc/kubernetes/controller-manager.conf'}],
+		copyTo: nowhere,
+	});
+	const scheduler = leaf({
+		...client('system:kube-scheduler', []),
+		id: 'kube-scheduler',
+		file: 'scheduler',
+		role: 'scheduler',
+		title: 'kube-scheduler client (scheduler.conf)',
+		purpose: 'The scheduler logs in to the API server; its CN matches the default binding system:kube-scheduler.',
+		signer: 'ca',
+		consumers: [{component: 'kube-scheduler', flag: '--kubeconfig=/etc/kubernetes/scheduler.conf'}],
+		copyTo: nowhere,
+	});
+	const kubelets = nodes.map(node =>
+		leaf({
+			...client(`system:node:${node.name}`, ['system:nodes']),
+			id: `kubelet:${node.name}`,
+			file: `kubelet-${node.name}`,
+			role: 'kubelet',
+			title: `Kubelet of ${node.name} (kubelet.conf)`,
+			purpose: `Identifies the kubelet on ${node.name} to the API server (Node authorizer); kubelet.conf embeds it.`,
+			signer: 'ca',
+			consumers: [{component: `kubelet (${node.name})`, flag: '--kubeconfig=/etc/kubernetes/kubelet.conf'}],
+			copyTo: nowhere,
+		}),
+	);
+
+	return [
+		ca,
+		apiserver,
+		kubeletClient,
+		frontProxyCa,
+		frontProxyClient,
+		etcdCa,
+		...etcdMembers,
+		healthcheck,
+		etcdClient,
+		serviceAccount,
+		admin,
+		superAdmin,
+		controllerManager,
+		scheduler,
+		...kubelets,
+	];
 }

@@ -107,6 +107,10 @@ export function parseClusterFile(text: string): TopologyResult {
 }
 
 /** Check every field of a cluster description and fill in the defaults. */
+/** Names whose files a worker's `<name>.pem`, `<name>-key.pem` and `<name>.kubeconfig` would overwrite. */
+const componentFiles = ['ca', 'admin', 'kube-proxy', 'kube-controller-manager', 'kube-scheduler', 'kubernetes', 'service-account'];
+const reservedWorkerNames = new Set(componentFiles.flatMap(name => [name, `${name}-key`]));
+
 export function validateTopology(raw: unknown): TopologyResult {
 	const problems: Problem[] = [];
 	const add = (field: string, value: unknown, message: string) => {
@@ -219,6 +223,11 @@ export function validateTopology(raw: unknown): TopologyResult {
 		const ip = seenIps.get(h.ip);
 		if (ip) add(`${field}.ip`, h.ip, `is already used by ${ip}`);
 		else seenIps.set(h.ip, field);
+		if (field.startsWith('workers') && reservedWorkerNames.has(h.name)) {
+			// A worker's files are <name>.pem, <name>-key.pem and <name>.kubeconfig, next to the components' own.
+			add(`${field}.name`, h.name, `would overwrite the ${h.name.replace(/-key$/, '')} certificate files; choose another host name`);
+		}
+
 		if (cidr && parseCidr(`${h.ip}/${cidr.prefix}`)?.network === cidr.network && ipFamily(h.ip) === cidr.family) {
 			add(`${field}.ip`, h.ip, `lies inside serviceCIDR ${serviceCIDR}; machines and services need separate ranges`);
 		}

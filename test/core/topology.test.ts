@@ -1,7 +1,8 @@
 import {readFileSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
 import {firstServiceIp, normalizeIp, parseCidr} from '../../source/core/ip.js';
-import {exampleCluster, exampleClusterYaml, parseClusterFile, serviceIp, validateTopology} from '../../source/core/topology.js';
+import {buildPlan} from '../../source/core/plan.js';
+import {exampleCluster, exampleClusterYaml, exampleTopology, parseClusterFile, serviceIp, validateTopology} from '../../source/core/topology.js';
 
 const withChange = (change: Record<string, unknown>) => ({...structuredClone(exampleCluster), ...change}) as Record<string, unknown>;
 const worker = (name: unknown, ip: unknown) => withChange({workers: [{name, ip}, {name: 'node2', ip: '10.128.15.224'}]});
@@ -54,6 +55,21 @@ describe('topology validation', () => {
 		const problem = result.problems.find(p => p.field === field);
 		expect(problem, JSON.stringify(result.problems)).toBeDefined();
 		expect(problem!.message).toContain(message);
+	});
+
+	// Taken from the plan, so a component added later is covered without touching this test.
+	const componentFiles = buildPlan(exampleTopology())
+		.certs.filter(spec => spec.role !== 'kubelet')
+		.map(spec => spec.file);
+	it.each(componentFiles.flatMap(file => [file, `${file}-key`]))('refuses a worker named %s, whose files would overwrite a component', name => {
+		const result = validateTopology(worker(name, '10.0.0.9'));
+		expect(result.ok).toBe(false);
+		if (!result.ok) expect(result.problems.find(p => p.field === 'workers[0].name')?.message).toContain('would overwrite');
+	});
+
+	it('lets a master carry a component-like name: masters have no per-name certificate files', () => {
+		const result = validateTopology(withChange({masters: [{name: 'admin', ip: '10.128.15.221'}, {name: 'master2', ip: '10.128.15.222'}]}));
+		expect(result.ok).toBe(true);
 	});
 
 	it('refuses a file that is not a mapping, and YAML that does not parse', () => {

@@ -1,4 +1,5 @@
 import {createPrivateKey, createPublicKey, KeyObject} from 'node:crypto';
+import {availableParallelism} from 'node:os';
 import type {Algorithm} from '../topology.js';
 
 /** A key pair as webcrypto keys, with the algorithm it was made for. */
@@ -40,23 +41,47 @@ export async function generateKeyPair(algorithm: Algorithm): Promise<KeyPair> {
 }
 
 /**
- * Request every key at once: libuv's thread pool spreads them over the cores. Reports progress as each
- * key arrives. Needs only webcrypto, so it can start before the x509 module has loaded.
+ * How many keys are made at the same moment: one per core, and never the whole libuv pool (4 threads),
+ * which file reads and writes share. With every pool thread busy on RSA-4096, a file read (an import, a
+ * temp-file cleanup after Ctrl-C) would wait seconds behind the key work; more jobs than cores gain nothing.
+ */
+export const keyConcurrency = Math.max(1, Math.min(availableParallelism(), 3));
+
+/**
+ * Request every key, `keyConcurrency` at a time. Reports progress as each key arrives. Needs only
+ * webcrypto, so it can start before the x509 module has loaded.
  */
 export function startKeyGeneration(
 	specs: ReadonlyArray<{readonly id: string; readonly algorithm: Algorithm}>,
 	onProgress?: (done: number, total: number) => void,
 ): Map<string, Promise<KeyPair>> {
 	let done = 0;
+	let running = 0;
+	const waiting: Array<() => void> = [];
+	// A finished job hands its slot straight to the next waiting one, so the count never overshoots.
+	const slot = async () => {
+		if (running < keyConcurrency) running++;
+		else await new Promise<void>(resolve => waiting.push(resolve));
+	};
+
+	const release = () => {
+		const next = waiting.shift();
+		if (next) next();
+		else running--;
+	};
+
 	onProgress?.(0, specs.length);
 	return new Map(
-		specs.map(spec => [
-			spec.id,
-			generateKeyPair(spec.algorithm).then(keys => {
-				onProgress?.(++done, specs.length);
-				return keys;
-			}),
-		]),
+		specs.map(spec => {
+			const job = slot()
+				.then(async () => generateKeyPair(spec.algorithm))
+				.finally(release)
+				.then(keys => {
+					onProgress?.(++done, specs.length);
+					return keys;
+				});
+			return [spec.id, job];
+		}),
 	);
 }
 

@@ -1,0 +1,23 @@
+import {byHandFlavors, isByHandFlavor} from '../core/by-hand.js';
+import {encryptionProviders, isEncryptionProvider} from '../core/encryption.js';
+import {buildPlan} from '../core/plan.js';
+import {buildScript} from '../core/script.js';
+import {UsageError, type CommandIo} from './io.js';
+import {loadTopology} from './load-topology.js';
+
+export type ScriptFlags = {config?: string; flavor?: string; algorithm?: string; 'encryption-provider'?: string; json?: boolean};
+
+/** `kubepki script`: print the bash that makes the same PKI by hand. Returns the exit code. */
+export async function runScript(flags: ScriptFlags, io: CommandIo): Promise<number> {
+	const {flavor} = flags;
+	if (flavor === undefined) throw new UsageError(`--flavor: required, one of ${byHandFlavors.join(', ')}`);
+	if (!isByHandFlavor(flavor)) throw new UsageError(`--flavor: must be one of ${byHandFlavors.join(', ')} (got ${JSON.stringify(flavor)})`);
+	const encryptionProvider = flags['encryption-provider'];
+	if (encryptionProvider !== undefined && !isEncryptionProvider(encryptionProvider)) {
+		throw new UsageError(`--encryption-provider: must be one of ${encryptionProviders.join(', ')} (got ${JSON.stringify(encryptionProvider)})`);
+	}
+
+	const {topology, source} = await loadTopology(flags.config, io.cwd, flags.algorithm);
+	io.stdout.write(buildScript(buildPlan(topology), {flavor, encryptionProvider, source: flags.config ?? source}));
+	return 0;
+}

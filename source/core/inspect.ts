@@ -1,0 +1,200 @@
+// inspect's two headless faces: the JSON document (field names fixed by issue 4, scripts rely on them)
+// and a plain-text report for pipes. Both are pure: items and findings in, data or lines out.
+import path from 'node:path';
+import {buildChain, label} from './lint/chain-index.js';
+import {hasErrors, lint, type Finding} from './lint/index.js';
+import {certItems} from './lint/types.js';
+import {isBroken, loadPaths, type Item, type LoadResult} from './pki/load.js';
+import type {CsrInfo} from './pki/parse-der.js';
+
+export type JsonItem = Record<string, unknown> & {path: string; kind: Item['kind']; source: string};
+
+/** What a certificate and the request for it both carry: the subject, the SANs asked for, and the key. */
+function requestedFields(c: CsrInfo) {
+	return {
+		subject: c.subject,
+		commonName: c.commonName,
+		organizations: c.organizations,
+		organizationalUnits: c.organizationalUnits,
+		dnsNames: c.dnsNames,
+		ipAddresses: c.ipAddresses,
+		publicKey: c.publicKey,
+		signatureAlgorithm: c.signatureAlgorithm,
+		fingerprintSha256: c.fingerprintSha256,
+	};
+}
+
+/** One item as `inspect --json` prints it: no raw bytes, never any private key material. */
+export function jsonItem(item: Item): JsonItem {
+	const base: JsonItem = {path: item.path, kind: item.kind, source: item.source, ...(item.block === undefined ? {} : {block: item.block})};
+	const kubernetes = item.kubernetes && {user: item.kubernetes.user, groups: [...item.kubernetes.groups], role: item.kubernetes.role};
+	switch (item.kind) {
+		case 'certificate': {
+			const c = item.cert!;
+			return {
+				...base,
+				...requestedFields(c),
+				issuer: c.issuer,
+				serial: c.serial,
+				notBefore: c.notBefore,
+				notAfter: c.notAfter,
+				keyUsage: c.keyUsage,
+				extKeyUsage: c.extKeyUsage,
+				isCA: c.isCA,
+				kubernetes,
+			};
+		}
+
+		case 'csr': {
+			return {...base, ...requestedFields(item.csr!), kubernetes};
+		}
+
+		case 'private-key':
+		case 'public-key': {
+			return {...base, publicKey: item.publicKey, ...(item.encrypted ? {encrypted: true} : {}), kubernetes};
+		}
+
+		case 'kubeconfig': {
+			return {...base, ...item.kubeconfig, kubernetes};
+		}
+
+		case 'unreadable': {
+			return {...base, error: item.error ?? 'unreadable'};
+		}
+	}
+}
+
+export type Inspection = {
+	readonly loaded: LoadResult;
+	readonly findings: Finding[];
+	/** For each certificate, who signed it: the viewer's and the report's chain line. */
+	readonly signedBy?: ReadonlyMap<Item, string>;
+};
+
+/** Load and lint: what inspect, lint and the viewer all start from. */
+export async function inspectPaths(paths: readonly string[], now = new Date()): Promise<Inspection> {
+	const loaded = await loadPaths(paths);
+	return {loaded, findings: lint(loaded, {now}), signedBy: signers(loaded.items)};
+}
+
+/** Who signed each certificate, in words: itself, a file of the set (whose signature was checked), or no one here. */
+export function signers(items: readonly Item[]): Map<Item, string> {
+	const certs = certItems(items);
+	const chain = buildChain(certs);
+	const result = new Map<Item, string>();
+	for (const item of certs) {
+		if (chain.selfSigned(item)) {
+			result.set(item, 'itself (self-signed)');
+			continue;
+		}
+
+		const issuer = chain.issuers(item)[0];
+		result.set(item, issuer ? `${label(issuer)} ✓ signature checked` : `no certificate here verifies it (issuer ${item.cert.issuer || 'empty'})`);
+	}
+
+	return result;
+}
+
+export function inspectJson({loaded, findings}: Inspection): {items: JsonItem[]; findings: Finding[]} {
+	return {items: loaded.items.map(item => jsonItem(item)), findings};
+}
+
+const marks = {error: '✗', warning: '!', info: '·'} as const;
+
+/** One finding as a line: mark, severity, rule id, message (marks carry the meaning, not colour). */
+export function findingLine(finding: Finding): string {
+	return `${marks[finding.severity]} ${finding.severity} ${finding.rule}: ${finding.message}`;
+}
+
+function day(iso: string): string {
+	return iso.slice(0, 10);
+}
+
+function keyText(key: Item['publicKey']): string {
+	if (!key) return 'unknown';
+	return [key.algorithm, key.curve ?? (key.bits ? String(key.bits) : '')].filter(Boolean).join(' ');
+}
+
+/** The detail rows of an item: [label, value]. The text report and the viewer show the same rows. */
+export function detailRows(item: Item, signedBy?: string): Array<[string, string]> {
+	const k8s = item.kubernetes;
+	const k8sRow: Array<[string, string]> = k8s
+		? [['Kubernetes', `${k8s.user === null ? 'cannot log in' : `user ${k8s.user}, groups ${k8s.groups.join(', ') || '(none)'}`}; role ${k8s.role}`]]
+		: [];
+	switch (item.kind) {
+		case 'certificate': {
+			const c = item.cert!;
+			const sans = [...c.dnsNames.map(n => `DNS:${n}`), ...c.ipAddresses.map(ip => `IP:${ip}`)];
+			return [
+				['Subject', c.subject || '(empty)'],
+				['Issuer', c.issuer || '(empty)'],
+				...(signedBy ? [['Signed by', signedBy] as [string, string]] : []),
+				...k8sRow,
+				['Valid', `${day(c.notBefore)} → ${day(c.notAfter)}`],
+				...(sans.length > 0 ? [['SANs', sans.join(', ')] as [string, string]] : []),
+				['Usage', [c.isCA ? 'CA:TRUE' : 'CA:FALSE', ...c.keyUsage, ...c.extKeyUsage].join(', ')],
+				['Key', `${keyText(c.publicKey)}, signed ${c.signatureAlgorithm}`],
+				['Serial', c.serial],
+				['SHA-256', c.fingerprintSha256],
+			];
+		}
+
+		case 'csr': {
+			const c = item.csr!;
+			const sans = [...c.dnsNames.map(n => `DNS:${n}`), ...c.ipAddresses.map(ip => `IP:${ip}`)];
+			return [['Subject', c.subject || '(empty)'], ...k8sRow, ...(sans.length > 0 ? [['SANs', sans.join(', ')] as [string, string]] : []), ['Key', keyText(c.publicKey)]];
+		}
+
+		case 'private-key':
+		case 'public-key': {
+			return [['Key', item.encrypted ? 'encrypted (needs a passphrase; not checked)' : keyText(item.publicKey)], ...(k8s ? [['Role', k8s.role] as [string, string]] : [])];
+		}
+
+		case 'kubeconfig': {
+			const k = item.kubeconfig!;
+			return [
+				['Context', k.currentContext ?? '(no current-context)'],
+				...k.clusters.map((c): [string, string] => ['Cluster', `${c.name} → ${c.server ?? '(no server)'}`]),
+				...k.users.map((u): [string, string] => ['User', `${u.name} (${u.auth})`]),
+				...(k8s ? [['Role', k8s.role] as [string, string]] : []),
+			];
+		}
+
+		case 'unreadable': {
+			return [['Error', item.error ?? 'unreadable']];
+		}
+	}
+}
+
+/** The plain report for a pipe: each item, its rows, the findings of its file, then a summary line. */
+export function inspectText({loaded, findings, signedBy}: Inspection, cwd: string): string {
+	const lines: string[] = [];
+	const byPath = new Map<string, Finding[]>();
+	for (const finding of findings) byPath.set(finding.path, [...(byPath.get(finding.path) ?? []), finding]);
+	const items = loaded.items;
+	items.forEach((item, index) => {
+		lines.push(`${shown(cwd, item.path)}  ${item.kind}${item.block ? ` #${item.block}` : ''} (${item.source})`);
+		for (const [name, value] of detailRows(item, signedBy?.get(item))) lines.push(`  ${name.padEnd(10)} ${value}`);
+		// A file's findings follow its last item.
+		if (items[index + 1]?.path !== item.path) for (const finding of byPath.get(item.path) ?? []) lines.push(`  ${findingLine(finding)}`);
+		lines.push('');
+	});
+	lines.push(summaryLine(loaded.items, findings));
+	return lines.join('\n') + '\n';
+}
+
+export function summaryLine(items: readonly Item[], findings: readonly Finding[]): string {
+	const files = new Set(items.map(item => item.path)).size;
+	const count = (kind: Item['kind']) => items.filter(item => item.kind === kind).length;
+	const severity = (s: Finding['severity']) => findings.filter(f => f.severity === s).length;
+	const broken = items.filter(isBroken).length;
+	const notPki = count('unreadable') - broken;
+	return `${files} file(s): ${count('certificate')} certificate(s), ${count('private-key')} key(s), ${count('kubeconfig')} kubeconfig(s), ${count('csr') + count('public-key')} other, ${broken} unreadable, ${notPki} with no certificate or key; findings: ${severity('error')} error(s), ${severity('warning')} warning(s), ${severity('info')} info`;
+}
+
+function shown(cwd: string, file: string): string {
+	const relative = path.relative(cwd, path.resolve(cwd, file));
+	return relative.startsWith('..') ? file : relative || '.';
+}
+
+export {hasErrors};

@@ -1,0 +1,136 @@
+// Kubeconfigs (reference §4): contexts that point at nothing (the guide's mycluster / kubernetes-the-hard-way
+// slip), an embedded CA that did not sign the embedded client certificate, and a server address the API
+// server's certificate does not cover.
+import path from 'node:path';
+import {ipFamily, normalizeIp} from '../ip.js';
+import type {Item} from '../pki/load.js';
+import {apiServerCerts} from './sans.js';
+import {certItems, type CertItem, type Finding, type Rule} from './types.js';
+
+const kubeconfigs = (items: readonly Item[]) => items.filter(item => item.kind === 'kubeconfig' && item.raw?.parsedKubeconfig);
+
+export const kubeconfigContext: Rule = {
+	id: 'kubeconfig-context',
+	summary: 'current-context, or a context, names a cluster or user the kubeconfig does not define',
+	check({items}) {
+		const findings: Finding[] = [];
+		for (const item of kubeconfigs(items)) {
+			const config = item.raw!.parsedKubeconfig!;
+			const defined = (list: ReadonlyArray<{name: string}>) => list.map(entry => entry.name).join(', ') || 'none';
+			for (const problem of config.problems) {
+				const add = (severity: Finding['severity'], message: string) => findings.push({path: item.path, rule: 'kubeconfig-context', severity, message});
+				switch (problem.code) {
+					case 'context-cluster-missing': {
+						add('error', `${problem.field} is "${problem.value}", a cluster this file does not define (it has: ${defined(config.clusters)}): kubectl fails with "no server found for cluster". Use one cluster name in set-cluster and set-context.`);
+						break;
+					}
+
+					case 'context-user-missing': {
+						add('error', `${problem.field} is "${problem.value}", a user this file does not define (it has: ${defined(config.users)}): kubectl connects with no credentials. Use one user name in set-credentials and set-context.`);
+						break;
+					}
+
+					case 'current-context-missing': {
+						add('error', `current-context is "${problem.value}", which is not a context of this file (it has: ${defined(config.contexts)}): kubectl fails with "context was not found". Run kubectl config use-context with an existing one.`);
+						break;
+					}
+
+					case 'no-current-context': {
+						add('warning', 'no current-context: every kubectl call needs --context. Set it with kubectl config use-context default --kubeconfig=<file>.');
+						break;
+					}
+
+					default: {
+						break;
+					}
+				}
+			}
+		}
+
+		return findings;
+	},
+};
+
+/** The embedded certificate items of a kubeconfig, by source field. */
+function embedded(items: readonly Item[], kubeconfig: Item): Map<string, CertItem> {
+	return new Map(certItems(items).filter(i => i.path === kubeconfig.path && i.source.startsWith('kubeconfig:')).map(i => [i.source, i]));
+}
+
+/** The first certificate of a file in the set, by absolute path. */
+function fileCert(items: readonly Item[], file: string): CertItem | undefined {
+	return certItems(items).find(i => !i.source.startsWith('kubeconfig') && path.resolve(i.path) === file);
+}
+
+export const kubeconfigCaMismatch: Rule = {
+	id: 'kubeconfig-ca-mismatch',
+	summary: "a context's embedded CA does not verify its user's embedded client certificate",
+	check({items, chain}) {
+		const findings: Finding[] = [];
+		for (const item of kubeconfigs(items)) {
+			const config = item.raw!.parsedKubeconfig!;
+			const certs = embedded(items, item);
+			const checked = new Set<string>();
+			// kubectl without --embed-certs writes file paths instead: use those files when they are in the set.
+			const referenced = (file: string | undefined) => (file ? fileCert(items, path.resolve(path.dirname(item.path), file)) : undefined);
+			for (const context of config.contexts) {
+				const cluster = config.clusters.find(c => c.name === context.cluster);
+				const user = config.users.find(u => u.name === context.user);
+				const ca = certs.get(`kubeconfig:clusters[${context.cluster}].certificate-authority-data`) ?? referenced(cluster?.caFile);
+				const client = certs.get(`kubeconfig:users[${context.user}].client-certificate-data`) ?? referenced(user?.certFile);
+				if (!ca || !client || checked.has(`${context.cluster}|${context.user}`)) continue;
+				checked.add(`${context.cluster}|${context.user}`);
+				if (chain.verifies(ca, client)) continue;
+				findings.push({
+					path: item.path,
+					rule: 'kubeconfig-ca-mismatch',
+					severity: 'error',
+					message: `context ${context.name}: the CA of clusters[${context.cluster}] (${ca.cert.subject}${ca.source.startsWith('kubeconfig') ? '' : `, ${ca.path}`}) did not sign the certificate of users[${context.user}] (issuer ${client.cert.issuer}${client.source.startsWith('kubeconfig') ? '' : `, ${client.path}`}): one of them is from another CA (a regenerated ca.pem?), and the API server, which trusts the same CA, answers "Unauthorized". Rebuild the kubeconfig from the current ca.pem and a certificate it signed.`,
+				});
+			}
+		}
+
+		return findings;
+	},
+};
+
+function covers(cert: CertItem, host: string): boolean {
+	if (ipFamily(host)) return cert.cert.ipAddresses.some(ip => ipFamily(ip) && normalizeIp(ip) === normalizeIp(host));
+	const name = host.toLowerCase();
+	return cert.cert.dnsNames.some(dns => {
+		const pattern = dns.toLowerCase();
+		// A wildcard covers exactly one label.
+		return pattern === name || (pattern.startsWith('*.') && name.endsWith(pattern.slice(1)) && !name.slice(0, -pattern.length + 1).includes('.'));
+	});
+}
+
+function serverHost(server: string): string | undefined {
+	try {
+		return new URL(server).hostname.replace(/^\[(.*)\]$/, '$1') || undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+export const kubeconfigServerSan: Rule = {
+	id: 'kubeconfig-server-san',
+	summary: "a kubeconfig's server host is not among the SANs of the API server certificate in the set",
+	check({items}) {
+		const apiservers = apiServerCerts(items);
+		if (apiservers.length === 0) return [];
+		const findings: Finding[] = [];
+		for (const item of kubeconfigs(items)) {
+			for (const cluster of item.raw!.parsedKubeconfig!.clusters) {
+				const host = cluster.server ? serverHost(cluster.server) : undefined;
+				if (!host || apiservers.some(cert => covers(cert, host))) continue;
+				findings.push({
+					path: item.path,
+					rule: 'kubeconfig-server-san',
+					severity: 'error',
+					message: `clusters[${cluster.name}].server is ${cluster.server}, but ${host} is not a SAN of ${apiservers[0]!.path}: kubectl fails with "x509: certificate is valid for …, not ${host}". Add ${host} to the API server certificate's SANs and reissue it, or use an address it names.`,
+				});
+			}
+		}
+
+		return findings;
+	},
+};

@@ -1,0 +1,492 @@
+// Read whatever a person points at: files and folders (recursively), PEM with any number of blocks, DER,
+// kubeconfigs with embedded certificates. Every file becomes at least one item; a file that cannot be
+// read becomes an `unreadable` item with a one-line reason. Nothing here throws on bad bytes.
+import {createPrivateKey, createPublicKey, type KeyObject} from 'node:crypto';
+import type {Dirent, Stats} from 'node:fs';
+import {lstat, open, readdir, realpath, stat} from 'node:fs/promises';
+import path from 'node:path';
+import {parseKubeconfig, type ParsedKubeconfig} from '../kubeconfig.js';
+import type {CertInfo} from './cert-info.js';
+import {kubernetesMeaning, kubernetesRoles, type KubernetesMeaning, type KubernetesRole} from './meaning.js';
+import {parseCertificate, parseCsr, parsePublicKey, type CsrInfo, type ParsedCertificate} from './parse-der.js';
+
+export type ItemKind = 'certificate' | 'private-key' | 'csr' | 'public-key' | 'kubeconfig' | 'unreadable';
+
+/** A kubeconfig's outline: enough to show it and to lint its references. */
+export type KubeconfigOutline = {
+	readonly currentContext: string | null;
+	readonly contexts: ReadonlyArray<{name: string; cluster: string; user: string}>;
+	readonly clusters: ReadonlyArray<{name: string; server: string | null}>;
+	readonly users: ReadonlyArray<{name: string; auth: string}>;
+};
+
+/** One thing found in a file. Fields not relevant to the kind are absent. */
+/**
+ * An unreadable item that is a broken PKI part (a PEM block, DER file or kubeconfig field that does not parse,
+ * or a file kubepki may not read), as opposed to a file that never held one: a unit, a script, a YAML config.
+ */
+export function isBroken(item: Item): boolean {
+	return item.kind === 'unreadable' && (item.source === 'pem' || item.source === 'der' || item.source.startsWith('kubeconfig:') || item.error === 'permission denied');
+}
+
+export type Item = {
+	/** The file, as given plus the path inside a given folder. */
+	readonly path: string;
+	readonly kind: ItemKind;
+	/** `pem`, `der`, or `kubeconfig:<where>` (e.g. `kubeconfig:users[admin].client-certificate-data`). */
+	readonly source: string;
+	/** 1-based position of the PEM block, when the file has more than one. */
+	readonly block?: number;
+	readonly cert?: CertInfo & {readonly hasBasicConstraints: boolean};
+	readonly csr?: CsrInfo;
+	/** The key of a private-key or public-key item. */
+	readonly publicKey?: CertInfo['publicKey'];
+	/** A private key behind a passphrase: kubepki cannot look inside, and no Kubernetes component can either. */
+	readonly encrypted?: boolean;
+	readonly kubernetes?: KubernetesMeaning;
+	readonly kubeconfig?: KubeconfigOutline;
+	/** Why an unreadable item could not be read: one line. */
+	readonly error?: string;
+	/** File mode bits (0o644): key-permissions needs them. */
+	readonly mode?: number;
+	/** Raw material for the chain and key checks; never printed. Holds no private key material. */
+	readonly raw?: {
+		readonly der?: Uint8Array;
+		readonly subjectDer?: Uint8Array;
+		readonly issuerDer?: Uint8Array;
+		/** SubjectPublicKeyInfo (for a private key: of its public half). */
+		readonly spki?: Uint8Array;
+		readonly parsedKubeconfig?: ParsedKubeconfig;
+		/** The signed part of a certificate, its signature and the signature algorithm's OID. */
+		readonly signed?: ParsedCertificate['signed'];
+	};
+};
+
+/** What kubepki wrote next to a PKI (kubepki-manifest.json): the cluster it was made for. */
+export type FolderManifest = {
+	readonly dir: string;
+	readonly cluster: unknown;
+	readonly serviceIp?: string;
+	readonly roles: ReadonlyMap<string, KubernetesRole>;
+};
+
+export type LoadResult = {readonly items: Item[]; readonly manifests: FolderManifest[]};
+
+// Bigger files are not certificates; reading them whole would only cost memory.
+const maxFileBytes = 16 * 1024 * 1024;
+const readConcurrency = 32;
+export const manifestFileName = 'kubepki-manifest.json';
+
+type Found = {readonly path: string; readonly stats?: Stats; readonly error?: string};
+
+/** Read every path (files, folders recursively). Never throws for what the files contain. */
+export async function loadPaths(paths: readonly string[]): Promise<LoadResult> {
+	const found: Found[] = [];
+	const seenDirs = new Set<string>();
+	for (const given of paths) await collect(given, found, seenDirs);
+	// A file named twice (a.pem a.pem, or a folder and a file in it) is read once.
+	const unique = [...new Map(found.map(file => [path.resolve(file.path), file])).values()];
+	found.length = 0;
+	found.push(...unique);
+	const items: Item[][] = Array.from({length: found.length}, () => []);
+	const manifests: FolderManifest[] = [];
+	let next = 0;
+	const worker = async () => {
+		while (next < found.length) {
+			const index = next++;
+			const file = found[index]!;
+			items[index] = await loadFound(file, manifests);
+		}
+	};
+
+	await Promise.all(Array.from({length: Math.min(readConcurrency, found.length)}, worker));
+	const all = applyManifests(items.flat(), manifests);
+	return {items: adoptPartnerRoles(all), manifests};
+}
+
+async function collect(given: string, found: Found[], seenDirs: Set<string>): Promise<void> {
+	const link = await lstat(given).catch((error: NodeJS.ErrnoException) => error);
+	if (link instanceof Error) {
+		found.push({path: given, error: fsReason(link)});
+		return;
+	}
+
+	const stats = link.isSymbolicLink() ? await stat(given).catch((error: NodeJS.ErrnoException) => error) : link;
+	if (stats instanceof Error) {
+		found.push({path: given, error: stats.code === 'ENOENT' ? 'broken symbolic link' : fsReason(stats)});
+		return;
+	}
+
+	if (!stats.isDirectory()) {
+		found.push({path: given, stats});
+		return;
+	}
+
+	// A folder reached twice (a symlink loop, or two links to one place) is read once.
+	const real = await realpath(given).catch(() => given);
+	if (seenDirs.has(real)) return;
+	seenDirs.add(real);
+	const entries = await readdir(given, {withFileTypes: true}).catch((error: NodeJS.ErrnoException) => error);
+	if (entries instanceof Error) {
+		found.push({path: given, error: fsReason(entries)});
+		return;
+	}
+
+	const sorted = [...entries].sort((a: Dirent, b: Dirent) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+	for (const entry of sorted) await collect(path.join(given, entry.name), found, seenDirs);
+}
+
+function fsReason(error: NodeJS.ErrnoException): string {
+	switch (error.code) {
+		case 'ENOENT': {
+			return 'no such file or folder';
+		}
+
+		case 'EACCES':
+		case 'EPERM': {
+			return 'permission denied';
+		}
+
+		case 'ELOOP': {
+			return 'too many levels of symbolic links';
+		}
+
+		default: {
+			return `cannot read (${error.code ?? error.message})`;
+		}
+	}
+}
+
+const unreadable = (file: string, error: string, source = 'file', mode?: number): Item => ({path: file, kind: 'unreadable', source, error, ...(mode === undefined ? {} : {mode})});
+
+async function loadFound(file: Found, manifests: FolderManifest[]): Promise<Item[]> {
+	if (file.error || !file.stats) return [unreadable(file.path, file.error ?? 'cannot read')];
+	const mode = file.stats.mode & 0o777;
+	// Never open a FIFO or a device: reading one can block forever.
+	if (!file.stats.isFile()) return [unreadable(file.path, 'not a regular file', 'file', mode)];
+	if (file.stats.size > maxFileBytes) return [unreadable(file.path, `larger than ${maxFileBytes / 1024 / 1024} MiB: not a certificate file`, 'file', mode)];
+	let bytes: Buffer;
+	try {
+		const handle = await open(file.path, 'r');
+		try {
+			bytes = await handle.readFile();
+		} finally {
+			await handle.close();
+		}
+	} catch (error) {
+		return [unreadable(file.path, fsReason(error as NodeJS.ErrnoException), 'file', mode)];
+	}
+
+	if (path.basename(file.path) === manifestFileName) {
+		const manifest = readManifest(path.dirname(file.path), bytes);
+		if (manifest) manifests.push(manifest);
+		return [unreadable(file.path, manifest ? 'a kubepki manifest (no certificates; used for the cluster\'s names and roles)' : 'not a valid kubepki manifest', 'file', mode)];
+	}
+
+	try {
+		return parseBytes(file.path, bytes).map(item => ({...item, mode}));
+	} catch (error) {
+		// A bug in a parser must still not stop the other files from being read.
+		return [unreadable(file.path, `cannot read: ${oneLine((error as Error)?.message ?? String(error))}`, 'file', mode)];
+	}
+}
+
+function oneLine(text: string): string {
+	const first = text.split('\n')[0] ?? '';
+	return first.length > 160 ? `${first.slice(0, 160)}…` : first;
+}
+
+/** Everything in one file's bytes. Exported for tests and for callers that hold bytes, not files. */
+export function parseBytes(file: string, bytes: Uint8Array): Item[] {
+	if (bytes.length === 0) return [unreadable(file, 'empty file')];
+	// Control bytes other than tab and line breaks mean binary: DER always has some (its length bytes).
+	const binary = bytes.subarray(0, 8192).some(byte => byte < 0x09 || (byte > 0x0d && byte < 0x20));
+	if (!binary) {
+		const text = Buffer.from(bytes).toString('utf8');
+		if (looksLikeKubeconfig(text)) {
+			const parsed = parseKubeconfig(text);
+			if (parsed.ok) return kubeconfigItems(file, parsed.kubeconfig);
+		}
+
+		if (text.includes('-----BEGIN ')) return pemItems(file, text);
+	}
+
+	// DER starts with a SEQUENCE; anything else is not ours.
+	if (binary && bytes[0] === 0x30) return [derItem(file, bytes)];
+	return [unreadable(file, binary ? 'binary data that is not DER' : 'no certificate, key or kubeconfig in this file')];
+}
+
+function looksLikeKubeconfig(text: string): boolean {
+	return /^\s*(?:clusters|contexts|users|current-context)\s*:/m.test(text) || /"(?:clusters|contexts|current-context)"\s*:/.test(text);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// PEM
+
+const pemBlock = /-----BEGIN ([A-Z\d ]{1,40})-----([\s\S]*?)-----END \1-----/g;
+
+function pemItems(file: string, text: string): Item[] {
+	const blocks = [...text.matchAll(pemBlock)];
+	if (blocks.length === 0) {
+		const label = /-----BEGIN ([A-Z\d ]{1,40})-----/.exec(text)?.[1] ?? 'PEM';
+		return [unreadable(file, `${label} block without its END line (truncated?)`, 'pem')];
+	}
+
+	const items: Item[] = [];
+	// openssl ecparam -genkey writes EC PARAMETERS before the key: part of the key, not an item.
+	const counted = blocks.filter(block => block[1] !== 'EC PARAMETERS');
+	let number = 0;
+	for (const block of counted) {
+		number++;
+		const item = pemItem(file, block[1]!, block[2]!, block[0]);
+		items.push(counted.length > 1 ? {...item, block: number} : item);
+	}
+
+	return items.length > 0 ? items : [unreadable(file, 'only EC PARAMETERS, no key', 'pem')];
+}
+
+function decodeBase64(body: string): Uint8Array | string {
+	// Headers (Proc-Type, DEK-Info) end at a blank line; the base64 follows.
+	const lines = body.split(/\r?\n/).filter(line => !/^[A-Za-z-]+:/.test(line.trim()));
+	const compact = lines.join('').replace(/\s+/g, '');
+	if (!/^[A-Za-z\d+/]*={0,2}$/.test(compact)) return 'PEM body is not base64';
+	if (compact.length === 0) return 'empty PEM block';
+	return Buffer.from(compact, 'base64');
+}
+
+function pemItem(file: string, label: string, body: string, whole: string): Item {
+	const der = decodeBase64(body);
+	if (typeof der === 'string') return unreadable(file, `${label}: ${der}`, 'pem');
+	try {
+		switch (label) {
+			case 'CERTIFICATE':
+			case 'X509 CERTIFICATE':
+			case 'TRUSTED CERTIFICATE': {
+				return certificateItem(file, 'pem', label === 'TRUSTED CERTIFICATE' ? firstElement(der) : der);
+			}
+
+			case 'CERTIFICATE REQUEST':
+			case 'NEW CERTIFICATE REQUEST': {
+				return csrItem(file, 'pem', der);
+			}
+
+			case 'PRIVATE KEY':
+			case 'RSA PRIVATE KEY':
+			case 'EC PRIVATE KEY': {
+				if (/Proc-Type:\s*4,ENCRYPTED/.test(body)) return encryptedKeyItem(file, 'pem');
+				return privateKeyItem(file, 'pem', createPrivateKey({key: whole, format: 'pem'}));
+			}
+
+			case 'ENCRYPTED PRIVATE KEY': {
+				return encryptedKeyItem(file, 'pem');
+			}
+
+			case 'PUBLIC KEY': {
+				return publicKeyItem(file, 'pem', der);
+			}
+
+			case 'RSA PUBLIC KEY': {
+				const spki = createPublicKey({key: Buffer.from(der), format: 'der', type: 'pkcs1'}).export({format: 'der', type: 'spki'});
+				return publicKeyItem(file, 'pem', spki);
+			}
+
+			default: {
+				return unreadable(file, `a PEM ${label} block: not a certificate, CSR or key`, 'pem');
+			}
+		}
+	} catch (error) {
+		return unreadable(file, `${label} block cannot be parsed (${reason(error)})`, 'pem');
+	}
+}
+
+function reason(error: unknown): string {
+	const message = error instanceof Error ? error.message : String(error);
+	// Node's crypto errors are long and name OpenSSL internals; the first clause is what matters.
+	return oneLine(message.replace(/^error:[\dA-F]+:/i, ''));
+}
+
+function firstElement(der: Uint8Array): Uint8Array {
+	// TRUSTED CERTIFICATE is a certificate followed by openssl's trust settings.
+	if (der.length < 2) return der;
+	let length = der[1]!;
+	let start = 2;
+	if (length & 0x80) {
+		const count = length & 0x7f;
+		length = 0;
+		for (let i = 0; i < count && i < 4; i++) length = length * 256 + (der[2 + i] ?? 0);
+		start += count;
+	}
+
+	return der.subarray(0, Math.min(der.length, start + length));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The kinds
+
+function certificateItem(file: string, source: string, der: Uint8Array, parsed: ParsedCertificate = parseCertificate(der)): Item {
+	return {
+		path: file,
+		kind: 'certificate',
+		source,
+		cert: parsed.info,
+		kubernetes: kubernetesMeaning(file, parsed.info),
+		raw: {der: parsed.der, subjectDer: parsed.subjectDer, issuerDer: parsed.issuerDer, spki: parsed.spki, signed: parsed.signed},
+	};
+}
+
+function csrItem(file: string, source: string, der: Uint8Array): Item {
+	const {info, spki} = parseCsr(der);
+	return {path: file, kind: 'csr', source, csr: info, publicKey: info.publicKey, kubernetes: kubernetesMeaning(file, info), raw: {spki}};
+}
+
+function privateKeyItem(file: string, source: string, key: KeyObject): Item {
+	// Keep only the public half: nothing downstream may hold or print private key material.
+	const spki = createPublicKey(key).export({format: 'der', type: 'spki'});
+	return {path: file, kind: 'private-key', source, publicKey: parsePublicKey(spki).publicKey, kubernetes: kubernetesMeaning(file, undefined), raw: {spki}};
+}
+
+function encryptedKeyItem(file: string, source: string): Item {
+	return {path: file, kind: 'private-key', source, encrypted: true, publicKey: {algorithm: 'unknown'}, kubernetes: kubernetesMeaning(file, undefined)};
+}
+
+function publicKeyItem(file: string, source: string, spki: Uint8Array): Item {
+	return {path: file, kind: 'public-key', source, publicKey: parsePublicKey(spki).publicKey, kubernetes: kubernetesMeaning(file, undefined), raw: {spki}};
+}
+
+// DER has no label: try each shape in turn and report the certificate reason when none fits.
+function derItem(file: string, der: Uint8Array): Item {
+	let certError: unknown;
+	try {
+		return certificateItem(file, 'der', der);
+	} catch (error) {
+		certError = error;
+	}
+
+	const attempts: Array<() => Item> = [
+		() => csrItem(file, 'der', der),
+		() => publicKeyItem(file, 'der', der),
+		() => privateKeyItem(file, 'der', createPrivateKey({key: Buffer.from(der), format: 'der', type: 'pkcs8'})),
+		() => privateKeyItem(file, 'der', createPrivateKey({key: Buffer.from(der), format: 'der', type: 'pkcs1'})),
+		() => privateKeyItem(file, 'der', createPrivateKey({key: Buffer.from(der), format: 'der', type: 'sec1'})),
+	];
+	for (const attempt of attempts) {
+		try {
+			return attempt();
+		} catch {
+			// Not this shape; try the next.
+		}
+	}
+
+	return unreadable(file, `not a certificate, CSR or key in DER: ${reason(certError)}`, 'der');
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Kubeconfigs
+
+function kubeconfigItems(file: string, config: ParsedKubeconfig): Item[] {
+	const outline: KubeconfigOutline = {
+		currentContext: config.currentContext ?? null,
+		contexts: config.contexts.map(c => ({name: c.name, cluster: c.cluster, user: c.user})),
+		clusters: config.clusters.map(c => ({name: c.name, server: c.server ?? null})),
+		users: config.users.map(u => ({name: u.name, auth: u.auth})),
+	};
+	const items: Item[] = [{path: file, kind: 'kubeconfig', source: 'kubeconfig', kubeconfig: outline, kubernetes: kubernetesMeaning(file, undefined), raw: {parsedKubeconfig: config}}];
+	const embedded = (where: string, pem: string, cert: boolean): Item => {
+		const source = `kubeconfig:${where}`;
+		const first = [...pem.matchAll(pemBlock)][0];
+		if (!first) return unreadable(file, 'no PEM block', source);
+		const item = pemItem(file, first[1]!, first[2]!, first[0]);
+		if (cert && item.kind !== 'certificate' && item.kind !== 'unreadable') return unreadable(file, `expected a certificate, found a ${item.kind}`, source);
+		return {...item, source};
+	};
+
+	for (const cluster of config.clusters) {
+		if (cluster.caPem) items.push(embedded(`clusters[${cluster.name}].certificate-authority-data`, cluster.caPem, true));
+	}
+
+	for (const user of config.users) {
+		if (user.certPem) items.push(embedded(`users[${user.name}].client-certificate-data`, user.certPem, true));
+		if (user.keyPem) items.push(embedded(`users[${user.name}].client-key-data`, user.keyPem, false));
+	}
+
+	// Data fields that were there but could not be decoded are items too: the person should see them.
+	for (const problem of config.problems) {
+		if (problem.code === 'bad-base64' || problem.code === 'not-pem') items.push(unreadable(file, `${problem.message}`, `kubeconfig:${problem.field}`));
+	}
+
+	return items;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// kubepki's manifest
+
+function readManifest(dir: string, bytes: Uint8Array): FolderManifest | undefined {
+	try {
+		const body = JSON.parse(Buffer.from(bytes).toString('utf8')) as {tool?: unknown; cluster?: unknown; serviceIp?: unknown; files?: unknown};
+		if (body.tool !== 'kubepki' || !Array.isArray(body.files)) return undefined;
+		const roles = new Map<string, KubernetesRole>();
+		for (const entry of body.files as Array<{path?: unknown; role?: unknown}>) {
+			if (typeof entry?.path === 'string' && kubernetesRoles.includes(entry.role as KubernetesRole)) {
+				roles.set(path.join(dir, entry.path), entry.role as KubernetesRole);
+			}
+		}
+
+		return {dir, cluster: body.cluster, serviceIp: typeof body.serviceIp === 'string' ? body.serviceIp : undefined, roles};
+	} catch {
+		return undefined;
+	}
+}
+
+/** The manifest knows what each file it lists is for: that beats guessing from names and subjects. */
+function applyManifests(items: Item[], manifests: readonly FolderManifest[]): Item[] {
+	if (manifests.length === 0) return items;
+	return items.map(item => {
+		const role = manifests.map(m => m.roles.get(item.path)).find(Boolean);
+		if (!role || !item.kubernetes) return item;
+		const subject = item.cert ?? item.csr;
+		return {...item, kubernetes: kubernetesMeaning(item.path, subject && {...subject, isCA: item.cert?.isCA}, role)};
+	});
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Keys and their certificates
+
+/** The file names a key's certificate has next to it: hard way (x-key.pem → x.pem), kubeadm (x.key → x.crt, sa.key → sa.pub). */
+function partnerNames(keyPath: string): string[] {
+	const dir = path.dirname(keyPath);
+	const name = path.basename(keyPath);
+	const names: string[] = [];
+	const hardway = /^(.*)-key\.pem$/.exec(name);
+	if (hardway) names.push(`${hardway[1]}.pem`, `${hardway[1]}.crt`);
+	const kubeadm = /^(.*)\.key$/.exec(name);
+	if (kubeadm) names.push(`${kubeadm[1]}.crt`, `${kubeadm[1]}.pem`, `${kubeadm[1]}.pub`);
+	return names.map(n => path.join(dir, n));
+}
+
+/** The certificate (or public key) a private key item belongs with, when the set has one. */
+export function partnerOf(key: Item, items: readonly Item[]): Item | undefined {
+	const withPublic = (item: Item) => (item.kind === 'certificate' || item.kind === 'public-key') && item.raw?.spki !== undefined;
+	// A kubeconfig user's key pairs with that user's certificate.
+	const user = /^kubeconfig:(users\[.*\])\.client-key-data$/.exec(key.source)?.[1];
+	if (user) return items.find(item => item.path === key.path && item.source === `kubeconfig:${user}.client-certificate-data` && withPublic(item));
+	if (key.source.startsWith('kubeconfig:')) return undefined;
+	// A PEM file holding both: the certificate in the same file.
+	const same = items.find(item => item.path === key.path && item.kind === 'certificate' && withPublic(item));
+	if (same) return same;
+	for (const name of partnerNames(key.path)) {
+		const found = items.find(item => item.path === name && withPublic(item) && !item.source.startsWith('kubeconfig'));
+		if (found) return found;
+	}
+
+	return undefined;
+}
+
+/** A key whose name says nothing (worker-0-key.pem) takes the role of the certificate it pairs with. */
+function adoptPartnerRoles(items: Item[]): Item[] {
+	return items.map(item => {
+		if (item.kind !== 'private-key' || item.kubernetes?.roleFrom !== 'subject') return item;
+		const partner = partnerOf(item, items);
+		const role = partner?.kubernetes?.role;
+		return role && role !== 'other' ? {...item, kubernetes: {...item.kubernetes, role}} : item;
+	});
+}

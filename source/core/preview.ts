@@ -1,0 +1,126 @@
+import {clusterFiles} from './cluster-files.js';
+import {certificateFiles, loadExisting, manifest, type CertOutcome} from './generate.js';
+import {buildPlan, type CertSpec, type Plan} from './plan.js';
+import {certInfo, type CertInfo} from './pki/cert-info.js';
+import {issueAll, type Issued} from './pki/issue.js';
+import {startKeyGeneration, type KeyPair} from './pki/keys.js';
+import type {EncryptionProvider} from './encryption.js';
+import type {Algorithm, Topology} from './topology.js';
+import {writeAll, type OutputFile} from './write.js';
+
+/*
+ * The wizard's side of the engine: issue the whole PKI in memory (the preview), show it, then write
+ * exactly those bytes. `generate` does the same three steps in one call; here they are apart because a
+ * person looks at the certificates between them.
+ */
+
+/** One certificate of the preview: what the plan asked, what was really issued, and whether it was kept. */
+export type PreviewCert = {
+	readonly spec: CertSpec;
+	readonly info: CertInfo;
+	readonly status: CertOutcome['status'];
+	readonly reason?: string;
+};
+
+/** A whole PKI issued in memory for one topology. `issued` holds the keys: only write() uses it. */
+export type Preview = {
+	readonly plan: Plan;
+	readonly certs: readonly PreviewCert[];
+	readonly issued: readonly Issued[];
+};
+
+/** Every file Review & write will write, decided before the confirm. */
+export type Prepared = {
+	readonly files: readonly OutputFile[];
+	/** What became of encryption-config.yaml: a new key, or an existing file kept. */
+	readonly encryption: {readonly status: 'new' | 'kept' | 'replaced'; readonly provider: string};
+};
+
+export type PreviewSession = {
+	/** Issue (or reuse, from outDir) every certificate of the topology, in memory. */
+	preview(topology: Topology, onProgress?: (done: number, total: number) => void): Promise<Preview>;
+	/** The files to write: certificates, kubeconfigs, encryption config, etcd units, bundles, manifest. */
+	prepare(preview: Preview, options?: {encryptionProvider?: EncryptionProvider}): Promise<Prepared>;
+	/** Write prepared files atomically (0600 keys, 0700 folders). Returns the absolute paths. */
+	write(prepared: Prepared): Promise<string[]>;
+};
+
+/**
+ * A session bound to one output folder. Keys are kept by certificate id and algorithm, so editing an extra
+ * SAN re-signs in milliseconds instead of making every RSA key again.
+ */
+export function createPreviewSession(options: {
+	outDir: string;
+	source: string;
+	now?: () => Date;
+	/** Keys already being made (startKeyGeneration, before this module and x509 had loaded), by spec. */
+	prestarted?: ReadonlyArray<{readonly id: string; readonly algorithm: Algorithm; readonly keys: Promise<KeyPair>}>;
+}): PreviewSession {
+	const keys = new Map<string, Promise<KeyPair>>();
+	const settled = new Set<string>();
+	const now = options.now ?? (() => new Date());
+	const keyId = (spec: {readonly id: string; readonly algorithm: Algorithm}) => `${spec.id}|${spec.algorithm}`;
+	const remember = (spec: {readonly id: string; readonly algorithm: Algorithm}, promise: Promise<KeyPair>) => {
+		// A key that is made is remembered as settled, so a later preview counts it at once.
+		const tracked = promise.then(pair => {
+			settled.add(keyId(spec));
+			return pair;
+		});
+		// A failed key is not cached: the next preview tries again.
+		tracked.catch(() => keys.delete(keyId(spec)));
+		keys.set(keyId(spec), tracked);
+	};
+
+	for (const item of options.prestarted ?? []) remember(item, item.keys);
+
+	return {
+		async preview(topology, onProgress) {
+			const plan = buildPlan(topology);
+			const at = now();
+			// An existing CA in the folder signs the rest; a broken one is a RefusedError the wizard shows.
+			const {existing, outcomes} = await loadExisting(plan, options.outDir, at);
+			const wanted = plan.certs.filter(spec => !existing.has(spec.id));
+			for (const [id, promise] of startKeyGeneration(wanted.filter(spec => !keys.has(keyId(spec))))) {
+				remember(wanted.find(s => s.id === id)!, promise);
+			}
+
+			// Progress counts keys as they arrive, whoever asked for them first (the wizard starts the
+			// first preview before its screen exists, then asks again with a progress callback).
+			let done = wanted.filter(spec => settled.has(keyId(spec))).length;
+			onProgress?.(done, wanted.length);
+			for (const spec of wanted.filter(s => !settled.has(keyId(s)))) {
+				keys.get(keyId(spec))!.then(
+					() => onProgress?.(++done, wanted.length),
+					() => undefined,
+				);
+			}
+
+			const started = new Map(wanted.map(spec => [spec.id, keys.get(keyId(spec))!]));
+			const issued = await issueAll(plan.certs, {existing, keys: started, now: at});
+			const byId = new Map(outcomes.map(o => [o.id, o]));
+			const certs = issued.map((item): PreviewCert => {
+				const outcome = byId.get(item.spec.id);
+				const status = outcome?.status ?? 'issued';
+				return {spec: item.spec, info: certInfo(item.certPem), status, ...(outcome?.reason && {reason: outcome.reason})};
+			});
+			return {plan, certs, issued};
+		},
+
+		async prepare(preview, prepareOptions = {}) {
+			let encryption: Prepared['encryption'] = {status: 'new', provider: prepareOptions.encryptionProvider ?? 'aescbc'};
+			const extra = await clusterFiles(preview.plan, preview.issued, {
+				outDir: options.outDir,
+				encryptionProvider: prepareOptions.encryptionProvider,
+				onEncryption(decision) {
+					encryption = {status: decision.status, provider: decision.provider};
+				},
+			});
+			const files = [...certificateFiles(preview.issued), ...extra];
+			return {files: [...files, manifest(preview.plan, preview.issued, files, options.source, now())], encryption};
+		},
+
+		async write(prepared) {
+			return writeAll(options.outDir, prepared.files);
+		},
+	};
+}

@@ -1,0 +1,121 @@
+/** What a tool probe found: the Tools stage of the wizard and `kubepki doctor` both show it. */
+export type ToolStatus = {
+	readonly name: string;
+	readonly found: boolean;
+	readonly version?: string;
+	/** What needs it: "the cfssl script", "the interop tests". */
+	readonly neededFor?: string;
+	/** How to install it when missing, one line per system. */
+	readonly install?: readonly string[];
+};
+
+/** How to ask one tool for its version, and what it is good for here. */
+export type ToolProbe = {
+	readonly name: string;
+	/** Arguments that print the version and exit 0 without touching anything (no network, no cluster). */
+	readonly versionArgs: readonly string[];
+	/** The version number in what those arguments print; group 1 is the number. */
+	readonly versionPattern: RegExp;
+	readonly neededFor: string;
+	readonly debian: string;
+	readonly macos: string;
+};
+
+/*
+ * Package names are today's (reference §8): Debian's golang-cfssl instead of pkg.cfssl.org's R1.2 binaries,
+ * kubernetes-client or the pkgs.k8s.io repository instead of apt.kubernetes.io (shut down in 2024), and
+ * Debian's etcd-server/etcd-client instead of the coreos/etcd 3.3.5 tarball.
+ */
+export const toolProbes: readonly ToolProbe[] = [
+	{
+		name: 'openssl',
+		versionArgs: ['version'],
+		versionPattern: /OpenSSL\s+(\d[\w.+-]*)/,
+		neededFor: 'kubepki script --flavor openssl, the interop tests',
+		debian: 'sudo apt-get install openssl',
+		macos: 'brew install openssl',
+	},
+	{
+		name: 'cfssl',
+		versionArgs: ['version'],
+		versionPattern: /Version:\s*v?(\d[\w.+-]*)/,
+		neededFor: 'kubepki script --flavor cfssl, the interop tests',
+		debian: 'sudo apt-get install golang-cfssl',
+		macos: 'brew install cfssl',
+	},
+	{
+		// Older cfssljson builds (Debian's) have no version flag: found then means "it runs", with no number.
+		name: 'cfssljson',
+		versionArgs: ['-version'],
+		versionPattern: /Version:\s*v?(\d[\w.+-]*)/,
+		neededFor: 'kubepki script --flavor cfssl (it writes the .pem files), the interop tests',
+		debian: 'sudo apt-get install golang-cfssl',
+		macos: 'brew install cfssl',
+	},
+	{
+		name: 'kubectl',
+		versionArgs: ['version', '--client'],
+		// `Client Version: v1.32.4`; before 1.28 without --short: `GitVersion:"v1.27.3"`.
+		versionPattern: /(?:Client Version:\s*|GitVersion:")v?(\d[\w.+-]*)/,
+		neededFor: 'the kubeconfig calls of kubepki script, the interop tests',
+		debian: 'sudo apt-get install kubernetes-client (Debian 13+), or add the pkgs.k8s.io apt repository: https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/',
+		macos: 'brew install kubernetes-cli',
+	},
+	{
+		name: 'etcd',
+		versionArgs: ['--version'],
+		versionPattern: /etcd Version:\s*v?(\d[\w.+-]*)/,
+		neededFor: 'running etcd on the masters with the generated units, the interop tests',
+		debian: 'sudo apt-get install etcd-server',
+		macos: 'brew install etcd',
+	},
+	{
+		name: 'etcdctl',
+		versionArgs: ['version'],
+		versionPattern: /etcdctl version:\s*v?(\d[\w.+-]*)/,
+		neededFor: 'checking the etcd cluster (member list, endpoint health), the interop tests',
+		debian: 'sudo apt-get install etcd-client',
+		macos: 'brew install etcd',
+	},
+	{
+		name: 'tmux',
+		versionArgs: ['-V'],
+		versionPattern: /tmux\s+(?:next-)?(\d[\w.+-]*)/,
+		neededFor: 'the end-to-end tests of the wizard',
+		debian: 'sudo apt-get install tmux',
+		macos: 'brew install tmux',
+	},
+];
+
+export function installLines(probe: ToolProbe): string[] {
+	return [`Debian/Ubuntu: ${probe.debian}`, `macOS: ${probe.macos}`];
+}
+
+/** The version number in a tool's output, or undefined when it prints none we know. */
+export function parseToolVersion(probe: ToolProbe, output: string): string | undefined {
+	return probe.versionPattern.exec(output)?.[1];
+}
+
+// A tool that hangs (a wrapper asking for a login, a broken network mount) must not hold up the wizard.
+const probeTimeoutMs = 3000;
+
+async function probeOne(probe: ToolProbe, env: NodeJS.ProcessEnv): Promise<ToolStatus> {
+	const {execa} = await import('execa');
+	// Only the PATH of `env` decides what is found: extendEnv false, and stdin ignored so Ink keeps the terminal.
+	const result = await execa(probe.name, [...probe.versionArgs], {env, extendEnv: false, reject: false, stdin: 'ignore', timeout: probeTimeoutMs, all: true});
+	const about = {neededFor: probe.neededFor, install: installLines(probe)};
+	// ENOENT: not on PATH; EACCES: there but not executable. Anything that started counts as found,
+	// even with a non-zero exit (cfssljson rejects -version, yet it works).
+	const code = (result as {code?: string}).code;
+	if (result.failed && (code === 'ENOENT' || code === 'EACCES' || (result.exitCode === undefined && !result.timedOut))) {
+		return {name: probe.name, found: false, ...about};
+	}
+
+	const version = parseToolVersion(probe, String(result.all ?? ''));
+	return {name: probe.name, found: true, ...(version && {version}), ...about};
+}
+
+/** Every tool kubepki can use, probed in parallel with the PATH of `env`. Never throws. */
+export async function probeTools(env: NodeJS.ProcessEnv = process.env): Promise<ToolStatus[]> {
+	return Promise.all(toolProbes.map(async probe => probeOne(probe, env)));
+}

@@ -1,0 +1,59 @@
+import type {Key} from './keys.js';
+
+/** What a key does, by meaning. The reducer matches on these; KeyHelp draws them. */
+export type Command =
+	| 'move'
+	| 'confirm'
+	| 'back'
+	| 'pane'
+	| 'scroll'
+	| 'command'
+	| 'help'
+	| 'quit'
+	| 'remove'
+	| 'cycle'
+	| 'view'
+	| 'edit-save'
+	| 'edit-cancel'
+	| 'edit-next'
+	| 'yes'
+	| 'no';
+
+/** Where a binding applies: the normal stage view, a text field being edited, or a yes/no question. */
+export type KeyContext = 'stage' | 'editing' | 'confirm' | 'overlay';
+
+export type Binding = {
+	readonly command: Command;
+	readonly context: KeyContext;
+	/** Key names or single characters that trigger it. */
+	readonly keys: readonly string[];
+	/** The label on the help line. */
+	readonly help: string;
+};
+
+/** Every key binding of the wizard, once: the reducer and the help line both read this table. */
+export const bindings: readonly Binding[] = [
+	{command: 'move', context: 'stage', keys: ['up', 'down'], help: '↑↓ move'},
+	{command: 'confirm', context: 'stage', keys: ['enter'], help: 'enter confirm'},
+	{command: 'cycle', context: 'stage', keys: ['left', 'right'], help: '←→ change'},
+	{command: 'remove', context: 'stage', keys: ['d', 'delete', 'backspace'], help: 'd remove'},
+	{command: 'back', context: 'stage', keys: ['esc'], help: 'esc back'},
+	{command: 'pane', context: 'stage', keys: ['tab', 'shift-tab'], help: 'tab pane'},
+	{command: 'scroll', context: 'stage', keys: ['page-up', 'page-down'], help: 'pgup/pgdn scroll'},
+	{command: 'command', context: 'stage', keys: ['c'], help: 'c command'},
+	{command: 'view', context: 'stage', keys: ['v'], help: 'v viewer'},
+	{command: 'help', context: 'stage', keys: ['?'], help: '? help'},
+	{command: 'quit', context: 'stage', keys: ['q'], help: 'q quit'},
+	{command: 'edit-save', context: 'editing', keys: ['enter'], help: 'enter save'},
+	{command: 'edit-next', context: 'editing', keys: ['tab', 'shift-tab'], help: 'tab save & next'},
+	{command: 'edit-cancel', context: 'editing', keys: ['esc'], help: 'esc cancel'},
+	{command: 'yes', context: 'confirm', keys: ['y', 'enter'], help: 'y/enter yes'},
+	{command: 'no', context: 'confirm', keys: ['n', 'esc'], help: 'n/esc no'},
+	{command: 'back', context: 'overlay', keys: ['esc', '?', 'q', 'enter'], help: 'esc close'},
+];
+
+/** The command a key triggers in a context, if any. */
+export function commandFor(context: KeyContext, key: Key): Command | undefined {
+	const label = key.name === 'char' ? key.input : key.name;
+	return bindings.find(b => b.context === context && b.keys.includes(label))?.command;
+}

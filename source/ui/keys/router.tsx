@@ -1,0 +1,57 @@
+import React, {createContext, useContext, useEffect, useRef, type ReactNode} from 'react';
+import {useInput} from 'ink';
+import {keyFromInk, splitBurst, type Key} from './keys.js';
+
+/** A key handler returns true when it used the key; lower priorities then never see it. */
+export type KeyHandler = (key: Key) => boolean;
+
+/** Who hears a key first: an overlay, then a field being edited, then the stage, then global keys. */
+export const priority = {critical: 300, high: 200, normal: 100, low: 0} as const;
+
+type Entry = {readonly handler: {current: KeyHandler}; readonly priority: number; readonly order: number};
+type Registry = {register(entry: Omit<Entry, 'order'>): () => void};
+
+const RouterContext = createContext<Registry | undefined>(undefined);
+
+/**
+ * The one `useInput` of the app. Ink gives every key to every active `useInput`; routing them here by
+ * priority, with consumption, is what keeps enter from confirming a field and a stage at once.
+ */
+export function KeyRouter({children}: {readonly children: ReactNode}) {
+	const entries = useRef<Entry[]>([]);
+	const counter = useRef(0);
+	const registry = useRef<Registry>({
+		register(entry) {
+			const full = {...entry, order: counter.current++};
+			entries.current = [...entries.current, full];
+			return () => {
+				entries.current = entries.current.filter(e => e !== full);
+			};
+		},
+	});
+
+	useInput((input, inkKey) => {
+		for (const key of splitBurst(keyFromInk(input, inkKey))) {
+			// Higher priority first; among equals, the one registered last (the innermost screen) first.
+			const ordered = [...entries.current].sort((a, b) => b.priority - a.priority || b.order - a.order);
+			for (const entry of ordered) {
+				if (entry.handler.current(key)) break;
+			}
+		}
+	});
+
+	return <RouterContext.Provider value={registry.current}>{children}</RouterContext.Provider>;
+}
+
+/** Subscribe to keys through the router while `isActive`. */
+export function useKeyHandler(handler: KeyHandler, options: {readonly priority: number; readonly isActive?: boolean}): void {
+	const registry = useContext(RouterContext);
+	if (!registry) throw new Error('bug: useKeyHandler outside <KeyRouter>');
+	const ref = useRef(handler);
+	ref.current = handler;
+	const isActive = options.isActive ?? true;
+	useEffect(() => {
+		if (!isActive) return undefined;
+		return registry.register({handler: ref, priority: options.priority});
+	}, [registry, isActive, options.priority]);
+}

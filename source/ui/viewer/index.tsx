@@ -1,0 +1,68 @@
+import {Spinner} from '@inkjs/ui';
+import {Box, Text, useInput} from 'ink';
+import React, {useEffect, useState} from 'react';
+import {inspectPaths, type Inspection} from '../../core/inspect.js';
+import {hasErrors} from '../../core/lint/index.js';
+import {marks} from '../theme.js';
+import {Viewer} from './Viewer.js';
+
+export {Viewer, type ViewerProps} from './Viewer.js';
+
+export type PathViewerProps = {
+	/** Files or folders to read, inspect and lint. */
+	readonly paths: readonly string[];
+	/** Called when the person leaves the viewer (q or esc). */
+	readonly onExit: () => void;
+	/** Told, once loaded, whether any finding is an error (`kubepki inspect` exits 1 then). */
+	readonly onResult?: (hasErrors: boolean) => void;
+	/** How to read and lint: core's inspectPaths; tests pass their own. */
+	readonly load?: (paths: readonly string[]) => Promise<Inspection>;
+	readonly width?: number;
+	readonly height?: number;
+};
+
+type State = {readonly status: 'loading'} | {readonly status: 'ready'; readonly inspection: Inspection} | {readonly status: 'failed'; readonly error: string};
+
+/** Reads and lints `paths` off the render path (a spinner meanwhile), then shows the Viewer. */
+export function PathViewer({paths, onExit, onResult, load = inspectPaths, width, height}: PathViewerProps): React.ReactElement {
+	const [state, setState] = useState<State>({status: 'loading'});
+	const key = paths.join('\n');
+	useEffect(() => {
+		let cancelled = false;
+		setState({status: 'loading'});
+		load(paths).then(
+			inspection => {
+				if (cancelled) return;
+				onResult?.(hasErrors(inspection.findings));
+				setState({status: 'ready', inspection});
+			},
+			(error: unknown) => {
+				if (!cancelled) setState({status: 'failed', error: error instanceof Error ? error.message : String(error)});
+			},
+		);
+		return () => {
+			cancelled = true;
+		};
+		// The paths' text is the identity: a new array with the same paths is not a new load.
+	}, [key]);
+
+	// While loading or after a failure, q/esc still leave (the Viewer has its own handler once shown).
+	useInput(
+		(input, inputKey) => {
+			if (input === 'q' || inputKey.escape) onExit();
+		},
+		{isActive: state.status !== 'ready'},
+	);
+
+	if (state.status === 'loading') return <Spinner label={`reading ${paths.join(', ')}`} />;
+	if (state.status === 'failed') {
+		return (
+			<Box flexDirection="column">
+				<Text>{`${marks.error} cannot read ${paths.join(', ')}: ${state.error}`}</Text>
+				<Text dimColor>q/esc back</Text>
+			</Box>
+		);
+	}
+
+	return <Viewer items={state.inspection.loaded.items} findings={state.inspection.findings} signedBy={state.inspection.signedBy} onExit={onExit} width={width} height={height} />;
+}

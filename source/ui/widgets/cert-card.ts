@@ -1,0 +1,52 @@
+import type {PreviewCert} from '../../core/preview.js';
+import {labelled, type Line} from './lines.js';
+
+const statusWords: Record<PreviewCert['status'], string> = {
+	issued: 'new',
+	kept: 'kept from the folder',
+	'reused-ca': 'existing CA, reused',
+};
+
+function day(iso: string): string {
+	return iso.slice(0, 10);
+}
+
+/** A fingerprint broken between whole bytes (`AB:CD:` never `A` / `B:CD`), one line per row of the card. */
+function byteLines(fingerprint: string, width: number): string {
+	const bytes = fingerprint.split(':');
+	// Each byte takes three columns with its colon (the last line has one colon fewer).
+	const perLine = Math.max(1, Math.floor(width / 3));
+	const lines: string[] = [];
+	for (let i = 0; i < bytes.length; i += perLine) lines.push(bytes.slice(i, i + perLine).join(':') + (i + perLine < bytes.length ? ':' : ''));
+	return lines.join('\n');
+}
+
+/**
+ * The card of one certificate, drawn from the certificate really issued (its parsed fields, fingerprint
+ * included), plus what the plan says about it (file, who reads it, the Kubernetes identity).
+ */
+export function certCardLines(cert: PreviewCert, width: number): Line[] {
+	const {spec, info} = cert;
+	const inner = width - 2;
+	const row = (label: string, value: string) => labelled(label, value, inner, 11).map(l => ({...l, text: `│ ${l.text}`}));
+	const days = Math.round((Date.parse(info.notAfter) - Date.parse(info.notBefore)) / 86_400_000);
+	const sans = [...info.dnsNames.map(n => `DNS:${n}`), ...info.ipAddresses.map(ip => `IP:${ip}`)];
+	const key = `${info.publicKey.algorithm} ${info.publicKey.curve ?? info.publicKey.bits ?? ''}`.trim();
+	const status = statusWords[cert.status] + (cert.reason ? ` (${cert.reason})` : '');
+	const head = `┌ ${spec.title} · ${spec.file}.pem · ${status} `;
+	return [
+		{text: head.length < width ? head + '─'.repeat(width - head.length) : head.slice(0, width), tone: 'accent', bold: true},
+		...row('Subject', info.subject),
+		...row('Issuer', info.issuer),
+		...(spec.kubernetes
+			? [...row('K8s user', spec.kubernetes.user), ...row('K8s groups', spec.kubernetes.groups.join(', ') || '(none)')]
+			: row('K8s user', spec.isCA ? '(a CA: it signs, it does not log in)' : '(not used to log in)')),
+		...(sans.length > 0 ? row('SANs', sans.join(', ')) : []),
+		...row('Usage', [info.isCA ? 'CA:TRUE' : 'CA:FALSE', ...info.keyUsage, ...info.extKeyUsage].join(', ')),
+		...row('Valid', `${day(info.notBefore)} → ${day(info.notAfter)} (${days} days)`),
+		...row('Key', `${key}, ${info.signatureAlgorithm}`),
+		...row('SHA-256', byteLines(info.fingerprintSha256, inner - 11)),
+		...row('Read by', spec.consumers.map(c => `${c.component} ${c.flag}`).join('; ')),
+		{text: `└${'─'.repeat(Math.max(0, width - 1))}`, tone: 'accent'},
+	];
+}

@@ -1,0 +1,121 @@
+import {distribution} from '../../../core/distribute.js';
+import type {OutputFile} from '../../../core/write.js';
+import {textLines, type Line} from '../../widgets/lines.js';
+import type {Item, WizardState} from '../machine.js';
+import type {StageDef} from './index.js';
+import {pendingLines} from './common.js';
+
+function mode(file: OutputFile): string {
+	return `0${file.mode.toString(8)}`;
+}
+
+/** Which machines get each file of the output folder (from the same distribution list as nodes/). */
+function destinations(state: WizardState): Map<string, string[]> {
+	const where = new Map<string, string[]>();
+	const plan = state.preview?.plan;
+	if (!plan) return where;
+	for (const bundle of distribution(plan)) {
+		for (const file of bundle.files) where.set(file.source, [...(where.get(file.source) ?? []), bundle.host]);
+	}
+
+	return where;
+}
+
+/**
+ * Top-level files one by one, each with its mode and the machines it goes to; the per-machine copies under
+ * nodes/ as one line per machine.
+ */
+function fileLines(state: WizardState, files: readonly OutputFile[], width: number): Line[] {
+	const lines: Line[] = [];
+	const perHost = new Map<string, number>();
+	const where = destinations(state);
+	const top = files.filter(file => !/^nodes\/[^/]+\//.test(file.path));
+	// The path column is as wide as the longest path, leaving room for where it goes.
+	// (a longer name just pushes its own row's destination to the right).
+	const column = Math.max(12, Math.min(Math.max(...top.map(f => f.path.length)), Math.floor((width - 6) / 2)));
+	for (const file of files) {
+		const bundle = /^nodes\/([^/]+)\//.exec(file.path);
+		if (bundle) {
+			perHost.set(bundle[1]!, (perHost.get(bundle[1]!) ?? 0) + 1);
+			continue;
+		}
+
+		const secret = file.mode === 0o600;
+		const hosts = where.get(file.path);
+		const goes = hosts ? `→ ${hosts.join(' ')}` : file.kind === 'manifest' || file.path.endsWith('.sh') ? '(stays here)' : '(in its kubeconfig)';
+		const head = `${mode(file)}  ${file.path.padEnd(column)} `;
+		const rest = textLines(goes, width - head.length);
+		lines.push({text: head + (rest[0]?.text ?? ''), tone: secret ? 'warn' : undefined});
+		for (const more of rest.slice(1)) lines.push({text: ' '.repeat(head.length) + more.text, tone: 'muted'});
+	}
+
+	for (const [host, count] of perHost) lines.push({text: `0700  ${`nodes/${host}/`.padEnd(column)} ${count} files for ${host}`.slice(0, width), tone: 'muted'});
+	return lines;
+}
+
+function copyList(state: WizardState, width: number): Line[] {
+	const plan = state.preview?.plan;
+	if (!plan) return [];
+	const lines: Line[] = textLines('What goes to each machine (nodes/<host>/, copied by nodes/copy.sh):', width).map(l => ({...l, bold: true}));
+	for (const bundle of distribution(plan)) {
+		lines.push({text: `${bundle.host} (${bundle.role}, ${bundle.ip})`, tone: 'accent', bold: true});
+		lines.push(...textLines(bundle.files.map(f => f.target).join('  '), width - 2, undefined, '').map(l => ({...l, text: `  ${l.text}`})));
+	}
+
+	return lines;
+}
+
+export const reviewStage = {
+	id: 'review',
+	title: 'Review & write',
+	short: 'Review & write',
+	items(state): Item[] {
+		if (state.write.phase === 'written') {
+			return [...(state.viewerAvailable ? [{kind: 'action', id: 'view', label: 'Open the viewer on the folder (v)'} as const] : []), {kind: 'action', id: 'quit', label: 'Finish'}];
+		}
+
+		const count = state.write.phase === 'ready' ? ` ${state.write.prepared.files.length} files` : '';
+		return [{kind: 'action', id: 'write', label: `Write${count} to ${state.outDir}`}];
+	},
+	body(state, width) {
+		const pending = pendingLines(state, width);
+		if (pending) return pending;
+		switch (state.write.phase) {
+			case 'idle':
+			case 'preparing': {
+				return [{text: '… deciding the files', tone: 'muted'}];
+			}
+
+			case 'failed': {
+				return textLines(`✗ ${state.write.error}`, width, 'error');
+			}
+
+			case 'writing': {
+				return [{text: `… writing ${state.write.prepared.files.length} files`, tone: 'muted'}];
+			}
+
+			case 'ready': {
+				const {prepared} = state.write;
+				const encryption = prepared.encryption.status === 'kept' ? `! encryption-config.yaml exists and is kept (${prepared.encryption.provider}): a new key would lock out its secrets.` : undefined;
+				return [
+					...textLines(`Nothing is on disk yet. Enter writes these ${prepared.files.length} files to ${state.outDir}: mode (0600 = only you can read it; folders 0700), name, and the machines it goes to:`, width, 'muted'),
+					...(encryption ? textLines(encryption, width, 'warn') : []),
+					...fileLines(state, prepared.files, width),
+					{text: ''},
+					...copyList(state, width),
+				];
+			}
+
+			case 'written': {
+				return [
+					...textLines(`✓ Wrote ${state.write.paths.length} files to ${state.outDir}.`, width, 'ok'),
+					...textLines(`Next: read ${state.outDir}/nodes/copy.sh, then run it to copy each machine's files.`, width, 'muted'),
+					...(state.viewerAvailable ? [] : textLines(`Inspect them: kubepki inspect ${state.outDir}`, width, 'muted')),
+					{text: ''},
+					...copyList(state, width),
+				];
+			}
+		}
+	},
+	commands: state => [`kubepki generate --out ${state.outDir}   # the same files, no questions`, `openssl verify -CAfile ${state.outDir}/ca.pem ${state.outDir}/*.pem`],
+} as const satisfies StageDef;

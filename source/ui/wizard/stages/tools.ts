@@ -1,0 +1,30 @@
+import {toolProbes} from '../../../core/tools.js';
+import {textLines, type Line} from '../../widgets/lines.js';
+import type {StageDef} from './index.js';
+import {continueItem} from './common.js';
+
+export const toolsStage = {
+	id: 'tools',
+	title: 'Tools',
+	short: 'Tools',
+	items: () => [continueItem],
+	body(state, width) {
+		const lines: Line[] = textLines('Nothing here is required: kubepki makes every key and certificate itself.', width, 'muted');
+		if (!state.tools) return [...lines, {text: '… checking openssl, cfssl, cfssljson, kubectl, etcd, etcdctl', tone: 'muted'}];
+		// An empty report is not "all missing": the probe had nothing to say, so say that and move on.
+		if (state.tools.length === 0) return [...lines, ...textLines('· No tool report on this machine (run `kubepki doctor` to check them). Press enter to continue.', width, 'muted')];
+		for (const tool of state.tools) {
+			const mark = tool.found ? '✓' : '✗';
+			const what = tool.found ? (tool.version ?? 'found') : 'missing';
+			// What it is for wraps under the version column rather than running off the pane.
+			const head = `${mark} ${tool.name.padEnd(10)} `;
+			const text = `${what}${tool.neededFor ? ` · for ${tool.neededFor}` : ''}`;
+			lines.push(...textLines(text, width - head.length).map((l, i) => ({text: (i === 0 ? head : ' '.repeat(head.length)) + l.text, tone: i === 0 ? (tool.found ? 'ok' : 'warn') : 'muted'} as const)));
+			if (!tool.found) for (const hint of tool.install ?? []) lines.push(...textLines(hint, width - 4, 'muted', '  ').map(l => ({...l, text: `    ${l.text}`})));
+		}
+
+		return lines;
+	},
+	// The very probes doctor runs, so the commands shown are the ones whose output the stage reports.
+	commands: () => toolProbes.map(probe => [probe.name, ...probe.versionArgs].join(' ')),
+} as const satisfies StageDef;

@@ -1,0 +1,79 @@
+import {describe, expect, it} from 'vitest';
+import {kubernetesMeaning, roleFromFileName, roleFromSubject} from '../../source/core/pki/meaning.js';
+
+describe('the role a file name says (hard-way and kubeadm names, reference §2 and §7)', () => {
+	it.each([
+		['pki/ca.pem', 'ca'],
+		['pki/ca-key.pem', 'ca'],
+		['pki/kubernetes.pem', 'apiserver'],
+		['pki/admin.pem', 'admin'],
+		['pki/kube-controller-manager-key.pem', 'controller-manager'],
+		['pki/kube-scheduler.pem', 'scheduler'],
+		['pki/kube-proxy.kubeconfig', 'proxy'],
+		['pki/service-account.pem', 'service-account'],
+		['/etc/kubernetes/pki/ca.crt', 'ca'],
+		['/etc/kubernetes/pki/apiserver.crt', 'apiserver'],
+		['/etc/kubernetes/pki/apiserver-kubelet-client.key', 'apiserver'],
+		['/etc/kubernetes/pki/apiserver-etcd-client.crt', 'etcd'],
+		['/etc/kubernetes/pki/front-proxy-ca.crt', 'ca'],
+		['/etc/kubernetes/pki/front-proxy-client.crt', 'apiserver'],
+		['/etc/kubernetes/pki/etcd/ca.crt', 'ca'],
+		['/etc/kubernetes/pki/etcd/server.crt', 'etcd'],
+		['/etc/kubernetes/pki/etcd/peer.key', 'etcd'],
+		['/etc/kubernetes/pki/etcd/healthcheck-client.crt', 'etcd'],
+		['/etc/kubernetes/pki/sa.pub', 'service-account'],
+		['/etc/kubernetes/admin.conf', 'admin'],
+		['/etc/kubernetes/super-admin.conf', 'admin'],
+		['/etc/kubernetes/controller-manager.conf', 'controller-manager'],
+		['/etc/kubernetes/scheduler.conf', 'scheduler'],
+		['/etc/kubernetes/kubelet.conf', 'kubelet'],
+	])('%s → %s', (file, role) => {
+		expect(roleFromFileName(file)).toBe(role);
+	});
+
+	it('says nothing for a name it does not know (a worker\'s pem): the subject decides then', () => {
+		expect(roleFromFileName('pki/worker-0.pem')).toBeUndefined();
+		expect(roleFromFileName('pki/server.crt')).toBeUndefined();
+	});
+});
+
+describe('the role a subject suggests', () => {
+	const subject = (commonName: string, organizations: string[] = [], isCA = false) => ({commonName, organizations, isCA, extKeyUsage: []});
+	it.each([
+		[subject('system:node:worker-0', ['system:nodes']), 'kubelet'],
+		[subject('system:nodes:worker-0', ['system:nodes']), 'kubelet'],
+		[subject('worker-0', ['system:nodes']), 'kubelet'],
+		[subject('system:kube-controller-manager'), 'controller-manager'],
+		[subject('system:kube-scheduler'), 'scheduler'],
+		[subject('system:kube-proxy'), 'proxy'],
+		[subject('kube-admin', ['system:masters']), 'admin'],
+		[subject('kubernetes-admin', ['kubeadm:cluster-admins']), 'admin'],
+		[subject('kube-apiserver'), 'apiserver'],
+		[subject('kube-etcd-healthcheck-client'), 'etcd'],
+		[subject('Kubernetes', [], true), 'ca'],
+		[subject('my-bank.com'), 'other'],
+	])('%o → %s', (facts, role) => {
+		expect(roleFromSubject(facts)).toBe(role);
+	});
+});
+
+describe('the user and groups the API server would see', () => {
+	it('CN is the user and O the groups, for a client certificate', () => {
+		expect(kubernetesMeaning('pki/admin.pem', {commonName: 'admin', organizations: ['system:masters'], isCA: false, extKeyUsage: ['clientAuth']})).toEqual({
+			user: 'admin',
+			groups: ['system:masters'],
+			role: 'admin',
+			roleFrom: 'file',
+		});
+	});
+
+	it('no user for a CA or a server-only certificate: they cannot log in', () => {
+		expect(kubernetesMeaning('x/ca.crt', {commonName: 'kubernetes', organizations: [], isCA: true, extKeyUsage: []}).user).toBeNull();
+		expect(kubernetesMeaning('x/apiserver.crt', {commonName: 'kube-apiserver', organizations: [], isCA: false, extKeyUsage: ['serverAuth']}).user).toBeNull();
+	});
+
+	it('the manifest\'s role wins over the file name, and a CA stays a CA whatever its name', () => {
+		expect(kubernetesMeaning('pki/node1.pem', {commonName: 'x', organizations: [], isCA: false, extKeyUsage: []}, 'kubelet')).toMatchObject({role: 'kubelet', roleFrom: 'manifest'});
+		expect(kubernetesMeaning('pki/admin.pem', {commonName: 'x', organizations: [], isCA: true, extKeyUsage: []})).toMatchObject({role: 'ca'});
+	});
+});

@@ -1,0 +1,207 @@
+// The built CLI in a real terminal (tmux): walk every stage with enter, write, and check the files with
+// openssl; Ctrl-C mid-way leaves nothing behind; NO_COLOR drops every colour but keeps the marks.
+import {existsSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs';
+import path from 'node:path';
+import {afterEach, describe, expect, test} from 'vitest';
+import {cliPath, hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
+import {startTerm, type Term} from './tmux.js';
+
+const haveTmux = hasTool('tmux');
+const haveOpenssl = hasTool('openssl');
+const terms: Term[] = [];
+afterEach(() => {
+	for (const term of terms.splice(0)) term.kill();
+});
+
+function wizard(dir: string, args: string[], env: Record<string, string | undefined> = {}, size = {columns: 100, rows: 30}): Term {
+	const term = startTerm([process.execPath, cliPath, ...args], {...size, cwd: dir, env: {CI: 'false', NO_COLOR: undefined, TERM: 'xterm-256color', ...env}});
+	terms.push(term);
+	return term;
+}
+
+/** Every file under dir, relative, sorted. */
+function files(dir: string): string[] {
+	return (readdirSync(dir, {recursive: true, withFileTypes: true}) as Array<{isFile(): boolean; name: string; parentPath: string}>)
+		.filter(entry => entry.isFile())
+		.map(entry => path.relative(dir, path.join(entry.parentPath, entry.name)))
+		.sort();
+}
+
+const titles = ['Tools', 'Cluster', 'Certificate authority', 'Kubelet certs', 'Component certs', 'API server SANs', 'Kubeconfigs', 'Encryption at rest', 'etcd', 'Review & write'];
+
+/** Press enter through stages 1..9, checking each title on the way. */
+async function walkToReview(term: Term): Promise<void> {
+	await term.waitFor('step 1 of 10: Tools');
+	await walkToReviewFrom(term, 1);
+}
+
+/** From stage `from` (1-based), enter until Review & write. */
+async function walkToReviewFrom(term: Term, from: number): Promise<void> {
+	for (let i = from; i < titles.length; i++) {
+		term.keys('Enter');
+		await term.waitFor(`step ${i + 1} of 10: ${titles[i]}`);
+	}
+}
+
+describe.runIf(haveTmux)('the wizard in a real terminal', () => {
+	test('enter through every stage writes the same files as generate, and openssl verifies every leaf', async () => {
+		const dir = tempDir();
+		const term = wizard(dir, ['--out', 'pki']);
+		await walkToReview(term);
+		const review = await term.waitFor(/Write \d+ files to pki/);
+		expect(review).toContain('0600  ca-key.pem');
+		expect(existsSync(path.join(dir, 'pki'))).toBe(false);
+		term.keys('Enter');
+		await term.waitFor(/Write \d+ files to pki\?/);
+		term.keys('Enter');
+		const written = await term.waitFor('✓ Wrote');
+		expect(written).toMatch(/master1 \(master, 10\.128\.15\.221\)/);
+		const count = /✓ Wrote (\d+) files/.exec(written)![1];
+		// The viewer opens on the folder just written, reads every file, and q comes back to Review.
+		term.keys('v');
+		await term.waitFor(`kubepki inspect · ${count} file(s)`);
+		term.keys('q');
+		await term.waitFor('step 10 of 10: Review & write');
+		term.keys('q');
+		await term.waitFor('EXIT=0');
+
+		const out = path.join(dir, 'pki');
+		const generated = path.join(dir, 'generated');
+		expect(kubepki(['generate', '--out', generated, '--quiet']).status).toBe(0);
+		expect(files(out)).toEqual(files(generated));
+		for (const key of files(out).filter(f => f.endsWith('-key.pem') || f.endsWith('.kubeconfig'))) {
+			expect((statSync(path.join(out, key)).mode & 0o777).toString(8), key).toBe('600');
+		}
+
+		if (!haveOpenssl) return;
+		const leaves = files(out).filter(f => !f.includes('/') && f.endsWith('.pem') && !f.endsWith('-key.pem') && f !== 'ca.pem');
+		expect(leaves).toEqual(['admin.pem', 'kube-controller-manager.pem', 'kube-proxy.pem', 'kube-scheduler.pem', 'kubernetes.pem', 'node1.pem', 'node2.pem', 'service-account.pem']);
+		for (const leaf of leaves) {
+			const result = runStatus('openssl', ['verify', '-CAfile', path.join(out, 'ca.pem'), path.join(out, leaf)]);
+			expect(result.stdout.trim(), result.stderr).toBe(`${path.join(out, leaf)}: OK`);
+		}
+	});
+
+	test('a second run in the same folder signs with the CA already there and keeps its bytes', async () => {
+		const dir = tempDir();
+		const out = path.join(dir, 'pki');
+		expect(kubepki(['generate', '--out', out, '--algorithm', 'ecdsa-p256', '--quiet']).status).toBe(0);
+		const ca = readFileSync(path.join(out, 'ca.pem'), 'utf8');
+		const caKey = readFileSync(path.join(out, 'ca-key.pem'), 'utf8');
+		rmSync(path.join(out, 'node1.pem'));
+		const term = wizard(dir, ['--out', 'pki', '--algorithm', 'ecdsa-p256']);
+		await term.waitFor('step 1 of 10');
+		term.keys('Enter');
+		await term.waitFor('step 2 of 10');
+		term.keys('Enter');
+		const caStage = await term.waitFor('existing CA, reused');
+		expect(caStage).toContain('already has a CA');
+		await walkToReviewFrom(term, 3);
+		await term.waitFor(/Write \d+ files to pki/);
+		term.keys('Enter');
+		await term.waitFor('existing CA in the folder is kept');
+		term.keys('Enter');
+		await term.waitFor('✓ Wrote');
+		term.keys('q');
+		await term.waitFor('EXIT=0');
+		expect(readFileSync(path.join(out, 'ca.pem'), 'utf8')).toBe(ca);
+		expect(readFileSync(path.join(out, 'ca-key.pem'), 'utf8')).toBe(caKey);
+		if (!haveOpenssl) return;
+		const result = runStatus('openssl', ['verify', '-CAfile', path.join(out, 'ca.pem'), path.join(out, 'node1.pem')]);
+		expect(result.stdout.trim(), result.stderr).toBe(`${path.join(out, 'node1.pem')}: OK`);
+	});
+
+	test('a CA certificate without its key is refused on screen; nothing is written, q still leaves', async () => {
+		const dir = tempDir();
+		const out = path.join(dir, 'pki');
+		expect(kubepki(['generate', '--out', out, '--algorithm', 'ecdsa-p256', '--quiet']).status).toBe(0);
+		for (const file of readdirSync(out)) if (file !== 'ca.pem') rmSync(path.join(out, file), {recursive: true});
+		const term = wizard(dir, ['--out', 'pki']);
+		const screen = await term.waitFor('ca-key.pem is missing');
+		expect(screen).toContain('✗');
+		await walkToReviewFrom(term, 1);
+		term.keys('Enter');
+		await term.waitFor('cannot write');
+		term.keys('q');
+		await term.waitFor('Quit the wizard?');
+		term.keys('y');
+		await term.waitFor('EXIT=0');
+		expect(readdirSync(out)).toEqual(['ca.pem']);
+	});
+
+	test('bad input is one line and exit 2 before the screen opens', async () => {
+		const dir = tempDir();
+		const term = wizard(dir, ['--config', 'missing.yaml']);
+		const screen = await term.waitFor('EXIT=2');
+		expect(screen).toContain('kubepki: --config: cannot read missing.yaml: no such file');
+		expect(screen).not.toContain('at ');
+	});
+
+	test('the screen answers keys while the keys are being made', async () => {
+		const dir = tempDir();
+		// RSA-4096: seconds of key work, so the walk below happens while it is still going on.
+		const term = wizard(dir, ['--out', 'pki', '--algorithm', 'rsa-4096']);
+		await term.waitFor(/making keys \d+\/9/);
+		term.keys('Enter');
+		const cluster = await term.waitFor('step 2 of 10: Cluster');
+		term.keys('Enter');
+		const ca = await term.waitFor('step 3 of 10: Certificate authority');
+		// Still busy: the stage moved on without waiting for the keys, and says the cards are coming.
+		expect(`${cluster}\n${ca}`).toMatch(/making keys \d\/9/);
+		expect(ca).toContain('… making keys');
+		await term.waitFor('Cluster certificate authority · ca.pem · new', 60_000);
+		term.keys('C-c');
+		await term.waitFor('EXIT=130');
+	});
+
+	test('Ctrl-C while the keys are being made leaves no output folder, exit 130', async () => {
+		const dir = tempDir();
+		// RSA-4096 keys take seconds: long enough to be sure the interrupt lands while they are made.
+		const term = wizard(dir, ['--out', 'pki', '--algorithm', 'rsa-4096']);
+		await term.waitFor('making keys');
+		const sent = performance.now();
+		term.keys('C-c');
+		await term.waitFor('EXIT=130', 5000);
+		// At once, not after the key jobs still on the thread pool (process.exit would wait for them).
+		expect(performance.now() - sent).toBeLessThan(500);
+		expect(existsSync(path.join(dir, 'pki'))).toBe(false);
+	});
+
+	test('Ctrl-C at Review & write, before confirming, leaves no output folder', async () => {
+		const dir = tempDir();
+		const term = wizard(dir, ['--out', 'pki', '--algorithm', 'ecdsa-p256']);
+		await walkToReview(term);
+		term.keys('Enter');
+		await term.waitFor(/Write \d+ files to pki\?/);
+		term.keys('C-c');
+		await term.waitFor('EXIT=130', 5000);
+		expect(existsSync(path.join(dir, 'pki'))).toBe(false);
+	});
+
+	test('NO_COLOR: the same screen without a single colour, the marks still there', async () => {
+		const colourCode = /\u001B\[(?:[0-9;]*;)?(?:3[0-7]|9[0-7]|38;[25];[0-9;]+)m/;
+		const dir = tempDir();
+		// FORCE_COLOR: chalk turns colour off by itself whenever CI is set (even CI=false, which Ink needs
+		// here); forcing it on proves that NO_COLOR is honoured by the wizard, not by an accident of the env.
+		const coloured = wizard(dir, ['--out', 'pki', '--algorithm', 'ecdsa-p256'], {FORCE_COLOR: '1'});
+		await coloured.waitFor('certificates made in memory');
+		expect(coloured.screen({escapes: true})).toMatch(colourCode);
+		const plain = wizard(dir, ['--out', 'pki', '--algorithm', 'ecdsa-p256'], {NO_COLOR: '1', FORCE_COLOR: '1'});
+		await plain.waitFor('certificates made in memory');
+		const screen = plain.screen({escapes: true});
+		expect(screen).not.toMatch(colourCode);
+		// Attributes are not colour: the plain screen still sets the current stage apart in bold.
+		expect(screen).toContain('\u001B[1m');
+		expect(plain.screen()).toContain('▸ Tools');
+		expect(plain.screen()).toContain('· Cluster');
+	});
+
+	test('at 80×24 the first screen fits: header on the first row, key help on the last drawn row', async () => {
+		const dir = tempDir();
+		const term = wizard(dir, ['--out', 'pki', '--algorithm', 'ecdsa-p256'], {}, {columns: 80, rows: 24});
+		const screen = await term.waitFor('certificates made in memory');
+		const rows = screen.split('\n');
+		expect(rows[0]).toMatch(/^kubepki · step 1 of 10: Tools/);
+		expect(rows[22]).toMatch(/enter confirm/);
+	});
+});

@@ -1,0 +1,166 @@
+// The wizard's behaviour on the reducer alone: keys in, state out, no rendering.
+import {describe, expect, test} from 'vitest';
+import {exampleClusterYaml, exampleTopology, formatProblem, parseClusterFile} from '../../source/core/topology.js';
+import {char, named, splitBurst} from '../../source/ui/keys/keys.js';
+import {currentStage, editProblems, initialState, itemsOf, startAt, wizardReducer, type WizardEvent, type WizardState} from '../../source/ui/wizard/machine.js';
+import {stages} from '../../source/ui/wizard/stages/index.js';
+
+const start = () => initialState(exampleTopology(), {viewerAvailable: true, outDir: 'pki'});
+const key = (state: WizardState, ...keys: Array<ReturnType<typeof char>>) => keys.reduce((s, k) => wizardReducer(s, {type: 'key', key: k}), state);
+const send = (state: WizardState, ...events: WizardEvent[]) => events.reduce(wizardReducer, state);
+const enter = named('enter');
+
+/** Focus the item with this id (by arrows, as a person would). */
+function focusOn(state: WizardState, id: string): WizardState {
+	let s = state;
+	for (let guard = 0; guard < 30 && itemsOf(s)[s.focus]?.id !== id; guard++) {
+		const target = itemsOf(s).findIndex(i => i.id === id);
+		s = key(s, named(target < s.focus ? 'up' : 'down'));
+	}
+
+	expect(itemsOf(s)[s.focus]?.id).toBe(id);
+	return s;
+}
+
+function edit(state: WizardState, id: string, value: string): WizardState {
+	const editing = key(focusOn(state, id), enter);
+	expect(editing.editing?.id).toBe(id);
+	return send(editing, {type: 'edit-change', value}, {type: 'edit-submit', value});
+}
+
+describe('walking the wizard', () => {
+	test('enter alone goes through every stage in the order of the stage list', () => {
+		let state = start();
+		const seen = [currentStage(state).id];
+		for (let i = 1; i < stages.length; i++) {
+			state = key(state, enter);
+			seen.push(currentStage(state).id);
+		}
+
+		expect(seen).toEqual(['tools', 'cluster', 'ca', 'kubelets', 'components', 'sans', 'kubeconfigs', 'encryption', 'etcd', 'review']);
+		expect(state.done).toEqual(seen.slice(0, -1));
+	});
+
+	test('esc goes back one stage and keeps what was done', () => {
+		const atCa = key(start(), enter, enter);
+		expect(currentStage(atCa).id).toBe('ca');
+		const back = key(atCa, named('esc'));
+		expect(currentStage(back).id).toBe('cluster');
+		expect(back.done).toContain('cluster');
+		expect(currentStage(key(start(), named('esc'))).id).toBe('tools');
+	});
+
+	test('a preview made for an older cluster is ignored', () => {
+		const state = start();
+		const stale = send(state, {type: 'preview-done', revision: state.revision - 1, preview: {plan: undefined as never, certs: [], issued: []}});
+		expect(stale.preview).toBeUndefined();
+	});
+});
+
+describe('the cluster stage', () => {
+	const atCluster = () => startAt(start(), 'cluster');
+
+	test('a bad worker shows the same message a cluster file gets, and blocks continuing', () => {
+		const state = edit(atCluster(), 'cluster.workers', 'node1:10.128.15.223, node2:10.0.0.300');
+		// The same worker list as a --config file, checked by the file's own parser.
+		const file = parseClusterFile(exampleClusterYaml.replace(/workers:[\s\S]*$/, 'workers:\n  - {name: node1, ip: 10.128.15.223}\n  - {name: node2, ip: 10.0.0.300}\n'));
+		expect(file.ok).toBe(false);
+		const expected = file.ok ? [] : file.problems.map(formatProblem);
+		const workers = itemsOf(state).find(i => i.id === 'cluster.workers');
+		expect(workers?.kind === 'field' && workers.problems).toEqual(expected);
+		expect(expected[0]).toContain('workers[1].ip');
+		const blocked = key(focusOn(state, 'next'), enter);
+		expect(currentStage(blocked).id).toBe('cluster');
+		expect(blocked.notice).toMatch(/fix the field/);
+		expect(blocked.topology).toBeUndefined();
+	});
+
+	test('a fixed field makes a new topology revision, which drops the old preview', () => {
+		const bad = edit(atCluster(), 'cluster.workers', 'node1:10.0.0.1000');
+		const fixed = edit(bad, 'cluster.workers', 'node1:10.128.15.223, node3:10.128.15.230');
+		expect(fixed.problems).toEqual([]);
+		expect(fixed.topology?.workers.map(w => w.name)).toEqual(['node1', 'node3']);
+		expect(fixed.revision).toBeGreaterThan(bad.revision);
+	});
+
+	test('q typed while editing a field is text, not quit; esc leaves the field unsaved', () => {
+		const editing = key(focusOn(atCluster(), 'cluster.cluster'), enter);
+		const typed = key(editing, char('q'));
+		expect(typed.overlay).toBeUndefined();
+		expect(typed.exit).toBeUndefined();
+		const cancelled = key(send(typed, {type: 'edit-change', value: 'other'}), named('esc'));
+		expect(cancelled.editing).toBeUndefined();
+		expect(cancelled.draft.cluster).toBe('kubernetes-the-hard-way');
+		expect(currentStage(cancelled).id).toBe('cluster');
+	});
+
+	test('the value being typed is checked before it is saved, and only its own field is reported', () => {
+		const editing = key(focusOn(atCluster(), 'cluster.serviceCIDR'), enter);
+		expect(editProblems(editing)).toEqual([]);
+		const typed = send(editing, {type: 'edit-change', value: '10.32.0.0/31'});
+		expect(editProblems(typed)).toHaveLength(1);
+		expect(editProblems(typed)[0]).toMatch(/^serviceCIDR: .*\(got "10\.32\.0\.0\/31"\)$/);
+		// Nothing is saved while typing: the cluster is still the valid one.
+		expect(typed.topology?.serviceCIDR).toBe('10.32.0.0/24');
+	});
+
+	test('arrows change the key algorithm', () => {
+		const state = key(focusOn(atCluster(), 'cluster.algorithm'), named('right'));
+		expect(state.draft.algorithm).toBe('rsa-4096');
+		expect(state.topology?.algorithm).toBe('rsa-4096');
+	});
+});
+
+describe('the API server SANs stage', () => {
+	const atSans = () => startAt(start(), 'sans');
+
+	test('adds a DNS name, refuses a bad one and one already computed, removes with d', () => {
+		const added = edit(atSans(), 'san.add', 'api.example.com');
+		expect(added.extraSans).toEqual(['api.example.com']);
+		expect(added.topology?.extraSANs).toEqual(['api.example.com']);
+
+		const bad = edit(added, 'san.add', 'Not_A_Name!');
+		expect(bad.editing?.id).toBe('san.add');
+		expect(bad.sanProblem).toBe('extraSANs[1]: is neither an IP address nor a lower-case DNS name (got "Not_A_Name!")');
+
+		const again = send(key(bad, named('esc')));
+		const duplicate = edit(again, 'san.add', '10.32.0.1');
+		expect(duplicate.sanProblem).toMatch(/extraSANs\[1\]: is already in the list: first address of serviceCIDR/);
+
+		const removed = key(focusOn(key(duplicate, named('esc')), 'san:api.example.com'), char('d'));
+		expect(removed.extraSans).toEqual([]);
+	});
+});
+
+describe('leaving', () => {
+	test('q asks first while nothing is written; n stays, y quits with 0', () => {
+		const asked = key(start(), char('q'));
+		expect(asked.overlay).toBe('confirm-quit');
+		expect(key(asked, char('n')).overlay).toBeUndefined();
+		expect(key(asked, char('y')).exit).toEqual({code: 0});
+	});
+
+	test('Ctrl-C ends at once with 130, even inside a field or a question', () => {
+		expect(key(start(), named('ctrl-c')).exit).toEqual({code: 130});
+		const editing = key(focusOn(startAt(start(), 'cluster'), 'cluster.masters'), enter);
+		expect(key(editing, named('ctrl-c')).exit).toEqual({code: 130});
+		expect(key(key(start(), char('q')), named('ctrl-c')).exit).toEqual({code: 130});
+	});
+
+	test('the viewer keeps every key but Ctrl-C until it closes itself', () => {
+		const viewing: WizardState = {...start(), overlay: 'viewer'};
+		expect(key(viewing, named('esc')).overlay).toBe('viewer');
+		expect(key(viewing, char('q')).exit).toBeUndefined();
+		expect(send(viewing, {type: 'overlay-closed'}).overlay).toBeUndefined();
+	});
+});
+
+describe('splitBurst', () => {
+	test('splits enters, tabs and backspaces out of text that arrived together; leaves a lone key alone', () => {
+		expect(splitBurst(char('\r\r'))).toEqual([named('enter'), named('enter')]);
+		expect(splitBurst(char('node3:10.0.0.9\r'))).toEqual([char('node3:10.0.0.9'), named('enter')]);
+		expect(splitBurst(char('ab\u007Fc\t'))).toEqual([char('ab'), named('backspace'), char('c'), named('tab')]);
+		expect(splitBurst(char('abc'))).toEqual([char('abc')]);
+		expect(splitBurst(named('enter'))).toEqual([named('enter')]);
+	});
+});
