@@ -1,4 +1,12 @@
-import type {Reporter, TestModule} from 'vitest/node';
+import type {Reporter, TestCase, TestModule} from 'vitest/node';
+
+/** A test that never ran because a hook of its suite (beforeAll, say) failed counts as failed, not skipped. */
+function suiteFailed(test: TestCase): boolean {
+	for (let parent = test.parent; ; parent = parent.parent) {
+		if (parent.errors().length > 0) return true;
+		if (parent.type === 'module') return false;
+	}
+}
 
 /**
  * Prints one plain closing line, `tests: N passed, N failed, N skipped`, after vitest's own summary, so
@@ -15,7 +23,7 @@ export default class SummaryReporter implements Reporter {
 			for (const test of module.children.allTests()) {
 				const state = test.result().state;
 				if (state === 'passed') passed++;
-				else if (state === 'failed') failed++;
+				else if (state === 'failed' || suiteFailed(test)) failed++;
 				else skipped++;
 			}
 

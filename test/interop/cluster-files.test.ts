@@ -56,15 +56,26 @@ function runAsync(tool: string, args: string[], env: NodeJS.ProcessEnv = process
 	});
 }
 
-async function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = createNetServer();
-		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const {port} = server.address() as AddressInfo;
-			server.close(() => resolve(port));
-		});
-	});
+/**
+ * Distinct free loopback ports, all held open until every one is known: asking for one port at a time
+ * can hand the same port out twice (it is free again once its probe closes), and two etcd members
+ * sharing a port never elect a leader.
+ */
+async function freePorts(count: number): Promise<number[]> {
+	const servers = Array.from({length: count}, () => createNetServer());
+	try {
+		return await Promise.all(
+			servers.map(
+				async server =>
+					new Promise<number>((resolve, reject) => {
+						server.once('error', reject);
+						server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+					}),
+			),
+		);
+	} finally {
+		await Promise.all(servers.map(async server => new Promise(resolve => server.close(resolve))));
+	}
 }
 
 describe.each(clusters)('files of $name', cluster => {
@@ -196,7 +207,12 @@ describe.skipIf(!haveEtcd)('a real 2-member etcd cluster on loopback from the ge
 	beforeAll(async () => {
 		out = outFor(cluster.name);
 		const topology = parseYaml(readFileSync(path.join(out, 'kubepki-manifest.json'), 'utf8')).cluster as {masters: Array<{name: string; ip: string}>};
-		for (const master of topology.masters) members.push({name: master.name, client: await freePort(), peer: await freePort(), log: []});
+		const ports = await freePorts(topology.masters.length * 2);
+		for (const [index, master] of topology.masters.entries()) {
+			members.push({name: master.name, client: ports[2 * index]!, peer: ports[2 * index + 1]!, log: []});
+		}
+
+		expect(new Set(ports).size).toBe(ports.length);
 		const ipOf = new Map(topology.masters.map(m => [m.name, m.ip]));
 
 		// Only the URLs change (every master's IP and port -> a loopback port), plus where files live on this machine.
