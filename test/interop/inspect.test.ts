@@ -53,6 +53,17 @@ describe.skipIf(!tools)('inspect --json agrees with openssl x509 on certificates
 		items = (JSON.parse(result.stdout) as {items: JsonItem[]}).items;
 	});
 
+	it('names ca.pem as the signer of every leaf, not a copy embedded in a kubeconfig or under nodes/', () => {
+		const result = kubepki(['inspect', pki]);
+		const signedBy = [...result.stdout.matchAll(/^ {2}Signed by +(.*)$/gm)].map(m => m[1]);
+		// Every certificate item of the folder: files, copies under nodes/, and those embedded in kubeconfigs.
+		const certificates = items.filter(item => item.kind === 'certificate' && item.path.startsWith(pki + path.sep));
+		expect(signedBy).toHaveLength(certificates.length);
+		const leaves = signedBy.filter(line => !line!.startsWith('itself'));
+		expect(leaves.length).toBeGreaterThan(certificates.length / 2);
+		expect(new Set(leaves)).toEqual(new Set([`${path.join(pki, 'ca.pem')} ✓ signature checked`]));
+	});
+
 	const certificateFiles = () => [
 		...['ca', 'admin', 'kubernetes', 'node1', 'kube-proxy', 'service-account'].map(name => ({file: path.join(pki, `${name}.pem`), der: false})),
 		{file: at('ec-ca.pem'), der: false},

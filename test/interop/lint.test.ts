@@ -1,4 +1,4 @@
-import {chmodSync, cpSync, writeFileSync} from 'node:fs';
+import {chmodSync, cpSync, mkdirSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {beforeAll, describe, expect, it} from 'vitest';
 import {lint} from '../../source/core/lint/index.js';
@@ -102,8 +102,22 @@ describe('lint rules against a generated PKI that is then changed', () => {
 		expect(missing).toContain('IP:192.168.50.11');
 		expect(missing).toContain('DNS:api-lb');
 		expect(missing).toContain('DNS:api.example.com');
-		// The same certificate without the manifest: only what every cluster needs is checked.
-		const alone = kubepki(['lint', '--json', path.join(copy, 'kubernetes.pem'), path.join(copy, 'ca.pem')]);
+		// Named alone, the certificate is still judged with its folder's manifest, found above it; a relative
+		// path and a "./" path reach the same manifest.
+		const sansOf = (r: {stdout: string}) => (JSON.parse(r.stdout) as Findings).findings.filter(f => f.rule === 'apiserver-sans').map(f => f.message).sort();
+		const named = kubepki(['lint', '--json', path.join(copy, 'kubernetes.pem'), path.join(copy, 'ca.pem')]);
+		expect(sansOf(named)).toEqual(sansOf(result));
+		const relative = kubepki(['lint', '--json', './missing-master/kubernetes.pem', 'missing-master/ca.pem'], {cwd: dir});
+		expect(sansOf(relative)).toEqual(sansOf(result));
+		// Two folders down (nodes/<host>/) the manifest is still found.
+		cpSync(path.join(copy, 'kubernetes.pem'), path.join(copy, 'nodes', 'master1', 'kubernetes.pem'));
+		const nested = kubepki(['lint', '--json', path.join(copy, 'nodes', 'master1', 'kubernetes.pem')]);
+		expect(sansOf(nested)).toEqual(sansOf(result));
+		// The same certificate in a folder with no manifest: only what every cluster needs is checked.
+		const bare = path.join(dir, 'no-manifest');
+		mkdirSync(bare);
+		for (const name of ['kubernetes.pem', 'ca.pem']) cpSync(path.join(copy, name), path.join(bare, name));
+		const alone = kubepki(['lint', '--json', path.join(bare, 'kubernetes.pem'), path.join(bare, 'ca.pem')]);
 		expect((JSON.parse(alone.stdout) as Findings).findings).toEqual([]);
 	});
 });

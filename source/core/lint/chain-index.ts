@@ -44,13 +44,24 @@ function verifySignature(item: CertItem, key: KeyObject, parse: () => X509Certif
 	return Boolean(parse()?.verify(key));
 }
 
+/**
+ * Of two copies of one certificate, the one a person would name as the signer: a certificate file before
+ * one embedded in a kubeconfig, then the one nearest the top (pki/ca.pem before pki/nodes/node1/ca.pem).
+ */
+function plainerCopy(a: CertItem, b: CertItem): boolean {
+	const embedded = (item: CertItem) => (item.source.startsWith('kubeconfig:') ? 1 : 0);
+	const depth = (item: CertItem) => item.path.split(/[\\/]/).length;
+	return ([embedded(a) - embedded(b), depth(a) - depth(b), a.path.length - b.path.length].find(d => d !== 0) ?? 0) < 0;
+}
+
 export function buildChain(certs: readonly CertItem[]): Chain {
 	// Copies of one certificate (nodes/<host>/ca.pem) are one issuer: index by fingerprint.
 	const bySubject = new Map<string, Map<string, CertItem>>();
 	for (const item of certs) {
 		const key = hex(item.raw?.subjectDer);
 		const group = bySubject.get(key) ?? new Map<string, CertItem>();
-		if (!group.has(item.cert.fingerprintSha256)) group.set(item.cert.fingerprintSha256, item);
+		const kept = group.get(item.cert.fingerprintSha256);
+		if (!kept || plainerCopy(item, kept)) group.set(item.cert.fingerprintSha256, item);
 		bySubject.set(key, group);
 	}
 

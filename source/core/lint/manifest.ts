@@ -4,9 +4,11 @@ import {validateTopology, type Topology} from '../topology.js';
 
 /** The manifest of the folder an item is in (the nearest one above it), when kubepki made that folder. */
 export function manifestFor(manifests: readonly FolderManifest[], item: Item): FolderManifest | undefined {
+	const file = path.resolve(item.path);
 	return manifests
-		.filter(m => item.path === m.dir || item.path.startsWith(m.dir + path.sep) || m.dir === '.')
-		.sort((a, b) => b.dir.length - a.dir.length)[0];
+		.map(m => ({m, dir: path.resolve(m.dir)}))
+		.filter(({dir}) => file === dir || file.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep))
+		.sort((a, b) => b.dir.length - a.dir.length)[0]?.m;
 }
 
 /** The cluster a manifest was made for, when it still validates (a hand-edited manifest may not). */

@@ -100,6 +100,7 @@ export async function loadPaths(paths: readonly string[]): Promise<LoadResult> {
 	};
 
 	await Promise.all(Array.from({length: Math.min(readConcurrency, found.length)}, worker));
+	await findManifestsAbove(found, manifests);
 	const all = applyManifests(items.flat(), manifests);
 	return {items: adoptPartnerRoles(all), manifests};
 }
@@ -427,7 +428,7 @@ function readManifest(dir: string, bytes: Uint8Array): FolderManifest | undefine
 		const roles = new Map<string, KubernetesRole>();
 		for (const entry of body.files as Array<{path?: unknown; role?: unknown}>) {
 			if (typeof entry?.path === 'string' && kubernetesRoles.includes(entry.role as KubernetesRole)) {
-				roles.set(path.join(dir, entry.path), entry.role as KubernetesRole);
+				roles.set(path.resolve(dir, entry.path), entry.role as KubernetesRole);
 			}
 		}
 
@@ -437,11 +438,57 @@ function readManifest(dir: string, bytes: Uint8Array): FolderManifest | undefine
 	}
 }
 
+// pki/kubernetes.pem alone still belongs to pki/: nodes/<host>/ and kubeadm's <host>/pki/etcd/ are three below it.
+const manifestSearchDepth = 4;
+
+/**
+ * A file named on its own (`inspect pki/kubernetes.pem`) is judged with its folder's manifest too, so the
+ * cluster's names are known: look in the folders above it, nearest first, for one not read already.
+ */
+async function findManifestsAbove(found: readonly Found[], manifests: FolderManifest[]): Promise<void> {
+	const known = new Set(manifests.map(m => path.resolve(m.dir)));
+	const dirs = new Set<string>();
+	for (const file of found) {
+		if (!file.stats?.isFile() || path.basename(file.path) === manifestFileName) continue;
+		let dir = path.dirname(file.path);
+		for (let depth = 0; depth < manifestSearchDepth; depth++) {
+			dirs.add(dir);
+			const up = path.dirname(dir);
+			if (up === dir || path.resolve(up) === path.resolve(dir)) break;
+			dir = up;
+		}
+	}
+
+	// Nearest first per file is not needed: manifestFor picks the nearest of all that were found.
+	for (const dir of dirs) {
+		if (known.has(path.resolve(dir))) continue;
+		known.add(path.resolve(dir));
+		const bytes = await readFileBounded(path.join(dir, manifestFileName));
+		const manifest = bytes && readManifest(dir, bytes);
+		if (manifest) manifests.push(manifest);
+	}
+}
+
+async function readFileBounded(file: string): Promise<Buffer | undefined> {
+	try {
+		const stats = await stat(file);
+		if (!stats.isFile() || stats.size > maxFileBytes) return undefined;
+		const handle = await open(file, 'r');
+		try {
+			return await handle.readFile();
+		} finally {
+			await handle.close();
+		}
+	} catch {
+		return undefined;
+	}
+}
+
 /** The manifest knows what each file it lists is for: that beats guessing from names and subjects. */
 function applyManifests(items: Item[], manifests: readonly FolderManifest[]): Item[] {
 	if (manifests.length === 0) return items;
 	return items.map(item => {
-		const role = manifests.map(m => m.roles.get(item.path)).find(Boolean);
+		const role = manifests.map(m => m.roles.get(path.resolve(item.path))).find(Boolean);
 		if (!role || !item.kubernetes) return item;
 		const subject = item.cert ?? item.csr;
 		return {...item, kubernetes: kubernetesMeaning(item.path, subject && {...subject, isCA: item.cert?.isCA}, role)};
