@@ -1,4 +1,5 @@
 import {createPublicKey} from 'node:crypto';
+import {stringify} from 'yaml';
 import {apiServerUrl, buildKubeconfig, kubeconfigYaml} from './kubeconfig.js';
 import type {CertSpec, Plan} from './plan.js';
 import type {Issued} from './pki/issue.js';
@@ -108,13 +109,41 @@ function hostFiles(host: Host, isMaster: boolean, issued: readonly Issued[]): Ou
 	});
 }
 
+/** The binding that gives admin.conf its rights, beside super-admin.conf on the first master. */
+export const clusterAdminsBindingFile = 'cluster-admins-binding.yaml';
+
+/**
+ * admin.conf's group (kubeadm:cluster-admins) has no rights until a ClusterRoleBinding ties it to
+ * cluster-admin. `kubeadm init` creates that binding itself; a cluster started from these files without
+ * kubeadm needs it applied once, with super-admin.conf (system:masters, which needs no binding).
+ */
+function clusterAdminsBinding(plan: Plan, byId: ReadonlyMap<string, Issued>): OutputFile[] {
+	const first = plan.topology.masters[0];
+	const groups = byId.get('admin')?.spec.organizations ?? [];
+	const group = groups.find(g => g !== 'system:masters');
+	if (!first || !group) return [];
+	const binding = {
+		apiVersion: 'rbac.authorization.k8s.io/v1',
+		kind: 'ClusterRoleBinding',
+		metadata: {name: group},
+		roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin'},
+		subjects: [{apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group}],
+	};
+	const header = [
+		`# Gives group ${group} (admin.conf) the cluster-admin role. kubeadm init creates this binding itself;`,
+		'# without kubeadm, apply it once the API server runs:',
+		`#   kubectl --kubeconfig super-admin.conf apply -f ${clusterAdminsBindingFile}`,
+	];
+	return [{path: `${first.name}/${clusterAdminsBindingFile}`, content: `${header.join('\n')}\n${stringify(binding)}`, mode: 0o644, kind: 'rbac'}];
+}
+
 /** Every file of the kubeadm layout, host by host. */
 export function kubeadmFiles(plan: Plan, issued: readonly Issued[]): OutputFile[] {
 	const byId = new Map(issued.map(item => [item.spec.id, item]));
 	const confs = kubeadmConfs(plan);
 	const hosts = [...plan.topology.masters.map(h => [h, true] as const), ...plan.topology.workers.map(h => [h, false] as const)];
-	return hosts.flatMap(([host, isMaster]) => [
-		...hostFiles(host, isMaster, issued),
-		...confs.filter(conf => conf.host === host.name).map(conf => confFile(plan, conf, byId)),
-	]);
+	return [
+		...hosts.flatMap(([host, isMaster]) => [...hostFiles(host, isMaster, issued), ...confs.filter(conf => conf.host === host.name).map(conf => confFile(plan, conf, byId))]),
+		...clusterAdminsBinding(plan, byId),
+	];
 }

@@ -5,6 +5,7 @@ import {createServer as createNetServer, type AddressInfo} from 'node:net';
 import path from 'node:path';
 import type {TLSSocket} from 'node:tls';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {parse as parseYaml} from 'yaml';
 import {certInfo} from '../../source/core/pki/cert-info.js';
 import {hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
 
@@ -141,6 +142,23 @@ describe.skipIf(!haveOpenssl).each([
 		const pub = runStatus('openssl', ['pkey', '-in', 'sa.key', '-pubout'], {cwd});
 		expect(pub.status).toBe(0);
 		expect(pub.stdout).toBe(readFileSync(path.join(cwd, 'sa.pub'), 'utf8'));
+	});
+
+	it('writes, beside super-admin.conf only, the ClusterRoleBinding that gives admin.conf\'s group cluster-admin', () => {
+		const hosts = [...cluster.masters.map(m => m.name), ...cluster.workers];
+		expect(hosts.filter(host => existsSync(path.join(out, host, 'cluster-admins-binding.yaml')))).toEqual([first]);
+		const binding = parseYaml(readFileSync(path.join(out, first, 'cluster-admins-binding.yaml'), 'utf8')) as {
+			kind: string;
+			roleRef: {kind: string; name: string};
+			subjects: Array<{kind: string; name: string}>;
+		};
+		// The group bound is the one in the certificate admin.conf actually carries.
+		const admin = parseYaml(readFileSync(path.join(out, first, 'admin.conf'), 'utf8')) as {users: Array<{user: Record<string, string>}>};
+		const cert = certInfo(Buffer.from(admin.users[0]!.user['client-certificate-data']!, 'base64').toString());
+		expect(binding.kind).toBe('ClusterRoleBinding');
+		expect(binding.roleRef).toMatchObject({kind: 'ClusterRole', name: 'cluster-admin'});
+		expect(binding.subjects).toEqual([expect.objectContaining({kind: 'Group', name: cert.organizations[0]})]);
+		expect(cert.organizations).not.toContain('system:masters');
 	});
 
 	it.skipIf(!haveKubectl)('writes .conf files kubectl reads, with kubeadm\'s identities, servers and user@cluster contexts', () => {
