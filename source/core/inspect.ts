@@ -115,8 +115,25 @@ function keyText(key: Item['publicKey']): string {
 	return [key.algorithm, key.curve ?? (key.bits ? String(key.bits) : '')].filter(Boolean).join(' ');
 }
 
+const dayMs = 24 * 60 * 60 * 1000;
+
+/** How a validity period stands today, in whole days (rounded down, as `kubeadm certs check-expiration` does). */
+export function validityState(notBefore: string, notAfter: string, now: Date): string {
+	const start = Date.parse(notBefore);
+	const end = Date.parse(notAfter);
+	if (Number.isNaN(start) || Number.isNaN(end)) return 'dates unreadable';
+	const days = (ms: number) => {
+		const count = Math.floor(ms / dayMs);
+		return count === 1 ? '1 day' : `${count} days`;
+	};
+
+	if (now.getTime() < start) return `not valid for another ${days(start - now.getTime())}`;
+	if (now.getTime() > end) return `expired ${days(now.getTime() - end)} ago`;
+	return `${days(end - now.getTime())} left`;
+}
+
 /** The detail rows of an item: [label, value]. The text report and the viewer show the same rows. */
-export function detailRows(item: Item, signedBy?: string): Array<[string, string]> {
+export function detailRows(item: Item, signedBy?: string, now = new Date()): Array<[string, string]> {
 	const k8s = item.kubernetes;
 	const k8sRow: Array<[string, string]> = k8s
 		? [['Kubernetes', `${k8s.user === null ? 'cannot log in' : `user ${k8s.user}, groups ${k8s.groups.join(', ') || '(none)'}`}; role ${k8s.role}`]]
@@ -130,7 +147,7 @@ export function detailRows(item: Item, signedBy?: string): Array<[string, string
 				['Issuer', c.issuer || '(empty)'],
 				...(signedBy ? [['Signed by', signedBy] as [string, string]] : []),
 				...k8sRow,
-				['Valid', `${day(c.notBefore)} → ${day(c.notAfter)}`],
+				['Valid', `${day(c.notBefore)} → ${day(c.notAfter)} (${validityState(c.notBefore, c.notAfter, now)})`],
 				...(sans.length > 0 ? [['SANs', sans.join(', ')] as [string, string]] : []),
 				['Usage', [c.isCA ? 'CA:TRUE' : 'CA:FALSE', ...c.keyUsage, ...c.extKeyUsage].join(', ')],
 				['Key', `${keyText(c.publicKey)}, signed ${c.signatureAlgorithm}`],

@@ -64,6 +64,18 @@ describe.skipIf(!tools)('inspect --json agrees with openssl x509 on certificates
 		expect(new Set(leaves)).toEqual(new Set([`${path.join(pki, 'ca.pem')} ✓ signature checked`]));
 	});
 
+	it('says how many days each certificate has left, as openssl\'s end date gives it', () => {
+		for (const file of [path.join(pki, 'admin.pem'), path.join(pki, 'ca.pem'), at('leaf.pem')]) {
+			const before = Date.now();
+			const report = kubepki(['inspect', file]).stdout;
+			const end = Date.parse(opensslView(file).notAfter);
+			const shown = /^ {2}Valid .*\((\d+) days left\)$/m.exec(report)?.[1];
+			// Whole days, rounded down; a day boundary may pass while the command runs.
+			const expected = Math.floor((end - before) / 86_400_000);
+			expect([expected, expected - 1], file).toContain(Number(shown));
+		}
+	});
+
 	const certificateFiles = () => [
 		...['ca', 'admin', 'kubernetes', 'node1', 'kube-proxy', 'service-account'].map(name => ({file: path.join(pki, `${name}.pem`), der: false})),
 		{file: at('ec-ca.pem'), der: false},
