@@ -14,13 +14,14 @@ Usage
                                        default ./pki); the viewer in a terminal
   kubepki lint [PATH...] [--json]      find the known mistakes; exit 1 when any is an error
   kubepki doctor [--json]
-  kubepki script --flavor cfssl|openssl [--config FILE] [--algorithm A] [--encryption-provider P]
+  kubepki script --flavor cfssl|openssl [--config FILE] [--layout L] [--algorithm A] [--encryption-provider P]
 
 Options
   --config FILE     cluster file (YAML, or the guide's node.cfg); default: the built-in example cluster
   --out DIR         output folder (default ./pki)
   --algorithm A     rsa-2048 (default), rsa-4096 or ecdsa-p256
-  --layout L        hardway (default: the guide's file names) or kubeadm (one /etc/kubernetes folder per machine)
+  --layout L        hardway (default: the guide's file names) or kubeadm (one /etc/kubernetes folder per machine);
+                    generate and script
   --flavor F        script: cfssl or openssl, the tools the printed bash uses
   --encryption-provider P
                     aescbc (default), secretbox or aesgcm: the first provider of encryption-config.yaml
@@ -67,7 +68,7 @@ const commandFlags: Record<string, string[]> = {
 	inspect: ['json'],
 	lint: ['json'],
 	doctor: ['json'],
-	script: ['config', 'flavor', 'algorithm', 'encryption-provider'],
+	script: ['config', 'flavor', 'algorithm', 'layout', 'encryption-provider'],
 };
 
 async function main(argv: string[], io: CommandIo): Promise<number> {

@@ -1,5 +1,6 @@
 import {encryptionConfigName, encryptionKeyBytes, type EncryptionProvider} from './encryption.js';
 import {etcdInstall, etcdUnit} from './etcd.js';
+import type {KubeadmConf} from './kubeadm.js';
 import {kubeconfigSpecs, type KubeconfigSpec} from './kubeconfig.js';
 import type {CertSpec, ExtKeyUsage, Plan} from './plan.js';
 
@@ -31,6 +32,11 @@ export function shellWord(text: string): string {
 export function opensslSubject(spec: CertSpec): string {
 	const escape = (value: string) => value.replaceAll('\\', '\\\\').replaceAll('/', '\\/').replaceAll('+', '\\+');
 	return [...spec.organizations.map(o => `/O=${escape(o)}`), `/CN=${escape(spec.commonName)}`].join('');
+}
+
+/** Text for a comment line: a control character in a name must not end the comment and become a command. */
+export function comment(text: string): string {
+	return text.replaceAll(/[\u0000-\u001F\u007F]/g, '?');
 }
 
 function signerOf(plan: Plan, spec: CertSpec): CertSpec {
@@ -75,18 +81,25 @@ export function opensslExtensions(spec: CertSpec): string[] {
 	];
 }
 
+/**
+ * A fresh random serial for every certificate, as kubepki's own (RFC 5280 4.1.2.2, CA/B Forum: at least 64
+ * random bits). The leading 4 keeps it positive and free of a leading zero byte: 16 octets, 123 random bits.
+ * -CAcreateserial would count up from a .srl file instead, and leave that file behind.
+ */
+export const randomSerial = '-set_serial 0x4$(openssl rand -hex 15)';
+
 /** The key, the request, the extension file and the signature for one certificate of the plan. */
 export function opensslCertCommands(plan: Plan, spec: CertSpec): string[] {
 	const root = spec.signer === 'self';
 	const signature = root
 		? [
 				// -signkey: the request is signed with its own key, which is what makes it a root.
-				`openssl x509 -req -in ${spec.file}.csr -signkey ${spec.file}-key.pem \\`,
+				`openssl x509 -req -in ${spec.file}.csr -signkey ${spec.file}-key.pem ${randomSerial} \\`,
 				`  -sha256 -days ${days(spec.validityHours)} -extfile ${spec.file}.ext -out ${spec.file}.pem`,
 			]
 		: [
 				// -days matters: without it openssl signs for 30 days and the cluster stops a month later.
-				`openssl x509 -req -in ${spec.file}.csr -CA ${signerOf(plan, spec).file}.pem -CAkey ${signerOf(plan, spec).file}-key.pem -CAcreateserial \\`,
+				`openssl x509 -req -in ${spec.file}.csr -CA ${signerOf(plan, spec).file}.pem -CAkey ${signerOf(plan, spec).file}-key.pem ${randomSerial} \\`,
 				`  -sha256 -days ${days(spec.validityHours)} -extfile ${spec.file}.ext -out ${spec.file}.pem`,
 			];
 	return [
@@ -199,23 +212,47 @@ export function certCommands(plan: Plan, spec: CertSpec, flavor: ByHandFlavor): 
 // ---------------------------------------------------------------------------------------------------
 // kubectl, encryption, etcd.
 
-/** The four kubectl calls that build one kubeconfig, certificates embedded. */
-export function kubectlKubeconfigCommands(plan: Plan, kubeconfig: KubeconfigSpec): string[] {
-	const spec = plan.certs.find(c => c.id === kubeconfig.certId);
-	if (!spec) throw new Error(`bug: ${kubeconfig.certId} is not in the plan`);
+/** What `kubectl config` needs for one kubeconfig: the file, whose certificate, which server, the context's name. */
+type KubectlConfig = {readonly file: string; readonly certId: string; readonly server: string; readonly context: string; readonly heading: string};
+
+function kubectlConfigCommands(plan: Plan, config: KubectlConfig): string[] {
+	const spec = plan.certs.find(c => c.id === config.certId);
+	if (!spec?.kubernetes) throw new Error(`bug: ${config.certId} is not a client certificate of the plan`);
 	const ca = signerOf(plan, spec);
-	const file = `--kubeconfig=${shellWord(kubeconfig.file)}`;
+	const file = `--kubeconfig=${shellWord(config.file)}`;
 	const cluster = shellWord(plan.topology.cluster);
-	const user = shellWord(kubeconfig.user);
+	const user = shellWord(spec.kubernetes.user);
 	return [
-		`# ${kubeconfig.file}: ${kubeconfig.component} as ${kubeconfig.user}`,
+		`# ${comment(config.heading)}`,
 		`kubectl config set-cluster ${cluster} --certificate-authority=${ca.file}.pem --embed-certs=true \\`,
-		`  --server=${shellWord(kubeconfig.server)} ${file}`,
+		`  --server=${shellWord(config.server)} ${file}`,
 		`kubectl config set-credentials ${user} --client-certificate=${spec.file}.pem \\`,
 		`  --client-key=${spec.file}-key.pem --embed-certs=true ${file}`,
 		// The same cluster name in set-cluster and set-context: the guide's worker loop uses two and breaks.
-		`kubectl config set-context default --cluster=${cluster} --user=${user} ${file}`,
-		`kubectl config use-context default ${file}`,
+		`kubectl config set-context ${shellWord(config.context)} --cluster=${cluster} --user=${user} ${file}`,
+		`kubectl config use-context ${shellWord(config.context)} ${file}`,
+	];
+}
+
+/** The four kubectl calls that build one kubeconfig, certificates embedded. */
+export function kubectlKubeconfigCommands(plan: Plan, kubeconfig: KubeconfigSpec): string[] {
+	const {file, certId, server} = kubeconfig;
+	return kubectlConfigCommands(plan, {file, certId, server, context: 'default', heading: `${kubeconfig.file}: ${kubeconfig.component} as ${kubeconfig.user}`});
+}
+
+/** The same for one of kubeadm's .conf files, made at `file`; kubeadm names the context user@cluster. */
+export function kubectlConfCommands(plan: Plan, conf: KubeadmConf, file: string): string[] {
+	const spec = plan.certs.find(c => c.id === conf.certId);
+	const user = spec?.kubernetes?.user ?? conf.certId;
+	return kubectlConfigCommands(plan, {file, certId: conf.certId, server: conf.server, context: `${user}@${plan.topology.cluster}`, heading: `${conf.file} of ${conf.host}: ${user}`});
+}
+
+/** kubeadm's service account signer is a bare key pair: the private key signs tokens, the public one (sa.pub) checks them. */
+export function serviceAccountKeyCommands(spec: CertSpec): string[] {
+	return [
+		`# ${spec.title}: a key pair, no certificate (kubeadm's sa.key and sa.pub)`,
+		opensslKeyCommand(spec),
+		`openssl pkey -in ${spec.file}-key.pem -pubout -out ${spec.file}.pub`,
 	];
 }
 

@@ -1,13 +1,26 @@
-import {certCommands, cfsslConfigCommands, encryptionCommands, kubectlKubeconfigCommands, type ByHandFlavor} from './by-hand.js';
+import {
+	certCommands,
+	cfsslConfigCommands,
+	comment,
+	encryptionCommands,
+	kubectlConfCommands,
+	kubectlKubeconfigCommands,
+	serviceAccountKeyCommands,
+	shellWord,
+	type ByHandFlavor,
+} from './by-hand.js';
 import {defaultEncryptionProvider, encryptionConfigName, type EncryptionProvider} from './encryption.js';
+import {kubeadmConfs, kubeadmPaths, kubeadmPkiDir} from './kubeadm.js';
 import {kubeconfigSpecs} from './kubeconfig.js';
-import type {CertSpec, Plan} from './plan.js';
+import type {CertSpec, Layout, Plan} from './plan.js';
 import {installLines, toolProbes} from './tools.js';
 
 /*
  * `kubepki script`: the whole PKI as the bash a person would type, cfssl or openssl flavour. Built from the
  * same plan as `generate` and from the same per-step snippets as the wizard's "show command", so the three
- * cannot drift apart. Everything is written to the current folder under the hard-way names.
+ * cannot drift apart. The work (keys, CSRs, extension files, cfssl's JSON) happens in a scratch folder that
+ * is removed at the end, even on failure; only then are the finished files put in place, under the names
+ * and with the modes `generate` gives them (hard way: `ca.pem`; kubeadm: `<host>/pki/ca.crt`, ...).
  */
 
 export type ScriptOptions = {
@@ -18,8 +31,65 @@ export type ScriptOptions = {
 };
 
 /** The tools each flavour calls, in the order the script checks them. */
-export function scriptTools(flavor: ByHandFlavor): string[] {
-	return flavor === 'cfssl' ? ['cfssl', 'cfssljson', 'kubectl'] : ['openssl', 'kubectl'];
+export function scriptTools(flavor: ByHandFlavor, layout: Layout = 'hardway'): string[] {
+	// kubeadm's sa.key/sa.pub is a bare key pair, which cfssl does not make: openssl does it in both flavours.
+	if (flavor === 'cfssl') return ['cfssl', 'cfssljson', ...(layout === 'kubeadm' ? ['openssl'] : []), 'kubectl'];
+	return ['openssl', 'kubectl'];
+}
+
+/** One file the script leaves behind: where the scratch folder has it, where it goes, with which mode. */
+export type ScriptOutput = {
+	/** Path inside the scratch folder. */
+	readonly from: string;
+	/** Path inside the folder the script runs in. */
+	readonly path: string;
+	readonly mode: 0o600 | 0o644;
+	readonly kind: 'certificate' | 'private-key' | 'public-key' | 'kubeconfig' | 'encryption-config';
+};
+
+function hardwayOutputs(plan: Plan): ScriptOutput[] {
+	return [
+		...plan.certs.flatMap((spec): ScriptOutput[] => [
+			{from: `${spec.file}.pem`, path: `${spec.file}.pem`, mode: 0o644, kind: 'certificate'},
+			{from: `${spec.file}-key.pem`, path: `${spec.file}-key.pem`, mode: 0o600, kind: 'private-key'},
+		]),
+		...kubeconfigSpecs(plan).map((k): ScriptOutput => ({from: k.file, path: k.file, mode: 0o600, kind: 'kubeconfig'})),
+		{from: encryptionConfigName, path: encryptionConfigName, mode: 0o600, kind: 'encryption-config'},
+	];
+}
+
+/** Where a spec's files go on one host in kubeadm's layout: each CA is made once and copied to every host that needs it. */
+function kubeadmHostOutputs(spec: CertSpec, host: string): ScriptOutput[] {
+	if (spec.role === 'service-account') {
+		if (!spec.copyTo.key.includes(host)) return [];
+		return [
+			{from: `${spec.file}-key.pem`, path: `${host}/${kubeadmPkiDir}/sa.key`, mode: 0o600, kind: 'private-key'},
+			{from: `${spec.file}.pub`, path: `${host}/${kubeadmPkiDir}/sa.pub`, mode: 0o644, kind: 'public-key'},
+		];
+	}
+
+	const paths = kubeadmPaths(spec, host);
+	if (!paths) return [];
+	return [
+		...(spec.copyTo.cert.includes(host) ? [{from: `${spec.file}.pem`, path: paths.cert, mode: 0o644, kind: 'certificate'} as const] : []),
+		...(spec.copyTo.key.includes(host) ? [{from: `${spec.file}-key.pem`, path: paths.key, mode: 0o600, kind: 'private-key'} as const] : []),
+	];
+}
+
+function kubeadmOutputs(plan: Plan): ScriptOutput[] {
+	const confs = kubeadmConfs(plan);
+	return [...plan.topology.masters, ...plan.topology.workers].flatMap(host => [
+		...plan.certs.flatMap(spec => kubeadmHostOutputs(spec, host.name)),
+		...confs.filter(conf => conf.host === host.name).map((conf): ScriptOutput => {
+			const file = `${conf.host}/${conf.file}`;
+			return {from: file, path: file, mode: 0o600, kind: 'kubeconfig'};
+		}),
+	]);
+}
+
+/** Every file the script puts in its folder, derived from the plan: what `generate` writes, less etcd/, nodes/ and the manifest. */
+export function scriptOutputs(plan: Plan): ScriptOutput[] {
+	return plan.layout === 'kubeadm' ? kubeadmOutputs(plan) : hardwayOutputs(plan);
 }
 
 /** Roots first, then intermediates, then leaves: a certificate is signed only once its signer exists. */
@@ -33,50 +103,117 @@ function section(title: string): string[] {
 }
 
 /** Stop before anything is made when a tool is missing, saying how to install it. */
-function toolCheck(flavor: ByHandFlavor): string[] {
-	return scriptTools(flavor).map(name => {
+function toolCheck(flavor: ByHandFlavor, layout: Layout): string[] {
+	return scriptTools(flavor, layout).map(name => {
 		const probe = toolProbes.find(p => p.name === name);
 		const hint = probe ? installLines(probe).join('; ') : `install ${name}`;
 		return `command -v ${name} > /dev/null || { echo ${shellSingle(`${name} is missing. ${hint}`)} >&2; exit 1; }`;
 	});
 }
 
-/** Text for a comment line: a newline in a file name must not become a command. */
-function comment(text: string): string {
-	return text.replaceAll(/[\u0000-\u001F\u007F]/g, '?');
-}
-
 function shellSingle(text: string): string {
 	return `'${text.replaceAll("'", "'\\''")}'`;
+}
+
+/** Words spread over continuation lines of at most about 100 characters. */
+function wrapped(first: string, words: readonly string[], last: string): string[] {
+	const lines: string[] = [];
+	let line = first;
+	for (const word of words) {
+		if (line.length + word.length > 100) {
+			lines.push(`${line} \\`);
+			line = '  ';
+		}
+
+		line += ` ${word}`;
+	}
+
+	return [...lines, `${line}${last}`];
+}
+
+/** Refuse to run where any of the files (or host folders) already is: a new CA would orphan what the old one signed. */
+function emptyFolderCheck(outputs: readonly ScriptOutput[]): string[] {
+	const top = [...new Set(outputs.map(output => output.path.split('/')[0]!))];
+	return [
+		...wrapped('for name in', top.map(name => shellWord(name)), '; do'),
+		'  if [ -e "$name" ]; then echo "$name already exists here: run this script in an empty folder" >&2; exit 1; fi',
+		'done',
+	];
+}
+
+/** The scratch folder, inside the target folder (private keys never leave it), removed on every exit. */
+function scratchFolder(): string[] {
+	return [
+		'# Everything is made in a scratch folder that is removed on exit, failed or not: CSRs, extension files and',
+		'# signing profiles never land here, and the finished files are put in place only once all of them exist.',
+		'OUT=$(pwd)',
+		'WORK=$(mktemp -d "$OUT/.kubepki-script.XXXXXX")',
+		`trap 'rm -rf "$WORK"' EXIT`,
+		`trap 'exit 1' HUP INT TERM`,
+		'cd "$WORK"',
+	];
+}
+
+/** Copy the finished files from the scratch folder to their places: certificates 0644, keys and kubeconfigs 0600. */
+function placeCommands(outputs: readonly ScriptOutput[]): string[] {
+	const dirs = [...new Set(outputs.map(output => output.path.split('/').slice(0, -1).join('/')).filter(Boolean))];
+	// mkdir -p under umask 077: the folders are 0700, as generate makes them; a parent listed before a child is fine.
+	const leaves = dirs.filter(dir => !dirs.some(other => other.startsWith(`${dir}/`)));
+	return [
+		'cd "$OUT"',
+		...(leaves.length > 0 ? wrapped('mkdir -p', leaves.map(dir => shellWord(dir)), '') : []),
+		...outputs.map(output => `install -m ${output.mode.toString(8)} "$WORK"/${shellWord(output.from)} ${shellWord(output.path)}`),
+	];
 }
 
 /** The whole script, ready to save and run with bash. */
 export function buildScript(plan: Plan, options: ScriptOptions): string {
 	const {flavor} = options;
-	const certs = signingOrder(plan);
-	const kubeconfigs = kubeconfigSpecs(plan);
+	const layout: Layout = plan.layout ?? 'hardway';
+	const kubeadm = layout === 'kubeadm';
+	const specs = signingOrder(plan);
+	// kubeadm's service account signer is a key pair, not a certificate.
+	const certs = specs.filter(spec => !(kubeadm && spec.role === 'service-account'));
+	const keyPairs = specs.filter(spec => kubeadm && spec.role === 'service-account');
+	const outputs = scriptOutputs(plan);
 	const provider = options.encryptionProvider ?? defaultEncryptionProvider;
-	const roots = certs.filter(spec => spec.signer === 'self');
+	const confs = kubeadm ? kubeadmConfs(plan) : [];
+	const kubeconfigs = kubeadm ? [] : kubeconfigSpecs(plan);
+	const kubeconfigCount = kubeadm ? confs.length : kubeconfigs.length;
+	const command = `kubepki script --flavor ${flavor}${kubeadm ? ' --layout kubeadm' : ''}`;
+	const what = kubeadm
+		? `${certs.length} certificates, sa.key/sa.pub and ${kubeconfigCount} .conf kubeconfigs`
+		: `${certs.length} certificates, ${kubeconfigCount} kubeconfigs and ${encryptionConfigName}`;
 	const lines = [
 		'#!/usr/bin/env bash',
 		`# The PKI of cluster ${comment(plan.topology.cluster)} by hand, with ${flavor} and kubectl (${comment(options.source ?? 'built-in example cluster')}).`,
-		`# Printed by \`kubepki script --flavor ${flavor}\` from the same plan as \`kubepki generate\`: ${certs.length} certificates,`,
-		`# ${kubeconfigs.length} kubeconfigs and ${encryptionConfigName}, under the same file names. Run it in an empty folder.`,
+		`# Printed by \`${command}\` from the same plan as \`kubepki generate${kubeadm ? ' --layout kubeadm' : ''}\`:`,
+		`# ${what}, under the same names${kubeadm ? ' (one folder per machine)' : ''}. Run it in an empty folder.`,
 		'set -euo pipefail',
-		'# Private keys (and every other file made here) readable by their owner only.',
+		'# Private keys (and every file while it is made) readable by their owner only; certificates become 0644 at the end.',
 		'umask 077',
 		'',
-		...toolCheck(flavor),
-		// Re-running would make a new CA and silently orphan everything the old one signed.
-		...roots.map(root => `if [ -e ${root.file}.pem ]; then echo '${root.file}.pem already exists here: run this script in an empty folder' >&2; exit 1; fi`),
+		...toolCheck(flavor, layout),
+		...emptyFolderCheck(outputs),
+		'',
+		...scratchFolder(),
 	];
 
 	if (flavor === 'cfssl') lines.push(...section('cfssl signing profiles'), ...cfsslConfigCommands(plan));
 	lines.push(...section('certificates'));
 	for (const [index, spec] of certs.entries()) lines.push(...(index > 0 ? [''] : []), ...certCommands(plan, spec, flavor));
+	for (const spec of keyPairs) lines.push('', ...serviceAccountKeyCommands(spec));
 	lines.push(...section('kubeconfigs (certificates embedded)'));
-	for (const [index, kubeconfig] of kubeconfigs.entries()) lines.push(...(index > 0 ? [''] : []), ...kubectlKubeconfigCommands(plan, kubeconfig));
-	lines.push(...section('encryption at rest'), ...encryptionCommands(provider));
-	lines.push('', `echo "done: ${certs.length} certificates, ${kubeconfigs.length} kubeconfigs and ${encryptionConfigName} in $(pwd)"`);
+	if (kubeadm) {
+		const hosts = [...new Set(confs.map(conf => conf.host))];
+		lines.push(...wrapped('mkdir', hosts.map(host => shellWord(host)), ''));
+		for (const conf of confs) lines.push('', ...kubectlConfCommands(plan, conf, `${conf.host}/${conf.file}`));
+	} else {
+		for (const [index, kubeconfig] of kubeconfigs.entries()) lines.push(...(index > 0 ? [''] : []), ...kubectlKubeconfigCommands(plan, kubeconfig));
+		lines.push(...section('encryption at rest'), ...encryptionCommands(provider));
+	}
+
+	lines.push(...section('into place: certificates 0644, keys and kubeconfigs 0600; the scratch folder goes'), ...placeCommands(outputs));
+	lines.push('', `echo "done: ${what} in $(pwd)"`);
 	return lines.join('\n') + '\n';
 }
