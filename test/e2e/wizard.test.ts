@@ -129,6 +129,20 @@ describe.runIf(haveTmux)('the wizard in a real terminal', () => {
 		expect(readdirSync(out)).toEqual(['ca.pem']);
 	});
 
+	test('two Esc in one write (a fast double press) go back two stages', async () => {
+		const dir = tempDir();
+		const term = wizard(dir, ['--out', 'pki', '--algorithm', 'ecdsa-p256']);
+		await term.waitFor('step 1 of 10: Tools');
+		await walkToReviewFrom(term, 1);
+		// One send-keys of both bytes: the terminal hands them to the wizard in one read.
+		term.type('\u001B\u001B');
+		await term.waitFor('step 8 of 10: Encryption at rest', 5000);
+		term.type('\u001B\u001B\u001B');
+		await term.waitFor('step 5 of 10: Component certs', 5000);
+		term.keys('C-c');
+		await term.waitFor('EXIT=130');
+	});
+
 	test('bad input is one line and exit 2 before the screen opens', async () => {
 		const dir = tempDir();
 		const term = wizard(dir, ['--config', 'missing.yaml']);

@@ -2,7 +2,7 @@
 // are, and the focused row is always among the rows drawn.
 import {describe, expect, test} from 'vitest';
 import {exampleTopology} from '../../source/core/topology.js';
-import {named} from '../../source/ui/keys/keys.js';
+import {char, named} from '../../source/ui/keys/keys.js';
 import {frameModel, type FrameModel} from '../../source/ui/wizard/frame-model.js';
 import {frameLayout} from '../../source/ui/wizard/layout.js';
 import {initialState, itemsOf, startAt, wizardReducer, type WizardState} from '../../source/ui/wizard/machine.js';
@@ -37,7 +37,9 @@ describe('frame layout', () => {
 		const bad = Array.from({length: 6}, (_, i) => `../w${i}:10.0.0.${300 + i}`).join(', ');
 		state = {...state, focus: itemsOf(state).findIndex(i => i.id === 'cluster.workers')};
 		state = wizardReducer(state, {type: 'key', key: named('enter')});
-		state = wizardReducer(state, {type: 'edit-submit', value: bad});
+		// The field's text replaced by the bad list, and saved: keys, as typed.
+		state = {...state, editing: {...state.editing!, value: '', cursor: 0}};
+		for (const key of [char(bad), named('enter')]) state = wizardReducer(state, {type: 'key', key});
 		expect(state.problems.length).toBe(12);
 		const model = frameModel(state, frameLayout(columns, rows));
 		expect(height(model)).toBeLessThanOrEqual(model.layout.contentHeight);

@@ -22,10 +22,17 @@ function focusOn(state: WizardState, id: string): WizardState {
 	return s;
 }
 
+/** Erase the field being edited and type `value` into it, as keys. */
+function retype(state: WizardState, value: string): WizardState {
+	const erased = key(state, ...Array.from(state.editing?.value ?? '', () => named('backspace')));
+	expect(erased.editing?.value).toBe('');
+	return key(erased, char(value));
+}
+
 function edit(state: WizardState, id: string, value: string): WizardState {
 	const editing = key(focusOn(state, id), enter);
 	expect(editing.editing?.id).toBe(id);
-	return send(editing, {type: 'edit-change', value}, {type: 'edit-submit', value});
+	return key(retype(editing, value), enter);
 }
 
 describe('walking the wizard', () => {
@@ -88,7 +95,8 @@ describe('the cluster stage', () => {
 		const typed = key(editing, char('q'));
 		expect(typed.overlay).toBeUndefined();
 		expect(typed.exit).toBeUndefined();
-		const cancelled = key(send(typed, {type: 'edit-change', value: 'other'}), named('esc'));
+		expect(typed.editing?.value).toBe('kubernetes-the-hard-wayq');
+		const cancelled = key(retype(typed, 'other'), named('esc'));
 		expect(cancelled.editing).toBeUndefined();
 		expect(cancelled.draft.cluster).toBe('kubernetes-the-hard-way');
 		expect(currentStage(cancelled).id).toBe('cluster');
@@ -97,7 +105,7 @@ describe('the cluster stage', () => {
 	test('the value being typed is checked before it is saved, and only its own field is reported', () => {
 		const editing = key(focusOn(atCluster(), 'cluster.serviceCIDR'), enter);
 		expect(editProblems(editing)).toEqual([]);
-		const typed = send(editing, {type: 'edit-change', value: '10.32.0.0/31'});
+		const typed = retype(editing, '10.32.0.0/31');
 		expect(editProblems(typed)).toHaveLength(1);
 		expect(editProblems(typed)[0]).toMatch(/^serviceCIDR: .*\(got "10\.32\.0\.0\/31"\)$/);
 		// Nothing is saved while typing: the cluster is still the valid one.
@@ -162,5 +170,47 @@ describe('splitBurst', () => {
 		expect(splitBurst(char('ab\u007Fc\t'))).toEqual([char('ab'), named('backspace'), char('c'), named('tab')]);
 		expect(splitBurst(char('abc'))).toEqual([char('abc')]);
 		expect(splitBurst(named('enter'))).toEqual([named('enter')]);
+	});
+
+	test('counts the Esc presses in the bytes Ink read; an escape sequence stays the one key Ink made of it', () => {
+		// Ink reports "\x1b\x1b" as a single escape: only the raw bytes tell it was two.
+		expect(splitBurst(named('esc'), '\u001B\u001B')).toEqual([named('esc'), named('esc')]);
+		expect(splitBurst(named('esc'), '\u001B')).toEqual([named('esc')]);
+		expect(splitBurst(named('esc'))).toEqual([named('esc')]);
+		expect(splitBurst(named('up'), '\u001B\u001B[A')).toEqual([named('up')]);
+		expect(splitBurst(char('q'), '\u001Bq')).toEqual([char('q')]);
+	});
+});
+
+describe('typing into a field', () => {
+	const open = () => key(focusOn(startAt(start(), 'cluster'), 'cluster.clusterDomain'), enter);
+
+	test('the field opens with the cursor after the value; text goes in at the cursor', () => {
+		const editing = open();
+		expect(editing.editing).toEqual({id: 'cluster.clusterDomain', value: 'cluster.local', cursor: 'cluster.local'.length});
+		const typed = key(editing, named('home'), char('my'), named('right'), named('delete'), char('-'), named('end'), char('x'));
+		expect(typed.editing?.value).toBe('my-luster.localx');
+		expect(typed.editing?.cursor).toBe('my-luster.localx'.length);
+		expect(key(typed, named('left'), named('left'), named('backspace')).editing).toMatchObject({value: 'my-luster.loclx', cursor: 13});
+	});
+
+	test('keys that are commands elsewhere are text in a field; enter saves, esc cancels', () => {
+		const typed = key(open(), char('q'), char('c'), char('?'), char('v'), char('d'));
+		expect(typed.overlay).toBeUndefined();
+		expect(typed.showCommand).toBe(false);
+		expect(typed.editing?.value).toBe('cluster.localqc?vd');
+		expect(key(typed, named('esc')).draft.clusterDomain).toBe('cluster.local');
+		const saved = key(retype(open(), 'example.internal'), enter);
+		expect(saved.editing).toBeUndefined();
+		expect(saved.draft.clusterDomain).toBe('example.internal');
+		expect(saved.topology?.clusterDomain).toBe('example.internal');
+	});
+
+	test('enter and the text behind it in one burst: the text lands in the field that enter opened', () => {
+		const state = focusOn(startAt(start(), 'cluster'), 'cluster.cluster');
+		const after = key(state, ...splitBurst(char('\rqc')));
+		expect(after.editing?.value).toBe('kubernetes-the-hard-wayqc');
+		expect(after.overlay).toBeUndefined();
+		expect(after.showCommand).toBe(false);
 	});
 });

@@ -14,6 +14,8 @@ export type KeyName =
 	| 'delete'
 	| 'page-up'
 	| 'page-down'
+	| 'home'
+	| 'end'
 	| 'ctrl-c'
 	| 'char';
 
@@ -29,6 +31,8 @@ export function keyFromInk(input: string, key: InkKey): Key {
 	if (key.rightArrow) return {name: 'right', input: ''};
 	if (key.pageUp) return {name: 'page-up', input: ''};
 	if (key.pageDown) return {name: 'page-down', input: ''};
+	if (key.home) return {name: 'home', input: ''};
+	if (key.end) return {name: 'end', input: ''};
 	if (key.return) return {name: 'enter', input: ''};
 	if (key.escape) return {name: 'esc', input: ''};
 	if (key.tab) return {name: key.shift ? 'shift-tab' : 'tab', input: ''};
@@ -45,12 +49,21 @@ const burstKeys: Record<string, Key> = {
 	'\b': {name: 'backspace', input: ''},
 };
 
+const lone = (name: Exclude<KeyName, 'char'>): Key => ({name, input: ''});
+
 /**
- * The keys inside one `char` key. Ink hands plain input that arrives together (enter pressed twice quickly,
- * "node3\r" typed fast or pasted) as one string; each enter, tab and backspace in it is a key of its own,
- * and the text between them stays one piece for the field being typed.
+ * The keys inside one key as Ink reported it. Ink hands plain input that arrives together (enter pressed
+ * twice quickly, "node3\r" typed fast or pasted) as one string; each enter, tab and backspace in it is a key
+ * of its own, and the text between them stays one piece for the field being typed.
+ *
+ * Esc needs the bytes Ink read (`raw`): two Esc presses in one chunk reach Ink as "\x1b\x1b", which it
+ * reports as one escape (the first byte taken for a meta prefix) with nothing left to tell them apart from a
+ * single Esc. Only an event made of Esc bytes alone counts them: an arrow ("\x1b[A"), alt-arrow
+ * ("\x1b\x1b[A") or alt-letter ("\x1bq") is still the one key Ink made of it.
  */
-export function splitBurst(key: Key): Key[] {
+export function splitBurst(key: Key, raw?: string): Key[] {
+	if (raw && /^\u001B+$/.test(raw)) return Array.from(raw, () => lone('esc'));
+
 	if (key.name !== 'char' || key.input.length < 2 || !/[\r\n\t\u007F\b]/.test(key.input)) return [key];
 	return key.input
 		.split(/([\r\n\t\u007F\b])/)

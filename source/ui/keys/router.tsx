@@ -1,5 +1,5 @@
 import React, {createContext, useContext, useEffect, useRef, type ReactNode} from 'react';
-import {useInput} from 'ink';
+import {useInput, useStdin} from 'ink';
 import {keyFromInk, splitBurst, type Key} from './keys.js';
 
 /** A key handler returns true when it used the key; lower priorities then never see it. */
@@ -30,8 +30,26 @@ export function KeyRouter({children}: {readonly children: ReactNode}) {
 		},
 	});
 
+	// The bytes of the event Ink is about to report: its (input, key) pair cannot tell one Esc from two that
+	// arrived together. Subscribed before useInput below (effects run in order; useInput re-subscribes on
+	// every render, so it stays behind), and taken once: a missed event reads as undefined, never stale.
+	const raw = useRef<string | undefined>(undefined);
+	const {internal_eventEmitter: events} = useStdin();
+	useEffect(() => {
+		const record = (data: string) => {
+			raw.current = data;
+		};
+
+		events.on('input', record);
+		return () => {
+			events.removeListener('input', record);
+		};
+	}, [events]);
+
 	useInput((input, inkKey) => {
-		for (const key of splitBurst(keyFromInk(input, inkKey))) {
+		const bytes = raw.current;
+		raw.current = undefined;
+		for (const key of splitBurst(keyFromInk(input, inkKey), bytes)) {
 			// Higher priority first; among equals, the one registered last (the innermost screen) first.
 			const ordered = [...entries.current].sort((a, b) => b.priority - a.priority || b.order - a.order);
 			for (const entry of ordered) {

@@ -1,6 +1,6 @@
 import {Spinner} from '@inkjs/ui';
 import {Box, Text} from 'ink';
-import React, {useCallback, useEffect} from 'react';
+import React, {useEffect} from 'react';
 import {KeyHelp} from '../keys/KeyHelp.js';
 import {useTheme} from '../theme.js';
 import {LineText} from '../widgets/LineText.js';
@@ -39,10 +39,7 @@ function Status({state, width}: {readonly state: WizardState; readonly width: nu
 	return status.busy ? <Spinner label={status.text} /> : line;
 }
 
-function ItemList({model, dispatch}: {readonly model: FrameModel; readonly dispatch: FrameProps['dispatch']}): React.ReactElement {
-	// Stable callbacks: TextInput reports its value from an effect that re-runs when onChange changes.
-	const onChange = useCallback((value: string) => dispatch({type: 'edit-change', value}), [dispatch]);
-	const onSubmit = useCallback((value: string) => dispatch({type: 'edit-submit', value}), [dispatch]);
+function ItemList({model}: {readonly model: FrameModel}): React.ReactElement {
 	return (
 		<Box flexDirection="column" height={model.itemsHeight}>
 			{model.items.map((block, i) =>
@@ -50,12 +47,11 @@ function ItemList({model, dispatch}: {readonly model: FrameModel; readonly dispa
 					<EditRow
 						key={`edit-${block.item.id}`}
 						label={block.item.label}
-						value={block.item.value}
+						value={block.value}
+						cursor={block.cursor}
 						width={model.layout.mainWidth}
 						height={block.height}
 						problems={block.problems}
-						onChange={onChange}
-						onSubmit={onSubmit}
 					/>
 				) : (
 					<Box key={i} flexDirection="column">
@@ -106,7 +102,7 @@ export function Frame({state, layout, dispatch}: FrameProps): React.ReactElement
 			{model.summary.map((line, i) => (
 				<LineText key={i} line={line} />
 			))}
-			<ItemList model={model} dispatch={dispatch} />
+			<ItemList model={model} />
 			<Text> </Text>
 			<Pane rows={body.rows} height={body.height} width={layout.mainWidth} />
 			{layout.wide ? null : (

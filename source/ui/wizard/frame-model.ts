@@ -8,10 +8,17 @@ import {itemLines, problemLines, valueRoom} from './item-lines.js';
 import {splitPanes, type FrameLayout} from './layout.js';
 import {currentStage, editProblems, isGenerating, itemsOf, type Item, type WizardState} from './machine.js';
 
-/** One focusable row as drawn: ready lines, or the text field being edited (drawn by a TextInput). */
+/** One focusable row as drawn: ready lines, or the text field being edited, with the value typed so far. */
 export type ItemBlock =
 	| {readonly kind: 'lines'; readonly lines: readonly Line[]}
-	| {readonly kind: 'edit'; readonly item: Extract<Item, {kind: 'field'}>; readonly height: number; readonly problems: readonly Line[]};
+	| {
+			readonly kind: 'edit';
+			readonly item: Extract<Item, {kind: 'field'}>;
+			readonly value: string;
+			readonly cursor: number;
+			readonly height: number;
+			readonly problems: readonly Line[];
+	  };
 
 /** Everything the frame draws, with every height decided here: the components only lay it out. */
 export type FrameModel = {
@@ -31,7 +38,7 @@ function itemBlock(state: WizardState, item: Item, focused: boolean, width: numb
 		// The input wraps inside its column: one row per `room` characters, plus the cursor.
 		const height = Math.max(1, Math.ceil((state.editing.value.length + 1) / valueRoom(width)));
 		// Checked as it is typed, with the same messages a cluster file gets.
-		return {kind: 'edit', item, height, problems: problemLines({problems: editProblems(state)}, width)};
+		return {kind: 'edit', item, value: state.editing.value, cursor: state.editing.cursor, height, problems: problemLines({problems: editProblems(state)}, width)};
 	}
 
 	return {kind: 'lines', lines: itemLines(item, focused, width)};

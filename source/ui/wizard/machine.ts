@@ -27,6 +27,8 @@ export type Item =
 	| {readonly kind: 'removable'; readonly id: string; readonly label: string}
 	| {readonly kind: 'action'; readonly id: 'next' | 'write' | 'view' | 'quit'; readonly label: string};
 
+export type Editing = {readonly id: string; readonly value: string; readonly cursor: number};
+
 export type Region = 'body' | 'explain';
 export type Overlay = 'help' | 'confirm-quit' | 'confirm-write' | 'viewer';
 
@@ -47,8 +49,11 @@ export type WizardState = {
 	readonly overlay?: Overlay;
 	/** The explanation pane shows the commands by hand, in this flavour, instead of the why. */
 	readonly showCommand: false | ByHandFlavor;
-	/** The field being edited, with the value typed so far. */
-	readonly editing?: {readonly id: string; readonly value: string};
+	/**
+	 * The field being edited: the value typed so far and the cursor (an index into it). The reducer owns the
+	 * text, so keys typed before the field is on screen (enter and text in one burst) land in it all the same.
+	 */
+	readonly editing?: Editing;
 	readonly draft: ClusterDraft;
 	readonly validity: {readonly ca: number; readonly leaf: number};
 	readonly extraSans: readonly string[];
@@ -77,8 +82,6 @@ export type WizardState = {
 
 export type WizardEvent =
 	| {readonly type: 'key'; readonly key: Key}
-	| {readonly type: 'edit-change'; readonly value: string}
-	| {readonly type: 'edit-submit'; readonly value: string}
 	| {readonly type: 'tools'; readonly tools: readonly ToolStatus[]}
 	| {readonly type: 'keys-progress'; readonly revision: number; readonly done: number; readonly total: number}
 	| {readonly type: 'preview-done'; readonly revision: number; readonly preview: Preview}
@@ -191,16 +194,6 @@ export function wizardReducer(state: WizardState, event: WizardEvent): WizardSta
 	switch (event.type) {
 		case 'key': {
 			return onKey(state, event.key);
-		}
-
-		case 'edit-change': {
-			// The same value again (a widget re-reporting it) changes nothing, so nothing re-renders.
-			if (!state.editing || state.editing.value === event.value) return state;
-			return {...state, editing: {...state.editing, value: event.value}};
-		}
-
-		case 'edit-submit': {
-			return state.editing ? commitEdit(state, state.editing.id, event.value, 0) : state;
 		}
 
 		case 'tools': {
@@ -389,9 +382,56 @@ function onEditingKey(state: WizardState, key: Key): WizardState {
 			return commitEdit(state, editing.id, editing.value, key.name === 'shift-tab' ? -1 : 1);
 		}
 
+		case 'edit-save': {
+			return commitEdit(state, editing.id, editing.value, 0);
+		}
+
 		default: {
-			// Every other key belongs to the text field (its own input handler types it; enter submits).
-			return state;
+			const edited = editText(editing, key);
+			return edited === editing ? state : {...state, editing: edited};
+		}
+	}
+}
+
+/**
+ * A key typed into a field: text goes in at the cursor, backspace takes the character before it, the
+ * arrows, home and end move it. Other keys (↑↓, page keys) do nothing in a one-line field.
+ */
+export function editText(editing: Editing, key: Key): Editing {
+	const {value, cursor} = editing;
+	switch (key.name) {
+		case 'char': {
+			// Control characters never reach the value (a stray byte of an unknown sequence, say).
+			const text = key.input.replaceAll(/[\u0000-\u001F\u007F]/g, '');
+			if (text === '') return editing;
+			return {...editing, value: value.slice(0, cursor) + text + value.slice(cursor), cursor: cursor + text.length};
+		}
+
+		// Most terminals send DEL for the backspace key, which Ink names delete: both erase to the left.
+		case 'backspace':
+		case 'delete': {
+			if (cursor === 0) return editing;
+			return {...editing, value: value.slice(0, cursor - 1) + value.slice(cursor), cursor: cursor - 1};
+		}
+
+		case 'left': {
+			return cursor === 0 ? editing : {...editing, cursor: cursor - 1};
+		}
+
+		case 'right': {
+			return cursor === value.length ? editing : {...editing, cursor: cursor + 1};
+		}
+
+		case 'home': {
+			return cursor === 0 ? editing : {...editing, cursor: 0};
+		}
+
+		case 'end': {
+			return cursor === value.length ? editing : {...editing, cursor: value.length};
+		}
+
+		default: {
+			return editing;
 		}
 	}
 }
@@ -421,7 +461,7 @@ function activate(state: WizardState): WizardState {
 	if (!item) return next(state);
 	switch (item.kind) {
 		case 'field': {
-			return {...state, editing: {id: item.id, value: item.value}, sanProblem: undefined};
+			return {...state, editing: {id: item.id, value: item.value, cursor: item.value.length}, sanProblem: undefined};
 		}
 
 		case 'choice': {
@@ -492,7 +532,7 @@ function commitEdit(state: WizardState, id: string, value: string, delta: number
 		const san = value.trim();
 		if (san === '') return {...state, editing: undefined, sanProblem: undefined, focus};
 		const problem = extraSanProblem(state, san);
-		if (problem) return {...state, editing: {id, value}, sanProblem: problem};
+		if (problem) return {...state, editing: {id, value, cursor: value.length}, sanProblem: problem};
 		const added = revalidate({...state, editing: undefined, sanProblem: undefined, extraSans: [...state.extraSans, san.toLowerCase()]});
 		return {...added, focus: Math.min(itemsOf(added).length - 1, focus + (delta === 0 ? 1 : 0))};
 	}
