@@ -69,12 +69,42 @@ export type Inspection = {
 	readonly findings: Finding[];
 	/** For each certificate, who signed it: the viewer's and the report's chain line. */
 	readonly signedBy?: ReadonlyMap<Item, string>;
+	/** For each certificate, the other places the same certificate is (nodes/<host>/ copies, kubeconfigs). */
+	readonly copies?: ReadonlyMap<Item, readonly Item[]>;
 };
 
 /** Load and lint: what inspect, lint and the viewer all start from. */
 export async function inspectPaths(paths: readonly string[], now = new Date()): Promise<Inspection> {
 	const loaded = await loadPaths(paths);
-	return {loaded, findings: lint(loaded, {now}), signedBy: signers(loaded.items)};
+	return {loaded, findings: lint(loaded, {now}), signedBy: signers(loaded.items), copies: copiesOf(loaded.items)};
+}
+
+/** Where else each certificate is, byte for byte (same fingerprint): how one file was distributed. */
+export function copiesOf(items: readonly Item[]): Map<Item, Item[]> {
+	const byFingerprint = new Map<string, Item[]>();
+	for (const item of certItems(items)) byFingerprint.set(item.cert.fingerprintSha256, [...(byFingerprint.get(item.cert.fingerprintSha256) ?? []), item]);
+	const result = new Map<Item, Item[]>();
+	for (const group of byFingerprint.values()) {
+		if (group.length < 2) continue;
+		for (const item of group) result.set(item, group.filter(other => other !== item));
+	}
+
+	return result;
+}
+
+// The detail names a few copies; the counts say the rest (a CA is in every kubeconfig of the folder).
+const copiesShown = 3;
+
+function copiesText(copies: readonly Item[]): string {
+	const files = copies.filter(item => !item.source.startsWith('kubeconfig:')).map(item => item.path);
+	const kubeconfigs = new Set(copies.filter(item => item.source.startsWith('kubeconfig:')).map(item => item.path)).size;
+	files.sort((a, b) => a.split(path.sep).length - b.split(path.sep).length || (a < b ? -1 : a > b ? 1 : 0));
+	const named = files.slice(0, copiesShown).join(', ') + (files.length > copiesShown ? ` and ${files.length - copiesShown} more` : '');
+	const parts = [
+		...(files.length > 0 ? [`${files.length} file${files.length === 1 ? '' : 's'} (${named})`] : []),
+		...(kubeconfigs > 0 ? [`${kubeconfigs} kubeconfig${kubeconfigs === 1 ? '' : 's'} (embedded)`] : []),
+	];
+	return `also in ${parts.join(' and ')}`;
 }
 
 /** Who signed each certificate, in words: itself, a file of the set (whose signature was checked), or no one here. */
@@ -133,7 +163,7 @@ export function validityState(notBefore: string, notAfter: string, now: Date): s
 }
 
 /** The detail rows of an item: [label, value]. The text report and the viewer show the same rows. */
-export function detailRows(item: Item, signedBy?: string, now = new Date()): Array<[string, string]> {
+export function detailRows(item: Item, signedBy?: string, now = new Date(), copies: readonly Item[] = []): Array<[string, string]> {
 	const k8s = item.kubernetes;
 	const k8sRow: Array<[string, string]> = k8s
 		? [['Kubernetes', `${k8s.user === null ? 'cannot log in' : `user ${k8s.user}, groups ${k8s.groups.join(', ') || '(none)'}`}; role ${k8s.role}`]]
@@ -153,6 +183,7 @@ export function detailRows(item: Item, signedBy?: string, now = new Date()): Arr
 				['Key', `${keyText(c.publicKey)}, signed ${c.signatureAlgorithm}`],
 				['Serial', c.serial],
 				['SHA-256', c.fingerprintSha256],
+				...(copies.length > 0 ? [['Copies', copiesText(copies)] as [string, string]] : []),
 			];
 		}
 
@@ -184,14 +215,14 @@ export function detailRows(item: Item, signedBy?: string, now = new Date()): Arr
 }
 
 /** The plain report for a pipe: each item, its rows, the findings of its file, then a summary line. */
-export function inspectText({loaded, findings, signedBy}: Inspection, cwd: string): string {
+export function inspectText({loaded, findings, signedBy, copies}: Inspection, cwd: string): string {
 	const lines: string[] = [];
 	const byPath = new Map<string, Finding[]>();
 	for (const finding of findings) byPath.set(finding.path, [...(byPath.get(finding.path) ?? []), finding]);
 	const items = loaded.items;
 	items.forEach((item, index) => {
 		lines.push(`${shown(cwd, item.path)}  ${item.kind}${item.block ? ` #${item.block}` : ''} (${item.source})`);
-		for (const [name, value] of detailRows(item, signedBy?.get(item))) lines.push(`  ${name.padEnd(10)} ${value}`);
+		for (const [name, value] of detailRows(item, signedBy?.get(item), undefined, copies?.get(item))) lines.push(`  ${name.padEnd(10)} ${value}`);
 		// A file's findings follow its last item.
 		if (items[index + 1]?.path !== item.path) for (const finding of byPath.get(item.path) ?? []) lines.push(`  ${findingLine(finding)}`);
 		lines.push('');

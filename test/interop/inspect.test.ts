@@ -1,4 +1,4 @@
-import {existsSync, readFileSync, writeFileSync} from 'node:fs';
+import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {beforeAll, describe, expect, it} from 'vitest';
 import {makeCertificates, timeCli, timeInProcess} from '../../bench/inspect.js';
@@ -74,6 +74,19 @@ describe.skipIf(!tools)('inspect --json agrees with openssl x509 on certificates
 			const expected = Math.floor((end - before) / 86_400_000);
 			expect([expected, expected - 1], file).toContain(Number(shown));
 		}
+	});
+
+	it('says where else each certificate is: the copies under nodes/ and the kubeconfigs that embed it', () => {
+		const caPem = readFileSync(path.join(pki, 'ca.pem'), 'utf8');
+		const all = readdirSync(pki, {recursive: true, encoding: 'utf8'}).map(name => path.join(pki, name));
+		const sameFiles = all.filter(file => file !== path.join(pki, 'ca.pem') && file.endsWith('.pem') && readFileSync(file, 'utf8') === caPem);
+		const embedding = all.filter(file => file.endsWith('.kubeconfig') && readFileSync(file, 'utf8').includes(Buffer.from(caPem).toString('base64')));
+		expect(sameFiles.length).toBeGreaterThan(1);
+		const report = kubepki(['inspect', '.'], {cwd: pki}).stdout;
+		const block = report.split('\n\n').find(part => part.startsWith('ca.pem  certificate'));
+		const row = /^ {2}Copies +also in (\d+) files \(.*\) and (\d+) kubeconfigs \(embedded\)$/m.exec(block ?? '');
+		expect(row, block).not.toBeNull();
+		expect([Number(row![1]), Number(row![2])]).toEqual([sameFiles.length, embedding.length]);
 	});
 
 	const certificateFiles = () => [

@@ -15,6 +15,8 @@ export type ViewerProps = {
 	readonly onExit: () => void;
 	/** Who signed each certificate (core/inspect.ts signers), shown as its chain line. */
 	readonly signedBy?: ReadonlyMap<Item, string>;
+	/** Where else each certificate is (core/inspect.ts copiesOf). */
+	readonly copies?: ReadonlyMap<Item, readonly Item[]>;
 	/** Columns to lay out for. @default the terminal's, or 80 */
 	readonly width?: number;
 	/** Rows of the terminal; the frame stays one shorter (a full-height frame makes Ink clear the screen). @default the terminal's, or 24 */
@@ -38,9 +40,9 @@ function windowOf(rows: readonly TreeRow[], selectedRow: number, height: number)
 }
 
 // One malformed item must not take the whole screen down with Ink's error overview: it shows an error row.
-function safeDetail(item: Item, findings: readonly Finding[], width: number, signedBy?: string): Line[] {
+function safeDetail(item: Item, findings: readonly Finding[], width: number, signedBy?: string, copies?: readonly Item[]): Line[] {
 	try {
-		return detailLines(item, findings, width, signedBy);
+		return detailLines(item, findings, width, signedBy, copies);
 	} catch (error) {
 		return [{text: `${marks.error} cannot show this item: ${error instanceof Error ? error.message : String(error)}`, tone: 'error'}];
 	}
@@ -50,7 +52,7 @@ function safeDetail(item: Item, findings: readonly Finding[], width: number, sig
  * The certificate viewer: a tree of everything read, grouped by issuer, and the detail of the selected item
  * (every CertInfo field, the Kubernetes user, groups and role, and its file's findings).
  */
-export function Viewer({items, findings, onExit, signedBy, width, height}: ViewerProps): React.ReactElement {
+export function Viewer({items, findings, onExit, signedBy, copies, width, height}: ViewerProps): React.ReactElement {
 	const {stdout} = useStdout();
 	const columns = Math.max(40, width ?? stdout?.columns ?? 80);
 	const rows = Math.max(8, height ?? stdout?.rows ?? 24);
@@ -68,7 +70,7 @@ export function Viewer({items, findings, onExit, signedBy, width, height}: Viewe
 	const current = Math.min(selected, Math.max(0, selectable.length - 1));
 	const selectedRow = selectable[current] ?? 0;
 	const selectedItem = tree[selectedRow]?.type === 'item' ? (tree[selectedRow] as Extract<TreeRow, {type: 'item'}>) : undefined;
-	const detail = selectedItem ? safeDetail(selectedItem.item, findings, detailWidth, signedBy?.get(selectedItem.item)) : [{text: 'Nothing was read.'}];
+	const detail = selectedItem ? safeDetail(selectedItem.item, findings, detailWidth, signedBy?.get(selectedItem.item), copies?.get(selectedItem.item)) : [{text: 'Nothing was read.'}];
 	const maxScroll = Math.max(0, detail.length - bodyHeight);
 	const top = Math.min(scroll, maxScroll);
 

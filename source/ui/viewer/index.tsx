@@ -64,5 +64,5 @@ export function PathViewer({paths, onExit, onResult, load = inspectPaths, width,
 		);
 	}
 
-	return <Viewer items={state.inspection.loaded.items} findings={state.inspection.findings} signedBy={state.inspection.signedBy} onExit={onExit} width={width} height={height} />;
+	return <Viewer items={state.inspection.loaded.items} findings={state.inspection.findings} signedBy={state.inspection.signedBy} copies={state.inspection.copies} onExit={onExit} width={width} height={height} />;
 }

@@ -93,7 +93,7 @@ export function treeRows(items: readonly Item[], findings: readonly Finding[], o
 }
 
 /** The detail pane's lines for one item: title, its fields, the Kubernetes meaning, its file's findings. */
-export function detailLines(item: Item, findings: readonly Finding[], width: number, signedBy?: string): Line[] {
+export function detailLines(item: Item, findings: readonly Finding[], width: number, signedBy?: string, copies?: readonly Item[]): Line[] {
 	const status = statusOf(item, findings);
 	const {mark, tone} = markOf(status);
 	const lines: Line[] = [
@@ -113,6 +113,6 @@ export function detailLines(item: Item, findings: readonly Finding[], width: num
 	}
 
 	lines.push({text: ''});
-	for (const [label, value] of detailRows(item, signedBy)) lines.push(...labelled(label, value, width, 11));
+	for (const [label, value] of detailRows(item, signedBy, undefined, copies)) lines.push(...labelled(label, value, width, 11));
 	return lines;
 }
