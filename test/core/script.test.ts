@@ -1,4 +1,7 @@
 import {spawnSync} from 'node:child_process';
+import {mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {cfsslCaConfig, cfsslCsr, days, opensslExtensions, shellWord} from '../../source/core/by-hand.js';
 import {buildPlan, specById} from '../../source/core/plan.js';
@@ -24,6 +27,43 @@ describe('kubepki script text', () => {
 		for (const t of [exampleTopology(), dualStack]) {
 			const r = spawnSync('bash', ['-n'], {input: buildScript(buildPlan(t), {flavor}), encoding: 'utf8'});
 			expect(r.status, r.stderr).toBe(0);
+		}
+	});
+
+	it.each(['cfssl', 'openssl'] as const)('the %s script for kubeadm\'s layout is valid bash (bash -n)', flavor => {
+		for (const t of [exampleTopology(), dualStack]) {
+			const r = spawnSync('bash', ['-n'], {input: buildScript(buildPlan(t, {layout: 'kubeadm'}), {flavor}), encoding: 'utf8'});
+			expect(r.status, r.stderr).toBe(0);
+		}
+	});
+
+	it('gives every openssl signature a random serial, never a .srl counter', () => {
+		for (const layout of ['hardway', 'kubeadm'] as const) {
+			const plan = buildPlan(exampleTopology(), {layout});
+			const text = buildScript(plan, {flavor: 'openssl'});
+			expect(text).not.toContain('CAcreateserial');
+			const signatures = text.split('\n').filter(line => line.startsWith('openssl x509 -req'));
+			// One per certificate; kubeadm's service account key has none.
+			expect(signatures).toHaveLength(plan.certs.filter(spec => !(layout === 'kubeadm' && spec.role === 'service-account')).length);
+			for (const line of signatures) expect(line).toContain('-set_serial 0x4$(openssl rand -hex 15)');
+		}
+	});
+
+	it('stops a kubeadm cfssl script before anything is made when openssl (for sa.key/sa.pub) is missing', () => {
+		const dir = mkdtempSync(path.join(tmpdir(), 'kubepki-script-tools-'));
+		try {
+			// A PATH with cfssl, cfssljson and kubectl (dummies are enough: the script stops at the check) and no openssl.
+			const bin = path.join(dir, 'bin');
+			const out = path.join(dir, 'out');
+			for (const folder of [bin, out]) mkdirSync(folder);
+			for (const tool of ['cfssl', 'cfssljson', 'kubectl']) symlinkSync('/bin/true', path.join(bin, tool));
+			writeFileSync(path.join(dir, 'make.sh'), buildScript(buildPlan(exampleTopology(), {layout: 'kubeadm'}), {flavor: 'cfssl'}));
+			const r = spawnSync('/bin/bash', [path.join(dir, 'make.sh')], {cwd: out, env: {PATH: bin}, encoding: 'utf8'});
+			expect(r.status).toBe(1);
+			expect(r.stderr).toMatch(/^openssl is missing\./);
+			expect(readdirSync(out)).toEqual([]);
+		} finally {
+			rmSync(dir, {recursive: true, force: true});
 		}
 	});
 
