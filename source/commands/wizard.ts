@@ -1,28 +1,98 @@
+import {spawn} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import {stat} from 'node:fs/promises';
 import path from 'node:path';
-import {buildPlan} from '../core/plan.js';
-import {startKeyGeneration} from '../core/pki/keys.js';
 import {UsageError, type CommandIo} from './io.js';
-import {loadTopology} from './load-topology.js';
 
 export type WizardFlags = {config?: string; out?: string; algorithm?: string};
 
+// Set in the environment of the process that draws the screen, by the one the shell started.
+const screenProcess = 'KUBEPKI_WIZARD_SCREEN';
+
+/** What the screen process tells its launcher when it is done: the exit code, terminal already restored. */
+type Done = {readonly kubepkiWizardExit: number};
+
+function isDone(message: unknown): message is Done {
+	return typeof message === 'object' && message !== null && typeof (message as Done).kubepkiWizardExit === 'number';
+}
+
 /**
  * `kubepki` in a terminal: the wizard. Ends the process itself: 0 after writing or quitting, 130 on Ctrl-C.
+ *
+ * The screen and the key work run in a child process; the process the shell started only launches it and
+ * leaves with its code. A Node process cannot end before the key jobs on its thread pool finish (exit joins
+ * the pool: seconds with RSA-4096), so quitting during key generation would hang that long. The launcher has
+ * no key jobs: when the screen says it is done, the launcher kills it outright and leaves at once.
  */
 export async function runWizard(flags: WizardFlags, io: CommandIo): Promise<never> {
-	// The same checks as generate, before the screen opens: bad input is one line and exit 2.
+	if (io.env[screenProcess] === '1' && typeof process.send === 'function') return runScreen(flags, io);
+	// Raw mode now, before the screen's process has even started: keys pressed while it loads then wait as
+	// keys (enter stays enter, Ctrl-C reaches the wizard), instead of being echoed as a line and lost.
+	if (process.stdin.isTTY) process.stdin.setRawMode(true);
+	return launchScreen(io);
+}
+
+/**
+ * The process the shell waits for: start the screen as a child on the same terminal and leave with its
+ * code. It never reads a key itself: the child has the terminal to itself.
+ */
+async function launchScreen(io: CommandIo): Promise<never> {
+	const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+		cwd: io.cwd,
+		env: {...io.env, [screenProcess]: '1'},
+		stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+	});
+	const ended = new Promise<void>(resolve => child.once('exit', () => resolve()));
+	const outcome = await new Promise<{code: number} | {signal: NodeJS.Signals}>(resolve => {
+		child.on('message', message => {
+			if (isDone(message)) resolve({code: message.kubepkiWizardExit});
+		});
+		child.once('exit', (code, signal) => resolve(signal ? {signal} : {code: code ?? 1}));
+		child.once('error', error => {
+			io.stderr.write(`kubepki: cannot start the wizard: ${error.message}\n`);
+			resolve({code: 1});
+		});
+	});
+	// Done: whatever the screen still has on the thread pool is of no use. SIGKILL ends it at once, where its
+	// own exit would wait for those jobs; it has restored the terminal and removed its temp files already.
+	if (child.exitCode === null && child.signalCode === null) {
+		child.kill('SIGKILL');
+		await Promise.race([ended, new Promise(resolve => setTimeout(resolve, 1000))]);
+	}
+
+	const interrupted = 'signal' in outcome ? outcome.signal === 'SIGINT' : outcome.code === 130;
+	if (interrupted) {
+		// Ctrl-C: end by the signal itself, so the shell sees an interrupted program (130). This process wrote
+		// nothing, so the CLI's handler (temp files) has nothing to do: the default action, at once.
+		process.removeAllListeners('SIGINT');
+		process.kill(process.pid, 'SIGINT');
+		await new Promise(resolve => setTimeout(resolve, 2000));
+	}
+
+	process.exit('code' in outcome ? outcome.code : interrupted ? 130 : 1);
+}
+
+/**
+ * The wizard's screen, in the child the launcher started (its modules load here only: the launcher stays a
+ * bare Node process, so starting it costs little more than Node's own start).
+ */
+async function runScreen(flags: WizardFlags, io: CommandIo): Promise<never> {
+	// The channel to the launcher must not keep this process alive: bad input ends it with exit 2 as usual.
+	process.channel?.unref();
+	// The same checks as generate, before the screen opens: bad input is one line and exit 2 (the launcher
+	// leaves with the same code).
+	const [{loadTopology}, {buildPlan}, {startKeyGeneration}] = await Promise.all([
+		import('./load-topology.js'),
+		import('../core/plan.js'),
+		import('../core/pki/keys.js'),
+	]);
 	const {topology, source} = await loadTopology(flags.config, io.cwd, flags.algorithm);
 	const outDir = flags.out ?? 'pki';
 	const outPath = path.resolve(io.cwd, outDir);
 	const existing = await stat(outPath).catch(() => undefined);
 	if (existing && !existing.isDirectory()) throw new UsageError(`--out: ${outDir} exists and is not a folder`);
 
-	// Raw mode now, not when Ink gets to it after its first frame: keys pressed while the screen loads then
-	// wait as keys (enter stays enter, Ctrl-C reaches the wizard), instead of being echoed as a line and lost.
 	if (process.stdin.isTTY) process.stdin.setRawMode(true);
-
 	// Loading the screen takes 0.5-1 s (Ink, React, and key work competing for the cores): say so at once
 	// on a line the first frame then clears, rather than leave a silent terminal.
 	io.stdout.write('kubepki: opening the wizard…');
@@ -58,17 +128,26 @@ export async function runWizard(flags: WizardFlags, io: CommandIo): Promise<neve
 		// Ctrl-C arrives as a key (raw mode): the wizard handles it, so it can clean up and exit 130.
 		{exitOnCtrlC: false, patchConsole: false},
 	);
+	// The launcher gone (killed, its terminal closed): nobody waits for this screen any more.
+	process.once('disconnect', () => {
+		app.unmount();
+		if (process.stdin.isTTY) process.stdin.setRawMode(false);
+		process.kill(process.pid, 'SIGKILL');
+	});
 	await app.waitUntilExit();
 	await removePendingTemps();
-	// Ctrl-C: end by the signal itself through the CLI's handler (the shell sees 130 at once; process.exit
-	// would first wait for key jobs still on the thread pool, half a second and more with RSA-4096).
-	if (code === 130 && process.listenerCount('SIGINT') > 0) {
+	// The terminal as it was: Ink has shown the cursor again on unmount; raw mode, set above, goes off here.
+	if (process.stdin.isTTY) process.stdin.setRawMode(false);
+	process.removeAllListeners('disconnect');
+	if (code === 130) {
+		// Ctrl-C: killed by SIGINT itself, which waits for nothing; the launcher sees it and does the same.
+		process.removeAllListeners('SIGINT');
 		process.kill(process.pid, 'SIGINT');
-		// The handler runs on a later turn of the loop; process.exit now would still wait. It is the fallback.
-		await new Promise(resolve => setTimeout(resolve, 2000));
+	} else {
+		// Tell the launcher the code; it ends this process without waiting for key jobs on the thread pool.
+		process.send!({kubepkiWizardExit: code} satisfies Done);
 	}
 
-	// Leave now: key jobs for a cluster nobody will write (quit, Ctrl-C, an abandoned edit) may still be
-	// running on the thread pool, and would keep the process alive for seconds after the screen is gone.
+	await new Promise(resolve => setTimeout(resolve, 2000));
 	process.exit(code);
 }

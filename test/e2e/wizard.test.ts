@@ -1,5 +1,6 @@
 // The built CLI in a real terminal (tmux): walk every stage with enter, write, and check the files with
 // openssl; Ctrl-C mid-way leaves nothing behind; NO_COLOR drops every colour but keeps the marks.
+import {execFileSync, spawnSync} from 'node:child_process';
 import {existsSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs';
 import path from 'node:path';
 import {afterEach, describe, expect, test} from 'vitest';
@@ -179,6 +180,50 @@ describe.runIf(haveTmux)('the wizard in a real terminal', () => {
 		// At once, not after the key jobs still on the thread pool (process.exit would wait for them).
 		expect(performance.now() - sent).toBeLessThan(500);
 		expect(existsSync(path.join(dir, 'pki'))).toBe(false);
+	});
+
+	test('q, y while RSA-4096 keys are being made leaves at once with 0, nothing written, the terminal restored', async () => {
+		const dir = tempDir();
+		// A tmux session of its own: the check of the terminal afterwards needs the cursor flag and the tty.
+		const socket = `kubepki-e2e-quit-${process.pid}`;
+		const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], {encoding: 'utf8'});
+		const command = `cd '${dir}' && env -u NO_COLOR CI=false TERM=xterm-256color '${process.execPath}' '${cliPath}' --out pki --algorithm rsa-4096; echo EXIT=$?; sleep 600`;
+		tmux('new-session', '-d', '-s', 'e', '-x', '100', '-y', '30', command);
+		try {
+			const screen = () => tmux('capture-pane', '-p', '-t', 'e');
+			const waitFor = async (pattern: RegExp, timeoutMs = 30_000, poll = 20) => {
+				const started = performance.now();
+				for (;;) {
+					const text = screen();
+					if (pattern.test(text)) return text;
+					if (performance.now() - started > timeoutMs) throw new Error(`timed out waiting for ${String(pattern)}; screen:\n${text}`);
+					await new Promise(resolve => setTimeout(resolve, poll));
+				}
+			};
+
+			// Right after a key is done its slot starts the next one: a fresh RSA-4096 job (0.6 s to 2 s here)
+			// is on the thread pool when the quit is confirmed.
+			await waitFor(/making keys 1\/9/);
+			tmux('send-keys', '-t', 'e', 'q');
+			await waitFor(/Quit the wizard\?/);
+			const sent = performance.now();
+			tmux('send-keys', '-t', 'e', 'y');
+			const after = await waitFor(/EXIT=\d+/, 10_000, 5);
+			const elapsed = performance.now() - sent;
+			expect(after).toContain('EXIT=0');
+			// Waiting for the fresh key job (and the other one running) took 0.9-3.2 s here; leaving without them
+			// takes 0.1-0.15 s, and under 0.6 s with the machine loaded four times over. 0.75 s sits between.
+			expect(elapsed).toBeLessThan(750);
+			expect(existsSync(path.join(dir, 'pki'))).toBe(false);
+			// The terminal as it was: the cursor shown, and cooked mode (line editing and echo back on).
+			expect(tmux('display-message', '-p', '-t', 'e', '#{cursor_flag}').trim()).toBe('1');
+			const tty = tmux('display-message', '-p', '-t', 'e', '#{pane_tty}').trim();
+			const modes = spawnSync('stty', ['-a', '-F', tty], {encoding: 'utf8'}).stdout.split(/\s+/);
+			expect(modes).toContain('icanon');
+			expect(modes).toContain('echo');
+		} finally {
+			spawnSync('tmux', ['-L', socket, 'kill-server'], {stdio: 'ignore'});
+		}
 	});
 
 	test('Ctrl-C at Review & write, before confirming, leaves no output folder', async () => {
