@@ -28,6 +28,7 @@ export const stageTexts = {
 			'Every certificate follows from these few facts. Worker names become kubelet identities (system:node:<name>), so a name must be exactly the host name the kubelet registers with, in lower case. IPs go into SANs so TLS clients can check who they talk to.',
 			'The service CIDR must match kube-apiserver --service-cluster-ip-range: its first address (10.32.0.0/24 gives 10.32.0.1) is the in-cluster IP of the API server, and it must be in the API server certificate.',
 			'Masters and workers are written name:ip, separated by commas. The algorithm applies to every key: RSA-2048 is what the guide and kubeadm use; ECDSA P-256 is smaller and faster.',
+			'The validity rows take hours or days, as in the cluster file (8760h, 365d). kubeadm gives its CA 10 years and every other certificate 1 year, and the guide\'s cfssl config signs for 8760h: keep the CA long and renew the leaves yearly; a leaf can never outlive the CA that signed it.',
 			'Each field is checked with the same rules as a --config cluster file; enter edits a field, enter again saves it.',
 		],
 		mistakes: [

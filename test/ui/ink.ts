@@ -112,3 +112,15 @@ export async function press(r: Rendered, key: string, expect: string | RegExp | 
 	r.stdin.write(key);
 	return waitFor(r, expect);
 }
+
+/** Press `key` (up by default) until the row `label` has the focus (`› label`), as a person would. */
+export async function focusRow(r: Rendered, label: string, key: string = keys.up): Promise<string> {
+	const target = `› ${label}`;
+	for (let i = 0; i < 20 && !r.frame().includes(target); i++) {
+		const before = r.frame();
+		r.stdin.write(key);
+		await waitFor(r, frame => frame !== before);
+	}
+
+	return waitFor(r, target);
+}

@@ -119,6 +119,69 @@ describe('the cluster stage', () => {
 	});
 });
 
+describe('validity in the cluster stage', () => {
+	const atCluster = () => startAt(start(), 'cluster');
+	const fieldItem = (state: WizardState, id: string) => {
+		const item = itemsOf(state).find(i => i.id === id);
+		if (item?.kind !== 'field') throw new Error(`no field ${id}`);
+		return item;
+	};
+
+	/** What a --config file with this validity mapping gets, as the one-line messages the CLI prints. */
+	const fileProblems = (validity: string) => {
+		const file = parseClusterFile(`${exampleClusterYaml}validity: ${validity}\n`);
+		return file.ok ? [] : file.problems.map(formatProblem);
+	};
+
+	test('two rows show the lifetimes of the cluster, in the cluster file\'s form', () => {
+		const state = atCluster();
+		const {validity} = exampleTopology();
+		expect(fieldItem(state, 'cluster.caValidity').value).toBe(`${validity.ca}h`);
+		expect(fieldItem(state, 'cluster.leafValidity').value).toBe(`${validity.leaf}h`);
+	});
+
+	test('a new leaf lifetime, in days or hours, changes the topology and every leaf of the plan', () => {
+		const before = atCluster();
+		const days = edit(before, 'cluster.leafValidity', '30d');
+		expect(days.problems).toEqual([]);
+		expect(days.topology?.validity.leaf).toBe(30 * 24);
+		expect(days.revision).toBeGreaterThan(before.revision);
+		const hours = edit(days, 'cluster.caValidity', '17520h');
+		expect(hours.topology?.validity).toEqual({ca: 17_520, leaf: 720});
+		// Digits alone are hours, as an unquoted number is in the YAML file.
+		expect(edit(hours, 'cluster.leafValidity', '100').topology?.validity.leaf).toBe(100);
+		expect(fileProblems('{ca: 17520h, leaf: 100}')).toEqual([]);
+	});
+
+	test('a bad lifetime gets the cluster file\'s own message under its row, and blocks continuing', () => {
+		const state = edit(atCluster(), 'cluster.caValidity', 'ten years');
+		const expected = fileProblems('{ca: ten years}');
+		expect(expected).toHaveLength(1);
+		expect(expected[0]).toMatch(/^validity\.ca: .*\(got "ten years"\)$/);
+		expect(fieldItem(state, 'cluster.caValidity').problems).toEqual(expected);
+		expect(fieldItem(state, 'cluster.leafValidity').problems).toEqual([]);
+		expect(state.topology).toBeUndefined();
+		const blocked = key(focusOn(state, 'next'), enter);
+		expect(currentStage(blocked).id).toBe('cluster');
+		expect(edit(atCluster(), 'cluster.leafValidity', '0h').problems.map(formatProblem)).toEqual(fileProblems('{leaf: 0h}'));
+	});
+
+	test('a leaf may not outlive the CA: refused with the cluster file\'s message, also while the CA is typed', () => {
+		const {validity} = exampleTopology();
+		const longLeaf = edit(atCluster(), 'cluster.leafValidity', `${validity.ca + 24}h`);
+		const expected = fileProblems(`{ca: ${validity.ca}h, leaf: ${validity.ca + 24}h}`);
+		expect(expected[0]).toMatch(/^validity\.leaf: .*outlive/);
+		expect(fieldItem(longLeaf, 'cluster.leafValidity').problems).toEqual(expected);
+		expect(longLeaf.topology).toBeUndefined();
+
+		// Typing a CA shorter than the leaf: the message shows under the CA being typed, before it is saved.
+		const typing = retype(key(focusOn(atCluster(), 'cluster.caValidity'), enter), '100d');
+		expect(editProblems(typing)).toEqual(fileProblems(`{ca: 100d, leaf: ${validity.leaf}h}`));
+		expect(editProblems(typing)).toHaveLength(1);
+		expect(typing.topology?.validity).toEqual(validity);
+	});
+});
+
 describe('the API server SANs stage', () => {
 	const atSans = () => startAt(start(), 'sans');
 

@@ -10,7 +10,7 @@ import {exampleTopology, type Topology} from '../../source/core/topology.js';
 import type {WizardEngine} from '../../source/ui/wizard/engine.js';
 import type {StageId} from '../../source/ui/wizard/machine.js';
 import {Wizard} from '../../source/ui/wizard/Wizard.js';
-import {cleanup, keys, press, renderAt, waitFor, type Rendered} from './ink.js';
+import {cleanup, focusRow, keys, press, renderAt, waitFor, type Rendered} from './ink.js';
 
 afterEach(cleanup);
 
@@ -57,15 +57,14 @@ describe('Esc in bursts', () => {
 	test('alt-up ("\\x1b\\x1b[A") stays one key: the focus moves up, no stage is left', async () => {
 		const r = open('cluster');
 		await waitFor(r, '› [ Continue ]');
-		await press(r, '\u001B\u001B[A', '› Key algorithm');
+		await press(r, '\u001B\u001B[A', '› Leaf validity');
 		expect(await settle(r)).toContain('step 2 of 10: Cluster');
 	});
 
 	test('Esc in a field cancels the edit; a second Esc in the same chunk then goes back a stage', async () => {
 		const r = open('cluster');
 		await waitFor(r, '› [ Continue ]');
-		await press(r, keys.up, '› Key algorithm');
-		await press(r, keys.up, '› Workers');
+		await focusRow(r, 'Workers');
 		await press(r, keys.enter, 'enter save');
 		await press(r, '\u001B\u001B', 'step 1 of 10: Tools');
 	});
@@ -74,7 +73,7 @@ describe('Esc in bursts', () => {
 /** From Continue, up to the Cluster name row (the first). */
 async function toClusterName(r: Rendered): Promise<void> {
 	await waitFor(r, '› [ Continue ]');
-	for (let i = 0; i < 7; i++) await press(r, keys.up, i === 6 ? '› Cluster name' : /› \w/);
+	await focusRow(r, 'Cluster name');
 }
 
 describe('type-ahead into a field that is opening', () => {

@@ -15,7 +15,7 @@ import type {StageId} from '../../source/ui/wizard/machine.js';
 import {stages} from '../../source/ui/wizard/stages/index.js';
 import {Wizard} from '../../source/ui/wizard/Wizard.js';
 import {hasTool} from '../helpers/tools.js';
-import {cleanup, keys, press, renderAt, waitFor} from './ink.js';
+import {cleanup, focusRow, keys, press, renderAt, waitFor} from './ink.js';
 
 afterEach(cleanup);
 
@@ -76,16 +76,14 @@ describe('Cluster', () => {
 	test('a bad worker shows the cluster file message under the field, and continuing is refused', async () => {
 		const r = open(harness(), 'cluster');
 		await waitFor(r, '[ Continue ]');
-		await press(r, keys.up, '› Key algorithm');
-		await press(r, keys.up, '› Workers');
+		await focusRow(r, 'Workers');
 		await press(r, keys.enter, 'enter save');
 		await press(r, ', ../x:10.0.0.300', '../x:10.0.0.300');
 		const frame = await press(r, keys.enter, '✗ workers[2].name');
 		expect(frame).toContain('would escape the output folder');
 		expect(frame).toContain('✗ workers[2].ip: is not an IPv4 or IPv6 address');
 		expect(frame).toContain('the cluster has problems');
-		await press(r, keys.down, '› Key algorithm');
-		await press(r, keys.down, '› [ Continue ]');
+		await focusRow(r, '[ Continue ]', keys.down);
 		const refused = await press(r, keys.enter, 'fix the fields marked');
 		expect(refused).toContain('step 2 of 10: Cluster');
 	});
@@ -93,8 +91,7 @@ describe('Cluster', () => {
 	test('a field is checked as it is typed, before enter', async () => {
 		const r = open(harness(), 'cluster');
 		await waitFor(r, '[ Continue ]');
-		for (let i = 0; i < 5; i++) await press(r, keys.up, /› \w/);
-		await press(r, keys.up, '› Service CIDR');
+		await focusRow(r, 'Service CIDR');
 		await press(r, keys.enter, 'enter save');
 		await press(r, '9', '✗ serviceCIDR');
 		await press(r, keys.backspace, f => !f.includes('✗ serviceCIDR'));
@@ -105,7 +102,7 @@ describe('Cluster', () => {
 		const h = harness();
 		const r = open(h, 'cluster');
 		await waitFor(r, '[ Continue ]');
-		for (let i = 0; i < 7; i++) await press(r, keys.up, i === 6 ? '› Cluster name' : /› \w/);
+		await focusRow(r, 'Cluster name');
 		await press(r, keys.enter, 'enter save');
 		await press(r, 'q', 'kubernetes-the-hard-wayq');
 		expect(r.frame()).not.toContain('Quit the wizard?');

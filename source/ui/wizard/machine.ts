@@ -12,8 +12,11 @@ import {stages, type StageId} from './stages/index.js';
 
 export type {StageId} from './stages/index.js';
 
-/** The cluster stage's text fields, as the person types them (hosts as `name:ip, name:ip`). */
-export const clusterFields = ['cluster', 'serviceCIDR', 'clusterDomain', 'loadBalancer', 'masters', 'workers'] as const;
+/**
+ * The cluster stage's text fields, as the person types them: hosts as `name:ip, name:ip`, lifetimes as the
+ * cluster file writes them (`87600h`, `365d`).
+ */
+export const clusterFields = ['cluster', 'serviceCIDR', 'clusterDomain', 'loadBalancer', 'masters', 'workers', 'caValidity', 'leafValidity'] as const;
 export type ClusterField = (typeof clusterFields)[number];
 export type ClusterDraft = Record<ClusterField, string> & {readonly algorithm: Algorithm};
 
@@ -55,7 +58,6 @@ export type WizardState = {
 	 */
 	readonly editing?: Editing;
 	readonly draft: ClusterDraft;
-	readonly validity: {readonly ca: number; readonly leaf: number};
 	readonly extraSans: readonly string[];
 	readonly problems: readonly Problem[];
 	readonly sanProblem?: string;
@@ -106,12 +108,23 @@ export function draftOf(topology: Topology): ClusterDraft {
 		loadBalancer: `${topology.loadBalancer.name}:${topology.loadBalancer.ip}`,
 		masters: hosts(topology.masters),
 		workers: hosts(topology.workers),
+		caValidity: `${topology.validity.ca}h`,
+		leafValidity: `${topology.validity.leaf}h`,
 		algorithm: topology.algorithm,
 	};
 }
 
+/**
+ * A lifetime as typed, as the cluster file's YAML would read it: digits alone are a number (hours), anything
+ * else stays text for validateTopology to accept (`8760h`, `365d`) or refuse with its own message.
+ */
+function durationValue(text: string): string | number {
+	const trimmed = text.trim();
+	return /^\d+$/.test(trimmed) ? Number(trimmed) : trimmed;
+}
+
 /** The cluster-file form of the draft, checked by the same validateTopology as `--config`. */
-export function validateDraft(draft: ClusterDraft, validity: WizardState['validity'], extraSans: readonly string[]) {
+export function validateDraft(draft: ClusterDraft, extraSans: readonly string[]) {
 	const list = (text: string) =>
 		text
 			.split(/[,\s]+/)
@@ -125,14 +138,16 @@ export function validateDraft(draft: ClusterDraft, validity: WizardState['validi
 		masters: list(draft.masters),
 		workers: list(draft.workers),
 		algorithm: draft.algorithm,
-		validity,
+		validity: {ca: durationValue(draft.caValidity), leaf: durationValue(draft.leafValidity)},
 		extraSANs: [...extraSans],
 	});
 }
 
-/** Which draft field a problem belongs to (`masters[1].ip` → masters). */
+const validityFields: Record<string, ClusterField> = {'validity.ca': 'caValidity', 'validity.leaf': 'leafValidity'};
+
+/** Which draft field a problem belongs to (`masters[1].ip` → masters, `validity.leaf` → leafValidity). */
 export function fieldOfProblem(problem: Problem): string {
-	return /^[A-Za-z]+/.exec(problem.field)?.[0] ?? problem.field;
+	return validityFields[problem.field] ?? /^[A-Za-z]+/.exec(problem.field)?.[0] ?? problem.field;
 }
 
 export function initialState(topology: Topology, options: {viewerAvailable?: boolean; outDir?: string} = {}): WizardState {
@@ -143,7 +158,6 @@ export function initialState(topology: Topology, options: {viewerAvailable?: boo
 		region: 'body',
 		showCommand: false,
 		draft: draftOf(topology),
-		validity: topology.validity,
 		extraSans: topology.extraSANs,
 		problems: [],
 		topology,
@@ -557,8 +571,10 @@ export function editProblems(state: WizardState): string[] {
 
 	const field = editing.id.slice('cluster.'.length) as ClusterField;
 	if (!clusterFields.includes(field)) return [];
-	const result = validateDraft({...state.draft, [field]: editing.value}, state.validity, state.extraSans);
-	return result.ok ? [] : result.problems.filter(p => fieldOfProblem(p) === field).map(formatProblem);
+	const result = validateDraft({...state.draft, [field]: editing.value}, state.extraSans);
+	// A shorter CA can leave the leaf longer than it: that problem is this edit's doing, so it shows here too.
+	const shown = field === 'caValidity' ? ['caValidity', 'leafValidity'] : [field];
+	return result.ok ? [] : result.problems.filter(p => shown.includes(fieldOfProblem(p))).map(formatProblem);
 }
 
 /** The SAN editor's check: the cluster file's rule, plus "already there" against the computed list. */
@@ -580,7 +596,7 @@ function removeSan(state: WizardState, value: string): WizardState {
 
 /** Validate the draft; a changed valid topology bumps the revision and drops the old preview. */
 function revalidate(state: WizardState): WizardState {
-	const result = validateDraft(state.draft, state.validity, state.extraSans);
+	const result = validateDraft(state.draft, state.extraSans);
 	if (!result.ok) {
 		// A new revision also for an invalid draft: a key job still running for the old cluster is then ignored.
 		const revision = state.topology ? state.revision + 1 : state.revision;

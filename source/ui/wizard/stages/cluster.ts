@@ -12,10 +12,27 @@ const labels: Record<ClusterField, {label: string; hint: string}> = {
 	loadBalancer: {label: 'Load balancer', hint: 'name:ip'},
 	masters: {label: 'Masters', hint: 'name:ip, name:ip'},
 	workers: {label: 'Workers', hint: 'name:ip, name:ip'},
+	caValidity: {label: 'CA validity', hint: 'hours or days: 87600h, 3650d'},
+	leafValidity: {label: 'Leaf validity', hint: '8760h or 365d; not past the CA'},
 };
+
+const hostFields = ['cluster', 'serviceCIDR', 'clusterDomain', 'loadBalancer', 'masters', 'workers'] as const satisfies readonly ClusterField[];
+const validityFields = ['caValidity', 'leafValidity'] as const satisfies readonly ClusterField[];
+
+/** A lifetime in words: whole days as days, anything else in hours. */
+function lifetime(hours: number): string {
+	return hours % 24 === 0 ? `${hours / 24} day${hours === 24 ? '' : 's'}` : `${hours} hour${hours === 1 ? '' : 's'}`;
+}
 
 function problemsOf(state: WizardState, field: string): string[] {
 	return state.problems.filter(p => fieldOfProblem(p) === field).map(formatProblem);
+}
+
+/** A CA already in the folder keeps its own dates; the leaves it signs are cut to end with it (issue.ts). */
+function reusedCaLines(state: WizardState, width: number): Line[] {
+	const ca = state.preview?.certs.find(cert => cert.status === 'reused-ca');
+	if (!ca) return [];
+	return textLines(`! The folder's CA is kept, valid until ${ca.info.notAfter.slice(0, 10)}: CA validity applies only to a new CA, and no leaf is signed to last past that day.`, width, 'warn');
 }
 
 export const clusterStage = {
@@ -23,12 +40,12 @@ export const clusterStage = {
 	title: 'Cluster',
 	short: 'Cluster',
 	items(state) {
-		const fields = clusterFields.map(
-			(field): Item => ({kind: 'field', id: `cluster.${field}`, label: labels[field].label, value: state.draft[field], problems: problemsOf(state, field), hint: labels[field].hint}),
-		);
+		const field = (id: ClusterField): Item => ({kind: 'field', id: `cluster.${id}`, label: labels[id].label, value: state.draft[id], problems: problemsOf(state, id), hint: labels[id].hint});
+		// The machines first, then what every certificate shares: its key algorithm and its lifetime.
 		return [
-			...fields,
+			...hostFields.map(field),
 			{kind: 'choice', id: 'cluster.algorithm', label: 'Key algorithm', value: state.draft.algorithm, options: algorithms, hint: '←→ or enter'},
+			...validityFields.map(field),
 			continueItem,
 		];
 	},
@@ -44,10 +61,11 @@ export const clusterStage = {
 			...lines,
 			...textLines(`✓ Valid. The API server's service IP is ${serviceIp(topology)} (the first address of ${topology.serviceCIDR}).`, width, 'ok'),
 			...textLines(
-				`This makes ${plan.certs.length} certificates: the CA, ${topology.workers.length} kubelet(s), 4 component clients, the API server and the service-account pair; CA ${Math.round(topology.validity.ca / 24)} days, leaves ${Math.round(topology.validity.leaf / 24)} days.`,
+				`This makes ${plan.certs.length} certificates: the CA, ${topology.workers.length} kubelet(s), 4 component clients, the API server and the service-account pair; CA ${lifetime(topology.validity.ca)}, leaves ${lifetime(topology.validity.leaf)}.`,
 				width,
 				'muted',
 			),
+			...reusedCaLines(state, width),
 			...(topology.masters.length % 2 === 0
 				? textLines(
 						`! ${members} masters run a ${members}-member etcd, which tolerates ${etcdFaultTolerance(members)} failed member(s): no more than ${members - 1} member${members - 1 === 1 ? '' : 's'} would. An odd number (3 or 5) is the usual choice.`,
