@@ -64,12 +64,14 @@ function median(values: number[]): number {
 
 const small = clusterFile(2);
 const big = clusterFile(50);
+// BENCH_CASES="2 workers rsa" runs only the cases whose "name algorithm" contains it (one figure, quickly).
+const only = process.env.BENCH_CASES;
 const cases: Case[] = [
-	{name: '2 workers', config: small, algorithm: 'rsa-2048', runs},
-	{name: '2 workers', config: small, algorithm: 'ecdsa-p256', runs},
-	{name: '50 workers', config: big, algorithm: 'rsa-2048', runs: bigRuns},
-	{name: '50 workers', config: big, algorithm: 'ecdsa-p256', runs: bigRuns},
-];
+	{name: '2 workers', config: small, algorithm: 'rsa-2048' as const, runs},
+	{name: '2 workers', config: small, algorithm: 'ecdsa-p256' as const, runs},
+	{name: '50 workers', config: big, algorithm: 'rsa-2048' as const, runs: bigRuns},
+	{name: '50 workers', config: big, algorithm: 'ecdsa-p256' as const, runs: bigRuns},
+].filter(c => !only || `${c.name} ${c.algorithm}`.includes(only));
 const tools: Tool[] = ['kubepki', 'cfssl', 'openssl'];
 const available = (tool: Tool) =>
 	tool === 'kubepki' || (has('kubectl') && (tool === 'cfssl' ? has('cfssl') && has('cfssljson') : has('openssl')));

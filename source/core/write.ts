@@ -46,8 +46,11 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
 	if (!existed) await chmod(dir, 0o700);
 }
 
-/** Write a file atomically: temp file in the same folder, fsync, rename, fsync the folder. */
-export async function writeFileAtomic(file: string, content: string | Uint8Array, mode: number): Promise<void> {
+/**
+ * Write a file atomically: temp file in the same folder, fsync, rename, fsync the folder. `syncDir: false`
+ * leaves the folder's fsync to the caller, which does it once for many files (writeAll).
+ */
+export async function writeFileAtomic(file: string, content: string | Uint8Array, mode: number, options: {syncDir?: boolean} = {}): Promise<void> {
 	const dir = path.dirname(file);
 	const temp = path.join(dir, `${tempMarker}${path.basename(file)}-${randomBytes(4).toString('hex')}`);
 	pendingTemps.add(temp);
@@ -70,7 +73,7 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
 		throw error;
 	}
 
-	await syncDir(dir);
+	if (options.syncDir !== false) await syncDir(dir);
 }
 
 async function syncDir(dir: string): Promise<void> {
@@ -85,19 +88,53 @@ async function syncDir(dir: string): Promise<void> {
 	}
 }
 
-/** Write a set of files under outDir; folders are made 0700. Returns the absolute paths written. */
+// Files written at once: each is its own temp file, fsync and rename, so they need not wait for each other.
+const writeConcurrency = 8;
+
+/** Run work on every item, `limit` at a time. After a failure nothing new starts; it returns (throwing the first error) once nothing runs. */
+async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+	let next = 0;
+	let failed = false;
+	const worker = async () => {
+		while (!failed && next < items.length) {
+			try {
+				await work(items[next++]!);
+			} catch (error) {
+				failed = true;
+				throw error;
+			}
+		}
+	};
+
+	const results = await Promise.allSettled(Array.from({length: Math.min(limit, items.length)}, worker));
+	const rejected = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+	if (rejected) throw rejected.reason;
+}
+
+/**
+ * Write a set of files under outDir; folders are made 0700. Returns the absolute paths written, in order.
+ * Each file is atomic on its own (temp, fsync, rename); they are written several at a time, every folder is
+ * fsynced once after its files, and the manifest, which describes the rest, is written only after all of them.
+ */
 export async function writeAll(outDir: string, files: readonly OutputFile[]): Promise<string[]> {
 	await ensurePrivateDir(outDir);
 	await removeStaleTemps(outDir);
-	const written: string[] = [];
-	for (const file of files) {
-		const full = resolveInside(outDir, file.path);
-		await ensurePrivateDir(path.dirname(full));
-		await writeFileAtomic(full, file.content, file.mode);
-		written.push(full);
-	}
+	const planned = files.map(file => ({file, full: resolveInside(outDir, file.path)}));
+	// Parents before children, so each folder kubepki creates is 0700 however deep it is.
+	const dirs = [...new Set(planned.map(({full}) => path.dirname(full)))].sort((a, b) => a.length - b.length);
+	for (const dir of dirs) await ensurePrivateDir(dir);
+	const write = async ({file, full}: (typeof planned)[number]) => writeFileAtomic(full, file.content, file.mode, {syncDir: false});
+	const syncDirs = async (group: typeof planned) => {
+		await Promise.all([...new Set(group.map(({full}) => path.dirname(full)))].map(async dir => syncDir(dir)));
+	};
 
-	return written;
+	const last = planned.filter(({file}) => file.kind === 'manifest');
+	const first = planned.filter(({file}) => file.kind !== 'manifest');
+	await eachLimited(first, writeConcurrency, write);
+	await syncDirs(first);
+	await eachLimited(last, writeConcurrency, write);
+	await syncDirs(last);
+	return planned.map(({full}) => full);
 }
 
 /** Temp files left by a run that was killed (SIGKILL, power loss) are removed before writing again. */

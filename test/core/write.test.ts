@@ -30,6 +30,30 @@ describe('writing files', () => {
 		expect(readdirSync(dir).filter(f => f.includes('kubepki-tmp'))).toEqual([]);
 	});
 
+	it('writes many files at once, every new folder 0700 however deep, and returns the paths in order', async () => {
+		const out = path.join(dir, 'many');
+		const files = Array.from({length: 40}, (_, i) => ({path: `h${i % 3}/pki/etcd/f${i}.pem`, content: `c${i}`, mode: 0o644 as const, kind: 'certificate'}));
+		const written = await writeAll(out, files);
+		expect(written).toEqual(files.map(f => path.join(out, f.path)));
+		for (const f of files) expect(readFileSync(path.join(out, f.path), 'utf8')).toBe(f.content.toString());
+		for (const sub of ['h0', 'h0/pki', 'h0/pki/etcd', 'h2/pki']) expect(statSync(path.join(out, sub)).mode & 0o777, sub).toBe(0o700);
+	});
+
+	it('when one file cannot be written: rejects, writes no manifest, and leaves no temp file', async () => {
+		const out = path.join(dir, 'fails');
+		// A folder where a file should go: its rename fails.
+		mkdirSync(path.join(out, 'b.pem', 'inside'), {recursive: true});
+		const files = [
+			...Array.from({length: 12}, (_, i) => ({path: `a${i}.pem`, content: 'x', mode: 0o644 as const, kind: 'certificate'})),
+			{path: 'b.pem', content: 'x', mode: 0o644 as const, kind: 'certificate'},
+			{path: 'kubepki-manifest.json', content: '{}', mode: 0o644 as const, kind: 'manifest'},
+		];
+		await expect(writeAll(out, files)).rejects.toThrow();
+		const left = readdirSync(out, {recursive: true, encoding: 'utf8'});
+		expect(left).not.toContain('kubepki-manifest.json');
+		expect(left.filter(name => name.includes('kubepki-tmp'))).toEqual([]);
+	});
+
 	it('removes temp files a killed run left behind before writing again', async () => {
 		const out = path.join(dir, 'stale');
 		mkdirSync(out);
