@@ -1,10 +1,10 @@
 import path from 'node:path';
 import {existsSync} from 'node:fs';
 import {stat} from 'node:fs/promises';
-import {encryptionProviders, isEncryptionProvider} from '../core/encryption.js';
-import {buildPlan, isLayout, layouts} from '../core/plan.js';
+import {buildPlan} from '../core/plan.js';
 import {startKeyGeneration} from '../core/pki/keys.js';
 import {UsageError, type CommandIo} from './io.js';
+import {layoutFlags} from './layout-flags.js';
 import {loadTopology} from './load-topology.js';
 
 export type GenerateFlags = {
@@ -19,15 +19,7 @@ export type GenerateFlags = {
 
 /** `kubepki generate`: the whole PKI with no questions. Returns the exit code. */
 export async function runGenerate(flags: GenerateFlags, io: CommandIo): Promise<number> {
-	const encryptionProvider = flags['encryption-provider'];
-	if (encryptionProvider !== undefined && !isEncryptionProvider(encryptionProvider)) {
-		throw new UsageError(`--encryption-provider: must be one of ${encryptionProviders.join(', ')} (got ${JSON.stringify(encryptionProvider)})`);
-	}
-
-	const layout = flags.layout ?? 'hardway';
-	if (!isLayout(layout)) throw new UsageError(`--layout: must be one of ${layouts.join(', ')} (got ${JSON.stringify(layout)})`);
-	// kubeadm's layout has no encryption config (kubeadm leaves encryption at rest to you): say so rather than ignore it.
-	if (layout === 'kubeadm' && encryptionProvider !== undefined) throw new UsageError('--encryption-provider: only with --layout hardway (kubeadm writes no encryption config)');
+	const {layout, encryptionProvider} = layoutFlags(flags);
 	const {topology, source} = await loadTopology(flags.config, io.cwd, flags.algorithm);
 	const outDir = path.resolve(io.cwd, flags.out ?? 'pki');
 	const existing = await stat(outDir).catch(() => undefined);
