@@ -177,8 +177,9 @@ describe.runIf(haveTmux)('the wizard in a real terminal', () => {
 		const sent = performance.now();
 		term.keys('C-c');
 		await term.waitFor('EXIT=130', 5000);
-		// At once, not after the key jobs still on the thread pool (process.exit would wait for them).
-		expect(performance.now() - sent).toBeLessThan(500);
+		// At once, not after the key jobs still on the thread pool (a quit that waited for them took 0.7-3.3 s
+		// with RSA-4096 here). Idle it takes 0.1-0.3 s; the bound leaves room for a machine busy with other tests.
+		expect(performance.now() - sent).toBeLessThan(750);
 		expect(existsSync(path.join(dir, 'pki'))).toBe(false);
 	});
 
