@@ -277,3 +277,26 @@ describe('typing into a field', () => {
 		expect(after.showCommand).toBe(false);
 	});
 });
+
+describe('pgup/pgdn', () => {
+	const pgdn = named('page-down');
+	const pgup = named('page-up');
+
+	test('scroll the pane with the focus when it has more to show', () => {
+		const after = key(send(start(), {type: 'layout', body: 30, explain: 12}), pgdn);
+		expect(after.scroll.body).toBeGreaterThan(0);
+		expect(after.scroll.explain).toBe(0);
+	});
+
+	test('scroll the other pane when the focused one has nothing more (a short stage, a long explanation)', () => {
+		const down = key(send(start(), {type: 'layout', body: 0, explain: 12}), pgdn);
+		expect(down.region).toBe('body');
+		expect(down.scroll.explain).toBeGreaterThan(0);
+		expect(key(down, pgup).scroll.explain).toBe(0);
+	});
+
+	test('do nothing when neither pane can scroll', () => {
+		const state = send(start(), {type: 'layout', body: 0, explain: 0});
+		expect(key(state, pgdn)).toBe(state);
+	});
+});

@@ -316,7 +316,9 @@ function onKey(state: WizardState, key: Key): WizardState {
 		}
 
 		case 'scroll': {
-			const region = state.region;
+			// The pane with the focus, unless it has nothing to scroll and the other one has.
+			const other: Region = state.region === 'body' ? 'explain' : 'body';
+			const region = state.maxScroll[state.region] === 0 && state.maxScroll[other] > 0 ? other : state.region;
 			const delta = key.name === 'page-up' ? -page : page;
 			return scrollBy(withoutNotice, region, delta);
 		}
