@@ -147,6 +147,8 @@ function scratchFolder(): string[] {
 		'# Everything is made in a scratch folder that is removed on exit, failed or not: CSRs, extension files and',
 		'# signing profiles never land here, and the finished files are put in place only once all of them exist.',
 		'OUT=$(pwd)',
+		'# A scratch folder left by a run that was killed outright (kill -9) still holds private keys: remove it.',
+		`find "$OUT" -maxdepth 1 -type d -name '.kubepki-script.??????' -exec rm -rf {} +`,
 		'WORK=$(mktemp -d "$OUT/.kubepki-script.XXXXXX")',
 		`trap 'rm -rf "$WORK"' EXIT`,
 		`trap 'exit 1' HUP INT TERM`,

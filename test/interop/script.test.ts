@@ -438,6 +438,24 @@ describe('kubepki script cleans up when it fails or is stopped', () => {
 	});
 });
 
+describe.skipIf(!(haveOpenssl && hasTool('kubectl')))('kubepki script after a run that was killed outright', () => {
+	it('removes the scratch folder (and the keys in it) that the killed run left', async () => {
+		const dir = tempDir();
+		const printed = kubepki(['script', '--flavor', 'openssl', '--algorithm', 'ecdsa-p256']);
+		expect(printed.status).toBe(0);
+		writeFileSync(path.join(dir, 'make-pki.sh'), printed.stdout);
+		const out = path.join(dir, 'out');
+		// What kill -9 leaves: no trap ran, so the scratch folder and a key in it are still there.
+		mkdirSync(path.join(out, '.kubepki-script.Ab12Cd'), {recursive: true, mode: 0o700});
+		writeFileSync(path.join(out, '.kubepki-script.Ab12Cd', 'ca-key.pem'), 'a key', {mode: 0o600});
+		const r = await runLater('bash', ['../make-pki.sh'], {cwd: out});
+		expect(r.status, r.stderr).toBe(0);
+		const left = readdirSync(out);
+		expect(left.filter(name => name.startsWith('.kubepki-script'))).toEqual([]);
+		expect(left).toContain('ca.pem');
+	});
+});
+
 describe.skipIf(!haveOpenssl)('the serial the openssl script sets', () => {
 	it('is a fresh positive value of 64 bits or more each time, at most 20 octets', async () => {
 		const {randomSerial} = await import('../../source/core/by-hand.js');
