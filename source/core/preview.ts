@@ -45,6 +45,12 @@ export type PreviewSession = {
 	write(prepared: Prepared): Promise<string[]>;
 };
 
+/** What issuing puts into a certificate: specs that differ only in where the files go make the same certificate. */
+function certContent(spec: CertSpec): string {
+	const {isCA, signer, algorithm, validityHours, commonName, organizations, extKeyUsages, sans} = spec;
+	return JSON.stringify([isCA, signer, algorithm, validityHours, commonName, organizations, extKeyUsages, sans.map(san => [san.type, san.value])]);
+}
+
 /**
  * A session bound to one output folder. Keys are kept by certificate id and algorithm, so editing an extra
  * SAN re-signs in milliseconds instead of making every RSA key again.
@@ -73,6 +79,25 @@ export function createPreviewSession(options: {
 
 	for (const item of options.prestarted ?? []) remember(item, item.keys);
 
+	// What the last preview issued, by certificate id: an unchanged certificate under an unchanged signer is
+	// shown again as it was, so editing one SAN re-signs only the API server certificate and the cards of the
+	// other stages keep their serials and fingerprints.
+	const lastIssued = new Map<string, {readonly content: string; readonly signerPem?: string; readonly item: Issued}>();
+	const reusable = (plan: Plan, existing: ReadonlyMap<string, Issued>): Map<string, Issued> => {
+		const reuse = new Map(existing);
+		// Roots first, then intermediates, then leaves: a certificate is reused only after its signer is.
+		const rank = (spec: CertSpec) => (spec.signer === 'self' ? 0 : spec.isCA ? 1 : 2);
+		for (const spec of [...plan.certs].sort((a, b) => rank(a) - rank(b))) {
+			const last = lastIssued.get(spec.id);
+			if (reuse.has(spec.id) || !last || last.content !== certContent(spec)) continue;
+			const signerPem = spec.signer === 'self' ? undefined : reuse.get(spec.signer)?.certPem;
+			// The certificate is the same; where it goes and who reads it come from the new plan.
+			if (spec.signer === 'self' || (signerPem !== undefined && signerPem === last.signerPem)) reuse.set(spec.id, {...last.item, spec});
+		}
+
+		return reuse;
+	};
+
 	return {
 		async preview(topology, onProgress) {
 			const plan = buildPlan(topology);
@@ -96,7 +121,16 @@ export function createPreviewSession(options: {
 			}
 
 			const started = new Map(wanted.map(spec => [spec.id, keys.get(keyId(spec))!]));
-			const issued = await issueAll(plan.certs, {existing, keys: started, now: at});
+			const issued = await issueAll(plan.certs, {existing: reusable(plan, existing), keys: started, now: at});
+			const byIdIssued = new Map(issued.map(item => [item.spec.id, item]));
+			lastIssued.clear();
+			for (const item of issued) {
+				// What the folder already holds is read again each time; only what this session signed is remembered.
+				if (existing.has(item.spec.id)) continue;
+				const signerPem = item.spec.signer === 'self' ? undefined : byIdIssued.get(item.spec.signer)?.certPem;
+				lastIssued.set(item.spec.id, {content: certContent(item.spec), signerPem, item});
+			}
+
 			const byId = new Map(outcomes.map(o => [o.id, o]));
 			const certs = issued.map((item): PreviewCert => {
 				const outcome = byId.get(item.spec.id);

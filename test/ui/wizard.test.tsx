@@ -131,7 +131,15 @@ describe('certificate cards come from the issued certificate', () => {
 		await waitFor(r, 'Why (c: the commands by hand)');
 		const cfssl = await press(r, 'c', 'By hand with cfssl');
 		expect(cfssl).toContain('cat > ca-config.json');
-		const scrolled = await press(r, keys.pageDown, 'cfssl gencert -initca ca-csr.json | cfssljson -bare ca');
+		// pgdn until the CA's own command shows: how far depends on whether the card above is drawn yet.
+		const gencert = 'cfssl gencert -initca ca-csr.json | cfssljson -bare ca';
+		for (let i = 0; i < 5 && !r.frame().includes(gencert); i++) {
+			const before = r.frame();
+			r.stdin.write(keys.pageDown);
+			await waitFor(r, frame => frame !== before || frame.includes(gencert), 2000).catch(() => undefined);
+		}
+
+		const scrolled = await waitFor(r, gencert);
 		expect(scrolled).not.toMatch(/openssl (genpkey|req|x509)/);
 		const frame = await press(r, 'c', 'By hand with openssl');
 		expect(frame).toMatch(/openssl .*ca-key\.pem/);
