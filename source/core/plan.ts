@@ -261,6 +261,12 @@ export function apiServerSans(topology: Topology): San[] {
 	});
 }
 
+/** Roots first, then intermediates, then leaves: each certificate comes after the one that signs it. */
+export function signingOrder(specs: readonly CertSpec[]): CertSpec[] {
+	const rank = (spec: CertSpec) => (spec.signer === 'self' ? 0 : spec.isCA ? 1 : 2);
+	return [...specs].sort((a, b) => rank(a) - rank(b));
+}
+
 export function specById(plan: Plan, id: string): CertSpec {
 	const spec = plan.certs.find(c => c.id === id);
 	if (!spec) throw new Error(`bug: no certificate ${id} in the plan`);

@@ -1,6 +1,6 @@
 import {clusterFiles} from './cluster-files.js';
 import {certificateFiles, loadExisting, manifest, type CertOutcome} from './generate.js';
-import {buildPlan, type CertSpec, type Plan} from './plan.js';
+import {buildPlan, signingOrder, type CertSpec, type Plan} from './plan.js';
 import {certInfo, type CertInfo} from './pki/cert-info.js';
 import {issueAll, type Issued} from './pki/issue.js';
 import {startKeyGeneration, type KeyPair} from './pki/keys.js';
@@ -85,9 +85,8 @@ export function createPreviewSession(options: {
 	const lastIssued = new Map<string, {readonly content: string; readonly signerPem?: string; readonly item: Issued}>();
 	const reusable = (plan: Plan, existing: ReadonlyMap<string, Issued>): Map<string, Issued> => {
 		const reuse = new Map(existing);
-		// Roots first, then intermediates, then leaves: a certificate is reused only after its signer is.
-		const rank = (spec: CertSpec) => (spec.signer === 'self' ? 0 : spec.isCA ? 1 : 2);
-		for (const spec of [...plan.certs].sort((a, b) => rank(a) - rank(b))) {
+		// Signers first: a certificate is reused only after its signer is.
+		for (const spec of signingOrder(plan.certs)) {
 			const last = lastIssued.get(spec.id);
 			if (reuse.has(spec.id) || !last || last.content !== certContent(spec)) continue;
 			const signerPem = spec.signer === 'self' ? undefined : reuse.get(spec.signer)?.certPem;

@@ -12,7 +12,7 @@ import {
 import {defaultEncryptionProvider, encryptionConfigName, type EncryptionProvider} from './encryption.js';
 import {kubeadmConfs, kubeadmPaths, kubeadmPkiDir} from './kubeadm.js';
 import {kubeconfigSpecs} from './kubeconfig.js';
-import type {CertSpec, Layout, Plan} from './plan.js';
+import {signingOrder, type CertSpec, type Layout, type Plan} from './plan.js';
 import {installLines, toolProbes} from './tools.js';
 
 /*
@@ -92,12 +92,6 @@ export function scriptOutputs(plan: Plan): ScriptOutput[] {
 	return plan.layout === 'kubeadm' ? kubeadmOutputs(plan) : hardwayOutputs(plan);
 }
 
-/** Roots first, then intermediates, then leaves: a certificate is signed only once its signer exists. */
-function signingOrder(plan: Plan): CertSpec[] {
-	const rank = (spec: CertSpec) => (spec.signer === 'self' ? 0 : spec.isCA ? 1 : 2);
-	return [...plan.certs].sort((a, b) => rank(a) - rank(b));
-}
-
 function section(title: string): string[] {
 	return ['', `# ${'-'.repeat(3)} ${title} ${'-'.repeat(Math.max(3, 96 - title.length))}`];
 }
@@ -173,7 +167,7 @@ export function buildScript(plan: Plan, options: ScriptOptions): string {
 	const {flavor} = options;
 	const layout: Layout = plan.layout ?? 'hardway';
 	const kubeadm = layout === 'kubeadm';
-	const specs = signingOrder(plan);
+	const specs = signingOrder(plan.certs);
 	// kubeadm's service account signer is a key pair, not a certificate.
 	const certs = specs.filter(spec => !(kubeadm && spec.role === 'service-account'));
 	const keyPairs = specs.filter(spec => kubeadm && spec.role === 'service-account');

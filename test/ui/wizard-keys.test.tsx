@@ -7,9 +7,9 @@ import React from 'react';
 import {afterEach, describe, expect, test} from 'vitest';
 import {createPreviewSession} from '../../source/core/preview.js';
 import {exampleTopology, type Topology} from '../../source/core/topology.js';
-import type {WizardEngine} from '../../source/ui/wizard/engine.js';
 import type {StageId} from '../../source/ui/wizard/machine.js';
 import {Wizard} from '../../source/ui/wizard/Wizard.js';
+import {testEngine} from './engine.js';
 import {cleanup, focusRow, keys, press, renderAt, waitFor, type Rendered} from './ink.js';
 
 afterEach(cleanup);
@@ -19,14 +19,7 @@ const outPath = path.join(tmpdir(), `kubepki-ui-absent-${randomBytes(6).toString
 const session = createPreviewSession({outDir: outPath, source: 'test'});
 
 function open(stage: StageId, exits: number[] = []): Rendered {
-	const engine: WizardEngine = {
-		preview: session.preview,
-		prepare: session.prepare,
-		write: async () => {
-			throw new Error('this test writes nothing');
-		},
-		probeTools: async () => [],
-	};
+	const engine = testEngine(session);
 	return renderAt(<Wizard topology={topology} engine={engine} outDir="pki" outPath={outPath} stage={stage} onExit={code => exits.push(code)} />, {columns: 100, rows: 40});
 }
 

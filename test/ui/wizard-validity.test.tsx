@@ -9,9 +9,9 @@ import React from 'react';
 import {afterEach, describe, expect, test} from 'vitest';
 import {createPreviewSession, type Preview} from '../../source/core/preview.js';
 import {exampleClusterYaml, exampleTopology, formatProblem, parseClusterFile, type Topology} from '../../source/core/topology.js';
-import type {WizardEngine} from '../../source/ui/wizard/engine.js';
 import {Wizard} from '../../source/ui/wizard/Wizard.js';
 import {hasTool, kubepki, tempDir} from '../helpers/tools.js';
+import {testEngine} from './engine.js';
 import {cleanup, focusRow, keys, press, renderAt, waitFor, type Rendered} from './ink.js';
 
 afterEach(cleanup);
@@ -22,18 +22,7 @@ const absent = createPreviewSession({outDir: outPath, source: 'test'});
 
 function open(previews: Preview[] = [], folder = outPath): Rendered {
 	const session = folder === outPath ? absent : createPreviewSession({outDir: folder, source: 'test'});
-	const engine: WizardEngine = {
-		async preview(t, onProgress) {
-			const preview = await session.preview(t, onProgress);
-			previews.push(preview);
-			return preview;
-		},
-		prepare: session.prepare,
-		write: async () => {
-			throw new Error('this test writes nothing');
-		},
-		probeTools: async () => [],
-	};
+	const engine = testEngine(session, {previews});
 	return renderAt(<Wizard topology={topology} engine={engine} outDir="pki" outPath={folder} stage="cluster" onExit={() => undefined} />, {columns: 100, rows: 40});
 }
 

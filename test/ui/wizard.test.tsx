@@ -15,6 +15,7 @@ import type {StageId} from '../../source/ui/wizard/machine.js';
 import {stages} from '../../source/ui/wizard/stages/index.js';
 import {Wizard} from '../../source/ui/wizard/Wizard.js';
 import {hasTool} from '../helpers/tools.js';
+import {testEngine} from './engine.js';
 import {cleanup, focusRow, keys, press, renderAt, waitFor} from './ink.js';
 
 afterEach(cleanup);
@@ -29,19 +30,7 @@ type Harness = {engine: WizardEngine; previews: Preview[]; writes: Prepared[]; e
 function harness(tools: readonly ToolStatus[] = []): Harness {
 	const previews: Preview[] = [];
 	const writes: Prepared[] = [];
-	const engine: WizardEngine = {
-		async preview(t, onProgress) {
-			const preview = await session.preview(t, onProgress);
-			previews.push(preview);
-			return preview;
-		},
-		prepare: session.prepare,
-		async write(prepared) {
-			writes.push(prepared);
-			return prepared.files.map(f => path.join(outPath, f.path));
-		},
-		probeTools: async () => tools,
-	};
+	const engine = testEngine(session, {previews, writes: {outPath, prepared: writes}, tools});
 	return {engine, previews, writes, exits: []};
 }
 

@@ -1,5 +1,5 @@
 import {randomBytes} from 'node:crypto';
-import type {CertSpec} from '../plan.js';
+import {signingOrder, type CertSpec} from '../plan.js';
 import {generateKeyPair, privateKeyToPem, signingAlgorithm, startKeyGeneration, type KeyPair} from './keys.js';
 import {x509} from './x509.js';
 
@@ -117,7 +117,7 @@ export async function issueAll(
 	]);
 	const issued = new Map<string, Issued>(existing);
 	// CAs first (a root, then any intermediate), so their leaves can be signed.
-	const ordered = [...specs].sort((a, b) => rank(a) - rank(b));
+	const ordered = signingOrder(specs);
 	for (const spec of ordered) {
 		if (issued.has(spec.id)) continue;
 		const keys = await keyPromises.get(spec.id)!;
@@ -127,9 +127,4 @@ export async function issueAll(
 	}
 
 	return specs.map(spec => issued.get(spec.id)!);
-}
-
-function rank(spec: CertSpec): number {
-	if (spec.signer === 'self') return 0;
-	return spec.isCA ? 1 : 2;
 }
