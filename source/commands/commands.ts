@@ -37,7 +37,7 @@ const config: FlagSpec = {type: 'string', value: 'FILE', help: 'the cluster file
 const out: FlagSpec = {type: 'string', value: 'DIR', help: 'the output folder (default ./pki)'};
 const algorithm: FlagSpec = {type: 'string', value: 'A', help: 'the key algorithm: rsa-2048 (default), rsa-4096 or ecdsa-p256'};
 const layout: FlagSpec = {type: 'string', value: 'L', help: 'hardway (default: the guide\'s file names) or kubeadm (one /etc/kubernetes folder per machine)'};
-const encryptionProvider: FlagSpec = {type: 'string', value: 'P', help: 'the first provider of encryption-config.yaml: aescbc (default), secretbox or aesgcm; a folder\'s existing provider is kept'};
+const encryptionProvider: FlagSpec = {type: 'string', value: 'P', help: 'the first provider of encryption-config.yaml: secretbox (default), aescbc (the guide\'s) or aesgcm; a folder\'s existing provider is kept'};
 const json: FlagSpec = {type: 'boolean', help: 'machine-readable output (a documented, stable shape)'};
 
 /** Flags every command takes; they are in every command's help too. */

@@ -3,7 +3,8 @@ import {existsSync} from 'node:fs';
 import {stat} from 'node:fs/promises';
 import {buildPlan} from '../core/plan.js';
 import {startKeyGeneration} from '../core/pki/keys.js';
-import {UsageError, type CommandIo} from './io.js';
+import {formatProblem} from '../core/topology.js';
+import {oneLine, UsageError, type CommandIo} from './io.js';
 import {layoutFlags} from './layout-flags.js';
 import {loadTopology} from './load-topology.js';
 
@@ -20,7 +21,8 @@ export type GenerateFlags = {
 /** `kubepki generate`: the whole PKI with no questions. Returns the exit code. */
 export async function runGenerate(flags: GenerateFlags, io: CommandIo): Promise<number> {
 	const {layout, encryptionProvider} = layoutFlags(flags);
-	const {topology, source} = await loadTopology(flags.config, io.cwd, flags.algorithm);
+	const {topology, source, warnings} = await loadTopology(flags.config, io.cwd, flags.algorithm);
+	if (!flags.quiet) for (const warning of warnings) io.stderr.write(`kubepki: warning: ${oneLine(formatProblem(warning))}\n`);
 	const outDir = path.resolve(io.cwd, flags.out ?? 'pki');
 	const existing = await stat(outDir).catch(() => undefined);
 	if (existing && !existing.isDirectory()) throw new UsageError(`--out: ${flags.out} exists and is not a folder`);

@@ -1,7 +1,8 @@
 import {byHandFlavors, isByHandFlavor} from '../core/by-hand.js';
 import {buildPlan} from '../core/plan.js';
 import {buildScript} from '../core/script.js';
-import {UsageError, type CommandIo} from './io.js';
+import {formatProblem} from '../core/topology.js';
+import {oneLine, UsageError, type CommandIo} from './io.js';
 import {layoutFlags} from './layout-flags.js';
 import {loadTopology} from './load-topology.js';
 
@@ -13,7 +14,8 @@ export async function runScript(flags: ScriptFlags, io: CommandIo): Promise<numb
 	if (flavor === undefined) throw new UsageError(`--flavor: required, one of ${byHandFlavors.join(', ')}`);
 	if (!isByHandFlavor(flavor)) throw new UsageError(`--flavor: must be one of ${byHandFlavors.join(', ')} (got ${JSON.stringify(flavor)})`);
 	const {layout, encryptionProvider} = layoutFlags(flags);
-	const {topology, source} = await loadTopology(flags.config, io.cwd, flags.algorithm);
+	const {topology, source, warnings} = await loadTopology(flags.config, io.cwd, flags.algorithm);
+	for (const warning of warnings) io.stderr.write(`kubepki: warning: ${oneLine(formatProblem(warning))}\n`);
 	io.stdout.write(buildScript(buildPlan(topology, {layout}), {flavor, encryptionProvider, source: flags.config ?? source}));
 	return 0;
 }

@@ -1,6 +1,6 @@
 import {spawn} from 'node:child_process';
 import {existsSync} from 'node:fs';
-import {stat} from 'node:fs/promises';
+import {readFile, stat} from 'node:fs/promises';
 import path from 'node:path';
 import {UsageError, type CommandIo} from './io.js';
 
@@ -109,6 +109,11 @@ async function runScreen(flags: WizardFlags, io: CommandIo): Promise<never> {
 	session.preview(topology).catch(() => undefined);
 
 	const [{render}, React, {Wizard}, {removePendingTemps}] = await ui;
+	// A folder that already encrypts secrets keeps its provider (and key): the wizard starts on it.
+	const {encryptionConfigName, isEncryptionProvider, parseEncryptionConfig} = await import('../core/encryption.js');
+	const existingConfig = await readFile(path.join(outPath, encryptionConfigName), 'utf8').catch(() => undefined);
+	const parsedConfig = existingConfig === undefined ? undefined : parseEncryptionConfig(existingConfig);
+	const encryption = parsedConfig?.ok && isEncryptionProvider(parsedConfig.summary.firstProvider) ? parsedConfig.summary.firstProvider : undefined;
 	let code = 0;
 	const color = !io.env.NO_COLOR;
 	const engine = {...session, probeTools: async () => probeTools(io.env)};
@@ -119,6 +124,7 @@ async function runScreen(flags: WizardFlags, io: CommandIo): Promise<never> {
 			engine,
 			outDir,
 			outPath,
+			encryption,
 			color,
 			onExit(exitCode: number) {
 				code = exitCode;

@@ -6,14 +6,15 @@ import type {OutputFile} from './write.js';
  * Encryption at rest (reference §5). Upstream's current advice: KMS v2 is the recommended provider;
  * among providers with a local key, secretbox is the better choice and aescbc is no longer recommended
  * (CBC padding-oracle weakness), kept for compatibility. The guide's "aescbc: the recommended choice"
- * is out of date. aescbc stays the default here because it is what the guide and most tutorials
- * check (`k8s:enc:aescbc:v1:key1:`); `--encryption-provider secretbox` is the better pick.
+ * is out of date: secretbox is the default here; `--encryption-provider aescbc` gives the guide's choice
+ * (what its checks look for, `k8s:enc:aescbc:v1:key1:`). A folder's existing provider is kept either way.
  */
 
-/** Local-key providers kubepki can write; the first entry is the default. */
+/** Local-key providers kubepki can write, the guide's first (the wizard lists them in this order). */
 export const encryptionProviders = ['aescbc', 'secretbox', 'aesgcm'] as const;
 export type EncryptionProvider = (typeof encryptionProviders)[number];
-export const defaultEncryptionProvider: EncryptionProvider = 'aescbc';
+/** secretbox: the better of the local-key providers (upstream calls aescbc not recommended); aescbc is the guide's. */
+export const defaultEncryptionProvider: EncryptionProvider = 'secretbox';
 
 export const encryptionConfigName = 'encryption-config.yaml';
 

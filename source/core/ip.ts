@@ -62,11 +62,43 @@ export function bigIntToIp(value: bigint, family: IpFamily): string {
 	return `${groups.slice(0, bestStart).join(':')}::${groups.slice(bestStart + bestLength).join(':')}`;
 }
 
-/** Canonical text of an address (`::0001` and `::1` are the same SAN). */
+const mappedPrefix = 0xffffn << 32n;
+
+/**
+ * Canonical text of an address (`::0001` and `::1` are the same SAN). An IPv4-mapped IPv6 address
+ * (`::ffff:10.0.0.1`) is that IPv4 address: a connection to it is an IPv4 connection, and two hosts given
+ * as `10.0.0.1` and `::ffff:10.0.0.1` are the same machine.
+ */
 export function normalizeIp(value: string): string {
 	const family = ipFamily(value);
 	if (!family) return value;
-	return bigIntToIp(ipToBigInt(value), family);
+	const n = ipToBigInt(value);
+	if (family === 6 && n >> 32n === mappedPrefix >> 32n) return bigIntToIp(n & 0xffff_ffffn, 4);
+	return bigIntToIp(n, family);
+}
+
+/** The family of an address after normalizing (a mapped address is IPv4). */
+export function addressFamily(value: string): IpFamily | undefined {
+	return ipFamily(normalizeIp(value));
+}
+
+/** 127.0.0.0/8 and ::1: only this machine reaches them. */
+export function isLoopback(ip: string): boolean {
+	const normal = normalizeIp(ip);
+	return normal === '::1' || (ipFamily(normal) === 4 && normal.startsWith('127.'));
+}
+
+/**
+ * Why an address cannot be a host's or a SAN's, or undefined when it can. A zone (`fe80::1%eth0`) has no
+ * place in a certificate; the unspecified address (0.0.0.0, ::) and the broadcast address name no machine.
+ */
+export function addressProblem(value: string): string | undefined {
+	if (/%/.test(value) && isIPv6(value)) return `has a zone (${value.slice(value.indexOf('%'))}); a certificate holds the address without it`;
+	if (!ipFamily(value)) return 'is not an IPv4 or IPv6 address';
+	const normal = normalizeIp(value);
+	if (normal === '0.0.0.0' || normal === '::') return 'is the unspecified address; it names no machine';
+	if (normal === '255.255.255.255') return 'is the broadcast address; it names no machine';
+	return undefined;
 }
 
 export type Cidr = {network: string; prefix: number; family: IpFamily};

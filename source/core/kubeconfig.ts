@@ -69,7 +69,17 @@ export function kubeconfigSpecs(plan: Plan): KubeconfigSpec[] {
 			hosts: masters,
 		},
 		{file: 'kube-scheduler.kubeconfig', certId: 'kube-scheduler', user: user('kube-scheduler'), server: local, component: 'kube-scheduler', why: localWhy, hosts: masters},
-		{file: 'admin.kubeconfig', certId: 'admin', user: user('admin'), server: local, component: 'kubectl (admin)', why: localWhy, hosts: masters},
+		topology.adminServer === 'loadBalancer'
+			? {
+					file: 'admin.kubeconfig',
+					certId: 'admin',
+					user: user('admin'),
+					server: viaLb,
+					component: 'kubectl (admin)',
+					why: `adminServer: loadBalancer: kubectl on a workstation reaches every master through ${topology.loadBalancer.name}, whose address is in the API server's SANs`,
+					hosts: masters,
+				}
+			: {file: 'admin.kubeconfig', certId: 'admin', user: user('admin'), server: local, component: 'kubectl (admin)', why: localWhy, hosts: masters},
 	];
 }
 

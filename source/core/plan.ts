@@ -1,5 +1,5 @@
 import {ipFamily} from './ip.js';
-import {serviceIp, type Algorithm, type Topology} from './topology.js';
+import {serviceIp, serviceIps, type Algorithm, type Topology} from './topology.js';
 
 /** What a certificate is for, in Kubernetes terms: the viewer and lint infer the same roles. */
 export type Role =
@@ -128,7 +128,7 @@ export function buildPlan(topology: Topology, options: PlanOptions = {}): Plan {
 		extKeyUsages: ['serverAuth', 'clientAuth'],
 		sans: [
 			{type: 'dns', value: worker.name, why: 'the host name the API server uses to reach this kubelet'},
-			{type: 'ip', value: worker.ip, why: 'kubectl logs/exec reach the kubelet by IP; without it: "doesn\'t contain any IP SANs"'},
+			...worker.ips.map((ip): San => ({type: 'ip', value: ip, why: 'kubectl logs/exec reach the kubelet by IP; without it: "doesn\'t contain any IP SANs"'})),
 		],
 		kubernetes: {user: `system:node:${worker.name}`, groups: ['system:nodes']},
 		consumers: [
@@ -237,12 +237,12 @@ export function buildPlan(topology: Topology, options: PlanOptions = {}): Plan {
 /** The API server's SANs, each with its reason; duplicates (a master named like an extra SAN) appear once. */
 export function apiServerSans(topology: Topology): San[] {
 	const list: San[] = [
-		{type: 'ip', value: serviceIp(topology), why: `first address of serviceCIDR ${topology.serviceCIDR}: pods reach the API at this IP`},
+		...serviceIps(topology).map((ip): San => ({type: 'ip', value: ip, why: `first address of serviceCIDR ${topology.serviceCIDR}: pods reach the API at this IP`})),
 		...topology.masters.flatMap((m): San[] => [
-			{type: 'ip', value: m.ip, why: `master ${m.name}: components and etcd peers connect to this IP`},
+			...m.ips.map((ip): San => ({type: 'ip', value: ip, why: `master ${m.name}: components and etcd peers connect to this IP`})),
 			{type: 'dns', value: m.name, why: `master ${m.name} by host name`},
 		]),
-		{type: 'ip', value: topology.loadBalancer.ip, why: 'the load balancer: kubelets and kube-proxy come in through it'},
+		...topology.loadBalancer.ips.map((ip): San => ({type: 'ip', value: ip, why: 'the load balancer: kubelets and kube-proxy come in through it'})),
 		{type: 'dns', value: topology.loadBalancer.name, why: 'the load balancer by host name'},
 		{type: 'ip', value: '127.0.0.1', why: 'components on the masters (controller-manager, scheduler, admin) use https://127.0.0.1:6443'},
 		{type: 'dns', value: 'localhost', why: 'the same, by name'},
@@ -322,10 +322,10 @@ function kubeadmCerts(topology: Topology): CertSpec[] {
 		extKeyUsages: ['clientAuth'] as ExtKeyUsage[],
 		kubernetes: {user, groups},
 	});
-	const etcdSans = (host: {name: string; ip: string}): San[] => [
+	const etcdSans = (host: {name: string; ips: readonly string[]}): San[] => [
 		{type: 'dns', value: host.name, why: `the member ${host.name} by host name`},
 		{type: 'dns', value: 'localhost', why: 'etcdctl and the health check on the same machine'},
-		{type: 'ip', value: host.ip, why: `the member's own address: the API servers and the other members connect to it`},
+		...host.ips.map((ip): San => ({type: 'ip', value: ip, why: `the member's own address: the API servers and the other members connect to it`})),
 		{type: 'ip', value: '127.0.0.1', why: 'the API server on the same master (kubeadm lists https://127.0.0.1:2379 first)'},
 		{type: 'ip', value: '::1', why: 'the same over IPv6 loopback'},
 	];

@@ -4,7 +4,7 @@ import {buildPlan, signingOrder, type CertSpec, type Plan} from './plan.js';
 import {certInfo, type CertInfo} from './pki/cert-info.js';
 import {issueAll, type Issued} from './pki/issue.js';
 import {startKeyGeneration, type KeyPair} from './pki/keys.js';
-import type {EncryptionProvider} from './encryption.js';
+import {defaultEncryptionProvider, type EncryptionProvider} from './encryption.js';
 import type {Algorithm, Topology} from './topology.js';
 import {writeAll, type OutputFile} from './write.js';
 
@@ -140,7 +140,7 @@ export function createPreviewSession(options: {
 		},
 
 		async prepare(preview, prepareOptions = {}) {
-			let encryption: Prepared['encryption'] = {status: 'new', provider: prepareOptions.encryptionProvider ?? 'aescbc'};
+			let encryption: Prepared['encryption'] = {status: 'new', provider: prepareOptions.encryptionProvider ?? defaultEncryptionProvider};
 			const extra = await clusterFiles(preview.plan, preview.issued, {
 				outDir: options.outDir,
 				encryptionProvider: prepareOptions.encryptionProvider,

@@ -8,7 +8,7 @@ import {certificateFiles} from '../../source/core/generate.js';
 import {copyScript, distribution, installedAt} from '../../source/core/distribute.js';
 import {buildPlan} from '../../source/core/plan.js';
 import {issueAll} from '../../source/core/pki/issue.js';
-import {exampleTopology, parseClusterFile, validateTopology} from '../../source/core/topology.js';
+import {exampleCluster, exampleTopology, parseClusterFile, validateTopology} from '../../source/core/topology.js';
 import type {OutputFile} from '../../source/core/write.js';
 
 const three = (() => {
@@ -129,6 +129,7 @@ describe('where each file is installed on its machine', () => {
 describe('copy.sh', () => {
 	it('brackets IPv6 hosts for scp', () => {
 		const result = validateTopology({
+			...exampleCluster,
 			serviceCIDR: 'fd00:32::/112',
 			loadBalancer: {name: 'lb', ip: 'fd00::10'},
 			masters: [{name: 'm1', ip: 'fd00::11'}],

@@ -3,7 +3,7 @@ import {parse as parseYaml} from 'yaml';
 import {buildEncryptionConfig, decideEncryptionConfig, encryptionConfigYaml, parseEncryptionConfig} from '../../source/core/encryption.js';
 
 describe('encryption-config.yaml', () => {
-	it('encrypts secrets with aescbc by default, a 32-byte key, and identity last (reference §5)', () => {
+	it('encrypts secrets with secretbox by default (upstream calls aescbc not recommended), a 32-byte key, and identity last (reference §5)', () => {
 		const decision = decideEncryptionConfig(undefined, undefined, false);
 		if (decision.status === 'refused') throw new Error(decision.reason);
 		expect(decision.status).toBe('new');
@@ -14,9 +14,9 @@ describe('encryption-config.yaml', () => {
 		expect(raw.resources).toHaveLength(1);
 		expect(raw.resources[0].resources).toEqual(['secrets']);
 		const providers = raw.resources[0].providers;
-		expect(Object.keys(providers[0])).toEqual(['aescbc']);
+		expect(Object.keys(providers[0])).toEqual(['secretbox']);
 		expect(providers.at(-1)).toEqual({identity: {}});
-		expect(Buffer.from(providers[0].aescbc.keys[0].secret, 'base64')).toHaveLength(32);
+		expect(Buffer.from(providers[0].secretbox.keys[0].secret, 'base64')).toHaveLength(32);
 	});
 
 	it.each(['secretbox', 'aesgcm', 'aescbc'] as const)('puts %s first with a 32-byte key when asked', provider => {
@@ -29,7 +29,7 @@ describe('encryption-config.yaml', () => {
 	});
 
 	it('makes a different key every time', () => {
-		const key = () => parseYaml(encryptionConfigYaml(buildEncryptionConfig())).resources[0].providers[0].aescbc.keys[0].secret;
+		const key = () => parseYaml(encryptionConfigYaml(buildEncryptionConfig())).resources[0].providers[0].secretbox.keys[0].secret;
 		expect(key()).not.toBe(key());
 	});
 

@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs';
 import {describe, expect, it} from 'vitest';
 import {etcdEnv, etcdFaultTolerance, etcdFiles, etcdUnit} from '../../source/core/etcd.js';
 import {buildPlan} from '../../source/core/plan.js';
-import {exampleTopology, parseClusterFile, validateTopology} from '../../source/core/topology.js';
+import {exampleCluster, exampleTopology, parseClusterFile, validateTopology} from '../../source/core/topology.js';
 
 const three = (() => {
 	const result = parseClusterFile(readFileSync(new URL('../../fixtures/cluster-3m.yaml', import.meta.url), 'utf8'));
@@ -81,6 +81,7 @@ describe('etcd units', () => {
 
 	it('brackets IPv6 addresses in URLs', () => {
 		const result = validateTopology({
+			...exampleCluster,
 			serviceCIDR: 'fd00:32::/112',
 			loadBalancer: {name: 'lb', ip: 'fd00::10'},
 			masters: [{name: 'm1', ip: 'fd00::11'}],

@@ -5,7 +5,7 @@ import {parse as parseYaml} from 'yaml';
 import {buildKubeconfig, kubeconfigFiles, kubeconfigYaml, parseKubeconfig} from '../../source/core/kubeconfig.js';
 import {buildPlan} from '../../source/core/plan.js';
 import {issueAll, type Issued} from '../../source/core/pki/issue.js';
-import {exampleTopology, parseClusterFile, validateTopology, type Topology} from '../../source/core/topology.js';
+import {exampleCluster, exampleTopology, parseClusterFile, validateTopology, type Topology} from '../../source/core/topology.js';
 import type {OutputFile} from '../../source/core/write.js';
 
 const three = (() => {
@@ -79,6 +79,7 @@ describe.each<[string, Topology, string, Expected]>([
 describe('kubeconfig servers', () => {
 	it('puts an IPv6 load balancer in brackets', async () => {
 		const result = validateTopology({
+			...exampleCluster,
 			serviceCIDR: 'fd00:32::/112',
 			loadBalancer: {name: 'lb', ip: 'fd00::10'},
 			masters: [{name: 'm1', ip: 'fd00::11'}],

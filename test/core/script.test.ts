@@ -6,7 +6,7 @@ import {describe, expect, it} from 'vitest';
 import {cfsslCaConfig, cfsslCsr, days, opensslExtensions, shellWord} from '../../source/core/by-hand.js';
 import {buildPlan, specById} from '../../source/core/plan.js';
 import {buildScript} from '../../source/core/script.js';
-import {exampleTopology, validateTopology, type Topology} from '../../source/core/topology.js';
+import {exampleCluster, exampleTopology, validateTopology, type Topology} from '../../source/core/topology.js';
 
 function topology(raw: unknown): Topology {
 	const result = validateTopology(raw);
@@ -15,6 +15,7 @@ function topology(raw: unknown): Topology {
 }
 
 const dualStack = topology({
+	...exampleCluster,
 	cluster: 'v6',
 	masters: [{name: 'm1', ip: 'fd00::11'}],
 	workers: [{name: 'w1', ip: 'fd00::21'}],

@@ -25,9 +25,9 @@ describe('topology validation', () => {
 		['a worker named ../etc', worker('../etc', '10.0.0.9'), 'workers[0].name', 'escape the output folder'],
 		['a worker named /x', worker('/x', '10.0.0.9'), 'workers[0].name', 'escape'],
 		['an empty worker name', worker('', '10.0.0.9'), 'workers[0].name', 'required'],
-		['an upper-case name', worker('Node1', '10.0.0.9'), 'workers[0].name', 'DNS-1123'],
+		['an upper-case name', worker('Node1', '10.0.0.9'), 'workers[0].name', 'must be lower case, as Kubernetes registers it (node1)'],
 		['a name with an underscore', worker('node_1', '10.0.0.9'), 'workers[0].name', 'DNS-1123'],
-		['a name of 64 characters', worker('a'.repeat(64), '10.0.0.9'), 'workers[0].name', 'DNS-1123'],
+		['a name of 64 characters', worker('a'.repeat(64), '10.0.0.9'), 'workers[0].name', 'has a label longer than 63'],
 		['an IPv4 address out of range', worker('node9', '10.0.0.256'), 'workers[0].ip', 'not an IPv4 or IPv6'],
 		['an IPv6 address with two ::', worker('node9', 'fd00::1::2'), 'workers[0].ip', 'not an IPv4 or IPv6'],
 		['a duplicate name', worker('master1', '10.0.0.9'), 'workers[0].name', 'already used by masters[0]'],
@@ -84,10 +84,12 @@ describe('topology validation', () => {
 		expect(result.ok).toBe(true);
 		if (!result.ok) return;
 		expect(result.topology.workers).toEqual([
-			{name: 'worker-a', ip: '10.240.0.20'},
-			{name: 'worker-b', ip: '10.240.0.21'},
-			{name: 'worker-c', ip: '10.240.0.22'},
+			{name: 'worker-a', ip: '10.240.0.20', ips: ['10.240.0.20']},
+			{name: 'worker-b', ip: '10.240.0.21', ips: ['10.240.0.21']},
+			{name: 'worker-c', ip: '10.240.0.22', ips: ['10.240.0.22']},
 		]);
+		// The rest is the example's, and the result says so.
+		expect(result.warnings[0]?.message).toMatch(/^gives the workers only: cluster, serviceCIDR, clusterDomain, loadBalancer and masters are the built-in example's \(10\.128\.15\.226 and 10\.128\.15\.221, 10\.128\.15\.222\)$/);
 		expect(result.topology.masters.map(m => m.name)).toEqual(['master1', 'master2']);
 	});
 
@@ -96,7 +98,7 @@ describe('topology validation', () => {
 		expect(result.ok).toBe(true);
 		if (!result.ok) return;
 		expect(result.topology.masters).toHaveLength(3);
-		expect(result.topology.workers[2]).toEqual({name: 'wk-3', ip: '192.168.50.23'});
+		expect(result.topology.workers[2]).toEqual({name: 'wk-3', ip: '192.168.50.23', ips: ['192.168.50.23']});
 		expect(result.topology.validity).toEqual({ca: 43_800, leaf: 2160});
 		expect(serviceIp(result.topology)).toBe('172.20.0.1');
 	});

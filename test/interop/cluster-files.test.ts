@@ -104,8 +104,9 @@ describe.each(clusters)('files of $name', cluster => {
 		const file = path.join(outFor(cluster.name), 'encryption-config.yaml');
 		expect(statSync(file).mode & 0o777).toBe(0o600);
 		const provider = parseYaml(readFileSync(file, 'utf8')).resources[0].providers[0];
-		expect(Object.keys(provider)).toEqual(['aescbc']);
-		expect(Buffer.from(provider.aescbc.keys[0].secret, 'base64')).toHaveLength(32);
+		// secretbox by default: upstream calls aescbc not recommended.
+		expect(Object.keys(provider)).toEqual(['secretbox']);
+		expect(Buffer.from(provider.secretbox.keys[0].secret, 'base64')).toHaveLength(32);
 	});
 
 	it('lists every kubeconfig in the manifest with kind kubeconfig', () => {
@@ -331,10 +332,10 @@ describe('--encryption-provider and re-runs, through the real CLI', () => {
 		expect(() => statSync(out)).toThrow();
 	});
 
-	it('writes secretbox with a 32-byte key when asked, and keeps that key on a re-run, --force included', () => {
-		expect(kubepki(['generate', '--out', out, '--algorithm', 'ecdsa-p256', '--encryption-provider', 'secretbox', '-q']).status).toBe(0);
+	it('writes the guide\'s aescbc with a 32-byte key when asked, and keeps that provider and key on a re-run, --force included', () => {
+		expect(kubepki(['generate', '--out', out, '--algorithm', 'ecdsa-p256', '--encryption-provider', 'aescbc', '-q']).status).toBe(0);
 		const first = key();
-		expect(first.name).toBe('secretbox');
+		expect(first.name).toBe('aescbc');
 		expect(first.bytes).toHaveLength(32);
 		const again = kubepki(['generate', '--out', out, '--algorithm', 'ecdsa-p256']);
 		expect(again.status, again.stderr).toBe(0);
@@ -347,9 +348,9 @@ describe('--encryption-provider and re-runs, through the real CLI', () => {
 
 	it('refuses to switch the provider of an existing file (exit 1) and leaves it as it was', () => {
 		const before = readFileSync(path.join(out, 'encryption-config.yaml'), 'utf8');
-		const r = kubepki(['generate', '--out', out, '--algorithm', 'ecdsa-p256', '--encryption-provider', 'aescbc']);
+		const r = kubepki(['generate', '--out', out, '--algorithm', 'ecdsa-p256', '--encryption-provider', 'secretbox']);
 		expect(r.status).toBe(1);
-		expect(r.stderr).toMatch(/secretbox/);
+		expect(r.stderr).toMatch(/already encrypts secrets with aescbc/);
 		expect(r.stderr).not.toContain(key().bytes.toString('base64'));
 		expect(readFileSync(path.join(out, 'encryption-config.yaml'), 'utf8')).toBe(before);
 	});

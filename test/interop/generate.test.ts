@@ -2,6 +2,7 @@ import {existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} 
 import path from 'node:path';
 import {beforeAll, describe, expect, it} from 'vitest';
 import {certInfo} from '../../source/core/pki/cert-info.js';
+import {exampleClusterYaml} from '../../source/core/topology.js';
 import {hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
 
 const haveOpenssl = hasTool('openssl');
@@ -96,7 +97,7 @@ describe.skipIf(!haveOpenssl)('re-running generate', () => {
 		const admin = read('admin.pem');
 		// A leaf from an older plan: an API server cert with a SAN the plan no longer has.
 		const extra = path.join(out, 'cluster.yaml');
-		writeFileSync(extra, 'extraSANs: [old.example.com]\nalgorithm: ecdsa-p256\n');
+		writeFileSync(extra, `${exampleClusterYaml}extraSANs: [old.example.com]\nalgorithm: ecdsa-p256\n`);
 		expect(kubepki(['generate', '--out', out, '--config', extra]).status).toBe(0);
 		const apiWithExtra = read('kubernetes.pem');
 		expect(certInfo(apiWithExtra).dnsNames).toContain('old.example.com');
@@ -129,12 +130,15 @@ describe.skipIf(!haveOpenssl)('re-running generate', () => {
 	});
 });
 
+/** The example cluster file with its workers replaced: one bad thing in an otherwise complete file. */
+const withWorkers = (workers: string) => exampleClusterYaml.replace(/^workers:\n[\s\S]*$/m, `workers:\n${workers}`);
+
 describe('bad input through the real CLI', () => {
 	const dir = tempDir();
 	const cases: Array<[string, string, RegExp]> = [
-		['a worker named ../etc', 'workers:\n  - {name: ../etc, ip: 10.0.0.9}\n', /workers\[0\]\.name: would escape the output folder.*"\.\.\/etc"/],
-		['an IP out of range', 'masters:\n  - {name: m1, ip: 10.0.0.300}\n', /masters\[0\]\.ip: is not an IPv4 or IPv6 address \(got "10\.0\.0\.300"\)/],
-		['a duplicate name', 'workers:\n  - {name: master1, ip: 10.0.0.9}\n', /workers\[0\]\.name: is already used by masters\[0\]/],
+		['a worker named ../etc', withWorkers('  - {name: ../etc, ip: 10.0.0.9}\n'), /workers\[0\]\.name: would escape the output folder.*"\.\.\/etc"/],
+		['an IP out of range', withWorkers('  - {name: w1, ip: 10.0.0.300}\n'), /workers\[0\]\.ip: is not an IPv4 or IPv6 address \(got "10\.0\.0\.300"\)/],
+		['a duplicate name', withWorkers('  - {name: master1, ip: 10.0.0.9}\n'), /workers\[0\]\.name: is already used by masters\[0\]/],
 		['broken YAML', 'masters: [\n', /file: not valid YAML/],
 	];
 	it.each(cases)('refuses %s with one line, exit 2, nothing on disk', (_name, text, message) => {

@@ -186,9 +186,9 @@ describe.each(cases)('kubepki script --flavor %s for %s, run with the real tools
 		const config = parseYaml(read('encryption-config.yaml'));
 		expect(config.kind).toBe('EncryptionConfiguration');
 		const [first, last] = config.resources[0].providers;
-		expect(Object.keys(first)).toEqual(['aescbc']);
+		expect(Object.keys(first)).toEqual(['secretbox']);
 		expect(last).toEqual({identity: {}});
-		const secret: string = first.aescbc.keys[0].secret;
+		const secret: string = first.secretbox.keys[0].secret;
 		expect(secret).toMatch(/^[A-Za-z\d+/]+=*$/);
 		expect(Buffer.from(secret, 'base64')).toHaveLength(32);
 	});
@@ -265,10 +265,10 @@ describe('kubepki script: bad usage', () => {
 	});
 
 	it('puts --encryption-provider into the script', () => {
-		const r = kubepki(['script', '--flavor', 'openssl', '--encryption-provider', 'secretbox']);
+		const r = kubepki(['script', '--flavor', 'openssl', '--encryption-provider', 'aescbc']);
 		expect(r.status).toBe(0);
-		expect(r.stdout).toMatch(/^ {6}- secretbox:$/m);
-		expect(r.stdout).not.toMatch(/aescbc/);
+		expect(r.stdout).toMatch(/^ {6}- aescbc:$/m);
+		expect(r.stdout).not.toMatch(/secretbox/);
 	});
 });
 

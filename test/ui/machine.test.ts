@@ -192,7 +192,7 @@ describe('the API server SANs stage', () => {
 
 		const bad = edit(added, 'san.add', 'Not_A_Name!');
 		expect(bad.editing?.id).toBe('san.add');
-		expect(bad.sanProblem).toBe('extraSANs[1]: is neither an IP address nor a lower-case DNS name (got "Not_A_Name!")');
+		expect(bad.sanProblem).toBe('extraSANs[1]: is neither an IP address nor a lower-case DNS name (a leading "*." wildcard is allowed) (got "Not_A_Name!")');
 
 		const again = send(key(bad, named('esc')));
 		const duplicate = edit(again, 'san.add', '10.32.0.1');

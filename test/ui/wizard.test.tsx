@@ -231,10 +231,12 @@ describe('Encryption, Review & write', () => {
 	test('the chosen provider is what is written; enter, y writes; q then leaves with 0', async () => {
 		const h = harness();
 		const r = open(h, 'encryption');
-		await waitFor(r, '(•) aescbc');
+		// secretbox is the default; the guide's aescbc is picked here, so the test sees a choice written.
+		await waitFor(r, '(•) secretbox');
 		await press(r, keys.up, '› ( ) aesgcm');
-		await press(r, keys.up, '› ( ) secretbox');
-		await press(r, keys.enter, '(•) secretbox');
+		await press(r, keys.up, '› (•) secretbox');
+		await press(r, keys.up, '› ( ) aescbc');
+		await press(r, keys.enter, '(•) aescbc');
 		await press(r, keys.enter, 'step 9 of 10: etcd');
 		await press(r, keys.enter, 'step 10 of 10: Review & write');
 		const review = await waitFor(r, /Write \d+ files to pki/);
@@ -245,7 +247,7 @@ describe('Encryption, Review & write', () => {
 		await press(r, 'y', '✓ Wrote');
 		expect(h.writes).toHaveLength(1);
 		const config = h.writes[0]!.files.find(f => f.path === 'encryption-config.yaml')!;
-		expect(String(config.content)).toMatch(/- secretbox:/);
+		expect(String(config.content)).toMatch(/- aescbc:/);
 		expect(config.mode).toBe(0o600);
 		await press(r, keys.down, '› [ Finish ]');
 		r.stdin.write('q');

@@ -2,6 +2,7 @@ import {defaultTheme, extendTheme, ThemeProvider} from '@inkjs/ui';
 import {Text} from 'ink';
 import React, {useCallback, useEffect, useReducer} from 'react';
 import type {Topology} from '../../core/topology.js';
+import type {EncryptionProvider} from '../../core/encryption.js';
 import {KeyRouter, priority, useKeyHandler} from '../keys/router.js';
 import {makeTheme, ThemeContext} from '../theme.js';
 import {useTerminalSize} from '../use-terminal-size.js';
@@ -17,6 +18,8 @@ export type WizardProps = {
 	readonly engine: WizardEngine;
 	/** The output folder as the person typed it (shown), and its absolute path (for the viewer). */
 	readonly outDir: string;
+	/** The provider of the folder's encryption-config.yaml, when it has one: a re-run keeps it. */
+	readonly encryption?: EncryptionProvider;
 	readonly outPath: string;
 	/** False under NO_COLOR: marks and words stay, colours go. @default true */
 	readonly color?: boolean;
@@ -29,9 +32,9 @@ export type WizardProps = {
 // @inkjs/ui widgets colour themselves; without colour their spinner frame must go plain too.
 const plainUiTheme = extendTheme(defaultTheme, {components: {Spinner: {styles: {frame: () => ({})}}}});
 
-function WizardScreen({topology, engine, outDir, outPath, stage, onExit}: WizardProps): React.ReactElement {
+function WizardScreen({topology, engine, outDir, outPath, stage, encryption, onExit}: WizardProps): React.ReactElement {
 	const [state, dispatch] = useReducer(wizardReducer, undefined, (): WizardState => {
-		const start = initialState(topology, {viewerAvailable: true, outDir});
+		const start = initialState(topology, {viewerAvailable: true, outDir, encryption});
 		return stage ? startAt(start, stage) : start;
 	});
 	const send = useCallback((event: WizardEvent) => dispatch(event), []);

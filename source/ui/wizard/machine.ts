@@ -1,10 +1,10 @@
 // The wizard as a pure state machine: every key and every engine result is an event; the stage
 // components only draw the state. Nothing here imports Ink, touches the disk or makes a key.
 import type {ByHandFlavor} from '../../core/by-hand.js';
-import type {EncryptionProvider} from '../../core/encryption.js';
+import {defaultEncryptionProvider, type EncryptionProvider} from '../../core/encryption.js';
 import type {Prepared, Preview} from '../../core/preview.js';
 import type {ToolStatus} from '../../core/tools.js';
-import {algorithms, formatProblem, sanProblem, validateTopology, type Algorithm, type Problem, type Topology} from '../../core/topology.js';
+import {adminServers, algorithms, formatProblem, sanProblem, validateTopology, type AdminServer, type Algorithm, type Problem, type Topology} from '../../core/topology.js';
 import {apiServerSans} from '../../core/plan.js';
 import {commandFor} from '../keys/bindings.js';
 import type {Key} from '../keys/keys.js';
@@ -18,7 +18,7 @@ export type {StageId} from './stages/index.js';
  */
 export const clusterFields = ['cluster', 'serviceCIDR', 'clusterDomain', 'loadBalancer', 'masters', 'workers', 'caValidity', 'leafValidity'] as const;
 export type ClusterField = (typeof clusterFields)[number];
-export type ClusterDraft = Record<ClusterField, string> & {readonly algorithm: Algorithm};
+export type ClusterDraft = Record<ClusterField, string> & {readonly algorithm: Algorithm; readonly adminServer: AdminServer};
 
 export type {ToolStatus} from '../../core/tools.js';
 
@@ -100,17 +100,19 @@ const page = 5;
 
 /** The draft a topology is edited as. */
 export function draftOf(topology: Topology): ClusterDraft {
-	const hosts = (list: Topology['masters']) => list.map(h => `${h.name}:${h.ip}`).join(', ');
+	// `name:ip`, or `name:ip1|ip2` for a host with several addresses (the first is the one connections use).
+	const hosts = (list: Topology['masters']) => list.map(h => `${h.name}:${h.ips.join('|')}`).join(', ');
 	return {
 		cluster: topology.cluster,
 		serviceCIDR: topology.serviceCIDR,
 		clusterDomain: topology.clusterDomain,
-		loadBalancer: `${topology.loadBalancer.name}:${topology.loadBalancer.ip}`,
+		loadBalancer: `${topology.loadBalancer.name}:${topology.loadBalancer.ips.join('|')}`,
 		masters: hosts(topology.masters),
 		workers: hosts(topology.workers),
 		caValidity: `${topology.validity.ca}h`,
 		leafValidity: `${topology.validity.leaf}h`,
 		algorithm: topology.algorithm,
+		adminServer: topology.adminServer,
 	};
 }
 
@@ -138,6 +140,7 @@ export function validateDraft(draft: ClusterDraft, extraSans: readonly string[])
 		masters: list(draft.masters),
 		workers: list(draft.workers),
 		algorithm: draft.algorithm,
+		adminServer: draft.adminServer,
 		validity: {ca: durationValue(draft.caValidity), leaf: durationValue(draft.leafValidity)},
 		extraSANs: [...extraSans],
 	});
@@ -150,7 +153,7 @@ export function fieldOfProblem(problem: Problem): string {
 	return validityFields[problem.field] ?? /^[A-Za-z]+/.exec(problem.field)?.[0] ?? problem.field;
 }
 
-export function initialState(topology: Topology, options: {viewerAvailable?: boolean; outDir?: string} = {}): WizardState {
+export function initialState(topology: Topology, options: {viewerAvailable?: boolean; outDir?: string; encryption?: EncryptionProvider} = {}): WizardState {
 	const state: WizardState = {
 		stage: 0,
 		done: [],
@@ -162,7 +165,8 @@ export function initialState(topology: Topology, options: {viewerAvailable?: boo
 		problems: [],
 		topology,
 		revision: 1,
-		encryption: 'aescbc',
+		// The folder's own provider when it has one (its key is kept), else the default.
+		encryption: options.encryption ?? defaultEncryptionProvider,
 		write: {phase: 'idle'},
 		scroll: {body: 0, explain: 0},
 		maxScroll: {body: 0, explain: 0},
@@ -534,6 +538,12 @@ function next(state: WizardState): WizardState {
 }
 
 function cycleChoice(state: WizardState, item: Extract<Item, {kind: 'choice'}>, delta: number): WizardState {
+	if (item.id === 'kubeconfigs.adminServer') {
+		const index = adminServers.indexOf(state.draft.adminServer);
+		const adminServer = adminServers[(index + delta + adminServers.length) % adminServers.length]!;
+		return revalidate({...state, draft: {...state.draft, adminServer}});
+	}
+
 	if (item.id !== 'cluster.algorithm') return state;
 	const index = algorithms.indexOf(state.draft.algorithm);
 	const algorithm = algorithms[(index + delta + algorithms.length) % algorithms.length]!;

@@ -1,17 +1,17 @@
 import {etcdFaultTolerance} from '../../../core/etcd.js';
-import {algorithms, formatProblem, serviceIp} from '../../../core/topology.js';
+import {algorithms, formatProblem, serviceIp, serviceIps, type Problem} from '../../../core/topology.js';
 import {textLines, type Line} from '../../widgets/lines.js';
-import {clusterFields, fieldOfProblem, type ClusterField, type Item, type WizardState} from '../machine.js';
+import {clusterFields, fieldOfProblem, validateDraft, type ClusterField, type Item, type WizardState} from '../machine.js';
 import type {StageDef} from './index.js';
 import {continueItem, planOf} from './common.js';
 
 const labels: Record<ClusterField, {label: string; hint: string}> = {
 	cluster: {label: 'Cluster name', hint: 'the name in every kubeconfig'},
-	serviceCIDR: {label: 'Service CIDR', hint: 'must match --service-cluster-ip-range'},
+	serviceCIDR: {label: 'Service CIDR', hint: 'must match --service-cluster-ip-range; dual-stack: IPv4,IPv6'},
 	clusterDomain: {label: 'Cluster domain', hint: 'kubelet clusterDomain'},
-	loadBalancer: {label: 'Load balancer', hint: 'name:ip'},
-	masters: {label: 'Masters', hint: 'name:ip, name:ip'},
-	workers: {label: 'Workers', hint: 'name:ip, name:ip'},
+	loadBalancer: {label: 'Load balancer', hint: 'name:ip; the name a DNS name (api-lb.corp.internal)'},
+	masters: {label: 'Masters', hint: 'name:ip, name:ip; several addresses: name:ip1|ip2'},
+	workers: {label: 'Workers', hint: 'name:ip, name:ip; several addresses: name:ip1|ip2'},
 	caValidity: {label: 'CA validity', hint: 'hours or days: 87600h, 3650d'},
 	leafValidity: {label: 'Leaf validity', hint: '8760h or 365d; not past the CA'},
 };
@@ -22,6 +22,11 @@ const validityFields = ['caValidity', 'leafValidity'] as const satisfies readonl
 /** A lifetime in words: whole days as days, anything else in hours. */
 function lifetime(hours: number): string {
 	return hours % 24 === 0 ? `${hours / 24} day${hours === 24 ? '' : 's'}` : `${hours} hour${hours === 1 ? '' : 's'}`;
+}
+
+function warningsOf(state: WizardState): readonly Problem[] {
+	const result = validateDraft(state.draft, state.extraSans);
+	return result.ok ? result.warnings : [];
 }
 
 function problemsOf(state: WizardState, field: string): string[] {
@@ -59,7 +64,15 @@ export const clusterStage = {
 		const members = topology.masters.length;
 		return [
 			...lines,
-			...textLines(`✓ Valid. The API server's service IP is ${serviceIp(topology)} (the first address of ${topology.serviceCIDR}).`, width, 'ok'),
+			...textLines(
+				serviceIps(topology).length > 1
+					? `✓ Valid. The API server's service IPs are ${serviceIps(topology).join(' and ')} (the first address of each range of ${topology.serviceCIDR}).`
+					: `✓ Valid. The API server's service IP is ${serviceIp(topology)} (the first address of ${topology.serviceCIDR}).`,
+				width,
+				'ok',
+			),
+			// Allowed but worth saying: a leaf under 30 days, hosts on loopback (the same warnings generate prints).
+			...warningsOf(state).flatMap(warning => textLines(`! ${formatProblem(warning)}`, width, 'warn')),
 			...textLines(
 				`This makes ${plan.certs.length} certificates: the CA, ${topology.workers.length} kubelet(s), 4 component clients, the API server and the service-account pair; CA ${lifetime(topology.validity.ca)}, leaves ${lifetime(topology.validity.leaf)}.`,
 				width,

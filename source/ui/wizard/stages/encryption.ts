@@ -7,8 +7,8 @@ import {continueItem} from './common.js';
 
 /** The trade-offs, in one line each (reference §5). */
 const notes: Record<EncryptionProvider, string> = {
-	aescbc: 'AES-CBC: what the guide uses; kept for compatibility, no longer recommended (padding oracle)',
-	secretbox: 'XSalsa20-Poly1305: the better choice among local-key providers',
+	aescbc: 'AES-CBC: the guide\'s choice; kept for compatibility, no longer recommended (padding oracle)',
+	secretbox: 'XSalsa20-Poly1305: the default, the better choice among local-key providers',
 	aesgcm: 'AES-GCM: fast, but the key must be rotated before 2^32 writes (automated rotation only)',
 };
 

@@ -1,5 +1,6 @@
 import {kubeconfigCommands} from '../../../core/by-hand.js';
 import {kubeconfigSpecs} from '../../../core/kubeconfig.js';
+import {adminServers} from '../../../core/topology.js';
 import {labelled, textLines, type Line} from '../../widgets/lines.js';
 import type {StageDef} from './index.js';
 import {continueItem, pendingLines, planOf} from './common.js';
@@ -8,7 +9,17 @@ export const kubeconfigsStage = {
 	id: 'kubeconfigs',
 	title: 'Kubeconfigs',
 	short: 'Kubeconfigs',
-	items: () => [continueItem],
+	items: state => [
+		{
+			kind: 'choice',
+			id: 'kubeconfigs.adminServer',
+			label: 'admin.kubeconfig server',
+			value: state.draft.adminServer,
+			options: adminServers,
+			hint: 'localhost: kubectl on a master (the guide); loadBalancer: from a workstation',
+		},
+		continueItem,
+	],
 	body(state, width) {
 		const plan = planOf(state);
 		if (!plan) return pendingLines(state, width) ?? [];
