@@ -300,7 +300,7 @@ export function validateTopology(raw: unknown): TopologyResult {
 	}
 
 	// Loopback: only this machine reaches it. Fine for a cluster on one machine (every host on loopback), never mixed.
-	const addresses = all.flatMap(([field, h]) => h.ips.map(ip => [field, ip] as const));
+	const addresses = all.flatMap(([field, h]) => h.ips.map((ip, index) => [h.ips.length > 1 ? `${field}.ips[${index}]` : `${field}.ip`, ip] as const));
 	const loopback = addresses.filter(([, ip]) => isLoopback(ip));
 	if (loopback.length > 0 && loopback.length === addresses.length) {
 		warnings.push({field: 'loadBalancer.ip', value: loadBalancer?.ip ?? '', message: 'every host is on loopback: certificates for a cluster on this one machine only'});
