@@ -1,8 +1,8 @@
 import {etcdCommands} from '../../../core/by-hand.js';
 import {etcdFaultTolerance, etcdMemberFlags, etcdServers} from '../../../core/etcd.js';
 import {labelled, textLines, type Line} from '../../widgets/lines.js';
-import type {StageDef} from './index.js';
-import {continueItem, pendingLines, planOf} from './common.js';
+import type {StageDef} from '../stage-def.js';
+import {continueItem, pendingLines, planOf, needsCertificates, none} from './common.js';
 
 const shown = new Set(['name', 'cert-file', 'peer-cert-file', 'trusted-ca-file', 'client-cert-auth', 'peer-client-cert-auth', 'listen-client-urls', 'initial-advertise-peer-urls']);
 
@@ -10,6 +10,7 @@ export const etcdStage = {
 	id: 'etcd',
 	title: 'etcd',
 	short: 'etcd',
+	produces: none,
 	items: () => [continueItem],
 	body(state, width) {
 		const plan = planOf(state);
@@ -39,4 +40,5 @@ export const etcdStage = {
 		const plan = planOf(state);
 		return plan ? etcdCommands(plan) : ['# the cluster has problems: fix them first'];
 	},
+	blocked: needsCertificates,
 } as const satisfies StageDef;
