@@ -14,6 +14,9 @@ Usage
                                        default ./pki); the viewer in a terminal
   kubepki lint [PATH...] [--json]      find the known mistakes; exit 1 when any is an error
   kubepki doctor [--json]
+  kubepki expiry [PATH...] [--within D] [--json]
+                                       every certificate, soonest end first; exit 1 when one has
+                                       ended or ends within D (default 30d): for cron
   kubepki script --flavor cfssl|openssl [--config FILE] [--layout L] [--algorithm A] [--encryption-provider P]
 
 Options
@@ -25,6 +28,7 @@ Options
   --flavor F        script: cfssl or openssl, the tools the printed bash uses
   --encryption-provider P
                     aescbc (default), secretbox or aesgcm: the first provider of encryption-config.yaml
+  --within D        expiry: the warning window, in days or hours (30d, 720h)
   --force           replace an existing CA and every certificate
   --json            machine-readable output
   -h, --help        this text
@@ -45,6 +49,7 @@ type Flags = {
 	help?: boolean;
 	version?: boolean;
 	'encryption-provider'?: string;
+	within?: string;
 };
 
 const options = {
@@ -56,6 +61,7 @@ const options = {
 	flavor: {type: 'string'},
 	layout: {type: 'string'},
 	'encryption-provider': {type: 'string'},
+	within: {type: 'string'},
 	quiet: {type: 'boolean', short: 'q'},
 	help: {type: 'boolean', short: 'h'},
 	version: {type: 'boolean', short: 'v'},
@@ -68,6 +74,7 @@ const commandFlags: Record<string, string[]> = {
 	inspect: ['json'],
 	lint: ['json'],
 	doctor: ['json'],
+	expiry: ['json', 'within'],
 	script: ['config', 'flavor', 'algorithm', 'layout', 'encryption-provider'],
 };
 
@@ -112,6 +119,11 @@ async function main(argv: string[], io: CommandIo): Promise<number> {
 		case 'lint': {
 			const {runLint} = await import('./source/commands/lint.js');
 			return runLint(rest, flags, io);
+		}
+
+		case 'expiry': {
+			const {runExpiry} = await import('./source/commands/expiry.js');
+			return runExpiry(rest, flags, io);
 		}
 
 		case 'doctor': {
