@@ -2,17 +2,14 @@ import {createHash, createPrivateKey, X509Certificate as NodeX509} from 'node:cr
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {kubeadmFiles, kubeadmPaths} from './kubeadm.js';
-import {buildPlan, type CertSpec, type Layout, type Plan} from './plan.js';
+import {buildPlan, hardwayPaths, type CertSpec, type Layout, type Plan} from './plan.js';
 import {certInfo} from './pki/cert-info.js';
 import {issueAll, type Issued} from './pki/issue.js';
 import {importPrivateKeyPem, KeyTypeError, type KeyPair} from './pki/keys.js';
 import type {Topology} from './topology.js';
 import {writeAll, type OutputFile} from './write.js';
 
-/** Where a certificate and its key go in the hard-way layout: `<file>.pem` and `<file>-key.pem`. */
-export function hardwayPaths(spec: CertSpec): {cert: string; key: string} {
-	return {cert: `${spec.file}.pem`, key: `${spec.file}-key.pem`};
-}
+export {hardwayPaths} from './plan.js';
 
 /** An action the user must change something to allow (exit 1): e.g. a CA cert without its key. */
 export class RefusedError extends Error {}
