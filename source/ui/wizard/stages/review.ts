@@ -1,9 +1,9 @@
 import {distribution} from '../../../core/distribute.js';
 import type {OutputFile} from '../../../core/write.js';
 import {textLines, type Line} from '../../widgets/lines.js';
-import type {Item, WizardState} from '../machine.js';
-import type {StageDef} from './index.js';
-import {pendingLines} from './common.js';
+import type {Item, WizardState} from '../state.js';
+import type {StageDef} from '../stage-def.js';
+import {pendingLines, none} from './common.js';
 
 function mode(file: OutputFile): string {
 	return `0${file.mode.toString(8)}`;
@@ -69,6 +69,8 @@ export const reviewStage = {
 	id: 'review',
 	title: 'Review & write',
 	short: 'Review & write',
+	produces: none,
+	decidesFiles: true,
 	items(state): Item[] {
 		if (state.write.phase === 'written') {
 			return [...(state.viewerAvailable ? [{kind: 'action', id: 'view', label: 'Open the viewer on the folder (v)'} as const] : []), {kind: 'action', id: 'quit', label: 'Finish'}];
