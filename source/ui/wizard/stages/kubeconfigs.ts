@@ -1,14 +1,24 @@
 import {kubeconfigCommands} from '../../../core/by-hand.js';
 import {kubeconfigSpecs} from '../../../core/kubeconfig.js';
 import {adminServers} from '../../../core/topology.js';
+import {revalidate} from '../draft.js';
+import type {WizardState} from '../state.js';
 import {labelled, textLines, type Line} from '../../widgets/lines.js';
-import type {StageDef} from './index.js';
-import {continueItem, pendingLines, planOf} from './common.js';
+import type {StageDef} from '../stage-def.js';
+import {continueItem, pendingLines, planOf, needsCertificates, none} from './common.js';
+
+/** Where admin.kubeconfig points: part of the cluster (the cluster file's adminServer), so it re-plans. */
+function cycleAdminServer(state: WizardState, delta: 1 | -1): WizardState {
+	const index = adminServers.indexOf(state.draft.adminServer);
+	const adminServer = adminServers[(index + delta + adminServers.length) % adminServers.length]!;
+	return revalidate({...state, draft: {...state.draft, adminServer}});
+}
 
 export const kubeconfigsStage = {
 	id: 'kubeconfigs',
 	title: 'Kubeconfigs',
 	short: 'Kubeconfigs',
+	produces: none,
 	items: state => [
 		{
 			kind: 'choice',
@@ -17,6 +27,7 @@ export const kubeconfigsStage = {
 			value: state.draft.adminServer,
 			options: adminServers,
 			hint: 'localhost: kubectl on a master (the guide); loadBalancer: from a workstation',
+			cycle: cycleAdminServer,
 		},
 		continueItem,
 	],
@@ -40,4 +51,5 @@ export const kubeconfigsStage = {
 		const plan = planOf(state);
 		return plan ? kubeconfigCommands(plan) : ['# the cluster has problems: fix them first'];
 	},
+	blocked: needsCertificates,
 } as const satisfies StageDef;
