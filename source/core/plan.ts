@@ -1,5 +1,5 @@
 import {ipFamily} from './ip.js';
-import {serviceIp, serviceIps, type Algorithm, type Topology} from './topology.js';
+import {expiresSoonDays, serviceIp, serviceIps, type Algorithm, type Topology} from './topology.js';
 
 /** What a certificate is for, in Kubernetes terms: the viewer and lint infer the same roles. */
 export type Role =
@@ -265,7 +265,7 @@ export function apiServerSans(topology: Topology): San[] {
  * A leaf this close to its end is due: generate re-issues it instead of keeping it, lint warns (expires-soon),
  * and it is the default window of expiry and renew. 30 days, as kubeadm's and cert-manager's renewal windows.
  */
-export const renewWithinDays = 30;
+export const renewWithinDays = expiresSoonDays;
 
 /** Where a certificate and its key go in the hard-way layout: `<file>.pem` and `<file>-key.pem`. */
 export function hardwayPaths(spec: CertSpec): {cert: string; key: string} {

@@ -1,6 +1,5 @@
 import {parse as parseYaml} from 'yaml';
 import {addressProblem, cidrContains, firstServiceIp, hostBits, ipFamily, isLoopback, normalizeIp, parseCidr, type Cidr} from './ip.js';
-import {expiresSoonDays} from './lint/validity.js';
 
 /** Key algorithms kubepki can make; RSA-2048 is what the guide and kubeadm use. */
 export const algorithms = ['rsa-2048', 'rsa-4096', 'ecdsa-p256'] as const;
@@ -137,6 +136,9 @@ export function shownValue(value: string): string {
 	if (value.length <= shownValueLength) return value;
 	return `${value.slice(0, shownValueLength)}… (${(value.length - shownValueLength).toLocaleString('en-US')} more characters)`;
 }
+
+/** Fewer days left than this is "expires soon": lint warns, generate renews (plan.ts renewWithinDays); a leaf issued for less is warned about. */
+export const expiresSoonDays = 30;
 
 /** The longest lifetime kubepki issues: 100 years, in hours. */
 export const maxValidityHours = 100 * 8760;
