@@ -2,7 +2,8 @@ import {createHash, createPrivateKey, X509Certificate as NodeX509} from 'node:cr
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {kubeadmFiles, kubeadmPaths} from './kubeadm.js';
-import {buildPlan, hardwayPaths, type CertSpec, type Layout, type Plan} from './plan.js';
+import {kubeadmUnitFiles} from './kubeadm-units.js';
+import {buildPlan, hardwayPaths, renewWithinDays, type CertSpec, type Layout, type Plan} from './plan.js';
 import {certInfo} from './pki/cert-info.js';
 import {issueAll, type Issued} from './pki/issue.js';
 import {importPrivateKeyPem, KeyTypeError, type KeyPair} from './pki/keys.js';
@@ -41,7 +42,7 @@ export type GenerateResult = {
 };
 
 // A leaf this close to its end is replaced rather than kept (the same bound as lint's expires-soon).
-const renewWithinMs = 30 * 24 * 3600 * 1000;
+const renewWithinMs = renewWithinDays * 24 * 3600 * 1000;
 
 /**
  * Read a root CA an earlier run (or the user) left at `paths` in outDir, checked before anything is signed
@@ -134,7 +135,7 @@ export function whyNotReusable(spec: CertSpec, certPem: string, keyPem: string, 
 		const cert = new NodeX509(certPem);
 		if (!cert.checkIssued(caCert) || !cert.verify(caCert.publicKey)) return 'not signed by the current CA';
 		if (!cert.checkPrivateKey(createPrivateKey(keyPem))) return 'key does not match';
-		if (new Date(cert.validTo).getTime() - now.getTime() < renewWithinMs) return 'expires within 30 days';
+		if (new Date(cert.validTo).getTime() - now.getTime() < renewWithinMs) return `expires within ${renewWithinDays} days`;
 		const info = certInfo(certPem);
 		const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
 		if (info.commonName !== spec.commonName) return `CN is ${info.commonName}, the plan says ${spec.commonName}`;
@@ -224,7 +225,7 @@ async function generateKubeadm(plan: Plan, options: GenerateOptions, now: Date):
 	}
 
 	const issued = await issueAll(plan.certs, {existing, now, keys: options.keys, onProgress: options.onProgress});
-	const files = kubeadmFiles(plan, issued);
+	const files = [...kubeadmFiles(plan, issued), ...kubeadmUnitFiles(plan)];
 	const all = [...files, manifest(plan, issued, files, options.source ?? 'built-in example cluster', now)];
 	const written = await writeAll(options.outDir, all);
 	const made = plan.certs.filter(spec => !existing.has(spec.id)).map((spec): CertOutcome => ({id: spec.id, status: 'issued'}));

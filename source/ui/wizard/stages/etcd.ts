@@ -1,5 +1,5 @@
 import {etcdCommands} from '../../../core/by-hand.js';
-import {etcdFaultTolerance, etcdMemberFlags, etcdServers} from '../../../core/etcd.js';
+import {etcdFaultTolerance, etcdMemberFlags, etcdQuorum, etcdServers} from '../../../core/etcd.js';
 import {labelled, textLines, type Line} from '../../widgets/lines.js';
 import type {StageDef} from '../stage-def.js';
 import {continueItem, pendingLines, planOf, needsCertificates, none} from './common.js';
@@ -17,7 +17,7 @@ export const etcdStage = {
 		if (!plan) return pendingLines(state, width) ?? [];
 		const members = plan.topology.masters.length;
 		const tolerates = etcdFaultTolerance(members);
-		const quorum = Math.floor(members / 2) + 1;
+		const quorum = etcdQuorum(members);
 		const lines: Line[] = [
 			...textLines(
 				`${members} member(s), quorum ${quorum}: the cluster survives ${tolerates} failed member(s).${tolerates === 0 && members > 1 ? ` A ${members}-member etcd is less available than one member; use 3.` : ''}`,
