@@ -104,7 +104,7 @@ async function runScreen(flags: WizardFlags, io: CommandIo): Promise<never> {
 	const prestarted = fresh
 		? [...startKeyGeneration(buildPlan(topology).certs)].map(([id, keys]) => ({id, algorithm: topology.algorithm, keys}))
 		: [];
-	const [{createPreviewSession}, {probeTools}] = await Promise.all([import('../core/preview.js'), import('../core/tools.js')]);
+	const [{createPreviewSession}, {probeTools}, {saveFile}] = await Promise.all([import('../core/preview.js'), import('../core/tools.js'), import('../core/save-file.js')]);
 	const session = createPreviewSession({outDir: outPath, source, prestarted});
 	session.preview(topology).catch(() => undefined);
 
@@ -116,7 +116,7 @@ async function runScreen(flags: WizardFlags, io: CommandIo): Promise<never> {
 	const encryption = parsedConfig?.ok && isEncryptionProvider(parsedConfig.summary.firstProvider) ? parsedConfig.summary.firstProvider : undefined;
 	let code = 0;
 	const color = !io.env.NO_COLOR;
-	const engine = {...session, probeTools: async () => probeTools(io.env)};
+	const engine = {...session, probeTools: async () => probeTools(io.env), saveFile: async (relative: string, content: string, mode: number) => saveFile(outPath, relative, content, mode)};
 	io.stdout.write('\r\u001B[2K');
 	const app = render(
 		React.createElement(Wizard, {
