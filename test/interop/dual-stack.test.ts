@@ -82,10 +82,21 @@ describe('kubepki on its own output', () => {
 		expect(JSON.parse(r.stdout).findings).toEqual([]);
 	});
 
-	it('puts every node under nodes/<full name>/, and copy.sh quotes the names and brackets no IPv4 address', () => {
-		const copy = readFileSync(file('nodes/copy.sh'), 'utf8');
-		for (const h of [...masters, ...workers]) expect(copy).toContain(`'${h.name}/`);
-		expect(runStatus('sh', ['-n', file('nodes/copy.sh')]).status).toBe(0);
+	it('copy.sh sends each nodes/<full name>/ file to that host\'s first address (run with a recording scp)', () => {
+		// scp replaced by a script that writes down its arguments, one per line: what copy.sh would really run.
+		const bin = path.join(dir, 'bin');
+		mkdirSync(bin, {recursive: true});
+		const log = path.join(dir, 'scp.log');
+		writeFileSync(path.join(bin, 'scp'), `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a" >> ${JSON.stringify(log)}; done\necho --- >> ${JSON.stringify(log)}\n`, {mode: 0o755});
+		const r = runStatus('sh', [file('nodes/copy.sh')], {env: {...process.env, PATH: `${bin}:${process.env.PATH}`, SSH_USER: 'ubuntu'}});
+		expect(r.status, r.stderr).toBe(0);
+		const calls = readFileSync(log, 'utf8').trim().split('\n---').map(call => call.trim().split('\n'));
+		for (const h of [...masters, ...workers]) {
+			const call = calls.find(c => c.at(-1) === `ubuntu@${h.ips[0]}:~/`);
+			expect(call, h.name).toBeDefined();
+			expect(call!.slice(1, -1).every(arg => arg.startsWith(`${h.name}/`)), h.name).toBe(true);
+			expect(call).toContain(`${h.name}/ca.pem`);
+		}
 	});
 
 	it('points admin.kubeconfig at the load balancer (adminServer: loadBalancer), the controller-manager at 127.0.0.1', () => {
