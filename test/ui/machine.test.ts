@@ -412,3 +412,28 @@ describe('saving on request', () => {
 		expect(broken.notice).toMatch(/fix the fields/);
 	});
 });
+
+describe('names, addresses and adminServer in the wizard', () => {
+	const atCluster = () => startAt(start(), 'cluster');
+
+	test('the Kubeconfigs stage switches admin.kubeconfig to the load balancer and back, re-planning the cluster', () => {
+		const at = focusOn(startAt(start(), 'kubeconfigs'), 'kubeconfigs.adminServer');
+		expect(at.topology?.adminServer).toBe('localhost');
+		const lb = key(at, named('right'));
+		expect(lb.topology?.adminServer).toBe('loadBalancer');
+		expect(lb.revision).toBeGreaterThan(at.revision);
+		expect(key(lb, named('left')).topology?.adminServer).toBe('localhost');
+	});
+
+	test('a dotted EC2 worker name with two addresses is accepted as name:ip1|ip2, and both addresses reach the topology', () => {
+		const state = edit(atCluster(), 'cluster.workers', 'ip-10-0-0-21.ec2.internal:10.128.15.231|fd00::21, node2:10.128.15.224');
+		expect(state.problems).toEqual([]);
+		expect(state.topology?.workers[0]).toEqual({name: 'ip-10-0-0-21.ec2.internal', ip: '10.128.15.231', ips: ['10.128.15.231', 'fd00::21']});
+	});
+
+	test('a mistyped IP as a SAN is refused in place, in the cluster file\'s words', () => {
+		const state = edit(startAt(start(), 'sans'), 'san.add', '10.0.0.300');
+		expect(state.extraSans).toEqual([]);
+		expect(state.editProblem).toBe('extraSANs[0]: looks like an IP address but is not a valid one (got "10.0.0.300")');
+	});
+});
