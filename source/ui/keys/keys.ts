@@ -17,6 +17,8 @@ export type KeyName =
 	| 'home'
 	| 'end'
 	| 'ctrl-c'
+	| 'ctrl-d'
+	| 'ctrl-u'
 	| 'char';
 
 /** One key press: its name, and the character typed when it is a printable one. */
@@ -25,6 +27,8 @@ export type Key = {readonly name: KeyName; readonly input: string};
 /** Turn Ink's (input, key) pair into a Key. */
 export function keyFromInk(input: string, key: InkKey): Key {
 	if (key.ctrl && input === 'c') return {name: 'ctrl-c', input: ''};
+	if (key.ctrl && input === 'd') return {name: 'ctrl-d', input: ''};
+	if (key.ctrl && input === 'u') return {name: 'ctrl-u', input: ''};
 	if (key.upArrow) return {name: 'up', input: ''};
 	if (key.downArrow) return {name: 'down', input: ''};
 	if (key.leftArrow) return {name: 'left', input: ''};
