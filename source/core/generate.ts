@@ -2,17 +2,14 @@ import {createHash, createPrivateKey, X509Certificate as NodeX509} from 'node:cr
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {kubeadmFiles, kubeadmPaths} from './kubeadm.js';
-import {buildPlan, type CertSpec, type Layout, type Plan} from './plan.js';
+import {buildPlan, hardwayPaths, renewWithinDays, type CertSpec, type Layout, type Plan} from './plan.js';
 import {certInfo} from './pki/cert-info.js';
 import {issueAll, type Issued} from './pki/issue.js';
 import {importPrivateKeyPem, KeyTypeError, type KeyPair} from './pki/keys.js';
 import type {Topology} from './topology.js';
 import {writeAll, type OutputFile} from './write.js';
 
-/** Where a certificate and its key go in the hard-way layout: `<file>.pem` and `<file>-key.pem`. */
-export function hardwayPaths(spec: CertSpec): {cert: string; key: string} {
-	return {cert: `${spec.file}.pem`, key: `${spec.file}-key.pem`};
-}
+export {hardwayPaths} from './plan.js';
 
 /** An action the user must change something to allow (exit 1): e.g. a CA cert without its key. */
 export class RefusedError extends Error {}
@@ -44,7 +41,7 @@ export type GenerateResult = {
 };
 
 // A leaf this close to its end is replaced rather than kept (the same bound as lint's expires-soon).
-const renewWithinMs = 30 * 24 * 3600 * 1000;
+const renewWithinMs = renewWithinDays * 24 * 3600 * 1000;
 
 /**
  * Read a root CA an earlier run (or the user) left at `paths` in outDir, checked before anything is signed
@@ -137,7 +134,7 @@ export function whyNotReusable(spec: CertSpec, certPem: string, keyPem: string, 
 		const cert = new NodeX509(certPem);
 		if (!cert.checkIssued(caCert) || !cert.verify(caCert.publicKey)) return 'not signed by the current CA';
 		if (!cert.checkPrivateKey(createPrivateKey(keyPem))) return 'key does not match';
-		if (new Date(cert.validTo).getTime() - now.getTime() < renewWithinMs) return 'expires within 30 days';
+		if (new Date(cert.validTo).getTime() - now.getTime() < renewWithinMs) return `expires within ${renewWithinDays} days`;
 		const info = certInfo(certPem);
 		const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
 		if (info.commonName !== spec.commonName) return `CN is ${info.commonName}, the plan says ${spec.commonName}`;
