@@ -133,7 +133,8 @@ describe.skipIf(!(hasTool('openssl') && hasTool('kubectl')))('kubepki lint on th
 		const result = kubepki(['lint', '--json', mistakes]);
 		expect(result.status).toBe(1);
 		const {findings} = JSON.parse(result.stdout) as Findings;
-		for (const finding of findings) expect(Object.keys(finding).sort()).toEqual(['message', 'path', 'rule', 'severity']);
+		// item: the part of the file it is about (source, and block in a bundle), as inspect --json names items.
+		for (const finding of findings) expect(Object.keys(finding).sort()).toEqual(['item', 'message', 'path', 'rule', 'severity']);
 		expect(new Set(findings.map(f => f.rule))).toEqual(
 			new Set(['kubelet-identity', 'group-in-ou', 'component-identity', 'apiserver-sans', 'eku-mismatch', 'weak-key', 'weak-signature', 'expired', 'expires-soon', 'not-yet-valid', 'unknown-authority', 'issuer-not-ca', 'key-mismatch', 'key-permissions', 'kubeconfig-context', 'kubeconfig-ca-mismatch', 'kubeconfig-server-san', 'unreadable']),
 		);
