@@ -141,7 +141,7 @@ function ViewerScreen({items, findings, onExit, width, height, now}: ViewerProps
 		: state.notice
 			? {text: state.notice, tone: 'muted'}
 			: {text: `${state.pane === 'detail' ? 'scrolling the detail' : `row ${listed.length === 0 ? 0 : selected + 1} of ${listed.length}`}${detail.length > bodyHeight ? ` · detail ${top + 1}-${Math.min(detail.length, top + bodyHeight)} of ${detail.length}` : ''}`, tone: 'muted'};
-	const help = state.help ? helpLine('overlay', columns) : state.search?.editing ? helpLine('viewer-search', columns) : helpLine('viewer', columns, command => command !== 'filter' || view.current.anyFindings, viewerOptional);
+	const help = state.help ? helpLine('overlay', columns) : state.search?.editing ? helpLine('viewer-search', columns) : helpLine('viewer', columns, {relevant: command => command !== 'filter' || view.current.anyFindings, dropFirst: viewerOptional});
 
 	if (state.help) {
 		return (
