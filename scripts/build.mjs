@@ -28,4 +28,6 @@ const common = {
 await rm(dist, {recursive: true, force: true});
 await build({...common, entryPoints: ['cli.tsx'], outdir: dist, splitting: true, chunkNames: 'chunks/[name]-[hash]'});
 // Each bench entry on its own (no shared chunks): they find the CLI relative to their own file.
-await build({...common, entryPoints: ['bench/bench.ts', 'bench/inspect.ts'], outdir: path.join(dist, 'bench')});
+await build({...common, entryPoints: ['bench/bench.ts', 'bench/inspect.ts', 'bench/keygen-floor.ts'], outdir: path.join(dist, 'bench')});
+// The bare Ink app of the first-frame floor, split as the CLI is (Ink's devtools stay a chunk never loaded).
+await build({...common, entryPoints: ['bench/bare-ink.tsx'], outdir: path.join(dist, 'bench'), splitting: true, chunkNames: 'ink-chunks/[name]-[hash]'});
