@@ -161,6 +161,30 @@ export const commands: readonly Command[] = [
 		},
 	},
 	{
+		name: 'expiry',
+		summary: 'every certificate, CAs first then soonest end; exit 1 when one ends within the window (for cron)',
+		args: '[PATH...]',
+		description: [
+			'PATH: files or folders (default ./pki); both layouts, a folder without a manifest, a kubeadm /etc/kubernetes.',
+			'One row per certificate however many copies nodes/ and kubeconfigs hold; retired/ and .backup/ only when named.',
+			'The service-account certificate is listed, not counted: Kubernetes uses only that pair\'s keys.',
+			'Exit 1 when a certificate has ended, has not started or ends within the window; 0 otherwise.',
+		],
+		flags: {
+			within: {type: 'string', value: 'D', help: 'the warning window: days, hours or minutes such as 30d (default), 720h, 90m'},
+			json,
+		},
+		examples: [
+			['kubepki expiry', 'the table for ./pki'],
+			['kubepki expiry /etc/kubernetes --within 60d', 'a kubeadm machine, two months ahead'],
+			['kubepki expiry --json | jq \'.certificates[] | select(.state != "ok") | .path\'', 'what needs renewing, for a monitor'],
+		],
+		async run(positionals, flags, io) {
+			const {runExpiry} = await import('./expiry.js');
+			return runExpiry(positionals, flags, io);
+		},
+	},
+	{
 		name: 'help',
 		summary: 'this overview, or one command\'s usage, flags and examples',
 		args: '[COMMAND]',

@@ -2,6 +2,7 @@ import {createHash, createPrivateKey, X509Certificate as NodeX509} from 'node:cr
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {kubeadmFiles, kubeadmPaths} from './kubeadm.js';
+import {kubeadmUnitFiles} from './kubeadm-units.js';
 import {buildPlan, hardwayPaths, renewWithinDays, type CertSpec, type Layout, type Plan} from './plan.js';
 import {certInfo} from './pki/cert-info.js';
 import {issueAll, type Issued} from './pki/issue.js';
@@ -224,7 +225,7 @@ async function generateKubeadm(plan: Plan, options: GenerateOptions, now: Date):
 	}
 
 	const issued = await issueAll(plan.certs, {existing, now, keys: options.keys, onProgress: options.onProgress});
-	const files = kubeadmFiles(plan, issued);
+	const files = [...kubeadmFiles(plan, issued), ...kubeadmUnitFiles(plan)];
 	const all = [...files, manifest(plan, issued, files, options.source ?? 'built-in example cluster', now)];
 	const written = await writeAll(options.outDir, all);
 	const made = plan.certs.filter(spec => !existing.has(spec.id)).map((spec): CertOutcome => ({id: spec.id, status: 'issued'}));

@@ -13,6 +13,7 @@ export const debianPackage: Record<string, string> = {
 	etcd: 'etcd-server',
 	etcdctl: 'etcd-client',
 	tmux: 'tmux',
+	haproxy: 'haproxy',
 };
 
 function onPath(tool: string): boolean {

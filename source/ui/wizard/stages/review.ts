@@ -42,7 +42,14 @@ function fileLines(state: WizardState, files: readonly OutputFile[], width: numb
 
 		const secret = file.mode === 0o600;
 		const hosts = where.get(file.path);
-		const goes = hosts ? `→ ${hosts.join(' ')}` : file.kind === 'manifest' || file.path.endsWith('.sh') ? '(stays here)' : '(in its kubeconfig)';
+		const lb = state.preview?.plan.topology.loadBalancer.name;
+		const goes = hosts
+			? `→ ${hosts.join(' ')}`
+			: file.kind === 'haproxy'
+				? `→ ${lb ?? 'the load balancer'} (copy it by hand)`
+				: file.kind === 'certificate' || file.kind === 'private-key'
+					? '(in its kubeconfig)'
+					: '(stays here)';
 		const head = `${mode(file)}  ${file.path.padEnd(column)} `;
 		const rest = textLines(goes, width - head.length);
 		lines.push({text: head + (rest[0]?.text ?? ''), tone: secret ? 'warn' : undefined});
