@@ -120,6 +120,7 @@ async function runScreen(flags: WizardFlags, io: CommandIo): Promise<never> {
 		prepare: async (preview, options) => (await session).prepare(preview, options),
 		write: async prepared => (await session).write(prepared),
 		probeTools: async () => (await import('../core/tools.js')).probeTools(io.env),
+		saveFile: async (relative: string, content: string, mode: number) => (await import('../core/save-file.js')).saveFile(outPath, relative, content, mode),
 	};
 
 	let code = 0;
