@@ -1,4 +1,4 @@
-import {createHash, createPrivateKey, X509Certificate as NodeX509} from 'node:crypto';
+import {createPrivateKey, X509Certificate as NodeX509} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {kubeadmFiles, kubeadmPaths} from './kubeadm.js';
@@ -7,15 +7,15 @@ import {certInfo} from './pki/cert-info.js';
 import {issueAll, type Issued} from './pki/issue.js';
 import {importPrivateKeyPem, KeyTypeError, type KeyPair} from './pki/keys.js';
 import type {Topology} from './topology.js';
-import {writeAll, type OutputFile} from './write.js';
+import {buildManifest, manifestName} from './manifest.js';
+import {lockFolder, RefusedError, type LockedFolder, type OutputFile} from './write.js';
 
 /** Where a certificate and its key go in the hard-way layout: `<file>.pem` and `<file>-key.pem`. */
 export function hardwayPaths(spec: CertSpec): {cert: string; key: string} {
 	return {cert: `${spec.file}.pem`, key: `${spec.file}-key.pem`};
 }
 
-/** An action the user must change something to allow (exit 1): e.g. a CA cert without its key. */
-export class RefusedError extends Error {}
+export {RefusedError} from './write.js';
 
 /** What became of each certificate: made now, or kept from an earlier run. */
 export type CertOutcome = {readonly id: string; readonly status: 'issued' | 'kept' | 'reused-ca'; readonly reason?: string};
@@ -165,46 +165,42 @@ export function certificateFiles(issued: readonly Issued[]): OutputFile[] {
 	});
 }
 
-export const manifestName = 'kubepki-manifest.json';
+export {manifestName} from './manifest.js';
 
 /** What was made, from which cluster, with fingerprints: the record a later run or an auditor reads. */
 export function manifest(plan: Plan, issued: readonly Issued[], files: readonly OutputFile[], source: string, now: Date): OutputFile {
-	const byId = new Map(issued.map(item => [item.spec.id, item]));
-	const body = {
-		tool: 'kubepki',
-		manifestVersion: 1,
-		generatedAt: now.toISOString(),
+	const content = buildManifest({
 		layout: plan.layout ?? 'hardway',
 		source,
 		cluster: plan.topology,
 		serviceIp: plan.serviceIp,
-		files: files.map(file => {
-			const item = file.certId ? byId.get(file.certId) : undefined;
-			return {
-				path: file.path,
-				kind: file.kind,
-				mode: `0${file.mode.toString(8)}`,
-				sha256: createHash('sha256').update(file.content).digest('hex'),
-				...(item && {certId: item.spec.id, role: item.spec.role}),
-				...(item && file.kind === 'certificate' && {fingerprintSha256: certInfo(item.certPem).fingerprintSha256}),
-			};
-		}),
-	};
-	return {path: manifestName, content: JSON.stringify(body, null, 2) + '\n', mode: 0o644, kind: 'manifest'};
+		generatedAt: now,
+		files,
+		roles: new Map(issued.map(item => [item.spec.id, item.spec.role])),
+	});
+	return {path: manifestName, content, mode: 0o644, kind: 'manifest'};
 }
 
 /** Make (or complete) the whole PKI for a topology and write it to outDir. */
 export async function generate(topology: Topology, options: GenerateOptions): Promise<GenerateResult> {
 	const now = options.now ?? new Date();
 	const plan = buildPlan(topology, {layout: options.layout});
-	if (plan.layout === 'kubeadm') return generateKubeadm(plan, options, now);
+	const folder = await lockFolder(options.outDir, {command: 'generate'});
+	try {
+		return plan.layout === 'kubeadm' ? await generateKubeadm(plan, options, now, folder) : await generateHardway(plan, options, now, folder);
+	} finally {
+		await folder.release();
+	}
+}
+
+async function generateHardway(plan: Plan, options: GenerateOptions, now: Date, folder: LockedFolder): Promise<GenerateResult> {
 	const {existing, outcomes} = options.force ? {existing: new Map<string, Issued>(), outcomes: []} : await loadExisting(plan, options.outDir, now);
 	const issued = await issueAll(plan.certs, {existing, now, keys: options.keys, onProgress: options.onProgress});
 	const known = new Set(outcomes.map(o => o.id));
 	const allOutcomes = [...outcomes, ...plan.certs.filter(s => !known.has(s.id)).map((s): CertOutcome => ({id: s.id, status: 'issued'}))];
 	const files = [...certificateFiles(issued), ...((await options.extraFiles?.(plan, issued)) ?? [])];
 	const all = [...files, manifest(plan, issued, files, options.source ?? 'built-in example cluster', now)];
-	const written = await writeAll(options.outDir, all);
+	const written = await folder.commit(all);
 	return {plan, issued, outcomes: allOutcomes, files: all, written};
 }
 
@@ -213,7 +209,7 @@ export async function generate(topology: Topology, options: GenerateOptions): Pr
  * left them in the first master's pki/, are checked and reused, never overwritten without --force; every
  * leaf is signed afresh, as `kubeadm certs renew` would.
  */
-async function generateKubeadm(plan: Plan, options: GenerateOptions, now: Date): Promise<GenerateResult> {
+async function generateKubeadm(plan: Plan, options: GenerateOptions, now: Date, folder: LockedFolder): Promise<GenerateResult> {
 	const existing = new Map<string, Issued>();
 	const outcomes: CertOutcome[] = [];
 	const first = plan.topology.masters[0];
@@ -229,7 +225,7 @@ async function generateKubeadm(plan: Plan, options: GenerateOptions, now: Date):
 	const issued = await issueAll(plan.certs, {existing, now, keys: options.keys, onProgress: options.onProgress});
 	const files = kubeadmFiles(plan, issued);
 	const all = [...files, manifest(plan, issued, files, options.source ?? 'built-in example cluster', now)];
-	const written = await writeAll(options.outDir, all);
+	const written = await folder.commit(all);
 	const made = plan.certs.filter(spec => !existing.has(spec.id)).map((spec): CertOutcome => ({id: spec.id, status: 'issued'}));
 	return {plan, issued, outcomes: [...outcomes, ...made], files: all, written};
 }

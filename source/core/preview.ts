@@ -6,7 +6,7 @@ import {issueAll, type Issued} from './pki/issue.js';
 import {startKeyGeneration, type KeyPair} from './pki/keys.js';
 import type {EncryptionProvider} from './encryption.js';
 import type {Algorithm, Topology} from './topology.js';
-import {writeAll, type OutputFile} from './write.js';
+import {commitFolder, type OutputFile} from './write.js';
 
 /*
  * The wizard's side of the engine: issue the whole PKI in memory (the preview), show it, then write
@@ -153,7 +153,7 @@ export function createPreviewSession(options: {
 		},
 
 		async write(prepared) {
-			return writeAll(options.outDir, prepared.files);
+			return commitFolder(options.outDir, prepared.files, {command: 'wizard'});
 		},
 	};
 }

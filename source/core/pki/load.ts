@@ -6,6 +6,7 @@ import type {Dirent, Stats} from 'node:fs';
 import {lstat, open, readdir, realpath, stat} from 'node:fs/promises';
 import path from 'node:path';
 import {parseKubeconfig, type ParsedKubeconfig} from '../kubeconfig.js';
+import {manifestName, parseManifest, privateEntries, type ManifestFileEntry} from '../manifest.js';
 import type {CertInfo} from './cert-info.js';
 import {kubernetesMeaning, kubernetesRoles, type KubernetesMeaning, type KubernetesRole} from './meaning.js';
 import {parseCertificate, parseCsr, parsePublicKey, type CsrInfo, type ParsedCertificate} from './parse-der.js';
@@ -68,6 +69,8 @@ export type FolderManifest = {
 	readonly cluster: unknown;
 	readonly serviceIp?: string;
 	readonly roles: ReadonlyMap<string, KubernetesRole>;
+	/** Every file the manifest lists, with its digest (lint compares them with the folder). */
+	readonly files?: readonly ManifestFileEntry[];
 };
 
 export type LoadResult = {readonly items: Item[]; readonly manifests: FolderManifest[]};
@@ -75,7 +78,7 @@ export type LoadResult = {readonly items: Item[]; readonly manifests: FolderMani
 // Bigger files are not certificates; reading them whole would only cost memory.
 const maxFileBytes = 16 * 1024 * 1024;
 const readConcurrency = 32;
-export const manifestFileName = 'kubepki-manifest.json';
+export const manifestFileName = manifestName;
 
 type Found = {readonly path: string; readonly stats?: Stats; readonly error?: string};
 
@@ -134,7 +137,8 @@ async function collect(given: string, found: Found[], seenDirs: Set<string>): Pr
 	}
 
 	const sorted = [...entries].sort((a: Dirent, b: Dirent) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-	for (const entry of sorted) await collect(path.join(given, entry.name), found, seenDirs);
+	// The transaction's staging and lock and the backups of replaced files are not the live PKI.
+	for (const entry of sorted) if (!privateEntries.includes(entry.name)) await collect(path.join(given, entry.name), found, seenDirs);
 }
 
 function fsReason(error: NodeJS.ErrnoException): string {
@@ -422,20 +426,14 @@ function kubeconfigItems(file: string, config: ParsedKubeconfig): Item[] {
 // kubepki's manifest
 
 function readManifest(dir: string, bytes: Uint8Array): FolderManifest | undefined {
-	try {
-		const body = JSON.parse(Buffer.from(bytes).toString('utf8')) as {tool?: unknown; cluster?: unknown; serviceIp?: unknown; files?: unknown};
-		if (body.tool !== 'kubepki' || !Array.isArray(body.files)) return undefined;
-		const roles = new Map<string, KubernetesRole>();
-		for (const entry of body.files as Array<{path?: unknown; role?: unknown}>) {
-			if (typeof entry?.path === 'string' && kubernetesRoles.includes(entry.role as KubernetesRole)) {
-				roles.set(path.resolve(dir, entry.path), entry.role as KubernetesRole);
-			}
-		}
-
-		return {dir, cluster: body.cluster, serviceIp: typeof body.serviceIp === 'string' ? body.serviceIp : undefined, roles};
-	} catch {
-		return undefined;
+	const body = parseManifest(Buffer.from(bytes).toString('utf8'));
+	if (!body) return undefined;
+	const roles = new Map<string, KubernetesRole>();
+	for (const entry of body.files) {
+		if (kubernetesRoles.includes(entry.role as KubernetesRole)) roles.set(path.resolve(dir, entry.path), entry.role as KubernetesRole);
 	}
+
+	return {dir, cluster: body.cluster, serviceIp: body.serviceIp, roles, files: body.files};
 }
 
 // pki/kubernetes.pem alone still belongs to pki/: nodes/<host>/ and kubeadm's <host>/pki/etcd/ are three below it.
