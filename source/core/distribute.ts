@@ -2,11 +2,34 @@ import {encryptionConfigName} from './encryption.js';
 import {etcdInstall} from './etcd.js';
 import {urlHost} from './ip.js';
 import {kubeconfigSpecs} from './kubeconfig.js';
-import type {Plan} from './plan.js';
+import {hardwayPaths, type Plan} from './plan.js';
 import type {OutputFile} from './write.js';
 
-/** One file for one machine: where it is in the output folder, and its name on the machine. */
-export type Delivery = {readonly source: string; readonly target: string; readonly why: string};
+/**
+ * One file for one machine: where it is in the output folder, its name in `nodes/<host>/`, and the absolute
+ * paths it is installed at on the machine (one file can be read by two services from two folders: the guide
+ * gives etcd its own copy of ca.pem and kubernetes.pem in /etc/etcd/). Every unit, config and playbook that
+ * names a file on a machine takes the path from here (see installedAt).
+ */
+export type Delivery = {
+	readonly source: string;
+	readonly target: string;
+	readonly why: string;
+	readonly installTo: readonly string[];
+};
+
+/** The folders the guide installs files into, on masters and workers. */
+export const installDirs = {
+	/** etcd's certificates (the guide's `/etc/etcd/`). */
+	etcd: etcdInstall.certDir,
+	/** What the API server, controller-manager and scheduler read on a master; the CA on a worker too. */
+	kubernetes: '/var/lib/kubernetes',
+	kubelet: '/var/lib/kubelet',
+	kubeProxy: '/var/lib/kube-proxy',
+	systemd: '/etc/systemd/system',
+	/** Component configuration files (kube-scheduler.yaml). */
+	config: '/etc/kubernetes/config',
+} as const;
 
 /** What one machine receives (the guide's distribution list, corrected: masters need more than certs). */
 export type Bundle = {
@@ -26,28 +49,69 @@ export function distribution(plan: Plan): Bundle[] {
 		...topology.workers.map(h => ({...h, role: 'worker' as const})),
 	];
 	const files = new Map<string, Delivery[]>(hosts.map(h => [h.name, []]));
+	const roleOf = new Map(hosts.map(h => [h.name, h.role]));
 	const give = (host: string, delivery: Delivery) => {
 		const list = files.get(host);
 		if (!list) throw new Error(`bug: ${delivery.source} is meant for ${host}, which is not in the cluster`);
 		if (!list.some(d => d.target === delivery.target)) list.push(delivery);
 	};
+	const {etcd, kubernetes, kubelet, kubeProxy, systemd} = installDirs;
 
 	for (const spec of plan.certs) {
-		for (const host of spec.copyTo.cert) give(host, {source: `${spec.file}.pem`, target: `${spec.file}.pem`, why: spec.title});
-		for (const host of spec.copyTo.key) give(host, {source: `${spec.file}-key.pem`, target: `${spec.file}-key.pem`, why: `${spec.title} (private key)`});
+		const paths = hardwayPaths(spec);
+		// etcd reads the CA (to check peers and clients) and the certificate it serves with, from its own folder.
+		const etcdReads = spec.consumers.some(c => c.component === 'etcd');
+		const etcdReadsKey = etcdReads && spec.signer !== 'self';
+		for (const host of spec.copyTo.cert) {
+			const onWorker = roleOf.get(host) === 'worker';
+			const dirs = onWorker ? [spec.role === 'kubelet' ? kubelet : kubernetes] : [...(etcdReads ? [etcd] : []), kubernetes];
+			give(host, {source: paths.cert, target: paths.cert, why: spec.title, installTo: dirs.map(dir => `${dir}/${paths.cert}`)});
+		}
+
+		for (const host of spec.copyTo.key) {
+			const onWorker = roleOf.get(host) === 'worker';
+			const dirs = onWorker ? [spec.role === 'kubelet' ? kubelet : kubernetes] : [...(etcdReadsKey ? [etcd] : []), kubernetes];
+			give(host, {source: paths.key, target: paths.key, why: `${spec.title} (private key)`, installTo: dirs.map(dir => `${dir}/${paths.key}`)});
+		}
 	}
 
 	for (const kubeconfig of kubeconfigSpecs(plan)) {
-		for (const host of kubeconfig.hosts) give(host, {source: kubeconfig.file, target: kubeconfig.file, why: `kubeconfig of ${kubeconfig.component}`});
+		// The guide installs a worker's two kubeconfigs as `kubeconfig` in the folder of the service that reads it.
+		const installed = (host: string) =>
+			roleOf.get(host) === 'worker'
+				? [kubeconfig.certId === 'kube-proxy' ? `${kubeProxy}/kubeconfig` : `${kubelet}/kubeconfig`]
+				: [`${kubernetes}/${kubeconfig.file}`];
+		for (const host of kubeconfig.hosts) give(host, {source: kubeconfig.file, target: kubeconfig.file, why: `kubeconfig of ${kubeconfig.component}`, installTo: installed(host)});
 	}
 
 	for (const master of topology.masters) {
 		// Every API server must decrypt what any other wrote: the same file on every master.
-		give(master.name, {source: encryptionConfigName, target: encryptionConfigName, why: 'kube-apiserver --encryption-provider-config'});
-		give(master.name, {source: `etcd/${master.name}.service`, target: etcdInstall.unitName, why: `etcd member ${master.name} (systemd unit)`});
+		give(master.name, {
+			source: encryptionConfigName,
+			target: encryptionConfigName,
+			why: 'kube-apiserver --encryption-provider-config',
+			installTo: [`${kubernetes}/${encryptionConfigName}`],
+		});
+		give(master.name, {
+			source: `etcd/${master.name}.service`,
+			target: etcdInstall.unitName,
+			why: `etcd member ${master.name} (systemd unit)`,
+			installTo: [`${systemd}/${etcdInstall.unitName}`],
+		});
 	}
 
 	return hosts.map(h => ({host: h.name, ip: h.ip, role: h.role, files: files.get(h.name) ?? []}));
+}
+
+/**
+ * Where a file of the output folder is installed on a host (its first install path), e.g. for a flag in a unit:
+ * installedAt(plan, 'master1', 'ca.pem') is `/var/lib/kubernetes/ca.pem`. Throws (a bug) when the host does not get it.
+ */
+export function installedAt(bundles: readonly Bundle[], host: string, source: string, dir?: string): string {
+	const delivery = bundles.find(b => b.host === host)?.files.find(d => d.source === source);
+	const found = delivery?.installTo.find(p => dir === undefined || p.startsWith(`${dir}/`));
+	if (!found) throw new Error(`bug: ${source} is not installed on ${host}${dir ? ` under ${dir}` : ''}`);
+	return found;
 }
 
 /**
@@ -85,7 +149,8 @@ export function copyScript(plan: Plan, bundles: readonly Bundle[] = distribution
 		`# Copies each machine's files of cluster ${plan.topology.cluster} to its home folder. Written by kubepki, never run by it:`,
 		'# read it, then run it from anywhere (it changes to its own folder). SSH_USER=name sets the remote user.',
 		'# scp -p keeps the modes, so private keys arrive 0600. Then, on each machine, move the files where the guide',
-		`# installs them (masters: ${etcdInstall.certDir}/ for etcd, /var/lib/kubernetes/ for the API server; workers: /var/lib/kubelet/).`,
+		`# installs them (masters: ${installDirs.etcd}/ for etcd, ${installDirs.kubernetes}/ for the API server; workers: ${installDirs.kubelet}/,`,
+		`# ${installDirs.kubeProxy}/ and ${installDirs.kubernetes}/ca.pem). Each host's list below says where each file goes.`,
 		'set -eu',
 		'cd "$(dirname "$0")"',
 		'at="${SSH_USER:+$SSH_USER@}"',
@@ -93,7 +158,8 @@ export function copyScript(plan: Plan, bundles: readonly Bundle[] = distribution
 	];
 	for (const bundle of bundles) {
 		lines.push(
-			`# ${bundle.host} (${bundle.role})`,
+			`# ${bundle.host} (${bundle.role}); on the machine, each file goes to:`,
+			...bundle.files.map(d => `#   ${d.target} -> ${d.installTo.join(' ')}`),
 			`scp -p ${bundle.files.map(d => shQuote(`${bundle.host}/${d.target}`)).join(' ')} "\${at}${urlHost(bundle.ip)}:~/"`,
 			'',
 		);
@@ -101,3 +167,4 @@ export function copyScript(plan: Plan, bundles: readonly Bundle[] = distribution
 
 	return lines.join('\n');
 }
+

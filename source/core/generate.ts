@@ -2,7 +2,7 @@ import {createPrivateKey, X509Certificate as NodeX509} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {kubeadmFiles, kubeadmPaths} from './kubeadm.js';
-import {buildPlan, type CertSpec, type Layout, type Plan} from './plan.js';
+import {buildPlan, hardwayPaths, type CertSpec, type Layout, type Plan} from './plan.js';
 import {certInfo} from './pki/cert-info.js';
 import {issueAll, type Issued} from './pki/issue.js';
 import {importPrivateKeyPem, KeyTypeError, type KeyPair} from './pki/keys.js';
@@ -10,10 +10,7 @@ import type {Topology} from './topology.js';
 import {buildManifest, manifestName} from './manifest.js';
 import {lockFolder, RefusedError, type LockedFolder, type OutputFile} from './write.js';
 
-/** Where a certificate and its key go in the hard-way layout: `<file>.pem` and `<file>-key.pem`. */
-export function hardwayPaths(spec: CertSpec): {cert: string; key: string} {
-	return {cert: `${spec.file}.pem`, key: `${spec.file}-key.pem`};
-}
+export {hardwayPaths} from './plan.js';
 
 export {RefusedError} from './write.js';
 

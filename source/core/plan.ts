@@ -261,6 +261,11 @@ export function apiServerSans(topology: Topology): San[] {
 	});
 }
 
+/** Where a certificate and its key go in the hard-way layout: `<file>.pem` and `<file>-key.pem`. */
+export function hardwayPaths(spec: CertSpec): {cert: string; key: string} {
+	return {cert: `${spec.file}.pem`, key: `${spec.file}-key.pem`};
+}
+
 /** Roots first, then intermediates, then leaves: each certificate comes after the one that signs it. */
 export function signingOrder(specs: readonly CertSpec[]): CertSpec[] {
 	const rank = (spec: CertSpec) => (spec.signer === 'self' ? 0 : spec.isCA ? 1 : 2);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import {beforeAll, describe, expect, it} from 'vitest';
 import {clusterFiles} from '../../source/core/cluster-files.js';
 import {certificateFiles} from '../../source/core/generate.js';
-import {copyScript, distribution} from '../../source/core/distribute.js';
+import {copyScript, distribution, installedAt} from '../../source/core/distribute.js';
 import {buildPlan} from '../../source/core/plan.js';
 import {issueAll} from '../../source/core/pki/issue.js';
 import {exampleTopology, parseClusterFile, validateTopology} from '../../source/core/topology.js';
@@ -79,6 +79,50 @@ describe.each([
 		const ips = [...topology.masters, ...topology.workers].map(h => h.ip);
 		expect(scps).toHaveLength(ips.length);
 		for (const ip of ips) expect(scps.filter(line => line.endsWith(`"\${at}${ip}:~/"`))).toHaveLength(1);
+	});
+});
+
+describe('where each file is installed on its machine', () => {
+	// The guide's install commands, written out by hand: masters keep etcd's copies in /etc/etcd and the control
+	// plane's in /var/lib/kubernetes; a worker's kubeconfigs become `kubeconfig` in the folder of their service.
+	const plan = buildPlan(exampleTopology());
+	const bundles = distribution(plan);
+	const installed = (host: string) => Object.fromEntries((bundles.find(b => b.host === host)?.files ?? []).map(d => [d.target, [...d.installTo].sort()]));
+
+	it('puts a master\'s files where etcd and the API server read them', () => {
+		expect(installed('master1')).toEqual({
+			'admin.kubeconfig': ['/var/lib/kubernetes/admin.kubeconfig'],
+			'ca-key.pem': ['/var/lib/kubernetes/ca-key.pem'],
+			'ca.pem': ['/etc/etcd/ca.pem', '/var/lib/kubernetes/ca.pem'],
+			'encryption-config.yaml': ['/var/lib/kubernetes/encryption-config.yaml'],
+			'etcd.service': ['/etc/systemd/system/etcd.service'],
+			'kube-controller-manager.kubeconfig': ['/var/lib/kubernetes/kube-controller-manager.kubeconfig'],
+			'kube-scheduler.kubeconfig': ['/var/lib/kubernetes/kube-scheduler.kubeconfig'],
+			'kubernetes-key.pem': ['/etc/etcd/kubernetes-key.pem', '/var/lib/kubernetes/kubernetes-key.pem'],
+			'kubernetes.pem': ['/etc/etcd/kubernetes.pem', '/var/lib/kubernetes/kubernetes.pem'],
+			'service-account-key.pem': ['/var/lib/kubernetes/service-account-key.pem'],
+			'service-account.pem': ['/var/lib/kubernetes/service-account.pem'],
+		});
+	});
+
+	it('puts a worker\'s files where the kubelet and kube-proxy read them', () => {
+		expect(installed('node2')).toEqual({
+			'ca.pem': ['/var/lib/kubernetes/ca.pem'],
+			'kube-proxy.kubeconfig': ['/var/lib/kube-proxy/kubeconfig'],
+			'node2-key.pem': ['/var/lib/kubelet/node2-key.pem'],
+			'node2.kubeconfig': ['/var/lib/kubelet/kubeconfig'],
+			'node2.pem': ['/var/lib/kubelet/node2.pem'],
+		});
+	});
+
+	it('answers installedAt from the same list, and refuses a file the host does not get', () => {
+		expect(installedAt(bundles, 'master2', 'kubernetes.pem', '/etc/etcd')).toBe('/etc/etcd/kubernetes.pem');
+		expect(installedAt(bundles, 'node1', 'ca.pem')).toBe('/var/lib/kubernetes/ca.pem');
+		expect(() => installedAt(bundles, 'node1', 'ca-key.pem')).toThrow(/not installed on node1/);
+	});
+
+	it('says in copy.sh where each file goes', () => {
+		expect(copyScript(plan)).toContain('#   node1.kubeconfig -> /var/lib/kubelet/kubeconfig');
 	});
 });
 
