@@ -102,7 +102,7 @@ export function createPreviewSession(options: {
 			const plan = buildPlan(topology);
 			const at = now();
 			// An existing CA in the folder signs the rest; a broken one is a RefusedError the wizard shows.
-			const {existing, outcomes} = await loadExisting(plan, options.outDir, at);
+			const {existing, outcomes, keptKeys} = await loadExisting(plan, options.outDir, at);
 			const wanted = plan.certs.filter(spec => !existing.has(spec.id));
 			for (const [id, promise] of startKeyGeneration(wanted.filter(spec => !keys.has(keyId(spec))))) {
 				remember(wanted.find(s => s.id === id)!, promise);
@@ -119,7 +119,8 @@ export function createPreviewSession(options: {
 				);
 			}
 
-			const started = new Map(wanted.map(spec => [spec.id, keys.get(keyId(spec))!]));
+			// The service-account key in the folder is kept under a new certificate: ServiceAccount tokens stay valid.
+			const started = new Map(wanted.map(spec => [spec.id, keptKeys.has(spec.id) ? Promise.resolve(keptKeys.get(spec.id)!) : keys.get(keyId(spec))!]));
 			const issued = await issueAll(plan.certs, {existing: reusable(plan, existing), keys: started, now: at});
 			const byIdIssued = new Map(issued.map(item => [item.spec.id, item]));
 			lastIssued.clear();

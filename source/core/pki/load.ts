@@ -1,7 +1,7 @@
 // Read whatever a person points at: files and folders (recursively), PEM with any number of blocks, DER,
 // kubeconfigs with embedded certificates. Every file becomes at least one item; a file that cannot be
 // read becomes an `unreadable` item with a one-line reason. Nothing here throws on bad bytes.
-import {createPrivateKey, createPublicKey, type KeyObject} from 'node:crypto';
+import {createHash, createPrivateKey, createPublicKey, type KeyObject} from 'node:crypto';
 import type {Dirent, Stats} from 'node:fs';
 import {lstat, open, readdir, realpath, stat} from 'node:fs/promises';
 import path from 'node:path';
@@ -73,7 +73,17 @@ export type FolderManifest = {
 	readonly files?: readonly ManifestFileEntry[];
 };
 
-export type LoadResult = {readonly items: Item[]; readonly manifests: FolderManifest[]};
+/** A file that was read whole: its digest and mode (lint compares copies, and files with their manifest). */
+export type FileDigest = {readonly path: string; readonly sha256: string; readonly mode: number};
+/** A folder the walk entered: its mode and owner (lint flags one anyone can write). */
+export type FolderInfo = {readonly path: string; readonly mode: number; readonly uid: number};
+
+export type LoadResult = {
+	readonly items: Item[];
+	readonly manifests: FolderManifest[];
+	readonly files?: readonly FileDigest[];
+	readonly folders?: readonly FolderInfo[];
+};
 
 // Bigger files are not certificates; reading them whole would only cost memory.
 const maxFileBytes = 16 * 1024 * 1024;
@@ -86,7 +96,9 @@ type Found = {readonly path: string; readonly stats?: Stats; readonly error?: st
 export async function loadPaths(paths: readonly string[]): Promise<LoadResult> {
 	const found: Found[] = [];
 	const seenDirs = new Set<string>();
-	for (const given of paths) await collect(given, found, seenDirs);
+	const folders: FolderInfo[] = [];
+	const digests: FileDigest[] = [];
+	for (const given of paths) await collect(given, found, seenDirs, folders);
 	// A file named twice (a.pem a.pem, or a folder and a file in it) is read once.
 	const unique = [...new Map(found.map(file => [path.resolve(file.path), file])).values()];
 	found.length = 0;
@@ -98,17 +110,17 @@ export async function loadPaths(paths: readonly string[]): Promise<LoadResult> {
 		while (next < found.length) {
 			const index = next++;
 			const file = found[index]!;
-			items[index] = await loadFound(file, manifests);
+			items[index] = await loadFound(file, manifests, digests);
 		}
 	};
 
 	await Promise.all(Array.from({length: Math.min(readConcurrency, found.length)}, worker));
 	await findManifestsAbove(found, manifests);
 	const all = applyManifests(items.flat(), manifests);
-	return {items: adoptPartnerRoles(all), manifests};
+	return {items: adoptPartnerRoles(all), manifests, files: digests, folders};
 }
 
-async function collect(given: string, found: Found[], seenDirs: Set<string>): Promise<void> {
+async function collect(given: string, found: Found[], seenDirs: Set<string>, folders: FolderInfo[]): Promise<void> {
 	const link = await lstat(given).catch((error: NodeJS.ErrnoException) => error);
 	if (link instanceof Error) {
 		found.push({path: given, error: fsReason(link)});
@@ -136,9 +148,10 @@ async function collect(given: string, found: Found[], seenDirs: Set<string>): Pr
 		return;
 	}
 
+	folders.push({path: given, mode: stats.mode & 0o7777, uid: stats.uid});
 	const sorted = [...entries].sort((a: Dirent, b: Dirent) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 	// The transaction's staging and lock and the backups of replaced files are not the live PKI.
-	for (const entry of sorted) if (!privateEntries.includes(entry.name)) await collect(path.join(given, entry.name), found, seenDirs);
+	for (const entry of sorted) if (!privateEntries.includes(entry.name)) await collect(path.join(given, entry.name), found, seenDirs, folders);
 }
 
 function fsReason(error: NodeJS.ErrnoException): string {
@@ -164,7 +177,7 @@ function fsReason(error: NodeJS.ErrnoException): string {
 
 const unreadable = (file: string, error: string, source = 'file', mode?: number): Item => ({path: file, kind: 'unreadable', source, error, ...(mode === undefined ? {} : {mode})});
 
-async function loadFound(file: Found, manifests: FolderManifest[]): Promise<Item[]> {
+async function loadFound(file: Found, manifests: FolderManifest[], digests: FileDigest[]): Promise<Item[]> {
 	if (file.error || !file.stats) return [unreadable(file.path, file.error ?? 'cannot read')];
 	const mode = file.stats.mode & 0o777;
 	// Never open a FIFO or a device: reading one can block forever.
@@ -182,6 +195,7 @@ async function loadFound(file: Found, manifests: FolderManifest[]): Promise<Item
 		return [unreadable(file.path, fsReason(error as NodeJS.ErrnoException), 'file', mode)];
 	}
 
+	digests.push({path: file.path, sha256: createHash('sha256').update(bytes).digest('hex'), mode});
 	if (path.basename(file.path) === manifestFileName) {
 		const manifest = readManifest(path.dirname(file.path), bytes);
 		if (manifest) manifests.push(manifest);
