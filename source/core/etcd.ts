@@ -18,9 +18,14 @@ export const etcdPeerPort = 2380;
 /** One etcd flag: `--name value`, or a boolean switch (`--client-cert-auth`). */
 export type EtcdFlag = {readonly name: string; readonly value: string | true};
 
-/** Members that may fail while the rest keep quorum (more than half): 2 members tolerate none. */
+/** How many members must agree for etcd to accept a write: more than half. */
+export function etcdQuorum(members: number): number {
+	return Math.floor(members / 2) + 1;
+}
+
+/** Members that may fail while the rest keep quorum: 2 members tolerate none. */
 export function etcdFaultTolerance(members: number): number {
-	return members - (Math.floor(members / 2) + 1);
+	return members - etcdQuorum(members);
 }
 
 /** The cluster token: derived from the cluster name, so every run writes the same units. */
@@ -69,7 +74,7 @@ export function etcdServers(plan: Plan): string {
 
 function quorumNote(plan: Plan): string[] {
 	const n = plan.topology.masters.length;
-	const quorum = Math.floor(n / 2) + 1;
+	const quorum = etcdQuorum(n);
 	const tolerates = etcdFaultTolerance(n);
 	const lines = [`# ${n} member(s): quorum is ${quorum}, so the cluster keeps working with ${tolerates} member(s) down.`];
 	if (tolerates === 0 && n > 1) {

@@ -1,15 +1,16 @@
 import {createPrivateKey, X509Certificate as NodeX509} from 'node:crypto';
 import path from 'node:path';
 import {bundlesDir, distribution} from './distribute.js';
+import {backupDir, folderTimestamp} from './folders.js';
 import {kubeadmFiles, kubeadmPaths, kubeadmPkiDir} from './kubeadm.js';
-import {buildPlan, hardwayPaths, type CertSpec, type Layout, type Plan} from './plan.js';
+import {buildPlan, hardwayPaths, renewWithinDays, type CertSpec, type Layout, type Plan} from './plan.js';
 import {certInfo} from './pki/cert-info.js';
 import {issueAll, type Issued} from './pki/issue.js';
 import {importPrivateKeyPem, KeyTypeError, type KeyPair} from './pki/keys.js';
 import type {Topology} from './topology.js';
 import {buildManifest, manifestName, type Manifest} from './manifest.js';
 import {DistrustError, existingPaths, previousManifest, publicDistrust, readFolderFile, requireTrusted, secretDistrust, someOf} from './reuse.js';
-import {backupRoot, lockFolder, modeText, RefusedError, type LockedFolder, type OutputFile} from './write.js';
+import {lockFolder, modeText, RefusedError, type LockedFolder, type OutputFile} from './write.js';
 
 export {hardwayPaths} from './plan.js';
 
@@ -46,7 +47,7 @@ export type GenerateResult = {
 };
 
 // A leaf this close to its end is replaced rather than kept (the same bound as lint's expires-soon).
-const renewWithinMs = 30 * 24 * 3600 * 1000;
+const renewWithinMs = renewWithinDays * 24 * 3600 * 1000;
 
 /**
  * Read a root CA an earlier run (or the user) left at `paths` in outDir, checked before anything is signed
@@ -285,7 +286,7 @@ export function whyNotReusable(spec: CertSpec, certPem: string, keyPem: string, 
 		const cert = new NodeX509(certPem);
 		if (!cert.checkIssued(caCert) || !cert.verify(caCert.publicKey)) return 'not signed by the current CA';
 		if (!cert.checkPrivateKey(createPrivateKey(keyPem))) return 'key does not match';
-		if (new Date(cert.validTo).getTime() - now.getTime() < renewWithinMs) return 'expires within 30 days';
+		if (new Date(cert.validTo).getTime() - now.getTime() < renewWithinMs) return `expires within ${renewWithinDays} days`;
 		const info = certInfo(certPem);
 		const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
 		if (info.commonName !== spec.commonName) return `CN is ${info.commonName}, the plan says ${spec.commonName}`;
@@ -343,9 +344,9 @@ export async function generate(topology: Topology, options: GenerateOptions): Pr
 	}
 }
 
-/** `.backup/2026-12-01T10-15-00.000Z`: where a run that replaces a CA or key keeps the old files. */
+/** `.backup/20261201T101500Z`: where a run that replaces a CA or key keeps the old files. */
 export function backupDirFor(now: Date): string {
-	return `${backupRoot}/${now.toISOString().replaceAll(':', '-')}`;
+	return `${backupDir}/${folderTimestamp(now)}`;
 }
 
 /** The keys issueAll should use: those already being made, with the lasting ones kept from the folder. */

@@ -107,7 +107,7 @@ export function parseManifest(text: string): Manifest | undefined {
 }
 
 /**
- * Names kubepki keeps inside an output folder for itself: the transaction's staging and lock, and the
- * backups of replaced files. Folder walks (inspect, lint) skip them: they are not the live PKI.
+ * Names the transaction keeps inside an output folder (write.ts): the staging folder and the lock. Folder
+ * walks (inspect, lint) skip them, as they skip folders.ts's retired/ and .backup/: they are not the live PKI.
  */
-export const privateEntries: readonly string[] = ['.kubepki-staging', '.kubepki-lock', '.backup'];
+export const privateEntries: readonly string[] = ['.kubepki-staging', '.kubepki-lock'];

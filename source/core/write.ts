@@ -74,8 +74,7 @@ export type LockedFolder = {
 /** Names inside an output folder that belong to the transaction, not to the PKI: folder walks skip them. */
 export const stagingDirName = privateEntries[0]!;
 export const lockFileName = privateEntries[1]!;
-/** Where replaced files are kept: `.backup/<timestamp>/`. */
-export const backupRoot = privateEntries[2]!;
+
 const journalName = 'journal.json';
 const tempMarker = '.kubepki-tmp-';
 

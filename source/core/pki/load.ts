@@ -8,6 +8,7 @@ import path from 'node:path';
 import {parseKubeconfig, type ParsedKubeconfig} from '../kubeconfig.js';
 import {manifestName, parseManifest, privateEntries, type ManifestFileEntry} from '../manifest.js';
 import type {CertInfo} from './cert-info.js';
+import {notLiveFolders} from '../folders.js';
 import {kubernetesMeaning, kubernetesRoles, type KubernetesMeaning, type KubernetesRole} from './meaning.js';
 import {parseCertificate, parseCsr, parsePublicKey, type CsrInfo, type ParsedCertificate} from './parse-der.js';
 
@@ -71,6 +72,10 @@ export type FolderManifest = {
 	readonly roles: ReadonlyMap<string, KubernetesRole>;
 	/** Every file the manifest lists, with its digest (lint compares them with the folder). */
 	readonly files?: readonly ManifestFileEntry[];
+	/** The plan id of each file the manifest lists (absolute path → `kubelet:node1`, `apiserver`, ...). */
+	readonly certIds: ReadonlyMap<string, string>;
+	/** `hardway` or `kubeadm`, when the manifest says. */
+	readonly layout?: string;
 };
 
 /** A file that was read whole: its digest and mode (lint compares copies, and files with their manifest). */
@@ -150,8 +155,11 @@ async function collect(given: string, found: Found[], seenDirs: Set<string>, fol
 
 	folders.push({path: given, mode: stats.mode & 0o7777, uid: stats.uid});
 	const sorted = [...entries].sort((a: Dirent, b: Dirent) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-	// The transaction's staging and lock and the backups of replaced files are not the live PKI.
-	for (const entry of sorted) if (!privateEntries.includes(entry.name)) await collect(path.join(given, entry.name), found, seenDirs, folders);
+	// The transaction's staging and lock, retired/ and .backup/ are not the live set: read only when named.
+	for (const entry of sorted) {
+		if (privateEntries.includes(entry.name) || (entry.isDirectory() && notLiveFolders.includes(entry.name))) continue;
+		await collect(path.join(given, entry.name), found, seenDirs, folders);
+	}
 }
 
 function fsReason(error: NodeJS.ErrnoException): string {
@@ -443,11 +451,13 @@ function readManifest(dir: string, bytes: Uint8Array): FolderManifest | undefine
 	const body = parseManifest(Buffer.from(bytes).toString('utf8'));
 	if (!body) return undefined;
 	const roles = new Map<string, KubernetesRole>();
+	const certIds = new Map<string, string>();
 	for (const entry of body.files) {
 		if (kubernetesRoles.includes(entry.role as KubernetesRole)) roles.set(path.resolve(dir, entry.path), entry.role as KubernetesRole);
+		if (typeof entry.certId === 'string') certIds.set(path.resolve(dir, entry.path), entry.certId);
 	}
 
-	return {dir, cluster: body.cluster, serviceIp: body.serviceIp, roles, files: body.files};
+	return {dir, cluster: body.cluster, serviceIp: body.serviceIp, roles, certIds, layout: body.layout, files: body.files};
 }
 
 // pki/kubernetes.pem alone still belongs to pki/: nodes/<host>/ and kubeadm's <host>/pki/etcd/ are three below it.
