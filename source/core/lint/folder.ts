@@ -89,14 +89,14 @@ export const copyDiffers: Rule = {
 export const manifestMismatch: Rule = {
 	id: 'manifest-mismatch',
 	summary: 'a file that differs from (or is missing against) what the folder\'s kubepki-manifest.json records',
-	check({manifests, files, items}) {
+	check({manifests, files, items, folders}) {
 		const digests = digestsOf(files);
 		const seen = new Set(items.map(item => path.resolve(item.path)));
+		const walkedDirs = new Set((folders ?? []).map(folder => path.resolve(folder.path)));
 		const findings: Finding[] = [];
 		for (const manifest of manifests) {
-			const manifestPath = path.resolve(manifest.dir, manifestName);
-			// Missing files count only when the whole folder was read (its manifest with it), not one file in it.
-			const walked = digests.has(manifestPath);
+			// Missing files count only when the whole folder was read, not files named one by one.
+			const walked = walkedDirs.has(path.resolve(manifest.dir)) && digests.has(path.resolve(manifest.dir, manifestName));
 			for (const entry of manifest.files ?? []) {
 				const full = path.resolve(manifest.dir, entry.path);
 				const found = digests.get(full);
