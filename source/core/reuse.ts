@@ -38,7 +38,7 @@ export async function readFolderFile(outDir: string, rel: string): Promise<Folde
 		if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
 		if (code === 'ELOOP') throw new RefusedError(`${full} is a symbolic link; kubepki reuses only the plain files it wrote: put the file itself there, or remove the link`);
 		if (code === 'EACCES' || code === 'EPERM') {
-			throw new RefusedError(`${full} is there but cannot be read (permission denied); kubepki will not make a new one over it: give yourself read access to it`);
+			throw new DistrustError(`${full} is there but cannot be read (permission denied); kubepki will not make a new one over it: give yourself read access to it`);
 		}
 
 		throw writeError(error, full);
@@ -54,7 +54,7 @@ export async function readFolderFile(outDir: string, rel: string): Promise<Folde
 	} catch (error) {
 		if (error instanceof RefusedError) throw error;
 		const code = (error as NodeJS.ErrnoException).code;
-		if (code === 'EACCES' || code === 'EPERM') throw new RefusedError(`${full} is there but cannot be read (permission denied); kubepki will not make a new one over it`);
+		if (code === 'EACCES' || code === 'EPERM') throw new DistrustError(`${full} is there but cannot be read (permission denied); kubepki will not make a new one over it`);
 		throw writeError(error, full);
 	} finally {
 		await handle.close();

@@ -251,6 +251,21 @@ async function readLockInfo(dir: string): Promise<LockInfo | undefined> {
 	}
 }
 
+/**
+ * Who holds the lock, for the refusal: the holder writes the file right after it takes the lock, over any
+ * file a killed holder left, so wait a moment for a live pid to be named.
+ */
+async function holderInfo(dir: string): Promise<LockInfo | undefined> {
+	let info: LockInfo | undefined;
+	for (let attempt = 0; attempt < 100; attempt++) {
+		info = await readLockInfo(dir);
+		if (info && info.pid !== process.pid && processAlive(info.pid)) return info;
+		await new Promise(resolve => setTimeout(resolve, 10));
+	}
+
+	return info;
+}
+
 function busyError(dir: string, info: LockInfo | undefined): RefusedError {
 	const who = info ? `pid ${info.pid}, \`kubepki ${info.command}\`, since ${info.startedAt}` : 'another process';
 	return new RefusedError(`${dir} is being written by another kubepki run (${who}); wait for it to finish, then run again`);
@@ -303,7 +318,7 @@ export async function lockFolder(outDir: string, options: {command?: string} = {
 	const warnings = before ? await checkFolderTrust(dir, stats) : [];
 	const info: LockInfo = {pid: process.pid, command: options.command ?? 'generate', startedAt: new Date().toISOString()};
 	const server = await kernelLock(stats);
-	if (server === 'busy') throw busyError(dir, await readLockInfo(dir));
+	if (server === 'busy') throw busyError(dir, await holderInfo(dir));
 	if (server) {
 		// The socket is the lock; the file only says who holds it.
 		await writeFile(path.join(dir, lockFileName), JSON.stringify(info) + '\n', {mode: 0o600}).catch(error => {
@@ -391,7 +406,23 @@ export const removePendingTemps = interruptWrites;
 
 type Journal = {readonly version: 1; readonly put: readonly string[]; readonly remove: readonly string[]; readonly backupDir?: string};
 
+/** `a/b/c.pem` → `a`, `a/b`. */
+function ancestors(rel: string): string[] {
+	const parts = rel.split(path.sep).slice(0, -1);
+	return parts.map((_, index) => parts.slice(0, index + 1).join(path.sep));
+}
+
 async function commitLocked(dir: string, files: readonly OutputFile[], options: CommitOptions, entry: Active): Promise<string[]> {
+	try {
+		return await stageAndApply(dir, files, options, entry);
+	} catch (error) {
+		// Before the commit point a failure (a full disk, Ctrl-C) drops the staging: the old set stays as it was.
+		if (entry.phase === 'staging') await rm(path.join(dir, stagingDirName), {recursive: true, force: true}).catch(() => undefined);
+		throw error;
+	}
+}
+
+async function stageAndApply(dir: string, files: readonly OutputFile[], options: CommitOptions, entry: Active): Promise<string[]> {
 	const planned = files.map(file => ({file, full: resolveInside(dir, file.path), rel: path.relative(dir, resolveInside(dir, file.path))}));
 	const seen = new Set<string>();
 	for (const {rel} of planned) {
@@ -423,8 +454,13 @@ async function commitLocked(dir: string, files: readonly OutputFile[], options: 
 	for (const folder of [...dirs].reverse()) await syncDir(folder);
 	// Everything that could stop the swap is found before the commit point: a folder where a file goes, a
 	// file where a folder goes. After it, only the disk itself can fail, and the next run finishes the job.
-	const liveDirs = [...new Set(planned.map(({full}) => path.dirname(full)))].sort((a, b) => a.length - b.length);
-	for (const folder of liveDirs) await ensurePrivateDir(folder);
+	// (Nothing is made in the live folder yet: a kill before the commit point leaves it exactly as it was.)
+	const liveDirs = [...new Set(planned.flatMap(({rel}) => ancestors(rel).map(folder => path.join(dir, folder))))];
+	for (const folder of liveDirs) {
+		const there = await lstat(folder).catch(() => undefined);
+		if (there && !there.isDirectory()) throw writeError(Object.assign(new Error('ENOTDIR'), {code: 'ENOTDIR'}), folder);
+	}
+
 	for (const {full} of planned) {
 		const there = await lstat(full).catch(() => undefined);
 		if (there?.isDirectory()) throw writeError(Object.assign(new Error('EISDIR'), {code: 'EISDIR'}), full);
@@ -538,7 +574,7 @@ export async function recoverFolder(dir: string): Promise<Recovery> {
 	if (!staging) return {status: 'clean'};
 	const stats = await lstat(dir);
 	const server = await kernelLock(stats);
-	if (server === 'busy') return {status: 'busy', message: busyError(dir, await readLockInfo(dir)).message};
+	if (server === 'busy') return {status: 'busy', message: busyError(dir, await holderInfo(dir)).message};
 	try {
 		if (!server) {
 			const holder = await readLockInfo(dir);
