@@ -38,6 +38,9 @@ export async function readFolderFile(outDir: string, rel: string): Promise<Folde
 		if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
 		if (code === 'ELOOP') throw new RefusedError(`${full} is a symbolic link; kubepki reuses only the plain files it wrote: put the file itself there, or remove the link`);
 		if (code === 'EACCES' || code === 'EPERM') {
+			// Someone else's file is refused as such (it may have been planted); one of yours, as unreadable, never as missing.
+			const stats = await lstat(full).catch(() => undefined);
+			if (stats && distrustOf(stats, 'secret') === 'owner') throw new DistrustError(await distrustMessage(full, stats, 'owner', 'secret'));
 			throw new DistrustError(`${full} is there but cannot be read (permission denied); kubepki will not make a new one over it: give yourself read access to it`);
 		}
 
@@ -63,20 +66,30 @@ export async function readFolderFile(outDir: string, rel: string): Promise<Folde
 
 const callerUid = () => (typeof process.getuid === 'function' ? process.getuid() : undefined);
 
-/** Why a file may not be reused as a secret (a key, an encryption config), or undefined when it may. */
-export function secretDistrust(file: FolderFile): string | undefined {
+type Distrust = 'owner' | 'mode';
+
+function distrustOf(stats: Stats, what: 'secret' | 'public'): Distrust | undefined {
 	const uid = callerUid();
-	if (uid !== undefined && file.stats.uid !== uid) return 'owner';
-	if ((file.stats.mode & 0o077) !== 0) return 'mode';
+	if (uid !== undefined && stats.uid !== uid) return 'owner';
+	if ((stats.mode & (what === 'secret' ? 0o077 : 0o022)) !== 0) return 'mode';
 	return undefined;
 }
 
+/** Why a file may not be reused as a secret (a key, an encryption config), or undefined when it may. */
+export function secretDistrust(file: FolderFile): Distrust | undefined {
+	return distrustOf(file.stats, 'secret');
+}
+
 /** Why a public file (a CA certificate) may not be trusted: someone else's, or writable by others. */
-export function publicDistrust(file: FolderFile): string | undefined {
-	const uid = callerUid();
-	if (uid !== undefined && file.stats.uid !== uid) return 'owner';
-	if ((file.stats.mode & 0o022) !== 0) return 'mode';
-	return undefined;
+export function publicDistrust(file: FolderFile): Distrust | undefined {
+	return distrustOf(file.stats, 'public');
+}
+
+async function distrustMessage(full: string, stats: Stats, reason: Distrust, what: 'secret' | 'public'): Promise<string> {
+	const facts = `owner ${await ownerText(stats.uid)}, mode ${modeText(stats.mode)}`;
+	return what === 'secret'
+		? `will not reuse ${full} (${facts}): ${reason === 'owner' ? 'it is not yours' : 'others could read it'}, so the key must be treated as exposed; remove it and every copy of it, then run again to make a new one`
+		: `will not trust ${full} (${facts}): ${reason === 'owner' ? 'it is not yours' : 'others could replace it'}, so its key must be treated as exposed; remove it and its key, then run again to make a new one`;
 }
 
 /**
@@ -85,14 +98,8 @@ export function publicDistrust(file: FolderFile): string | undefined {
  */
 export async function requireTrusted(file: FolderFile | undefined, what: 'secret' | 'public'): Promise<void> {
 	if (!file) return;
-	const reason = what === 'secret' ? secretDistrust(file) : publicDistrust(file);
-	if (!reason) return;
-	const facts = `owner ${await ownerText(file.stats.uid)}, mode ${modeText(file.stats.mode)}`;
-	throw new DistrustError(
-		what === 'secret'
-			? `will not reuse ${file.full} (${facts}): ${reason === 'owner' ? 'it is not yours' : 'others could read it'}, so the key must be treated as exposed; remove it and every copy of it, then run again to make a new one`
-			: `will not trust ${file.full} (${facts}): ${reason === 'owner' ? 'it is not yours' : 'others could replace it'}, so its key must be treated as exposed; remove it and its key, then run again to make a new one`,
-	);
+	const reason = distrustOf(file.stats, what);
+	if (reason) throw new DistrustError(await distrustMessage(file.full, file.stats, reason, what));
 }
 
 /** The manifest an earlier run left, if any (only to know what existed; nothing is reused from it). */
