@@ -33,25 +33,30 @@ export function etcdClusterToken(plan: Plan): string {
 	return `etcd-${plan.topology.cluster}`;
 }
 
+/** The files one member reads, where another layout keeps them (kubeadm: etcd/server, etcd/peer, etcd/ca). */
+export type EtcdMemberFiles = {readonly cert: string; readonly key: string; readonly peerCert: string; readonly peerKey: string; readonly ca: string};
+
 /**
  * The flags of one member (reference §6). As in the guide, kubernetes.pem is the server, peer and
  * client certificate: it carries every master's IP and 127.0.0.1, and both serverAuth and clientAuth
  * (peers are TLS clients of each other).
  */
-export function etcdMemberFlags(plan: Plan, master: Host): EtcdFlag[] {
+export function etcdMemberFlags(plan: Plan, master: Host, files?: EtcdMemberFiles): EtcdFlag[] {
 	const apiserver = specById(plan, 'apiserver');
 	const ca = specById(plan, 'ca');
-	const cert = `${etcdInstall.certDir}/${apiserver.file}.pem`;
-	const key = `${etcdInstall.certDir}/${apiserver.file}-key.pem`;
-	const caFile = `${etcdInstall.certDir}/${ca.file}.pem`;
+	const cert = files?.cert ?? `${etcdInstall.certDir}/${apiserver.file}.pem`;
+	const key = files?.key ?? `${etcdInstall.certDir}/${apiserver.file}-key.pem`;
+	const peerCert = files?.peerCert ?? cert;
+	const peerKey = files?.peerKey ?? key;
+	const caFile = files?.ca ?? `${etcdInstall.certDir}/${ca.file}.pem`;
 	const url = (host: string, port: number) => `https://${urlHost(host)}:${port}`;
 	return [
 		{name: 'name', value: master.name},
 		{name: 'data-dir', value: etcdInstall.dataDir},
 		{name: 'cert-file', value: cert},
 		{name: 'key-file', value: key},
-		{name: 'peer-cert-file', value: cert},
-		{name: 'peer-key-file', value: key},
+		{name: 'peer-cert-file', value: peerCert},
+		{name: 'peer-key-file', value: peerKey},
 		{name: 'trusted-ca-file', value: caFile},
 		{name: 'peer-trusted-ca-file', value: caFile},
 		// Without these, etcd accepts any client: the CA check is what keeps everyone but the API server out.

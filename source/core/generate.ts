@@ -3,6 +3,7 @@ import path from 'node:path';
 import {bundlesDir, distribution} from './distribute.js';
 import {backupDir, folderTimestamp} from './folders.js';
 import {kubeadmFiles, kubeadmPaths, kubeadmPkiDir} from './kubeadm.js';
+import {kubeadmUnitFiles} from './kubeadm-units.js';
 import {buildPlan, hardwayPaths, renewWithinDays, type CertSpec, type Layout, type Plan} from './plan.js';
 import {certInfo} from './pki/cert-info.js';
 import {issueAll, type Issued} from './pki/issue.js';
@@ -446,7 +447,7 @@ async function generateKubeadm(plan: Plan, options: GenerateOptions, now: Date, 
 	}
 
 	const issued = await issueAll(plan.certs, {existing, now, keys: keysWith(options.keys, keptKeys), onProgress: options.onProgress});
-	const files = kubeadmFiles(plan, issued);
+	const files = [...kubeadmFiles(plan, issued), ...kubeadmUnitFiles(plan)];
 	const all = [...files, manifest(plan, issued, files, options.source ?? 'built-in example cluster', now)];
 	const written = await folder.commit(all, force ? {backupDir: backupDirFor(now)} : {});
 	const fresh = plan.certs.filter(spec => !existing.has(spec.id)).map((spec): CertOutcome => ({id: spec.id, status: 'issued'}));

@@ -30,7 +30,7 @@ export const binDir = '/usr/local/bin';
 export type ServiceFlag = {readonly name: string; readonly value: string | true; readonly why: string};
 
 /** A field of a component configuration file (YAML), with the reason written as a comment above it. */
-type Field = {readonly path: readonly string[]; readonly value: unknown; readonly why?: string};
+export type Field = {readonly path: readonly string[]; readonly value: unknown; readonly why?: string};
 
 /** The pod network is not part of the PKI; the kubelet's DNS address is the service range's tenth, as the guide has it. */
 function clusterDnsIp(plan: Plan): string {
@@ -193,7 +193,7 @@ export function flagText(flag: Pick<ServiceFlag, 'name' | 'value'>): string {
 	return flag.value === true ? `--${flag.name}` : `--${flag.name}=${flag.value}`;
 }
 
-function unitText(title: string, description: string, binary: string, flags: readonly ServiceFlag[], after: string): string {
+export function unitText(title: string, description: string, binary: string, flags: readonly ServiceFlag[], after: string): string {
 	return [
 		`# ${title}, written by kubepki.`,
 		'# What each flag reads, and why:',
@@ -216,7 +216,7 @@ function unitText(title: string, description: string, binary: string, flags: rea
 }
 
 /** A YAML document with a comment above each field that has a reason. */
-function configText(title: string, fields: readonly Field[]): string {
+export function configText(title: string, fields: readonly Field[]): string {
 	const plain: Record<string, unknown> = {};
 	for (const field of fields) {
 		let at = plain;

@@ -92,3 +92,27 @@ describe('the units and configs of the services that read the PKI', () => {
 		expect(cfg.match(/^ {2}server \S+ \S+:6443 check$/gm)).toEqual(['  server master1 10.128.15.221:6443 check', '  server master2 10.128.15.222:6443 check']);
 	});
 });
+
+describe('the kubeadm layout\'s units', () => {
+	it('names only files of that host\'s folder, as /etc/kubernetes/... (what kubeadm\'s manifests read)', async () => {
+		const {kubeadmUnitFiles, kubeadmInstalledAt} = await import('../../source/core/kubeadm-units.js');
+		const {kubeadmFiles} = await import('../../source/core/kubeadm.js');
+		const {issueAll} = await import('../../source/core/pki/issue.js');
+		const kubeadm = buildPlan({...exampleTopology(), algorithm: 'ecdsa-p256'}, {layout: 'kubeadm'});
+		const all = [...kubeadmFiles(kubeadm, await issueAll(kubeadm.certs)), ...kubeadmUnitFiles(kubeadm)];
+		const units = all.filter(f => f.path.endsWith('.service'));
+		expect(units.map(f => f.path)).toContain('master2/systemd/kube-apiserver.service');
+		for (const unit of units) {
+			const host = unit.path.split('/')[0]!;
+			const installed = new Set(all.filter(f => f.path.startsWith(`${host}/`)).map(f => kubeadmInstalledAt(host, f.path)));
+			const named = [...execFlags(String(unit.content)).entries()].filter(([name, v]) => v.startsWith('/') && name !== 'data-dir').map(([, v]) => v);
+			expect(named.length, unit.path).toBeGreaterThan(0);
+			for (const p of named) expect(installed, `${unit.path} names ${p}`).toContain(p);
+		}
+		const api = execFlags(String(all.find(f => f.path === 'master1/systemd/kube-apiserver.service')!.content));
+		expect(api.get('requestheader-client-ca-file')).toBe('/etc/kubernetes/pki/front-proxy-ca.crt');
+		expect(api.get('proxy-client-cert-file')).toBe('/etc/kubernetes/pki/front-proxy-client.crt');
+		expect(api.get('etcd-certfile')).toBe('/etc/kubernetes/pki/apiserver-etcd-client.crt');
+		expect(execFlags(String(all.find(f => f.path === 'master2/systemd/etcd.service')!.content)).get('cert-file')).toBe('/etc/kubernetes/pki/etcd/server.crt');
+	});
+});
