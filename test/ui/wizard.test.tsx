@@ -161,7 +161,11 @@ describe('certificate cards come from the issued certificate', () => {
 /** Page down through the stage's body to its end; the text of every screen on the way, joined. */
 async function readBody(r: ReturnType<typeof open>): Promise<string> {
 	let text = r.frame();
-	for (let i = 0; i < 40 && !/lines? above/.test(r.frame()); i++) text += '\n' + (await press(r, keys.pageDown, /more line|lines? above/));
+	// Each page waits for its own frame: a page the loop did not wait for is a page never read.
+	for (let i = 0; i < 40 && !/lines? above/.test(r.frame()); i++) {
+		const before = r.frame();
+		text += '\n' + (await press(r, keys.pageDown, frame => frame !== before));
+	}
 	return text;
 }
 
@@ -222,7 +226,10 @@ describe('API server SANs', () => {
 		expect(await waitFor(r, ready)).toContain('will hold 14 SANs');
 		// The card is below the SAN list: page down to it, as a person would.
 		let frame = r.frame();
-		for (let i = 0; i < 15 && !frame.includes('DNS:api.example.com'); i++) frame = await press(r, keys.pageDown, /more line|lines above/);
+		for (let i = 0; i < 15 && !frame.includes('DNS:api.example.com'); i++) {
+			const before = frame;
+			frame = await press(r, keys.pageDown, next => next !== before);
+		}
 		expect(frame).toContain('DNS:api.example.com');
 		const apiserver = h.previews.at(-1)!.certs.find(c => c.spec.role === 'apiserver')!;
 		expect(apiserver.info.dnsNames).toContain('api.example.com');
