@@ -27,15 +27,38 @@ export type Topology = {
 	readonly adminServer: AdminServer;
 };
 
-/** One thing wrong with the input: which field, the value found, and what is wrong. */
-export type Problem = {readonly field: string; readonly value: string; readonly message: string};
+/**
+ * One thing wrong with the input: which field (`workers[3].ip`, as the file spells it), the value found, what
+ * is wrong, and for a row of a host list the host's name when it has one.
+ */
+export type Problem = {readonly field: string; readonly value: string; readonly message: string; readonly name?: string};
 
 /** A valid cluster may still carry warnings (a short leaf lifetime, hosts on loopback): said, not refused. */
 export type TopologyResult = {ok: true; topology: Topology; warnings: readonly Problem[]} | {ok: false; problems: Problem[]};
 
+const rowNouns: Record<string, string> = {masters: 'master', workers: 'worker', extraSANs: 'extra SAN'};
+
+/** A list row as people count it: `workers[3]` is "worker 4". */
+function rowName(list: string, index: string): string {
+	return `${rowNouns[list]} ${Number(index) + 1}`;
+}
+
+/**
+ * Where a problem is, in people's words: `workers[3].ip` of node4 is "worker 4 (node4): ip"; a field that
+ * is not a list row stays as the file spells it (`serviceCIDR`).
+ */
+export function problemPlace(problem: Pick<Problem, 'field' | 'name'>): string {
+	const row = /^(masters|workers|extraSANs)\[(\d+)\](?:\.(.+))?$/.exec(problem.field);
+	if (!row) return problem.field;
+	const who = `${rowName(row[1]!, row[2]!)}${problem.name ? ` (${problem.name})` : ''}`;
+	return row[3] ? `${who}: ${row[3]}` : who;
+}
+
 /** The one-line form the CLI prints and the wizard shows under a field. */
 export function formatProblem(problem: Problem): string {
-	return `${problem.field}: ${problem.message} (got ${JSON.stringify(shownValue(problem.value))})`;
+	// "is already used by masters[0]" names the other row the same way.
+	const message = problem.message.replaceAll(/\b(masters|workers)\[(\d+)\]/g, (_, list: string, index: string) => rowName(list, index));
+	return `${problemPlace(problem)}: ${message} (got ${JSON.stringify(shownValue(problem.value))})`;
 }
 
 export const defaultValidity = {ca: 87_600, leaf: 8760} as const;
@@ -150,8 +173,8 @@ export function validateTopology(raw: unknown): TopologyResult {
 	const problems: Problem[] = [];
 	const warnings: Problem[] = [];
 	const valueText = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value) ?? String(value));
-	const add = (field: string, value: unknown, message: string) => {
-		problems.push({field, value: valueText(value), message});
+	const add = (field: string, value: unknown, message: string, name?: unknown) => {
+		problems.push({field, value: valueText(value), message, ...(typeof name === 'string' && name !== '' ? {name} : {})});
 	};
 
 	if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -233,18 +256,18 @@ export function validateTopology(raw: unknown): TopologyResult {
 		for (const [index, address] of given.entries()) {
 			const at = given.length > 1 || (value as {ips?: unknown})?.ips !== undefined ? `${field}.ips[${index}]` : `${field}.ip`;
 			if (typeof address !== 'string' || address === '') {
-				add(at, address ?? '', 'is required: an IPv4 or IPv6 address');
+				add(at, address ?? '', 'is required: an IPv4 or IPv6 address', name);
 				continue;
 			}
 
 			const problem = addressProblem(address);
 			if (problem) {
-				add(at, address, problem);
+				add(at, address, problem, name);
 				continue;
 			}
 
 			const normal = normalizeIp(address);
-			if (ips.includes(normal)) add(at, address, 'is given twice for this host');
+			if (ips.includes(normal)) add(at, address, 'is given twice for this host', name);
 			else ips.push(normal);
 		}
 
@@ -284,10 +307,10 @@ export function validateTopology(raw: unknown): TopologyResult {
 		const addressField = (index: number) => (h.ips.length > 1 ? `${field}.ips[${index}]` : `${field}.ip`);
 		for (const [index, ip] of h.ips.entries()) {
 			const other = seenIps.get(ip);
-			if (other) add(addressField(index), ip, `is already used by ${other}`);
+			if (other) add(addressField(index), ip, `is already used by ${other}`, h.name);
 			else seenIps.set(ip, field);
 			const inside = ranges?.find(range => cidrContains(range, ip));
-			if (inside) add(addressField(index), ip, `lies inside serviceCIDR ${inside.network}/${inside.prefix}; machines and services need separate ranges`);
+			if (inside) add(addressField(index), ip, `lies inside serviceCIDR ${inside.network}/${inside.prefix}; machines and services need separate ranges`, h.name);
 		}
 
 		if (field.startsWith('workers')) {
@@ -302,12 +325,12 @@ export function validateTopology(raw: unknown): TopologyResult {
 	}
 
 	// Loopback: only this machine reaches it. Fine for a cluster on one machine (every host on loopback), never mixed.
-	const addresses = all.flatMap(([field, h]) => h.ips.map((ip, index) => [h.ips.length > 1 ? `${field}.ips[${index}]` : `${field}.ip`, ip] as const));
+	const addresses = all.flatMap(([field, h]) => h.ips.map((ip, index) => [h.ips.length > 1 ? `${field}.ips[${index}]` : `${field}.ip`, ip, h.name] as const));
 	const loopback = addresses.filter(([, ip]) => isLoopback(ip));
 	if (loopback.length > 0 && loopback.length === addresses.length) {
 		warnings.push({field: 'loadBalancer.ip', value: loadBalancer?.ip ?? '', message: 'every host is on loopback: certificates for a cluster on this one machine only'});
 	} else {
-		for (const [field, ip] of loopback) add(field, ip, 'is a loopback address: only this machine reaches it (accepted only when every host is on loopback)');
+		for (const [field, ip, name] of loopback) add(field, ip, 'is a loopback address: only this machine reaches it (accepted only when every host is on loopback)', name);
 	}
 
 	let algorithm: Algorithm = 'rsa-2048';

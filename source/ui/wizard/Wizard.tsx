@@ -34,7 +34,7 @@ const plainUiTheme = extendTheme(defaultTheme, {components: {Spinner: {styles: {
 
 function WizardScreen({topology, engine, outDir, outPath, stage, encryption, onExit}: WizardProps): React.ReactElement {
 	const [state, dispatch] = useReducer(wizardReducer, undefined, (): WizardState => {
-		const start = initialState(topology, {viewerAvailable: true, outDir, encryption});
+		const start = initialState(topology, {viewerAvailable: true, outDir, outPath, encryption});
 		return stage ? startAt(start, stage) : start;
 	});
 	const send = useCallback((event: WizardEvent) => dispatch(event), []);
