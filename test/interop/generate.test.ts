@@ -136,9 +136,9 @@ const withWorkers = (workers: string) => exampleClusterYaml.replace(/^workers:\n
 describe('bad input through the real CLI', () => {
 	const dir = tempDir();
 	const cases: Array<[string, string, RegExp]> = [
-		['a worker named ../etc', withWorkers('  - {name: ../etc, ip: 10.0.0.9}\n'), /workers\[0\]\.name: would escape the output folder.*"\.\.\/etc"/],
-		['an IP out of range', withWorkers('  - {name: w1, ip: 10.0.0.300}\n'), /workers\[0\]\.ip: is not an IPv4 or IPv6 address \(got "10\.0\.0\.300"\)/],
-		['a duplicate name', withWorkers('  - {name: master1, ip: 10.0.0.9}\n'), /workers\[0\]\.name: is already used by masters\[0\]/],
+		['a worker named ../etc', withWorkers('  - {name: ../etc, ip: 10.0.0.9}\n'), /worker 1: name: would escape the output folder.*"\.\.\/etc"/],
+		['an IP out of range', withWorkers('  - {name: w1, ip: 10.0.0.300}\n'), /worker 1 \(w1\): ip: is not an IPv4 or IPv6 address \(got "10\.0\.0\.300"\)/],
+		['a duplicate name', withWorkers('  - {name: master1, ip: 10.0.0.9}\n'), /worker 1: name: is already used by master 1/],
 		['broken YAML', 'masters: [\n', /file: not valid YAML/],
 	];
 	it.each(cases)('refuses %s with one line, exit 2, nothing on disk', (_name, text, message) => {
