@@ -1,5 +1,5 @@
 import {createHash, createPrivateKey, X509Certificate as NodeX509} from 'node:crypto';
-import {readFile} from 'node:fs/promises';
+import {readFile, rename, rmdir, stat} from 'node:fs/promises';
 import path from 'node:path';
 import {kubeadmFiles, kubeadmPaths} from './kubeadm.js';
 import {kubeadmUnitFiles} from './kubeadm-units.js';
@@ -8,7 +8,9 @@ import {certInfo} from './pki/cert-info.js';
 import {issueAll, type Issued} from './pki/issue.js';
 import {importPrivateKeyPem, KeyTypeError, type KeyPair} from './pki/keys.js';
 import type {Topology} from './topology.js';
-import {writeAll, type OutputFile} from './write.js';
+import {clusterChange, etcdMembershipSteps, leavingFiles, otherClusterRefusal, readPreviousRun, retiredCertificates, type ClusterChange, type PreviousRun} from './cluster-change.js';
+import {folderTimestamp, retiredDir} from './folders.js';
+import {ensurePrivateDir, resolveInside, writeAll, type OutputFile} from './write.js';
 
 export {hardwayPaths} from './plan.js';
 
@@ -29,8 +31,8 @@ export type GenerateOptions = {
 	readonly onProgress?: (done: number, total: number) => void;
 	/** Keys already being made, by spec id (see startKeyGeneration). */
 	readonly keys?: ReadonlyMap<string, Promise<KeyPair>>;
-	/** Extra files derived from the issued certificates (kubeconfigs, encryption config, ...). */
-	readonly extraFiles?: (plan: Plan, issued: readonly Issued[]) => OutputFile[] | Promise<OutputFile[]>;
+	/** Extra files derived from the issued certificates (kubeconfigs, encryption config, ...); told which machines came and went. */
+	readonly extraFiles?: (plan: Plan, issued: readonly Issued[], change: ClusterChange) => OutputFile[] | Promise<OutputFile[]>;
 };
 
 export type GenerateResult = {
@@ -39,6 +41,12 @@ export type GenerateResult = {
 	readonly outcomes: readonly CertOutcome[];
 	readonly files: readonly OutputFile[];
 	readonly written: readonly string[];
+	/** Machines added and removed since the folder's previous run. */
+	readonly change: ClusterChange;
+	/** What left the live set, moved under retiredTo (relative to outDir), with each retired certificate's end. */
+	readonly retired: {readonly to: string; readonly files: readonly string[]; readonly certificates: ReadonlyArray<{host: string; file: string; notAfter: string}>};
+	/** The etcdctl commands a change of masters needs. */
+	readonly etcdSteps: readonly string[];
 };
 
 // A leaf this close to its end is replaced rather than kept (the same bound as lint's expires-soon).
@@ -191,27 +199,66 @@ export function manifest(plan: Plan, issued: readonly Issued[], files: readonly 
 	return {path: manifestName, content: JSON.stringify(body, null, 2) + '\n', mode: 0o644, kind: 'manifest'};
 }
 
+/** Why a certificate that did not exist before is issued on a re-run. */
+export const newMachineReason = 'new machine in the cluster file';
+
 /** Make (or complete) the whole PKI for a topology and write it to outDir. */
 export async function generate(topology: Topology, options: GenerateOptions): Promise<GenerateResult> {
 	const now = options.now ?? new Date();
 	const plan = buildPlan(topology, {layout: options.layout});
-	if (plan.layout === 'kubeadm') return generateKubeadm(plan, options, now);
+	const previous = await readPreviousRun(options.outDir, manifestName);
+	const refusal = options.force ? undefined : otherClusterRefusal(previous, topology, options.outDir);
+	if (refusal) throw new RefusedError(refusal);
+	const change = clusterChange(previous?.topology, topology);
+	if (plan.layout === 'kubeadm') return retireLeaving(await generateKubeadm(plan, options, now), options.outDir, previous, change, now);
 	const {existing, outcomes} = options.force ? {existing: new Map<string, Issued>(), outcomes: []} : await loadExisting(plan, options.outDir, now);
 	const issued = await issueAll(plan.certs, {existing, now, keys: options.keys, onProgress: options.onProgress});
 	const known = new Set(outcomes.map(o => o.id));
-	const allOutcomes = [...outcomes, ...plan.certs.filter(s => !known.has(s.id)).map((s): CertOutcome => ({id: s.id, status: 'issued'}))];
-	const files = [...certificateFiles(issued), ...((await options.extraFiles?.(plan, issued)) ?? [])];
+	const added = new Set([...change.addedMasters, ...change.addedWorkers].map(h => h.name));
+	const newReason = (s: CertSpec) => (previous && s.id.includes(':') && added.has(s.id.slice(s.id.indexOf(':') + 1)) ? {reason: newMachineReason} : {});
+	const allOutcomes = [...outcomes, ...plan.certs.filter(s => !known.has(s.id)).map((s): CertOutcome => ({id: s.id, status: 'issued', ...newReason(s)}))];
+	const files = [...certificateFiles(issued), ...((await options.extraFiles?.(plan, issued, change)) ?? [])];
 	const all = [...files, manifest(plan, issued, files, options.source ?? 'built-in example cluster', now)];
 	const written = await writeAll(options.outDir, all);
-	return {plan, issued, outcomes: allOutcomes, files: all, written};
+	return retireLeaving({plan, issued, outcomes: allOutcomes, files: all, written}, options.outDir, previous, change, now);
 }
 
+/**
+ * Move what the previous run wrote and this one did not (a removed machine's certificate, kubeconfig, bundle,
+ * units) to retired/<UTC time>/, under the same relative paths: out of the live set, not lost.
+ */
+async function retireLeaving(
+	result: Omit<GenerateResult, 'change' | 'retired' | 'etcdSteps'>,
+	outDir: string,
+	previous: PreviousRun | undefined,
+	change: ClusterChange,
+	now: Date,
+): Promise<GenerateResult> {
+	const to = `${retiredDir}/${folderTimestamp(now)}`;
+	const leaving = [];
+	for (const file of leavingFiles(previous, result.files.map(f => f.path), manifestName)) {
+		if (await stat(path.join(outDir, file)).then(s => s.isFile(), () => false)) leaving.push(file);
+	}
+
+	const removed = [...change.removedMasters, ...change.removedWorkers];
+	const certificates = previous && leaving.length > 0 ? await retiredCertificates(outDir, previous, leaving, removed) : [];
+	for (const file of leaving) {
+		const target = resolveInside(outDir, path.join(to, file));
+		const parts = path.relative(outDir, path.dirname(target)).split(path.sep);
+		for (let i = 1; i <= parts.length; i++) await ensurePrivateDir(path.join(outDir, ...parts.slice(0, i)));
+		await rename(resolveInside(outDir, file), target);
+		// A folder the move emptied (nodes/node3/, units/node3/) goes too.
+		await rmdir(path.dirname(resolveInside(outDir, file))).catch(() => undefined);
+	}
+
+	return {...result, change, retired: {to, files: leaving, certificates}, etcdSteps: etcdMembershipSteps(change)};
+}
 /**
  * The kubeadm layout. Its three CAs, when an earlier run (or the user, as kubeadm's "external CA" setups do)
  * left them in the first master's pki/, are checked and reused, never overwritten without --force; every
  * leaf is signed afresh, as `kubeadm certs renew` would.
  */
-async function generateKubeadm(plan: Plan, options: GenerateOptions, now: Date): Promise<GenerateResult> {
+async function generateKubeadm(plan: Plan, options: GenerateOptions, now: Date): Promise<Omit<GenerateResult, 'change' | 'retired' | 'etcdSteps'>> {
 	const existing = new Map<string, Issued>();
 	const outcomes: CertOutcome[] = [];
 	const first = plan.topology.masters[0];
