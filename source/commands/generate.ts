@@ -26,7 +26,7 @@ export async function runGenerate(flags: GenerateFlags, io: CommandIo): Promise<
 	if (existing && !existing.isDirectory()) throw new UsageError(`--out: ${flags.out} exists and is not a folder`);
 	const started = performance.now();
 	// A fresh folder needs every key: start them now, so the thread pool works while x509 loads (~0.1 s).
-	const caFile = layout === 'kubeadm' ? (await import('../core/kubeadm.js')).kubeadmCaPath(buildPlan(topology, {layout})) : 'ca.pem';
+	const caFile = (await import('../core/placement.js')).caCertPath(buildPlan(topology, {layout}));
 	const fresh = flags.force || !existsSync(path.join(outDir, caFile));
 	// Key generation is the slow part (about a second for RSA): show it on a terminal, never in a pipe.
 	const progress = !flags.quiet && (io.stderr as {isTTY?: boolean}).isTTY
