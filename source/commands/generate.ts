@@ -21,6 +21,8 @@ export type GenerateFlags = {
 export async function runGenerate(flags: GenerateFlags, io: CommandIo): Promise<number> {
 	const {layout, encryptionProvider} = layoutFlags(flags);
 	const {topology, source} = await loadTopology(flags.config, io.cwd, flags.algorithm);
+	// path.resolve('') is the working folder: an empty --out would write the PKI all over it.
+	if (flags.out !== undefined && flags.out.trim() === '') throw new UsageError(`--out: ${JSON.stringify(flags.out)} names no folder; give the folder to write, e.g. --out pki`);
 	const outDir = path.resolve(io.cwd, flags.out ?? 'pki');
 	const existing = await stat(outDir).catch(() => undefined);
 	if (existing && !existing.isDirectory()) throw new UsageError(`--out: ${flags.out} exists and is not a folder`);
@@ -35,13 +37,15 @@ export async function runGenerate(flags: GenerateFlags, io: CommandIo): Promise<
 	const keys = fresh ? startKeyGeneration(buildPlan(topology, {layout}).certs, progress) : undefined;
 	const {generate, RefusedError, newMachineReason} = await import('../core/generate.js');
 	const {retiredWarning} = await import('../core/cluster-change.js');
+	const {WriteError} = await import('../core/write.js');
 	const {clusterFiles} = await import('../core/cluster-files.js');
 	let encryptionNote: string | undefined;
 	const extraFiles = async (plan: Parameters<typeof clusterFiles>[0], issued: Parameters<typeof clusterFiles>[1], change: {addedMasters: ReadonlyArray<{name: string}>}) =>
 		clusterFiles(plan, issued, {outDir, encryptionProvider, force: flags.force, joiningMasters: change.addedMasters.map(h => h.name), onEncryption(d) {
 			// A new key would make the secrets already encrypted with the old one unreadable: say which happened.
 			if (d.status === 'kept') encryptionNote = '  kept    encryption-config.yaml (its key still decrypts the secrets it encrypted)';
-			if (d.status === 'replaced') encryptionNote = `  replaced encryption-config.yaml (--force): ${d.reason ?? ''}`;
+			if (d.status === 'replaced') encryptionNote = `  replaced encryption-config.yaml (--force): ${d.reason ?? ''}; secrets encrypted with the old key cannot be read with the new one`;
+			if (d.status === 'new') encryptionNote = '  new     encryption key in encryption-config.yaml: every API server must get this same file';
 		}});
 	try {
 		const result = await generate(topology, {
@@ -54,6 +58,8 @@ export async function runGenerate(flags: GenerateFlags, io: CommandIo): Promise<
 			// The kubeconfigs, encryption config, etcd units and bundles are the hard way's; kubeadm's files come with its layout.
 			extraFiles: layout === 'hardway' ? extraFiles : undefined,
 		});
+		// A folder tightened to 0700 is said even with --quiet: the user should know others could get in.
+		for (const warning of result.warnings ?? []) io.stderr.write(`kubepki generate: warning: ${warning}\n`);
 		if (!flags.quiet) {
 			const kept = result.outcomes.filter(o => o.status !== 'issued');
 			const made = result.outcomes.filter(o => o.status === 'issued');
@@ -61,20 +67,26 @@ export async function runGenerate(flags: GenerateFlags, io: CommandIo): Promise<
 				`kubepki: ${made.length} certificate(s) issued, ${kept.length} kept, ${result.files.length} files in ${displayPath(io.cwd, outDir)} (${Math.round(performance.now() - started)} ms)`,
 				...kept.map(o => `  kept    ${o.id}${o.status === 'reused-ca' ? ' (existing CA signs the rest)' : ''}`),
 				...made.filter(o => o.reason).map(o => (o.reason === newMachineReason ? `  issued  ${o.id}: ${o.reason}` : `  renewed ${o.id}: ${o.reason}`)),
+				...(result.made ?? []).map(line => `  new     ${line}`),
 				...(encryptionNote ? [encryptionNote] : []),
-				...(result.retired.files.length > 0
+				...(result.retired && result.retired.files.length > 0
 					? [
-							`  retired ${result.retired.files.length} file(s) of ${[...result.change.removedMasters, ...result.change.removedWorkers].map(h => h.name).join(', ') || 'an earlier run'} to ${displayPath(io.cwd, path.join(outDir, result.retired.to))}/ (no longer in the cluster file)`,
+							`  retired ${result.retired.files.length} file(s) of ${[...(result.change?.removedMasters ?? []), ...(result.change?.removedWorkers ?? [])].map(h => h.name).join(', ') || 'an earlier run'} to ${displayPath(io.cwd, path.join(outDir, result.retired.to))}/ (no longer in the cluster file)`,
 							...result.retired.certificates.map(c => `! ${retiredWarning(c)}`),
 						]
 					: []),
-				...(result.etcdSteps.length > 0 ? ['etcd membership changes; run on a master that stays, in this order:', ...result.etcdSteps.map(step => `  ${step}`)] : []),
+				...(result.etcdSteps && result.etcdSteps.length > 0 ? ['etcd membership changes; run on a master that stays, in this order:', ...result.etcdSteps.map(step => `  ${step}`)] : []),
 			];
 			io.stdout.write(lines.join('\n') + '\n');
 		}
 
 		return 0;
 	} catch (error) {
+		if (error instanceof WriteError) {
+			io.stderr.write(`kubepki generate: ${error.message}\n`);
+			return 1;
+		}
+
 		if (error instanceof RefusedError) {
 			io.stderr.write(`kubepki generate: refused: ${error.message}\n`);
 			return 1;

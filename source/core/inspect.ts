@@ -1,5 +1,6 @@
 // inspect's two headless faces: the JSON document (field names fixed by issue 4, scripts rely on them)
 // and a plain-text report for pipes. Both are pure: items and findings in, data or lines out.
+import {recoverFolder} from './write.js';
 import path from 'node:path';
 import {buildChain, label} from './lint/chain-index.js';
 import {hasErrors, lint, type Finding} from './lint/index.js';
@@ -75,6 +76,8 @@ export type Inspection = {
 
 /** Load and lint: what inspect, lint and the viewer all start from. */
 export async function inspectPaths(paths: readonly string[], now = new Date()): Promise<Inspection> {
+	// A folder a killed run left half-committed is finished (or its uncommitted staging dropped) before it is read.
+	await Promise.all(paths.map(async given => recoverFolder(given).catch(() => undefined)));
 	const loaded = await loadPaths(paths);
 	return {loaded, findings: lint(loaded, {now}), signedBy: signers(loaded.items), copies: copiesOf(loaded.items)};
 }

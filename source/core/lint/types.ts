@@ -17,6 +17,9 @@ export type Finding = {
 export type LintContext = {
 	readonly items: readonly Item[];
 	readonly manifests: LoadResult['manifests'];
+	/** Every file read whole (digest, mode) and every folder walked (mode): for the folder rules. */
+	readonly files?: LoadResult['files'];
+	readonly folders?: LoadResult['folders'];
 	readonly chain: Chain;
 	readonly now: Date;
 };
