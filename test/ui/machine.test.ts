@@ -412,3 +412,12 @@ describe('saving on request', () => {
 		expect(broken.notice).toMatch(/fix the fields/);
 	});
 });
+
+describe('readline keys in a burst', () => {
+	test('ctrl-u and the text typed right behind it in one chunk: the field is erased, then gets the text', () => {
+		expect(splitBurst(char('\u0015node1:10.0.0.1\t'))).toEqual([named('ctrl-u'), char('node1:10.0.0.1'), named('tab')]);
+		const open = key(focusOn(startAt(start(), 'cluster'), 'cluster.workers'), enter);
+		const typed = key(open, ...splitBurst(char('\u0015node1:10.0.0.1')));
+		expect(typed.editing?.value).toBe('node1:10.0.0.1');
+	});
+});
