@@ -437,3 +437,12 @@ describe('names, addresses and adminServer in the wizard', () => {
 		expect(state.editProblem).toBe('extra SAN 1: looks like an IP address but is not a valid one (got "10.0.0.300")');
 	});
 });
+
+describe('readline keys in a burst', () => {
+	test('ctrl-u and the text typed right behind it in one chunk: the field is erased, then gets the text', () => {
+		expect(splitBurst(char('\u0015node1:10.0.0.1\t'))).toEqual([named('ctrl-u'), char('node1:10.0.0.1'), named('tab')]);
+		const open = key(focusOn(startAt(start(), 'cluster'), 'cluster.workers'), enter);
+		const typed = key(open, ...splitBurst(char('\u0015node1:10.0.0.1')));
+		expect(typed.editing?.value).toBe('node1:10.0.0.1');
+	});
+});
