@@ -189,7 +189,9 @@ export class ControlPlane {
 	tail(name: string, lines = 30): string {
 		const proc = this.procs.get(name);
 		if (!proc) return '';
-		return readFileSync(proc.log, 'utf8').split('\n').slice(-lines).join('\n');
+		const all = readFileSync(proc.log, 'utf8').split('\n');
+		// klog's errors and fatals first (E1201 / F1201 ...), then the end of the log.
+		return [...all.filter(line => /^[EF]\d{4} /.test(line)).slice(-10), '...', ...all.slice(-lines)].join('\n');
 	}
 
 	/**
