@@ -134,7 +134,13 @@ describe.skipIf(!(hasTool('openssl') && hasTool('kubectl')))('kubepki lint on th
 		const result = kubepki(['lint', '--json', mistakes]);
 		expect(result.status).toBe(1);
 		const {findings} = JSON.parse(result.stdout) as Findings;
-		for (const finding of findings) expect(Object.keys(finding).sort()).toEqual(['message', 'path', 'rule', 'severity']);
+		// item, when present: the part of the file it is about (source, and block in a bundle), as inspect --json names items.
+		for (const finding of findings) {
+			expect(Object.keys(finding).filter(key => key !== 'item').sort()).toEqual(['message', 'path', 'rule', 'severity']);
+			if ('item' in finding) expect(typeof (finding as {item: {source: unknown}}).item.source).toBe('string');
+		}
+
+		expect(findings.filter(finding => 'item' in finding).length).toBeGreaterThan(findings.length / 2);
 		// Every rule of the table fires on the fixture (the table grows; the fixture grows with it).
 		expect(new Set(findings.map(f => f.rule))).toEqual(
 			new Set(['kubelet-identity', 'group-in-ou', 'component-identity', 'apiserver-sans', 'eku-mismatch', 'weak-key', 'weak-signature', 'expired', 'expires-soon', 'not-yet-valid', 'unknown-authority', 'issuer-not-ca', 'key-mismatch', 'key-permissions', 'kubeconfig-context', 'kubeconfig-ca-mismatch', 'kubeconfig-server-san', 'unreadable', 'ca-name-clash', 'copy-differs', 'manifest-mismatch', 'open-secret']),
