@@ -14,6 +14,8 @@ export type ClusterFilesOptions = {
 	readonly outDir: string;
 	readonly encryptionProvider?: EncryptionProvider;
 	readonly force?: boolean;
+	/** Masters joining a running etcd cluster: their units start with --initial-cluster-state existing. */
+	readonly joiningMasters?: readonly string[];
 	/** Told what became of encryption-config.yaml (the CLI reports a kept key). */
 	readonly onEncryption?: (decision: Exclude<EncryptionDecision, {status: 'refused'}>) => void;
 };
@@ -38,6 +40,6 @@ export async function clusterFiles(plan: Plan, issued: readonly Issued[], option
 	const decision = decideEncryptionConfig(file?.text, options.encryptionProvider, options.force ?? false);
 	if (decision.status === 'refused') throw new RefusedError(decision.reason);
 	options.onEncryption?.(decision);
-	const made = [...kubeconfigFiles(plan, issued), decision.file, ...etcdFiles(plan), ...unitFiles(plan)];
+	const made = [...kubeconfigFiles(plan, issued), decision.file, ...etcdFiles(plan, options.joiningMasters), ...unitFiles(plan)];
 	return [...made, ...bundleFiles(plan, [...certificateFiles(issued), ...made])];
 }
