@@ -1,12 +1,13 @@
 import {createHash, createPrivateKey, X509Certificate as NodeX509} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
-import {kubeadmFiles, kubeadmPaths} from './kubeadm.js';
+import {ansibleFiles} from './ansible.js';
+import {kubeadmFiles, kubeadmPaths, kubeadmPlacement, kubeadmServices} from './kubeadm.js';
 import {buildPlan, hardwayPaths, type CertSpec, type Layout, type Plan} from './plan.js';
 import {certInfo} from './pki/cert-info.js';
 import {issueAll, type Issued} from './pki/issue.js';
 import {importPrivateKeyPem, KeyTypeError, type KeyPair} from './pki/keys.js';
-import type {Topology} from './topology.js';
+import {ansibleDirName, type Topology} from './topology.js';
 import {writeAll, type OutputFile} from './write.js';
 
 export {hardwayPaths} from './plan.js';
@@ -224,7 +225,10 @@ async function generateKubeadm(plan: Plan, options: GenerateOptions, now: Date):
 	}
 
 	const issued = await issueAll(plan.certs, {existing, now, keys: options.keys, onProgress: options.onProgress});
-	const files = kubeadmFiles(plan, issued);
+	const layoutFiles = kubeadmFiles(plan, issued);
+	const restartBy = new Map<string, 'systemd' | 'static-pod'>(kubeadmServices.map(s => [s.name, s.restart]));
+	const placement = {bundles: kubeadmPlacement(plan, layoutFiles), files: layoutFiles, dir: ansibleDirName, restartBy: (s: string) => restartBy.get(s) ?? 'systemd'};
+	const files = [...layoutFiles, ...ansibleFiles(placement)];
 	const all = [...files, manifest(plan, issued, files, options.source ?? 'built-in example cluster', now)];
 	const written = await writeAll(options.outDir, all);
 	const made = plan.certs.filter(spec => !existing.has(spec.id)).map((spec): CertOutcome => ({id: spec.id, status: 'issued'}));

@@ -82,7 +82,7 @@ describe.each(clusters)('files of $name', cluster => {
 	it('holds exactly the expected files in every nodes/<host>/ bundle, keys and kubeconfigs 0600, same bytes as the originals', () => {
 		const out = outFor(cluster.name);
 		const master = ['admin.kubeconfig', 'ca-key.pem', 'ca.pem', 'encryption-config.yaml', 'etcd.service', 'kube-controller-manager.kubeconfig', 'kube-scheduler.kubeconfig', 'kubernetes-key.pem', 'kubernetes.pem', 'service-account-key.pem', 'service-account.pem'];
-		expect(readdirSync(path.join(out, 'nodes')).sort()).toEqual(['copy.sh', ...cluster.masters, ...cluster.workers].sort());
+		expect(readdirSync(path.join(out, 'nodes')).sort()).toEqual(['ansible', 'copy.sh', ...cluster.masters, ...cluster.workers].sort());
 		for (const host of [...cluster.masters, ...cluster.workers]) {
 			const dir = path.join(out, 'nodes', host);
 			const expected = cluster.masters.includes(host) ? master : ['ca.pem', 'kube-proxy.kubeconfig', `${host}-key.pem`, `${host}.kubeconfig`, `${host}.pem`].sort();

@@ -149,9 +149,9 @@ describe.skipIf(!tools)('inspect --json agrees with openssl x509 on certificates
 		expect(result.stdout).toMatch(/admin\.pem {2}certificate \(pem\)\n {2}Subject {4}O=system:masters, CN=admin/);
 		expect(result.stdout).toMatch(/Kubernetes user system:node:node1, groups system:nodes; role kubelet/);
 		const summary = result.stdout.trim().split('\n').at(-1);
-		expect(summary).toMatch(/^63 file\(s\): .* findings: 0 error\(s\)/);
-		// The encryption config, units, copy.sh and manifest hold no PKI part: not counted as unreadable.
-		expect(summary).toMatch(/ 0 unreadable, 11 with no certificate or key;/);
+		expect(summary).toMatch(/^65 file\(s\): .* findings: 0 error\(s\)/);
+		// The encryption config, units, copy.sh, the Ansible inventory and playbook and the manifest hold no PKI part: not counted as unreadable.
+		expect(summary).toMatch(/ 0 unreadable, 13 with no certificate or key;/);
 	});
 
 	it('refuses a missing path with exit 2 and one line', () => {
