@@ -1,6 +1,6 @@
 import path from 'node:path';
 import {Document} from 'yaml';
-import type {Bundle, Delivery, NodeService} from './distribute.js';
+import type {Bundle, Delivery} from './distribute.js';
 import type {OutputFile} from './write.js';
 
 /*
@@ -14,9 +14,6 @@ import type {OutputFile} from './write.js';
  * for any size. The playbook sits in a folder beside the host folders and copies from `../<host>/`.
  */
 
-/** How a service picks up new files: systemd restarts it; the kubelet restarts a static pod's stopped container. */
-export type RestartBy = 'systemd' | 'static-pod';
-
 export type AnsiblePlacement = {
 	/** Hosts and what each receives, in play order (masters first). */
 	readonly bundles: readonly Bundle[];
@@ -24,8 +21,8 @@ export type AnsiblePlacement = {
 	readonly files: readonly OutputFile[];
 	/** Where the inventory and playbook go, relative to the output folder; the host folders are its siblings. */
 	readonly dir: string;
-	/** How each service that reads a delivered file is restarted. */
-	readonly restartBy: (service: NodeService) => RestartBy;
+	/** Every service that may read a delivered file, in the order they restart (etcd before the API server). */
+	readonly services: readonly string[];
 	/** Files installed in this folder are systemd units: a change reloads systemd before the restarts. */
 	readonly unitDir?: string;
 };
@@ -123,21 +120,16 @@ function play(group: string, bundles: readonly Bundle[], placement: AnsiblePlace
 		};
 	};
 
-	const services = new Set(bundles.flatMap(b => b.files.flatMap(d => d.services)));
+	const used = new Set<string>(bundles.flatMap(b => b.files.flatMap(d => d.services)));
+	const unknown = [...used].filter(s => !placement.services.includes(s));
+	if (unknown.length > 0) throw new Error(`bug: no restart order for ${unknown.join(', ')}`);
+	// Handlers run in the order they are listed: that is the restart order.
+	const services = placement.services.filter(s => used.has(s));
 	const usesUnits = [...notifySets.values()].some(handlers => handlers.includes(reloadHandler));
 	const when = 'kubepki_restarts | bool';
 	const handlers = [
 		...(usesUnits ? [{name: reloadHandler, 'ansible.builtin.systemd_service': {daemon_reload: true}, when}] : []),
-		...[...services].map(service =>
-			placement.restartBy(service) === 'systemd'
-				? {name: restartHandler(service), 'ansible.builtin.systemd_service': {name: service, state: 'restarted'}, when}
-				: {
-						name: restartHandler(service),
-						// A static pod's container, stopped, is started again by the kubelet, and reads its files anew.
-						'ansible.builtin.shell': `crictl ps --quiet --name '^${service}$' | xargs -r crictl stop`,
-						when,
-					},
-		),
+		...services.map(service => ({name: restartHandler(service), 'ansible.builtin.systemd_service': {name: service, state: 'restarted'}, when})),
 	];
 
 	const keys = [...notifySets.keys()];

@@ -7,6 +7,7 @@ import {certificateFiles, RefusedError} from './generate.js';
 import {kubeconfigFiles} from './kubeconfig.js';
 import type {Plan} from './plan.js';
 import type {Issued} from './pki/issue.js';
+import {unitFiles} from './units.js';
 import type {OutputFile} from './write.js';
 
 export type ClusterFilesOptions = {
@@ -20,7 +21,7 @@ export type ClusterFilesOptions = {
 
 /**
  * Everything the guide makes after the certificates: kubeconfigs, encryption-config.yaml, the etcd units,
- * and the per-machine bundles with copy.sh. Meant as generate's `extraFiles`.
+ * the units and configs of the services that read the PKI (units.ts), and the per-machine bundles with copy.sh. Meant as generate's `extraFiles`.
  */
 export async function clusterFiles(plan: Plan, issued: readonly Issued[], options: ClusterFilesOptions): Promise<OutputFile[]> {
 	const existing = await readFile(path.join(options.outDir, encryptionConfigName), 'utf8').catch((error: NodeJS.ErrnoException) => {
@@ -30,6 +31,6 @@ export async function clusterFiles(plan: Plan, issued: readonly Issued[], option
 	const decision = decideEncryptionConfig(existing, options.encryptionProvider, options.force ?? false);
 	if (decision.status === 'refused') throw new RefusedError(decision.reason);
 	options.onEncryption?.(decision);
-	const made = [...kubeconfigFiles(plan, issued), decision.file, ...etcdFiles(plan)];
+	const made = [...kubeconfigFiles(plan, issued), decision.file, ...etcdFiles(plan), ...unitFiles(plan)];
 	return [...made, ...bundleFiles(plan, [...certificateFiles(issued), ...made])];
 }

@@ -89,6 +89,31 @@ export type Bundle = {
 
 export const bundlesDir = 'nodes';
 
+/** Where generate keeps the units and component configurations it writes for each machine (units.ts makes them). */
+export const unitsDir = 'units';
+
+/** One unit or configuration file of a service: its name, the folder it is installed in, what it is. */
+export type ServiceFile = {readonly file: string; readonly dir: string; readonly why: string; readonly service: NodeService};
+
+/** The units and configuration files of the services that read the PKI, per role of machine. */
+export const serviceFiles: Readonly<Record<'master' | 'worker', readonly ServiceFile[]>> = {
+	master: [
+		{file: 'kube-apiserver.service', dir: installDirs.systemd, why: 'kube-apiserver (systemd unit)', service: 'kube-apiserver'},
+		{file: 'kube-controller-manager.service', dir: installDirs.systemd, why: 'kube-controller-manager (systemd unit)', service: 'kube-controller-manager'},
+		{file: 'kube-scheduler.service', dir: installDirs.systemd, why: 'kube-scheduler (systemd unit)', service: 'kube-scheduler'},
+		{file: 'kube-scheduler.yaml', dir: installDirs.config, why: 'kube-scheduler --config (KubeSchedulerConfiguration)', service: 'kube-scheduler'},
+	],
+	worker: [
+		{file: 'kubelet.service', dir: installDirs.systemd, why: 'kubelet (systemd unit)', service: 'kubelet'},
+		{file: 'kubelet-config.yaml', dir: installDirs.kubelet, why: 'kubelet --config (KubeletConfiguration)', service: 'kubelet'},
+		{file: 'kube-proxy.service', dir: installDirs.systemd, why: 'kube-proxy (systemd unit)', service: 'kube-proxy'},
+		{file: 'kube-proxy-config.yaml', dir: installDirs.kubeProxy, why: 'kube-proxy --config (KubeProxyConfiguration)', service: 'kube-proxy'},
+	],
+};
+
+/** The RBAC manifest that lets the API server's identity call the kubelets (applied once, from a master). */
+export const apiserverToKubeletRbacName = 'kube-apiserver-to-kubelet.yaml';
+
 /** Which file goes to which machine: certificates by the plan's copyTo, then kubeconfigs, encryption, etcd. */
 export function distribution(plan: Plan): Bundle[] {
 	const {topology} = plan;
@@ -150,6 +175,20 @@ export function distribution(plan: Plan): Bundle[] {
 			why: `etcd member ${master.name} (systemd unit)`,
 			installTo: [`${systemd}/${etcdInstall.unitName}`],
 		});
+		give(master.name, {
+			source: apiserverToKubeletRbacName,
+			target: apiserverToKubeletRbacName,
+			why: 'RBAC for the API server towards the kubelets (kubectl apply -f, once)',
+			installTo: [`${kubernetes}/${apiserverToKubeletRbacName}`],
+			// Applied once with kubectl: no service reads it.
+			readers: [],
+		});
+	}
+
+	for (const host of hosts) {
+		for (const unit of serviceFiles[host.role]) {
+			give(host.name, {source: `${unitsDir}/${host.name}/${unit.file}`, target: unit.file, why: unit.why, installTo: [`${unit.dir}/${unit.file}`], readers: [unit.service]});
+		}
 	}
 
 	return hosts.map(h => ({host: h.name, ip: h.ip, role: h.role, files: files.get(h.name) ?? []}));
@@ -190,7 +229,7 @@ export function bundleFiles(plan: Plan, written: readonly OutputFile[]): OutputF
 	return [
 		...copies,
 		{path: `${bundlesDir}/copy.sh`, content: copyScript(plan, bundles), mode: 0o755, kind: 'copy-script'},
-		...ansibleFiles({bundles, files: written, dir: `${bundlesDir}/${ansibleDirName}`, restartBy: () => 'systemd', unitDir: installDirs.systemd}),
+		...ansibleFiles({bundles, files: written, dir: `${bundlesDir}/${ansibleDirName}`, services: hardwayServices.map(s => s.name), unitDir: installDirs.systemd}),
 	];
 }
 

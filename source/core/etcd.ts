@@ -18,9 +18,14 @@ export const etcdPeerPort = 2380;
 /** One etcd flag: `--name value`, or a boolean switch (`--client-cert-auth`). */
 export type EtcdFlag = {readonly name: string; readonly value: string | true};
 
-/** Members that may fail while the rest keep quorum (more than half): 2 members tolerate none. */
+/** How many members must agree for etcd to accept a write: more than half. */
+export function etcdQuorum(members: number): number {
+	return Math.floor(members / 2) + 1;
+}
+
+/** Members that may fail while the rest keep quorum: 2 members tolerate none. */
 export function etcdFaultTolerance(members: number): number {
-	return members - (Math.floor(members / 2) + 1);
+	return members - etcdQuorum(members);
 }
 
 /** The cluster token: derived from the cluster name, so every run writes the same units. */
@@ -28,25 +33,30 @@ export function etcdClusterToken(plan: Plan): string {
 	return `etcd-${plan.topology.cluster}`;
 }
 
+/** The files one member reads, where another layout keeps them (kubeadm: etcd/server, etcd/peer, etcd/ca). */
+export type EtcdMemberFiles = {readonly cert: string; readonly key: string; readonly peerCert: string; readonly peerKey: string; readonly ca: string};
+
 /**
  * The flags of one member (reference §6). As in the guide, kubernetes.pem is the server, peer and
  * client certificate: it carries every master's IP and 127.0.0.1, and both serverAuth and clientAuth
  * (peers are TLS clients of each other).
  */
-export function etcdMemberFlags(plan: Plan, master: Host): EtcdFlag[] {
+export function etcdMemberFlags(plan: Plan, master: Host, files?: EtcdMemberFiles): EtcdFlag[] {
 	const apiserver = specById(plan, 'apiserver');
 	const ca = specById(plan, 'ca');
-	const cert = `${etcdInstall.certDir}/${apiserver.file}.pem`;
-	const key = `${etcdInstall.certDir}/${apiserver.file}-key.pem`;
-	const caFile = `${etcdInstall.certDir}/${ca.file}.pem`;
+	const cert = files?.cert ?? `${etcdInstall.certDir}/${apiserver.file}.pem`;
+	const key = files?.key ?? `${etcdInstall.certDir}/${apiserver.file}-key.pem`;
+	const peerCert = files?.peerCert ?? cert;
+	const peerKey = files?.peerKey ?? key;
+	const caFile = files?.ca ?? `${etcdInstall.certDir}/${ca.file}.pem`;
 	const url = (host: string, port: number) => `https://${urlHost(host)}:${port}`;
 	return [
 		{name: 'name', value: master.name},
 		{name: 'data-dir', value: etcdInstall.dataDir},
 		{name: 'cert-file', value: cert},
 		{name: 'key-file', value: key},
-		{name: 'peer-cert-file', value: cert},
-		{name: 'peer-key-file', value: key},
+		{name: 'peer-cert-file', value: peerCert},
+		{name: 'peer-key-file', value: peerKey},
 		{name: 'trusted-ca-file', value: caFile},
 		{name: 'peer-trusted-ca-file', value: caFile},
 		// Without these, etcd accepts any client: the CA check is what keeps everyone but the API server out.
@@ -69,7 +79,7 @@ export function etcdServers(plan: Plan): string {
 
 function quorumNote(plan: Plan): string[] {
 	const n = plan.topology.masters.length;
-	const quorum = Math.floor(n / 2) + 1;
+	const quorum = etcdQuorum(n);
 	const tolerates = etcdFaultTolerance(n);
 	const lines = [`# ${n} member(s): quorum is ${quorum}, so the cluster keeps working with ${tolerates} member(s) down.`];
 	if (tolerates === 0 && n > 1) {

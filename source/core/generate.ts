@@ -2,8 +2,10 @@ import {createHash, createPrivateKey, X509Certificate as NodeX509} from 'node:cr
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {ansibleFiles} from './ansible.js';
-import {kubeadmFiles, kubeadmPaths, kubeadmPlacement, kubeadmServices} from './kubeadm.js';
-import {buildPlan, hardwayPaths, type CertSpec, type Layout, type Plan} from './plan.js';
+import {installDirs} from './distribute.js';
+import {kubeadmFiles, kubeadmPaths} from './kubeadm.js';
+import {kubeadmPlacement, kubeadmServices, kubeadmUnitFiles} from './kubeadm-units.js';
+import {buildPlan, hardwayPaths, renewWithinDays, type CertSpec, type Layout, type Plan} from './plan.js';
 import {certInfo} from './pki/cert-info.js';
 import {issueAll, type Issued} from './pki/issue.js';
 import {importPrivateKeyPem, KeyTypeError, type KeyPair} from './pki/keys.js';
@@ -42,7 +44,7 @@ export type GenerateResult = {
 };
 
 // A leaf this close to its end is replaced rather than kept (the same bound as lint's expires-soon).
-const renewWithinMs = 30 * 24 * 3600 * 1000;
+const renewWithinMs = renewWithinDays * 24 * 3600 * 1000;
 
 /**
  * Read a root CA an earlier run (or the user) left at `paths` in outDir, checked before anything is signed
@@ -135,7 +137,7 @@ export function whyNotReusable(spec: CertSpec, certPem: string, keyPem: string, 
 		const cert = new NodeX509(certPem);
 		if (!cert.checkIssued(caCert) || !cert.verify(caCert.publicKey)) return 'not signed by the current CA';
 		if (!cert.checkPrivateKey(createPrivateKey(keyPem))) return 'key does not match';
-		if (new Date(cert.validTo).getTime() - now.getTime() < renewWithinMs) return 'expires within 30 days';
+		if (new Date(cert.validTo).getTime() - now.getTime() < renewWithinMs) return `expires within ${renewWithinDays} days`;
 		const info = certInfo(certPem);
 		const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
 		if (info.commonName !== spec.commonName) return `CN is ${info.commonName}, the plan says ${spec.commonName}`;
@@ -225,10 +227,8 @@ async function generateKubeadm(plan: Plan, options: GenerateOptions, now: Date):
 	}
 
 	const issued = await issueAll(plan.certs, {existing, now, keys: options.keys, onProgress: options.onProgress});
-	const layoutFiles = kubeadmFiles(plan, issued);
-	const restartBy = new Map<string, 'systemd' | 'static-pod'>(kubeadmServices.map(s => [s.name, s.restart]));
-	const placement = {bundles: kubeadmPlacement(plan, layoutFiles), files: layoutFiles, dir: ansibleDirName, restartBy: (s: string) => restartBy.get(s) ?? 'systemd'};
-	const files = [...layoutFiles, ...ansibleFiles(placement)];
+	const layoutFiles = [...kubeadmFiles(plan, issued), ...kubeadmUnitFiles(plan)];
+	const files = [...layoutFiles, ...ansibleFiles({bundles: kubeadmPlacement(plan, layoutFiles), files: layoutFiles, dir: ansibleDirName, services: kubeadmServices.map(s => s.name), unitDir: installDirs.systemd})];
 	const all = [...files, manifest(plan, issued, files, options.source ?? 'built-in example cluster', now)];
 	const written = await writeAll(options.outDir, all);
 	const made = plan.certs.filter(spec => !existing.has(spec.id)).map((spec): CertOutcome => ({id: spec.id, status: 'issued'}));

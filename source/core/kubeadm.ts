@@ -1,8 +1,7 @@
 import {createPublicKey} from 'node:crypto';
 import {stringify} from 'yaml';
-import {isService, type Bundle, type Delivery, type NodeService} from './distribute.js';
 import {apiServerUrl, buildKubeconfig, kubeconfigYaml} from './kubeconfig.js';
-import {specById, type CertSpec, type Plan} from './plan.js';
+import type {CertSpec, Plan} from './plan.js';
 import type {Issued} from './pki/issue.js';
 import type {Host} from './topology.js';
 import type {OutputFile} from './write.js';
@@ -149,42 +148,3 @@ export function kubeadmFiles(plan: Plan, issued: readonly Issued[]): OutputFile[
 	];
 }
 
-/** Where kubeadm keeps what each host's folder holds: the folder is copied there as it is. */
-export const kubeadmInstallDir = '/etc/kubernetes';
-
-/**
- * What runs on each machine under kubeadm and how it picks up new files: the kubelet is a systemd service on every
- * node; etcd and the control plane are static pods on the masters, which the kubelet starts again when stopped.
- */
-export const kubeadmServices = [
-	{name: 'etcd', runsOn: ['master'], restart: 'static-pod'},
-	{name: 'kube-apiserver', runsOn: ['master'], restart: 'static-pod'},
-	{name: 'kube-controller-manager', runsOn: ['master'], restart: 'static-pod'},
-	{name: 'kube-scheduler', runsOn: ['master'], restart: 'static-pod'},
-	{name: 'kubelet', runsOn: ['master', 'worker'], restart: 'systemd'},
-] as const satisfies ReadonlyArray<{name: NodeService; runsOn: ReadonlyArray<'master' | 'worker'>; restart: 'systemd' | 'static-pod'}>;
-
-/**
- * The kubeadm layout's placement: each file of `<host>/` goes to the same path under /etc/kubernetes on that host,
- * and is read by the services of the plan's consumers of its certificate that run there. `files` are kubeadmFiles'.
- */
-export function kubeadmPlacement(plan: Plan, files: readonly OutputFile[]): Bundle[] {
-	const hosts = [...plan.topology.masters.map(h => ({...h, role: 'master' as const})), ...plan.topology.workers.map(h => ({...h, role: 'worker' as const}))];
-	return hosts.map(host => {
-		const prefix = `${host.name}/`;
-		const mine = files.filter(file => file.path.startsWith(prefix));
-		return {
-			host: host.name,
-			ip: host.ip,
-			role: host.role,
-			files: mine.map((file): Delivery => {
-				const target = file.path.slice(prefix.length);
-				const readers = file.certId ? specById(plan, file.certId).consumers.map(c => c.component) : [];
-				const services = kubeadmServices
-					.filter(s => (s.runsOn as readonly string[]).includes(host.role) && readers.some(reader => isService(reader, s.name)))
-					.map(s => s.name);
-				return {source: file.path, target, why: file.kind, installTo: [`${kubeadmInstallDir}/${target}`], services};
-			}),
-		};
-	});
-}

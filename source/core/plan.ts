@@ -261,6 +261,12 @@ export function apiServerSans(topology: Topology): San[] {
 	});
 }
 
+/**
+ * A leaf this close to its end is due: generate re-issues it instead of keeping it, lint warns (expires-soon),
+ * and it is the default window of expiry and renew. 30 days, as kubeadm's and cert-manager's renewal windows.
+ */
+export const renewWithinDays = 30;
+
 /** Where a certificate and its key go in the hard-way layout: `<file>.pem` and `<file>-key.pem`. */
 export function hardwayPaths(spec: CertSpec): {cert: string; key: string} {
 	return {cert: `${spec.file}.pem`, key: `${spec.file}-key.pem`};

@@ -5,7 +5,8 @@ import {parse as parseYaml} from 'yaml';
 import {clusterFiles} from '../../source/core/cluster-files.js';
 import {distribution} from '../../source/core/distribute.js';
 import {generate} from '../../source/core/generate.js';
-import {kubeadmPlacement, kubeadmFiles} from '../../source/core/kubeadm.js';
+import {kubeadmFiles} from '../../source/core/kubeadm.js';
+import {kubeadmPlacement, kubeadmUnitFiles} from '../../source/core/kubeadm-units.js';
 import {buildPlan} from '../../source/core/plan.js';
 import {issueAll} from '../../source/core/pki/issue.js';
 import {exampleTopology, validateTopology, type Topology} from '../../source/core/topology.js';
@@ -123,15 +124,17 @@ describe('the kubeadm layout\'s placement and playbook', () => {
 	const plan = buildPlan({...exampleTopology(), algorithm: 'ecdsa-p256'}, {layout: 'kubeadm'});
 	let layout: OutputFile[];
 	beforeAll(async () => {
-		layout = kubeadmFiles(plan, await issueAll(plan.certs));
+		layout = [...kubeadmFiles(plan, await issueAll(plan.certs)), ...kubeadmUnitFiles(plan)];
 	});
 
-	it('installs each file of a host folder at the same path under /etc/kubernetes, read by the services that use it', () => {
+	it('installs each file of a host folder at the same path under /etc/kubernetes (units in /etc/systemd/system), read by the services that use it', () => {
 		const bundles = kubeadmPlacement(plan, layout);
 		for (const bundle of bundles) {
 			const mine = layout.filter(f => f.path.startsWith(`${bundle.host}/`)).map(f => f.path.slice(bundle.host.length + 1));
 			expect(bundle.files.map(d => d.target).sort()).toEqual(mine.sort());
-			for (const d of bundle.files) expect(d.installTo).toEqual([`/etc/kubernetes/${d.target}`]);
+			for (const d of bundle.files) {
+				expect(d.installTo).toEqual([d.target.startsWith('systemd/') ? `/etc/systemd/system/${d.target.slice('systemd/'.length)}` : `/etc/kubernetes/${d.target}`]);
+			}
 		}
 
 		const services = (host: string, target: string) => bundles.find(b => b.host === host)?.files.find(d => d.target === target)?.services;
@@ -143,9 +146,12 @@ describe('the kubeadm layout\'s placement and playbook', () => {
 		expect(services('master1', 'pki/etcd/peer.crt')).toEqual(['etcd']);
 		expect(services('master1', 'pki/apiserver.key')).toEqual(['kube-apiserver']);
 		expect(services('master1', 'admin.conf')).toEqual([]);
+		expect(services('master1', 'systemd/kube-apiserver.service')).toEqual(['kube-apiserver']);
+		expect(services('master1', 'systemd/kubelet.service')).toEqual(['kubelet']);
+		expect(services('node1', 'kubelet-config.yaml')).toEqual(['kubelet']);
 	});
 
-	it('is written by generate --layout kubeadm to ansible/ beside the host folders, restarting static pods through the kubelet', async () => {
+	it('is written by generate --layout kubeadm to ansible/ beside the host folders, its handlers restarting systemd units', async () => {
 		const out = path.join(tmpdir(), `kubepki-ansible-unit-${process.pid}`);
 		const {rm} = await import('node:fs/promises');
 		try {
@@ -155,9 +161,10 @@ describe('the kubeadm layout\'s placement and playbook', () => {
 			expect(inventory).toBeDefined();
 			const plays = parseYaml(String(site?.content)) as Array<{hosts: string; handlers: Array<Record<string, unknown>>}>;
 			const masters = plays.find(p => p.hosts === 'masters')!;
-			const apiserver = masters.handlers.find(h => h.name === 'restart kube-apiserver');
-			expect(apiserver?.['ansible.builtin.shell']).toContain("crictl ps --quiet --name '^kube-apiserver$'");
-			expect(masters.handlers.find(h => h.name === 'restart kubelet')?.['ansible.builtin.systemd_service']).toEqual({name: 'kubelet', state: 'restarted'});
+			expect(masters.handlers.map(h => [h.name, h['ansible.builtin.systemd_service']])).toEqual([
+				['reload systemd units', {daemon_reload: true}],
+				...['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet'].map(s => [`restart ${s}`, {name: s, state: 'restarted'}]),
+			]);
 		} finally {
 			await rm(out, {recursive: true, force: true});
 		}

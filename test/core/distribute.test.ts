@@ -24,14 +24,20 @@ const masterFiles = [
 	'ca.pem',
 	'encryption-config.yaml',
 	'etcd.service',
+	'kube-apiserver-to-kubelet.yaml',
+	'kube-apiserver.service',
 	'kube-controller-manager.kubeconfig',
+	'kube-controller-manager.service',
 	'kube-scheduler.kubeconfig',
+	'kube-scheduler.service',
+	'kube-scheduler.yaml',
 	'kubernetes-key.pem',
 	'kubernetes.pem',
 	'service-account-key.pem',
 	'service-account.pem',
 ];
-const workerFiles = (w: string) => ['ca.pem', 'kube-proxy.kubeconfig', `${w}-key.pem`, `${w}.kubeconfig`, `${w}.pem`].sort();
+const workerFiles = (w: string) =>
+	['ca.pem', 'kube-proxy.kubeconfig', `${w}-key.pem`, `${w}.kubeconfig`, `${w}.pem`, 'kubelet.service', 'kubelet-config.yaml', 'kube-proxy.service', 'kube-proxy-config.yaml'].sort();
 
 describe.each([
 	['the built-in cluster', exampleTopology(), ['master1', 'master2'], ['node1', 'node2']],
@@ -65,7 +71,8 @@ describe.each([
 			const name = path.basename(file.path);
 			const secret = name.endsWith('-key.pem') || name.endsWith('.kubeconfig') || name === 'encryption-config.yaml';
 			expect(file.mode, file.path).toBe(secret ? 0o600 : 0o644);
-			const original = name === 'etcd.service' ? top.get(`etcd/${file.path.split('/')[1]}.service`) : top.get(name);
+			const host = file.path.split('/')[1];
+			const original = name === 'etcd.service' ? top.get(`etcd/${host}.service`) : (top.get(`units/${host}/${name}`) ?? top.get(name));
 			expect(original?.content, file.path).toBe(file.content);
 		}
 	});
@@ -96,8 +103,13 @@ describe('where each file is installed on its machine', () => {
 			'ca.pem': ['/etc/etcd/ca.pem', '/var/lib/kubernetes/ca.pem'],
 			'encryption-config.yaml': ['/var/lib/kubernetes/encryption-config.yaml'],
 			'etcd.service': ['/etc/systemd/system/etcd.service'],
+			'kube-apiserver-to-kubelet.yaml': ['/var/lib/kubernetes/kube-apiserver-to-kubelet.yaml'],
+			'kube-apiserver.service': ['/etc/systemd/system/kube-apiserver.service'],
 			'kube-controller-manager.kubeconfig': ['/var/lib/kubernetes/kube-controller-manager.kubeconfig'],
+			'kube-controller-manager.service': ['/etc/systemd/system/kube-controller-manager.service'],
 			'kube-scheduler.kubeconfig': ['/var/lib/kubernetes/kube-scheduler.kubeconfig'],
+			'kube-scheduler.service': ['/etc/systemd/system/kube-scheduler.service'],
+			'kube-scheduler.yaml': ['/etc/kubernetes/config/kube-scheduler.yaml'],
 			'kubernetes-key.pem': ['/etc/etcd/kubernetes-key.pem', '/var/lib/kubernetes/kubernetes-key.pem'],
 			'kubernetes.pem': ['/etc/etcd/kubernetes.pem', '/var/lib/kubernetes/kubernetes.pem'],
 			'service-account-key.pem': ['/var/lib/kubernetes/service-account-key.pem'],
@@ -108,7 +120,11 @@ describe('where each file is installed on its machine', () => {
 	it('puts a worker\'s files where the kubelet and kube-proxy read them', () => {
 		expect(installed('node2')).toEqual({
 			'ca.pem': ['/var/lib/kubernetes/ca.pem'],
+			'kube-proxy-config.yaml': ['/var/lib/kube-proxy/kube-proxy-config.yaml'],
 			'kube-proxy.kubeconfig': ['/var/lib/kube-proxy/kubeconfig'],
+			'kube-proxy.service': ['/etc/systemd/system/kube-proxy.service'],
+			'kubelet-config.yaml': ['/var/lib/kubelet/kubelet-config.yaml'],
+			'kubelet.service': ['/etc/systemd/system/kubelet.service'],
 			'node2-key.pem': ['/var/lib/kubelet/node2-key.pem'],
 			'node2.kubeconfig': ['/var/lib/kubelet/kubeconfig'],
 			'node2.pem': ['/var/lib/kubelet/node2.pem'],
@@ -125,8 +141,13 @@ describe('where each file is installed on its machine', () => {
 			'ca.pem': 'etcd kube-apiserver kube-controller-manager',
 			'encryption-config.yaml': 'kube-apiserver',
 			'etcd.service': 'etcd',
+			'kube-apiserver-to-kubelet.yaml': '',
+			'kube-apiserver.service': 'kube-apiserver',
 			'kube-controller-manager.kubeconfig': 'kube-controller-manager',
+			'kube-controller-manager.service': 'kube-controller-manager',
 			'kube-scheduler.kubeconfig': 'kube-scheduler',
+			'kube-scheduler.service': 'kube-scheduler',
+			'kube-scheduler.yaml': 'kube-scheduler',
 			'kubernetes-key.pem': 'etcd kube-apiserver',
 			'kubernetes.pem': 'etcd kube-apiserver',
 			'service-account-key.pem': 'kube-apiserver kube-controller-manager',
@@ -134,7 +155,11 @@ describe('where each file is installed on its machine', () => {
 		});
 		expect(services('node1')).toEqual({
 			'ca.pem': 'kubelet',
+			'kube-proxy-config.yaml': 'kube-proxy',
 			'kube-proxy.kubeconfig': 'kube-proxy',
+			'kube-proxy.service': 'kube-proxy',
+			'kubelet-config.yaml': 'kubelet',
+			'kubelet.service': 'kubelet',
 			'node1-key.pem': 'kubelet',
 			'node1.kubeconfig': 'kubelet',
 			'node1.pem': 'kubelet',

@@ -221,18 +221,19 @@ describe.skipIf(!haveAnsible)('the Ansible playbook of the kubeadm layout', () =
 		expect(check.status, check.stderr).toBe(0);
 	});
 
-	it.skipIf(!isRoot)('copies each host folder to /etc/kubernetes as it is, then changes nothing on a second run', {timeout: 1_200_000}, async () => {
+	it.skipIf(!isRoot)('copies each host folder to /etc/kubernetes as it is and its units to /etc/systemd/system, then changes nothing on a second run', {timeout: 1_200_000}, async () => {
 		const first = await play(folder, root, ['-e', 'kubepki_restart=false']);
 		expectNoCommandFailed(first);
+		const units = `systemd${path.sep}`;
+		const where = (file: string) => (file.startsWith(units) ? path.join('etc', 'systemd', 'system', file.slice(units.length)) : path.join('etc', 'kubernetes', file));
 		for (const host of hosts) {
 			const from = path.join(out, host);
-			const placed = path.join(root, host, 'etc', 'kubernetes');
-			expect(files(placed), host).toEqual(files(from));
-			expect(files(path.join(root, host)).every(f => f.startsWith(`etc${path.sep}kubernetes${path.sep}`)), host).toBe(true);
+			expect(files(path.join(root, host)), host).toEqual(files(from).map(where).sort());
 			for (const file of files(from)) {
-				expect(readFileSync(path.join(placed, file)).equals(readFileSync(path.join(from, file))), `${host}:${file}`).toBe(true);
-				expect(mode(path.join(placed, file)), `${host}:${file}`).toBe(mode(path.join(from, file)));
-				if (mode(path.join(from, file)) === '600') expect(mode(path.dirname(path.join(placed, file))), `${host}:${file}`).toBe('700');
+				const placed = path.join(root, host, where(file));
+				expect(readFileSync(placed).equals(readFileSync(path.join(from, file))), `${host}:${file}`).toBe(true);
+				expect(mode(placed), `${host}:${file}`).toBe(mode(path.join(from, file)));
+				if (mode(path.join(from, file)) === '600') expect(mode(path.dirname(placed)), `${host}:${file}`).toBe('700');
 			}
 		}
 

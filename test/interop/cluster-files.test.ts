@@ -82,16 +82,24 @@ describe.each(clusters)('files of $name', cluster => {
 	it('holds exactly the expected files in every nodes/<host>/ bundle, keys and kubeconfigs 0600, same bytes as the originals', () => {
 		const out = outFor(cluster.name);
 		const master = ['admin.kubeconfig', 'ca-key.pem', 'ca.pem', 'encryption-config.yaml', 'etcd.service', 'kube-controller-manager.kubeconfig', 'kube-scheduler.kubeconfig', 'kubernetes-key.pem', 'kubernetes.pem', 'service-account-key.pem', 'service-account.pem'];
+		// The units and configs of the services that read these files (units.ts): 0644, no secrets.
+		const units = {
+			master: ['kube-apiserver-to-kubelet.yaml', 'kube-apiserver.service', 'kube-controller-manager.service', 'kube-scheduler.service', 'kube-scheduler.yaml'],
+			worker: ['kubelet.service', 'kubelet-config.yaml', 'kube-proxy.service', 'kube-proxy-config.yaml'],
+		};
+		const unitOriginal = (host: string, file: string) => (file === 'kube-apiserver-to-kubelet.yaml' ? path.join(out, file) : path.join(out, 'units', host, file));
 		expect(readdirSync(path.join(out, 'nodes')).sort()).toEqual(['ansible', 'copy.sh', ...cluster.masters, ...cluster.workers].sort());
 		for (const host of [...cluster.masters, ...cluster.workers]) {
 			const dir = path.join(out, 'nodes', host);
-			const expected = cluster.masters.includes(host) ? master : ['ca.pem', 'kube-proxy.kubeconfig', `${host}-key.pem`, `${host}.kubeconfig`, `${host}.pem`].sort();
+			const role = cluster.masters.includes(host) ? 'master' : 'worker';
+			const expected = [...(role === 'master' ? master : ['ca.pem', 'kube-proxy.kubeconfig', `${host}-key.pem`, `${host}.kubeconfig`, `${host}.pem`]), ...units[role]].sort();
 			expect(readdirSync(dir).sort(), host).toEqual(expected);
 			expect(statSync(dir).mode & 0o777).toBe(0o700);
 			for (const file of expected) {
 				const mode = statSync(path.join(dir, file)).mode & 0o777;
-				expect(mode, `${host}/${file}`).toBe(file.endsWith('.pem') && !file.endsWith('-key.pem') ? 0o644 : file === 'etcd.service' ? 0o644 : 0o600);
-				const original = file === 'etcd.service' ? path.join(out, 'etcd', `${host}.service`) : path.join(out, file);
+				const isUnit = units[role].includes(file);
+				expect(mode, `${host}/${file}`).toBe(file.endsWith('.pem') && !file.endsWith('-key.pem') ? 0o644 : file === 'etcd.service' || isUnit ? 0o644 : 0o600);
+				const original = file === 'etcd.service' ? path.join(out, 'etcd', `${host}.service`) : isUnit ? unitOriginal(host, file) : path.join(out, file);
 				expect(readFileSync(path.join(dir, file), 'utf8'), `${host}/${file}`).toBe(readFileSync(original, 'utf8'));
 			}
 		}

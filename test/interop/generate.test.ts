@@ -152,7 +152,7 @@ describe('bad input through the real CLI', () => {
 	it.each([
 		[['generate', '--algorithm', 'dsa'], /--algorithm: must be one of rsa-2048, rsa-4096, ecdsa-p256 \(got "dsa"\)/],
 		[['generate', '--config', '/nonexistent.yaml'], /--config: cannot read \/nonexistent\.yaml: no such file/],
-		[['generate', '--bogus'], /Unknown option '--bogus'/],
+		[['generate', '--bogus'], /unknown option --bogus for kubepki generate; it takes --config/],
 		[['frobnicate'], /unknown command "frobnicate"/],
 		[['generate', '--flavor', 'cfssl'], /--flavor is not an option of kubepki generate/],
 		[['generate', '--out', '/etc/hostname'], /--out: \/etc\/hostname exists and is not a folder/],

@@ -83,7 +83,8 @@ describe.skipIf(!haveOpenssl).each([
 
 		for (const worker of cluster.workers) {
 			const files = readdirSync(path.join(out, worker), {recursive: true, withFileTypes: true}).filter(e => e.isFile()).map(e => path.relative(path.join(out, worker), path.join(e.parentPath, e.name)));
-			expect(files.sort()).toEqual(['kubelet.conf', 'pki/ca.crt']);
+			// The kubelet's unit and configuration (kubeadm-units.ts) beside what kubeadm join would leave.
+			expect(files.sort()).toEqual(['kubelet-config.yaml', 'kubelet.conf', 'pki/ca.crt', 'systemd/kubelet.service']);
 		}
 	});
 

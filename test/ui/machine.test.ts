@@ -192,11 +192,11 @@ describe('the API server SANs stage', () => {
 
 		const bad = edit(added, 'san.add', 'Not_A_Name!');
 		expect(bad.editing?.id).toBe('san.add');
-		expect(bad.sanProblem).toBe('extraSANs[1]: is neither an IP address nor a lower-case DNS name (got "Not_A_Name!")');
+		expect(bad.editProblem).toBe('extraSANs[1]: is neither an IP address nor a lower-case DNS name (got "Not_A_Name!")');
 
 		const again = send(key(bad, named('esc')));
 		const duplicate = edit(again, 'san.add', '10.32.0.1');
-		expect(duplicate.sanProblem).toMatch(/extraSANs\[1\]: is already in the list: first address of serviceCIDR/);
+		expect(duplicate.editProblem).toMatch(/extraSANs\[1\]: is already in the list: first address of serviceCIDR/);
 
 		const removed = key(focusOn(key(duplicate, named('esc')), 'san:api.example.com'), char('d'));
 		expect(removed.extraSans).toEqual([]);
@@ -298,5 +298,37 @@ describe('pgup/pgdn', () => {
 	test('do nothing when neither pane can scroll', () => {
 		const state = send(start(), {type: 'layout', body: 0, explain: 0});
 		expect(key(state, pgdn)).toBe(state);
+	});
+});
+
+describe('a stage with a blocking error', () => {
+	test('ca.pem without ca-key.pem: the CA stage neither continues nor is marked done', async () => {
+		const {sidebarLines} = await import('../../source/ui/wizard/Sidebar.js');
+		const atCa = startAt(start(), 'ca');
+		const failed = send(atCa, {type: 'preview-failed', revision: atCa.revision, error: 'pki/ca.pem exists but pki/ca-key.pem does not'});
+		const pressed = key(focusOn(failed, 'next'), enter);
+		expect(currentStage(pressed).id).toBe('ca');
+		expect(pressed.done).not.toContain('ca');
+		expect(pressed.notice).toContain('ca-key.pem');
+		expect(sidebarLines(pressed, 20, false).find(l => l.text.endsWith(' CA'))?.text).toBe('▸ CA');
+		// A stage passed before it became blocked loses its ✓ (the cluster edited into problems).
+		const passed = key(start(), enter, enter);
+		const broken = edit(key(passed, named('esc')), 'cluster.workers', 'node1:10.0.0.300');
+		expect(sidebarLines(broken, 20, false).map(l => l.text)).toContain('▸ Cluster');
+		const later = key(broken, named('esc'));
+		expect(sidebarLines(later, 20, false).map(l => l.text)).toContain('✗ Cluster');
+	});
+});
+
+describe('tab in a field', () => {
+	test('saves the field and opens the next one, so what is typed next goes there', () => {
+		const editing = key(focusOn(startAt(start(), 'cluster'), 'cluster.masters'), enter);
+		const tabbed = key(retype(editing, 'master1:10.128.15.221'), named('tab'));
+		expect(tabbed.draft.masters).toBe('master1:10.128.15.221');
+		expect(tabbed.editing?.id).toBe('cluster.workers');
+		// Past the key algorithm (a choice, not a field) to the next field; shift-tab goes back the same way.
+		const onValidity = key(tabbed, named('tab'));
+		expect(onValidity.editing?.id).toBe('cluster.caValidity');
+		expect(key(onValidity, named('shift-tab')).editing?.id).toBe('cluster.workers');
 	});
 });

@@ -1,10 +1,11 @@
 // Dates: expired, not yet valid, or close to the end ("x509: certificate has expired or is not yet
 // valid"). openssl x509 -req without -days gives 30 days: expires-soon catches that on day one.
+import {renewWithinDays} from '../plan.js';
 import {certItems, where, type Finding, type Rule} from './types.js';
 
 const day = 24 * 3600 * 1000;
 /** The same bound generate uses to renew a leaf. */
-export const expiresSoonDays = 30;
+export const expiresSoonDays = renewWithinDays;
 
 function date(iso: string): string {
 	return iso.slice(0, 10);

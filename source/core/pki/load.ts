@@ -7,6 +7,7 @@ import {lstat, open, readdir, realpath, stat} from 'node:fs/promises';
 import path from 'node:path';
 import {parseKubeconfig, type ParsedKubeconfig} from '../kubeconfig.js';
 import type {CertInfo} from './cert-info.js';
+import {notLiveFolders} from '../folders.js';
 import {kubernetesMeaning, kubernetesRoles, type KubernetesMeaning, type KubernetesRole} from './meaning.js';
 import {parseCertificate, parseCsr, parsePublicKey, type CsrInfo, type ParsedCertificate} from './parse-der.js';
 
@@ -68,6 +69,10 @@ export type FolderManifest = {
 	readonly cluster: unknown;
 	readonly serviceIp?: string;
 	readonly roles: ReadonlyMap<string, KubernetesRole>;
+	/** The plan id of each file the manifest lists (absolute path → `kubelet:node1`, `apiserver`, ...). */
+	readonly certIds: ReadonlyMap<string, string>;
+	/** `hardway` or `kubeadm`, when the manifest says. */
+	readonly layout?: string;
 };
 
 export type LoadResult = {readonly items: Item[]; readonly manifests: FolderManifest[]};
@@ -83,7 +88,7 @@ type Found = {readonly path: string; readonly stats?: Stats; readonly error?: st
 export async function loadPaths(paths: readonly string[]): Promise<LoadResult> {
 	const found: Found[] = [];
 	const seenDirs = new Set<string>();
-	for (const given of paths) await collect(given, found, seenDirs);
+	for (const given of paths) await collect(given, found, seenDirs, true);
 	// A file named twice (a.pem a.pem, or a folder and a file in it) is read once.
 	const unique = [...new Map(found.map(file => [path.resolve(file.path), file])).values()];
 	found.length = 0;
@@ -105,7 +110,7 @@ export async function loadPaths(paths: readonly string[]): Promise<LoadResult> {
 	return {items: adoptPartnerRoles(all), manifests};
 }
 
-async function collect(given: string, found: Found[], seenDirs: Set<string>): Promise<void> {
+async function collect(given: string, found: Found[], seenDirs: Set<string>, named = false): Promise<void> {
 	const link = await lstat(given).catch((error: NodeJS.ErrnoException) => error);
 	if (link instanceof Error) {
 		found.push({path: given, error: fsReason(link)});
@@ -134,7 +139,11 @@ async function collect(given: string, found: Found[], seenDirs: Set<string>): Pr
 	}
 
 	const sorted = [...entries].sort((a: Dirent, b: Dirent) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-	for (const entry of sorted) await collect(path.join(given, entry.name), found, seenDirs);
+	// retired/ and .backup/ hold files that are no longer the live set: read only when named.
+	for (const entry of sorted) {
+		if (entry.isDirectory() && notLiveFolders.includes(entry.name)) continue;
+		await collect(path.join(given, entry.name), found, seenDirs);
+	}
 }
 
 function fsReason(error: NodeJS.ErrnoException): string {
@@ -423,16 +432,20 @@ function kubeconfigItems(file: string, config: ParsedKubeconfig): Item[] {
 
 function readManifest(dir: string, bytes: Uint8Array): FolderManifest | undefined {
 	try {
-		const body = JSON.parse(Buffer.from(bytes).toString('utf8')) as {tool?: unknown; cluster?: unknown; serviceIp?: unknown; files?: unknown};
+		const body = JSON.parse(Buffer.from(bytes).toString('utf8')) as {tool?: unknown; cluster?: unknown; serviceIp?: unknown; files?: unknown; layout?: unknown};
 		if (body.tool !== 'kubepki' || !Array.isArray(body.files)) return undefined;
 		const roles = new Map<string, KubernetesRole>();
-		for (const entry of body.files as Array<{path?: unknown; role?: unknown}>) {
+		const certIds = new Map<string, string>();
+		for (const entry of body.files as Array<{path?: unknown; role?: unknown; certId?: unknown}>) {
 			if (typeof entry?.path === 'string' && kubernetesRoles.includes(entry.role as KubernetesRole)) {
 				roles.set(path.resolve(dir, entry.path), entry.role as KubernetesRole);
 			}
+
+			if (typeof entry?.path === 'string' && typeof entry.certId === 'string') certIds.set(path.resolve(dir, entry.path), entry.certId);
 		}
 
-		return {dir, cluster: body.cluster, serviceIp: typeof body.serviceIp === 'string' ? body.serviceIp : undefined, roles};
+		const layout = typeof body.layout === 'string' ? body.layout : undefined;
+		return {dir, cluster: body.cluster, serviceIp: typeof body.serviceIp === 'string' ? body.serviceIp : undefined, roles, certIds, ...(layout && {layout})};
 	} catch {
 		return undefined;
 	}

@@ -1,6 +1,6 @@
 import {marks} from '../theme.js';
 import {textLines, wrap, type Line} from '../widgets/lines.js';
-import type {Item} from './machine.js';
+import type {Item} from './state.js';
 
 /** Width of the label column of fields and choices. */
 export const labelWidth = 15;

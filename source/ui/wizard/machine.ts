@@ -1,154 +1,19 @@
 // The wizard as a pure state machine: every key and every engine result is an event; the stage
-// components only draw the state. Nothing here imports Ink, touches the disk or makes a key.
-import type {ByHandFlavor} from '../../core/by-hand.js';
-import type {EncryptionProvider} from '../../core/encryption.js';
-import type {Prepared, Preview} from '../../core/preview.js';
-import type {ToolStatus} from '../../core/tools.js';
-import {algorithms, formatProblem, sanProblem, validateTopology, type Algorithm, type Problem, type Topology} from '../../core/topology.js';
-import {apiServerSans} from '../../core/plan.js';
-import {commandFor} from '../keys/bindings.js';
+// components only draw the state. Nothing here imports Ink, touches the disk or makes a key. What a stage
+// shows and what its rows do is declared by the stage (stage-def.ts): nothing here names a stage or a row.
 import type {Key} from '../keys/keys.js';
-import {stages, type StageId} from './stages/index.js';
+import {commandFor} from '../keys/bindings.js';
+import type {Topology} from '../../core/topology.js';
+import {encryptionProviders} from '../../core/encryption.js';
+import {draftOf} from './draft.js';
+import {stages} from './stages/index.js';
+import type {Editing, Item, Region, StageId, WizardEvent, WizardState} from './state.js';
 
-export type {StageId} from './stages/index.js';
-
-/**
- * The cluster stage's text fields, as the person types them: hosts as `name:ip, name:ip`, lifetimes as the
- * cluster file writes them (`87600h`, `365d`).
- */
-export const clusterFields = ['cluster', 'serviceCIDR', 'clusterDomain', 'loadBalancer', 'masters', 'workers', 'caValidity', 'leafValidity'] as const;
-export type ClusterField = (typeof clusterFields)[number];
-export type ClusterDraft = Record<ClusterField, string> & {readonly algorithm: Algorithm};
-
-export type {ToolStatus} from '../../core/tools.js';
-
-/** A focusable row of a stage body. */
-export type Item =
-	| {readonly kind: 'field'; readonly id: string; readonly label: string; readonly value: string; readonly problems: readonly string[]; readonly hint?: string}
-	| {readonly kind: 'choice'; readonly id: string; readonly label: string; readonly value: string; readonly options: readonly string[]; readonly hint?: string}
-	| {readonly kind: 'option'; readonly id: string; readonly label: string; readonly selected: boolean; readonly note: string}
-	| {readonly kind: 'removable'; readonly id: string; readonly label: string}
-	| {readonly kind: 'action'; readonly id: 'next' | 'write' | 'view' | 'quit'; readonly label: string};
-
-export type Editing = {readonly id: string; readonly value: string; readonly cursor: number};
-
-export type Region = 'body' | 'explain';
-export type Overlay = 'help' | 'confirm-quit' | 'confirm-write' | 'viewer';
-
-/** Review & write: files decided, being written, written, or failed. */
-export type WritePhase =
-	| {readonly phase: 'idle'}
-	| {readonly phase: 'preparing'; readonly token: number}
-	| {readonly phase: 'ready'; readonly prepared: Prepared}
-	| {readonly phase: 'writing'; readonly prepared: Prepared}
-	| {readonly phase: 'written'; readonly prepared: Prepared; readonly paths: readonly string[]}
-	| {readonly phase: 'failed'; readonly error: string};
-
-export type WizardState = {
-	readonly stage: number;
-	readonly done: readonly StageId[];
-	readonly focus: number;
-	readonly region: Region;
-	readonly overlay?: Overlay;
-	/** The explanation pane shows the commands by hand, in this flavour, instead of the why. */
-	readonly showCommand: false | ByHandFlavor;
-	/**
-	 * The field being edited: the value typed so far and the cursor (an index into it). The reducer owns the
-	 * text, so keys typed before the field is on screen (enter and text in one burst) land in it all the same.
-	 */
-	readonly editing?: Editing;
-	readonly draft: ClusterDraft;
-	readonly extraSans: readonly string[];
-	readonly problems: readonly Problem[];
-	readonly sanProblem?: string;
-	/** The last valid topology; undefined while the draft has problems. */
-	readonly topology?: Topology;
-	/** Bumped at every topology change: results of older key jobs are ignored. */
-	readonly revision: number;
-	readonly keys?: {readonly revision: number; readonly done: number; readonly total: number};
-	readonly preview?: Preview;
-	readonly previewError?: string;
-	readonly tools?: readonly ToolStatus[];
-	readonly encryption: EncryptionProvider;
-	readonly write: WritePhase;
-	readonly scroll: {readonly body: number; readonly explain: number};
-	readonly maxScroll: {readonly body: number; readonly explain: number};
-	readonly notice?: string;
-	/** Set when the wizard should end, with the exit code (130 for Ctrl-C). */
-	readonly exit?: {readonly code: number};
-	/** Whether the viewer can open from Review (it is a separate piece; absent in some builds). */
-	readonly viewerAvailable: boolean;
-	/** The output folder as the person typed it (for display only; the engine holds the real path). */
-	readonly outDir: string;
-};
-
-export type WizardEvent =
-	| {readonly type: 'key'; readonly key: Key}
-	| {readonly type: 'tools'; readonly tools: readonly ToolStatus[]}
-	| {readonly type: 'keys-progress'; readonly revision: number; readonly done: number; readonly total: number}
-	| {readonly type: 'preview-done'; readonly revision: number; readonly preview: Preview}
-	| {readonly type: 'preview-failed'; readonly revision: number; readonly error: string}
-	| {readonly type: 'prepared'; readonly token: number; readonly prepared: Prepared}
-	| {readonly type: 'prepare-failed'; readonly token: number; readonly error: string}
-	| {readonly type: 'written'; readonly paths: readonly string[]}
-	| {readonly type: 'write-failed'; readonly error: string}
-	| {readonly type: 'layout'; readonly body: number; readonly explain: number}
-	/** The viewer closed itself (it owns its keys, esc and q included). */
-	| {readonly type: 'overlay-closed'};
+export type {ClusterDraft, ClusterField, Editing, Item, Overlay, Region, StageId, ToolStatus, WizardEvent, WizardState, WritePhase} from './state.js';
+export {clusterFields} from './state.js';
+export {draftOf, extraSanProblem, fieldOfProblem, validateDraft} from './draft.js';
 
 const page = 5;
-
-/** The draft a topology is edited as. */
-export function draftOf(topology: Topology): ClusterDraft {
-	const hosts = (list: Topology['masters']) => list.map(h => `${h.name}:${h.ip}`).join(', ');
-	return {
-		cluster: topology.cluster,
-		serviceCIDR: topology.serviceCIDR,
-		clusterDomain: topology.clusterDomain,
-		loadBalancer: `${topology.loadBalancer.name}:${topology.loadBalancer.ip}`,
-		masters: hosts(topology.masters),
-		workers: hosts(topology.workers),
-		caValidity: `${topology.validity.ca}h`,
-		leafValidity: `${topology.validity.leaf}h`,
-		algorithm: topology.algorithm,
-	};
-}
-
-/**
- * A lifetime as typed, as the cluster file's YAML would read it: digits alone are a number (hours), anything
- * else stays text for validateTopology to accept (`8760h`, `365d`) or refuse with its own message.
- */
-function durationValue(text: string): string | number {
-	const trimmed = text.trim();
-	return /^\d+$/.test(trimmed) ? Number(trimmed) : trimmed;
-}
-
-/** The cluster-file form of the draft, checked by the same validateTopology as `--config`. */
-export function validateDraft(draft: ClusterDraft, extraSans: readonly string[]) {
-	const list = (text: string) =>
-		text
-			.split(/[,\s]+/)
-			.map(s => s.trim())
-			.filter(Boolean);
-	return validateTopology({
-		cluster: draft.cluster,
-		serviceCIDR: draft.serviceCIDR,
-		clusterDomain: draft.clusterDomain,
-		loadBalancer: draft.loadBalancer.trim(),
-		masters: list(draft.masters),
-		workers: list(draft.workers),
-		algorithm: draft.algorithm,
-		validity: {ca: durationValue(draft.caValidity), leaf: durationValue(draft.leafValidity)},
-		extraSANs: [...extraSans],
-	});
-}
-
-const validityFields: Record<string, ClusterField> = {'validity.ca': 'caValidity', 'validity.leaf': 'leafValidity'};
-
-/** Which draft field a problem belongs to (`masters[1].ip` → masters, `validity.leaf` → leafValidity). */
-export function fieldOfProblem(problem: Problem): string {
-	return validityFields[problem.field] ?? /^[A-Za-z]+/.exec(problem.field)?.[0] ?? problem.field;
-}
 
 export function initialState(topology: Topology, options: {viewerAvailable?: boolean; outDir?: string} = {}): WizardState {
 	const state: WizardState = {
@@ -268,13 +133,13 @@ export function wizardReducer(state: WizardState, event: WizardEvent): WizardSta
 
 /** On Review with a preview ready, ask the engine for the exact files (the token ties the answer to it). */
 function preparing(state: WizardState): WizardState {
-	if (currentStage(state).id !== 'review' || !state.preview) return state;
+	if (!currentStage(state).decidesFiles || !state.preview) return state;
 	if (state.write.phase === 'writing' || state.write.phase === 'written') return state;
 	return {...state, write: {phase: 'preparing', token: state.revision * 10 + encryptionIndex(state.encryption)}};
 }
 
-function encryptionIndex(provider: EncryptionProvider): number {
-	return ['aescbc', 'secretbox', 'aesgcm'].indexOf(provider);
+function encryptionIndex(provider: WizardState['encryption']): number {
+	return encryptionProviders.indexOf(provider);
 }
 
 function addDone(done: readonly StageId[], id: StageId): StageId[] {
@@ -331,13 +196,13 @@ function onKey(state: WizardState, key: Key): WizardState {
 
 		case 'cycle': {
 			const item = itemsOf(state)[state.focus];
-			if (item?.kind === 'choice') return cycleChoice(withoutNotice, item, key.name === 'left' ? -1 : 1);
+			if (item?.kind === 'choice') return item.cycle(withoutNotice, key.name === 'left' ? -1 : 1);
 			return state;
 		}
 
 		case 'remove': {
 			const item = itemsOf(state)[state.focus];
-			if (item?.kind === 'removable') return removeSan(withoutNotice, item.id.slice('san:'.length));
+			if (item?.kind === 'removable') return item.remove(withoutNotice);
 			return state;
 		}
 
@@ -391,15 +256,15 @@ function onEditingKey(state: WizardState, key: Key): WizardState {
 	const editing = state.editing!;
 	switch (commandFor('editing', key)) {
 		case 'edit-cancel': {
-			return {...state, editing: undefined, sanProblem: undefined};
+			return {...state, editing: undefined, editProblem: undefined};
 		}
 
 		case 'edit-next': {
-			return commitEdit(state, editing.id, editing.value, key.name === 'shift-tab' ? -1 : 1);
+			return commitEdit(state, editing, key.name === 'shift-tab' ? -1 : 1);
 		}
 
 		case 'edit-save': {
-			return commitEdit(state, editing.id, editing.value, 0);
+			return commitEdit(state, editing, 0);
 		}
 
 		default: {
@@ -453,7 +318,7 @@ export function editText(editing: Editing, key: Key): Editing {
 }
 
 function goTo(state: WizardState, index: number): WizardState {
-	const next: WizardState = {...state, stage: index, region: 'body', showCommand: false, editing: undefined, scroll: {body: 0, explain: 0}, sanProblem: undefined};
+	const next: WizardState = {...state, stage: index, region: 'body', showCommand: false, editing: undefined, scroll: {body: 0, explain: 0}, editProblem: undefined};
 	return preparing({...next, focus: defaultFocus(next)});
 }
 
@@ -477,16 +342,15 @@ function activate(state: WizardState): WizardState {
 	if (!item) return next(state);
 	switch (item.kind) {
 		case 'field': {
-			return {...state, editing: {id: item.id, value: item.value, cursor: item.value.length}, sanProblem: undefined};
+			return startEditing(state, item);
 		}
 
 		case 'choice': {
-			return cycleChoice(state, item, 1);
+			return item.cycle(state, 1);
 		}
 
 		case 'option': {
-			const provider = item.id.slice('encryption:'.length) as EncryptionProvider;
-			const chosen: WizardState = {...state, encryption: provider, write: {phase: 'idle'}};
+			const chosen = item.choose(state);
 			return {...chosen, focus: defaultFocus(chosen)};
 		}
 
@@ -525,95 +389,56 @@ function activate(state: WizardState): WizardState {
 
 function next(state: WizardState): WizardState {
 	const stage = currentStage(state);
-	if (stage.id === 'cluster' && state.problems.length > 0) {
-		return {...state, notice: `fix the ${state.problems.length === 1 ? 'field' : 'fields'} marked ✗ first`};
-	}
+	// A stage with a blocking error is neither continued nor marked done.
+	const blocked = stage.blocked?.(state);
+	if (blocked) return {...state, notice: blocked};
 
 	if (state.stage >= stages.length - 1) return state;
 	return goTo({...state, done: addDone(state.done, stage.id)}, state.stage + 1);
 }
 
-function cycleChoice(state: WizardState, item: Extract<Item, {kind: 'choice'}>, delta: number): WizardState {
-	if (item.id !== 'cluster.algorithm') return state;
-	const index = algorithms.indexOf(state.draft.algorithm);
-	const algorithm = algorithms[(index + delta + algorithms.length) % algorithms.length]!;
-	return revalidate({...state, draft: {...state.draft, algorithm}});
+/** The row an id names in the current stage, if it is a field. */
+function fieldOf(state: WizardState, id: string): Extract<Item, {kind: 'field'}> | undefined {
+	const item = itemsOf(state).find(i => i.id === id);
+	return item?.kind === 'field' ? item : undefined;
 }
 
-/** Save a field's value, check the whole cluster again, and move the focus by `delta` rows (0: stay). */
-function commitEdit(state: WizardState, id: string, value: string, delta: number): WizardState {
-	const items = itemsOf(state);
-	const focus = Math.max(0, Math.min(items.length - 1, state.focus + delta));
-	if (id === 'san.add') {
-		const san = value.trim();
-		if (san === '') return {...state, editing: undefined, sanProblem: undefined, focus};
-		const problem = extraSanProblem(state, san);
-		if (problem) return {...state, editing: {id, value, cursor: value.length}, sanProblem: problem};
-		const added = revalidate({...state, editing: undefined, sanProblem: undefined, extraSans: [...state.extraSans, san.toLowerCase()]});
-		return {...added, focus: Math.min(itemsOf(added).length - 1, focus + (delta === 0 ? 1 : 0))};
-	}
-
-	const field = id.slice('cluster.'.length) as ClusterField;
-	if (!clusterFields.includes(field)) return {...state, editing: undefined};
-	return {...revalidate({...state, draft: {...state.draft, [field]: value}}), editing: undefined, focus};
+function startEditing(state: WizardState, item: Extract<Item, {kind: 'field'}>): WizardState {
+	return {...state, editing: {id: item.id, value: item.value, cursor: item.value.length}, editProblem: undefined};
 }
 
 /**
- * The problems of the value being typed, checked as it is typed: the cluster file's messages for a cluster
- * field, the SAN editor's for a new SAN. Empty when nothing is being edited or the value is fine.
+ * Save a field through its own `save`, and move the focus by `delta` rows (0: stay on it). Tab (delta ±1)
+ * opens the next field in that direction, so what is typed next goes into it, never onto another row.
  */
-export function editProblems(state: WizardState): string[] {
+function commitEdit(state: WizardState, editing: Editing, delta: -1 | 0 | 1): WizardState {
+	const item = fieldOf(state, editing.id);
+	if (!item) return {...state, editing: undefined, editProblem: undefined};
+	const result = item.save(state, editing.value);
+	// Refused: the field stays open with what was typed and says why.
+	if ('problem' in result) return {...state, editing, editProblem: result.problem};
+	const saved: WizardState = {...result.state, editing: undefined, editProblem: undefined};
+	const items = itemsOf(saved);
+	// Rows can come and go with the save (an added SAN): find the field again by its id.
+	const at = items.findIndex(i => i.id === item.id);
+	const here = at >= 0 ? at : Math.min(state.focus, items.length - 1);
+	if (delta === 0) return {...saved, focus: here};
+	for (let i = here + delta; i >= 0 && i < items.length; i += delta) {
+		const next = items[i]!;
+		if (next.kind === 'field') return startEditing({...saved, focus: i}, next);
+	}
+
+	return {...saved, focus: Math.max(0, Math.min(items.length - 1, here + delta))};
+}
+
+/**
+ * The problems of the value being typed, checked as it is typed by the field's own check (the cluster file's
+ * messages for a cluster field, the SAN editor's for a new SAN). Empty when nothing is being edited.
+ */
+export function editProblems(state: WizardState): readonly string[] {
 	const editing = state.editing;
 	if (!editing) return [];
-	if (editing.id === 'san.add') {
-		const value = editing.value.trim();
-		const problem = value === '' ? undefined : extraSanProblem(state, value);
-		return problem ? [problem] : [];
-	}
-
-	const field = editing.id.slice('cluster.'.length) as ClusterField;
-	if (!clusterFields.includes(field)) return [];
-	const result = validateDraft({...state.draft, [field]: editing.value}, state.extraSans);
-	// A shorter CA can leave the leaf longer than it: that problem is this edit's doing, so it shows here too.
-	const shown = field === 'caValidity' ? ['caValidity', 'leafValidity'] : [field];
-	return result.ok ? [] : result.problems.filter(p => shown.includes(fieldOfProblem(p))).map(formatProblem);
-}
-
-/** The SAN editor's check: the cluster file's rule, plus "already there" against the computed list. */
-export function extraSanProblem(state: WizardState, value: string): string | undefined {
-	const index = state.extraSans.length;
-	const problem = sanProblem(value);
-	if (problem) return formatProblem({field: `extraSANs[${index}]`, value, message: problem});
-	const lower = value.toLowerCase();
-	if (state.extraSans.includes(lower)) return formatProblem({field: `extraSANs[${index}]`, value, message: 'is already in the list'});
-	const computed = state.topology ? apiServerSans({...state.topology, extraSANs: []}).find(s => s.value === lower) : undefined;
-	if (computed) return formatProblem({field: `extraSANs[${index}]`, value, message: `is already in the list: ${computed.why}`});
-	return undefined;
-}
-
-function removeSan(state: WizardState, value: string): WizardState {
-	const removed = revalidate({...state, extraSans: state.extraSans.filter(s => s !== value)});
-	return {...removed, focus: Math.min(state.focus, itemsOf(removed).length - 1)};
-}
-
-/** Validate the draft; a changed valid topology bumps the revision and drops the old preview. */
-function revalidate(state: WizardState): WizardState {
-	const result = validateDraft(state.draft, state.extraSans);
-	if (!result.ok) {
-		// A new revision also for an invalid draft: a key job still running for the old cluster is then ignored.
-		const revision = state.topology ? state.revision + 1 : state.revision;
-		return {...state, problems: result.problems, topology: undefined, revision, preview: undefined, previewError: undefined, keys: undefined, write: {phase: 'idle'}};
-	}
-
-	if (state.topology && JSON.stringify(state.topology) === JSON.stringify(result.topology)) return {...state, problems: []};
-	return {
-		...state,
-		problems: [],
-		topology: result.topology,
-		revision: state.revision + 1,
-		preview: undefined,
-		previewError: undefined,
-		keys: undefined,
-		write: {phase: 'idle'},
-	};
+	const item = fieldOf(state, editing.id);
+	if (item?.check) return item.check(state, editing.value);
+	return state.editProblem ? [state.editProblem] : [];
 }

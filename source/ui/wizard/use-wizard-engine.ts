@@ -1,6 +1,6 @@
 import {useEffect} from 'react';
 import type {WizardEngine} from './engine.js';
-import type {WizardEvent, WizardState} from './machine.js';
+import type {WizardEvent, WizardState} from './state.js';
 
 function message(error: unknown): string {
 	return error instanceof Error ? error.message : String(error);

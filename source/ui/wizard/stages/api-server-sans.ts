@@ -1,17 +1,47 @@
 import {apiServerSans} from '../../../core/plan.js';
 import {textLines, type Line} from '../../widgets/lines.js';
-import type {Item} from '../machine.js';
-import type {StageDef} from './index.js';
-import {cardLines, certCommands, continueItem} from './common.js';
+import {extraSanProblem, revalidate} from '../draft.js';
+import type {StageDef} from '../stage-def.js';
+import type {Item, WizardState} from '../state.js';
+import {cardLines, certCommands, continueItem, idsWhere, needsCertificates} from './common.js';
 
-export const apiServerSansStage = {
+const produces = idsWhere(spec => spec.role === 'apiserver');
+
+function removeSan(state: WizardState, value: string): WizardState {
+	const removed = revalidate({...state, extraSans: state.extraSans.filter(s => s !== value)});
+	return {...removed, focus: Math.min(state.focus, apiServerSansStage.items(removed).length - 1)};
+}
+
+/** The row that adds a SAN: checked as it is typed, refused (the field stays open) when it is not one. */
+const addSan = (state: WizardState): Item => ({
+	kind: 'field',
+	id: 'san.add',
+	label: 'Add a SAN',
+	value: '',
+	problems: [],
+	hint: 'a DNS name or an IP',
+	save(current, value) {
+		const san = value.trim();
+		if (san === '') return {state: current};
+		const problem = extraSanProblem(current, san);
+		if (problem) return {problem};
+		return {state: revalidate({...current, extraSans: [...current.extraSans, san.toLowerCase()]})};
+	},
+	check(current, value) {
+		const problem = value.trim() === '' ? undefined : extraSanProblem(current, value.trim());
+		return problem ? [problem] : [];
+	},
+	...(state.editProblem && state.editing?.id === 'san.add' ? {problems: [state.editProblem]} : {}),
+});
+
+export const apiServerSansStage: StageDef = {
 	id: 'sans',
 	title: 'API server SANs',
 	short: 'API SANs',
-	items(state) {
-		const extras = state.extraSans.map((san): Item => ({kind: 'removable', id: `san:${san}`, label: san}));
-		const add: Item = {kind: 'field', id: 'san.add', label: 'Add a SAN', value: '', problems: state.sanProblem ? [state.sanProblem] : [], hint: 'a DNS name or an IP'};
-		return [...extras, add, continueItem];
+	produces,
+	items(state): Item[] {
+		const extras = state.extraSans.map((san): Item => ({kind: 'removable', id: `san:${san}`, label: san, remove: current => removeSan(current, san)}));
+		return [...extras, addSan(state), continueItem];
 	},
 	body(state, width) {
 		if (!state.topology) return textLines('✗ The cluster has problems; go back (esc) and fix them.', width, 'error');
@@ -32,7 +62,8 @@ export const apiServerSansStage = {
 			for (const more of why.slice(1)) lines.push({text: `${' '.repeat(column)} ${more.text}`, tone: 'muted'});
 		}
 
-		return [...lines, {text: ''}, ...cardLines(state, width, cert => cert.spec.role === 'apiserver')];
+		return [...lines, {text: ''}, ...cardLines(state, width, produces)];
 	},
-	commands: state => certCommands(state, spec => spec.role === 'apiserver'),
-} as const satisfies StageDef;
+	commands: state => certCommands(state, produces),
+	blocked: needsCertificates,
+};

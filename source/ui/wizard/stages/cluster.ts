@@ -1,9 +1,10 @@
 import {etcdFaultTolerance} from '../../../core/etcd.js';
 import {algorithms, formatProblem, serviceIp} from '../../../core/topology.js';
 import {textLines, type Line} from '../../widgets/lines.js';
-import {clusterFields, fieldOfProblem, type ClusterField, type Item, type WizardState} from '../machine.js';
-import type {StageDef} from './index.js';
-import {continueItem, planOf} from './common.js';
+import {clusterFieldProblems, fieldOfProblem, revalidate} from '../draft.js';
+import type {StageDef} from '../stage-def.js';
+import {clusterFields, type ClusterField, type Item, type WizardState} from '../state.js';
+import {continueItem, none, planOf} from './common.js';
 
 const labels: Record<ClusterField, {label: string; hint: string}> = {
 	cluster: {label: 'Cluster name', hint: 'the name in every kubeconfig'},
@@ -35,16 +36,32 @@ function reusedCaLines(state: WizardState, width: number): Line[] {
 	return textLines(`! The folder's CA is kept, valid until ${ca.info.notAfter.slice(0, 10)}: CA validity applies only to a new CA, and no leaf is signed to last past that day.`, width, 'warn');
 }
 
+function cycleAlgorithm(state: WizardState, delta: 1 | -1): WizardState {
+	const index = algorithms.indexOf(state.draft.algorithm);
+	const algorithm = algorithms[(index + delta + algorithms.length) % algorithms.length]!;
+	return revalidate({...state, draft: {...state.draft, algorithm}});
+}
+
 export const clusterStage = {
 	id: 'cluster',
 	title: 'Cluster',
 	short: 'Cluster',
+	produces: none,
 	items(state) {
-		const field = (id: ClusterField): Item => ({kind: 'field', id: `cluster.${id}`, label: labels[id].label, value: state.draft[id], problems: problemsOf(state, id), hint: labels[id].hint});
+		const field = (id: ClusterField): Item => ({
+			kind: 'field',
+			id: `cluster.${id}`,
+			label: labels[id].label,
+			value: state.draft[id],
+			problems: problemsOf(state, id),
+			hint: labels[id].hint,
+			save: (current, value) => ({state: revalidate({...current, draft: {...current.draft, [id]: value}})}),
+			check: (current, value) => clusterFieldProblems(current, id, value),
+		});
 		// The machines first, then what every certificate shares: its key algorithm and its lifetime.
 		return [
 			...hostFields.map(field),
-			{kind: 'choice', id: 'cluster.algorithm', label: 'Key algorithm', value: state.draft.algorithm, options: algorithms, hint: '←→ or enter'},
+			{kind: 'choice', id: 'cluster.algorithm', label: 'Key algorithm', value: state.draft.algorithm, options: algorithms, hint: '←→ or enter', cycle: cycleAlgorithm},
 			...validityFields.map(field),
 			continueItem,
 		];
@@ -75,5 +92,6 @@ export const clusterStage = {
 				: []),
 		];
 	},
+	blocked: state => (state.problems.length > 0 ? `fix the ${state.problems.length === 1 ? 'field' : 'fields'} marked ✗ first` : undefined),
 	commands: () => ['# the cluster file kubepki --config reads (see README: The cluster file)', 'kubepki generate --config cluster.yaml --out ./pki'],
 } as const satisfies StageDef;

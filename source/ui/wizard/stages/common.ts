@@ -1,9 +1,8 @@
 import {certCommands as flavoredCommands} from '../../../core/by-hand.js';
-import {buildPlan, type CertSpec, type Plan} from '../../../core/plan.js';
-import type {PreviewCert} from '../../../core/preview.js';
+import {buildPlan, type Plan} from '../../../core/plan.js';
 import {certCardLines} from '../../widgets/cert-card.js';
 import {textLines, type Line} from '../../widgets/lines.js';
-import type {Item, WizardState} from '../machine.js';
+import type {Item, WizardState} from '../state.js';
 
 /** The row that continues to the next stage (enter on it). */
 export const continueItem: Item = {kind: 'action', id: 'next', label: 'Continue'};
@@ -26,11 +25,12 @@ export function pendingLines(state: WizardState, width: number): Line[] | undefi
 	return undefined;
 }
 
-/** Cards of the previewed certificates that `pick` selects, one after the other. */
-export function cardLines(state: WizardState, width: number, pick: (cert: PreviewCert) => boolean): Line[] {
+/** The cards of the previewed certificates whose ids are `ids` (a stage's `produces`), in plan order. */
+export function cardLines(state: WizardState, width: number, ids: (plan: Plan) => readonly string[]): Line[] {
 	const pending = pendingLines(state, width);
 	if (pending) return pending;
-	return state.preview!.certs.filter(pick).flatMap(cert => certCardLines(cert, width));
+	const shown = new Set(ids(state.preview!.plan));
+	return state.preview!.certs.filter(cert => shown.has(cert.spec.id)).flatMap(cert => certCardLines(cert, width));
 }
 
 /** The plan of the current topology (pure and cheap: no keys). */
@@ -38,10 +38,29 @@ export function planOf(state: WizardState): Plan | undefined {
 	return state.preview?.plan ?? (state.topology ? buildPlan(state.topology) : undefined);
 }
 
-/** The openssl commands of the certificates of the plan that `pick` selects. */
-export function certCommands(state: WizardState, pick: (spec: CertSpec) => boolean): string[] {
+/** The commands of the certificates whose ids are `ids`, in the flavour shown. */
+export function certCommands(state: WizardState, ids: (plan: Plan) => readonly string[]): string[] {
 	const plan = planOf(state);
 	if (!plan) return ['# the cluster has problems: fix them first'];
 	const flavor = state.showCommand || 'cfssl';
-	return plan.certs.filter(pick).flatMap((spec, i) => [...(i > 0 ? [''] : []), ...flavoredCommands(plan, spec, flavor)]);
+	const shown = new Set(ids(plan));
+	return plan.certs.filter(spec => shown.has(spec.id)).flatMap((spec, i) => [...(i > 0 ? [''] : []), ...flavoredCommands(plan, spec, flavor)]);
+}
+
+/** The ids of the plan's certificates that `pick` selects. */
+export function idsWhere(pick: (spec: Plan['certs'][number]) => boolean): (plan: Plan) => string[] {
+	return plan => plan.certs.filter(pick).map(spec => spec.id);
+}
+
+/** A stage that shows no certificate. */
+export const none = (): readonly string[] => [];
+
+/**
+ * Why a stage that needs the cluster's certificates cannot go on: the cluster has problems, or the engine
+ * refused to make them (a ca.pem without its ca-key.pem in the folder, say).
+ */
+export function needsCertificates(state: WizardState): string | undefined {
+	if (!state.topology) return 'the cluster has problems: esc back to the Cluster stage and fix the fields marked ✗';
+	if (state.previewError) return `cannot go on: ${state.previewError}`;
+	return undefined;
 }

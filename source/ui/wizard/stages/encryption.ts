@@ -1,9 +1,9 @@
 import {encryptionCommands} from '../../../core/by-hand.js';
 import {encryptionProviders, type EncryptionProvider} from '../../../core/encryption.js';
 import {textLines, type Line} from '../../widgets/lines.js';
-import type {Item} from '../machine.js';
-import type {StageDef} from './index.js';
-import {continueItem} from './common.js';
+import type {StageDef} from '../stage-def.js';
+import type {Item} from '../state.js';
+import {continueItem, none} from './common.js';
 
 /** The trade-offs, in one line each (reference §5). */
 const notes: Record<EncryptionProvider, string> = {
@@ -16,8 +16,12 @@ export const encryptionStage = {
 	id: 'encryption',
 	title: 'Encryption at rest',
 	short: 'Encryption',
+	produces: none,
 	items(state) {
-		const options = encryptionProviders.map((p): Item => ({kind: 'option', id: `encryption:${p}`, label: p, selected: state.encryption === p, note: notes[p]}));
+		// A new provider changes encryption-config.yaml: the files Review decided are decided again.
+		const options = encryptionProviders.map(
+			(p): Item => ({kind: 'option', id: `encryption:${p}`, label: p, selected: state.encryption === p, note: notes[p], choose: current => ({...current, encryption: p, write: {phase: 'idle'}})}),
+		);
 		return [...options, continueItem];
 	},
 	body(state, width) {

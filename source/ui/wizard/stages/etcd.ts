@@ -1,8 +1,8 @@
 import {etcdCommands} from '../../../core/by-hand.js';
-import {etcdFaultTolerance, etcdMemberFlags, etcdServers} from '../../../core/etcd.js';
+import {etcdFaultTolerance, etcdMemberFlags, etcdQuorum, etcdServers} from '../../../core/etcd.js';
 import {labelled, textLines, type Line} from '../../widgets/lines.js';
-import type {StageDef} from './index.js';
-import {continueItem, pendingLines, planOf} from './common.js';
+import type {StageDef} from '../stage-def.js';
+import {continueItem, pendingLines, planOf, needsCertificates, none} from './common.js';
 
 const shown = new Set(['name', 'cert-file', 'peer-cert-file', 'trusted-ca-file', 'client-cert-auth', 'peer-client-cert-auth', 'listen-client-urls', 'initial-advertise-peer-urls']);
 
@@ -10,13 +10,14 @@ export const etcdStage = {
 	id: 'etcd',
 	title: 'etcd',
 	short: 'etcd',
+	produces: none,
 	items: () => [continueItem],
 	body(state, width) {
 		const plan = planOf(state);
 		if (!plan) return pendingLines(state, width) ?? [];
 		const members = plan.topology.masters.length;
 		const tolerates = etcdFaultTolerance(members);
-		const quorum = Math.floor(members / 2) + 1;
+		const quorum = etcdQuorum(members);
 		const lines: Line[] = [
 			...textLines(
 				`${members} member(s), quorum ${quorum}: the cluster survives ${tolerates} failed member(s).${tolerates === 0 && members > 1 ? ` A ${members}-member etcd is less available than one member; use 3.` : ''}`,
@@ -39,4 +40,5 @@ export const etcdStage = {
 		const plan = planOf(state);
 		return plan ? etcdCommands(plan) : ['# the cluster has problems: fix them first'];
 	},
+	blocked: needsCertificates,
 } as const satisfies StageDef;

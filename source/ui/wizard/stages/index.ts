@@ -1,6 +1,4 @@
-import type {ContentKey} from '../../../content/stages.js';
-import type {Line} from '../../widgets/lines.js';
-import type {Item, WizardState} from '../machine.js';
+import type {StageDef} from '../stage-def.js';
 import {apiServerSansStage} from './api-server-sans.js';
 import {caStage} from './ca.js';
 import {clusterStage} from './cluster.js';
@@ -12,23 +10,11 @@ import {kubeletsStage} from './kubelets.js';
 import {reviewStage} from './review.js';
 import {toolsStage} from './tools.js';
 
-/** One stage of the wizard: data and pure line builders; the frame draws them, the machine drives them. */
-export type StageDef = {
-	readonly id: ContentKey;
-	/** Header title. */
-	readonly title: string;
-	/** Sidebar title, short enough for the narrow sidebar of an 80-column terminal. */
-	readonly short: string;
-	/** The focusable rows (fields, options, the action that continues). */
-	readonly items: (state: WizardState) => readonly Item[];
-	/** Everything below the rows: cards, lists, notes, fitted to `width`. */
-	readonly body: (state: WizardState, width: number) => readonly Line[];
-	/** The commands that do this stage by hand ("show command"). */
-	readonly commands: (state: WizardState) => readonly string[];
-};
+export type {StageDef} from '../stage-def.js';
+export type {StageId} from '../state.js';
 
 /** The stages, in order. Adding a stage is one file and one entry here. */
-export const stages = [
+export const stages: readonly StageDef[] = [
 	toolsStage,
 	clusterStage,
 	caStage,
@@ -39,6 +25,4 @@ export const stages = [
 	encryptionStage,
 	etcdStage,
 	reviewStage,
-] as const satisfies readonly StageDef[];
-
-export type StageId = (typeof stages)[number]['id'];
+];

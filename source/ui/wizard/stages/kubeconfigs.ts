@@ -1,13 +1,14 @@
 import {kubeconfigCommands} from '../../../core/by-hand.js';
 import {kubeconfigSpecs} from '../../../core/kubeconfig.js';
 import {labelled, textLines, type Line} from '../../widgets/lines.js';
-import type {StageDef} from './index.js';
-import {continueItem, pendingLines, planOf} from './common.js';
+import type {StageDef} from '../stage-def.js';
+import {continueItem, pendingLines, planOf, needsCertificates, none} from './common.js';
 
 export const kubeconfigsStage = {
 	id: 'kubeconfigs',
 	title: 'Kubeconfigs',
 	short: 'Kubeconfigs',
+	produces: none,
 	items: () => [continueItem],
 	body(state, width) {
 		const plan = planOf(state);
@@ -29,4 +30,5 @@ export const kubeconfigsStage = {
 		const plan = planOf(state);
 		return plan ? kubeconfigCommands(plan) : ['# the cluster has problems: fix them first'];
 	},
+	blocked: needsCertificates,
 } as const satisfies StageDef;

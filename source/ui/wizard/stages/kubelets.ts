@@ -1,11 +1,15 @@
-import type {StageDef} from './index.js';
-import {cardLines, certCommands, continueItem} from './common.js';
+import type {StageDef} from '../stage-def.js';
+import {cardLines, certCommands, continueItem, idsWhere, needsCertificates} from './common.js';
+
+const produces = idsWhere(spec => spec.role === 'kubelet');
 
 export const kubeletsStage = {
 	id: 'kubelets',
 	title: 'Kubelet certs',
 	short: 'Kubelets',
+	produces,
 	items: () => [continueItem],
-	body: (state, width) => cardLines(state, width, cert => cert.spec.role === 'kubelet'),
-	commands: state => certCommands(state, spec => spec.role === 'kubelet'),
+	body: (state, width) => cardLines(state, width, produces),
+	commands: state => certCommands(state, produces),
+	blocked: needsCertificates,
 } as const satisfies StageDef;

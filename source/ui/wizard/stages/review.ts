@@ -1,9 +1,9 @@
 import {distribution} from '../../../core/distribute.js';
 import type {OutputFile} from '../../../core/write.js';
 import {textLines, type Line} from '../../widgets/lines.js';
-import type {Item, WizardState} from '../machine.js';
-import type {StageDef} from './index.js';
-import {pendingLines} from './common.js';
+import type {Item, WizardState} from '../state.js';
+import type {StageDef} from '../stage-def.js';
+import {pendingLines, none} from './common.js';
 
 function mode(file: OutputFile): string {
 	return `0${file.mode.toString(8)}`;
@@ -42,7 +42,14 @@ function fileLines(state: WizardState, files: readonly OutputFile[], width: numb
 
 		const secret = file.mode === 0o600;
 		const hosts = where.get(file.path);
-		const goes = hosts ? `→ ${hosts.join(' ')}` : file.kind === 'manifest' || file.path.endsWith('.sh') ? '(stays here)' : '(in its kubeconfig)';
+		const lb = state.preview?.plan.topology.loadBalancer.name;
+		const goes = hosts
+			? `→ ${hosts.join(' ')}`
+			: file.kind === 'haproxy'
+				? `→ ${lb ?? 'the load balancer'} (copy it by hand)`
+				: file.kind === 'certificate' || file.kind === 'private-key'
+					? '(in its kubeconfig)'
+					: '(stays here)';
 		const head = `${mode(file)}  ${file.path.padEnd(column)} `;
 		const rest = textLines(goes, width - head.length);
 		lines.push({text: head + (rest[0]?.text ?? ''), tone: secret ? 'warn' : undefined});
@@ -69,6 +76,8 @@ export const reviewStage = {
 	id: 'review',
 	title: 'Review & write',
 	short: 'Review & write',
+	produces: none,
+	decidesFiles: true,
 	items(state): Item[] {
 		if (state.write.phase === 'written') {
 			return [...(state.viewerAvailable ? [{kind: 'action', id: 'view', label: 'Open the viewer on the folder (v)'} as const] : []), {kind: 'action', id: 'quit', label: 'Finish'}];

@@ -1,12 +1,13 @@
 import {toolProbes} from '../../../core/tools.js';
 import {textLines, type Line} from '../../widgets/lines.js';
-import type {StageDef} from './index.js';
-import {continueItem} from './common.js';
+import type {StageDef} from '../stage-def.js';
+import {continueItem, none} from './common.js';
 
 export const toolsStage = {
 	id: 'tools',
 	title: 'Tools',
 	short: 'Tools',
+	produces: none,
 	items: () => [continueItem],
 	body(state, width) {
 		const lines: Line[] = textLines('Nothing here is required: kubepki makes every key and certificate itself.', width, 'muted');

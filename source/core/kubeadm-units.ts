@@ -1,0 +1,238 @@
+import {installDirs, isService, type Bundle, type Delivery, type NodeService} from './distribute.js';
+import {etcdMemberFlags, etcdServers} from './etcd.js';
+import {kubeadmPaths, kubeadmPkiDir} from './kubeadm.js';
+import {apiServerPort} from './kubeconfig.js';
+import {ipFamily} from './ip.js';
+import {specById, type Plan} from './plan.js';
+import type {Host} from './topology.js';
+import {binDir, configText, haproxyConfig, haproxyConfigName, unitText, type Field, type ServiceFlag} from './units.js';
+import type {OutputFile} from './write.js';
+
+/*
+ * The kubeadm layout's services without kubeadm and without static pods: the flags kubeadm puts in its
+ * manifests (front-proxy --requestheader-* and --proxy-client-* included), as systemd units. Each host's
+ * folder mirrors /etc/kubernetes, so a file at `<host>/x` is read at /etc/kubernetes/x; the units are written
+ * in `<host>/systemd/` and installed in /etc/systemd/system/.
+ */
+
+/** Where a kubeadm host folder is installed on its machine. */
+export const kubeadmInstallRoot = '/etc/kubernetes';
+
+/** The folder of each host's units (installed in /etc/systemd/system). */
+export const kubeadmUnitsDir = 'systemd';
+
+/** A path of the output folder (`<host>/...`) as the machine reads it (`/etc/kubernetes/...`). */
+export function kubeadmInstalledAt(host: string, outputPath: string): string {
+	if (!outputPath.startsWith(`${host}/`)) throw new Error(`bug: ${outputPath} is not in ${host}'s folder`);
+	return `${kubeadmInstallRoot}/${outputPath.slice(host.length + 1)}`;
+}
+
+/** Each node's kubelet configuration, beside its kubelet.conf. */
+export const kubeadmKubeletConfigName = 'kubelet-config.yaml';
+
+function pki(plan: Plan, host: string, id: string): {cert: string; key: string} {
+	const paths = kubeadmPaths(specById(plan, id), host);
+	if (!paths) throw new Error(`bug: ${id} has no kubeadm path`);
+	return {cert: kubeadmInstalledAt(host, paths.cert), key: kubeadmInstalledAt(host, paths.key)};
+}
+
+const conf = (host: string, file: string) => kubeadmInstalledAt(host, `${host}/${file}`);
+const saKey = (host: string) => kubeadmInstalledAt(host, `${host}/${kubeadmPkiDir}/sa.key`);
+const saPub = (host: string) => kubeadmInstalledAt(host, `${host}/${kubeadmPkiDir}/sa.pub`);
+
+export function kubeadmApiserverFlags(plan: Plan, master: Host): ServiceFlag[] {
+	const host = master.name;
+	const ca = pki(plan, host, 'ca');
+	const api = pki(plan, host, 'apiserver');
+	const etcdCa = pki(plan, host, 'etcd-ca');
+	const etcdClient = pki(plan, host, 'apiserver-etcd-client');
+	const kubeletClient = pki(plan, host, 'apiserver-kubelet-client');
+	const frontCa = pki(plan, host, 'front-proxy-ca');
+	const frontClient = pki(plan, host, 'front-proxy-client');
+	const frontName = specById(plan, 'front-proxy-client').commonName;
+	return [
+		{name: 'advertise-address', value: master.ip, why: 'the address this master publishes in the kubernetes Service endpoints (an IP SAN of apiserver.crt)'},
+		{name: 'bind-address', value: ipFamily(master.ip) === 6 ? '::' : '0.0.0.0', why: 'every address: the load balancer and the other masters connect'},
+		{name: 'secure-port', value: String(apiServerPort), why: 'the port every .conf and the load balancer dial'},
+		{name: 'tls-cert-file', value: api.cert, why: 'apiserver.crt: the certificate it presents, with every name clients dial'},
+		{name: 'tls-private-key-file', value: api.key, why: 'its private key'},
+		{name: 'client-ca-file', value: ca.cert, why: 'ca.crt: a client certificate from the cluster CA logs in as its CN, in the groups of its O'},
+		{name: 'etcd-servers', value: etcdServers(plan), why: 'every etcd member (their etcd/server.crt carry each master IP)'},
+		{name: 'etcd-cafile', value: etcdCa.cert, why: 'etcd/ca.crt: etcd has a CA of its own, so no cluster certificate reaches it'},
+		{name: 'etcd-certfile', value: etcdClient.cert, why: 'apiserver-etcd-client.crt: the client certificate etcd asks for'},
+		{name: 'etcd-keyfile', value: etcdClient.key, why: 'its private key'},
+		{name: 'kubelet-client-certificate', value: kubeletClient.cert, why: 'apiserver-kubelet-client.crt: the client towards the kubelets (group kubeadm:cluster-admins)'},
+		{name: 'kubelet-client-key', value: kubeletClient.key, why: 'its private key'},
+		{name: 'kubelet-preferred-address-types', value: 'InternalIP,ExternalIP,Hostname', why: 'as kubeadm: dial kubelets by IP first'},
+		{name: 'proxy-client-cert-file', value: frontClient.cert, why: 'front-proxy-client.crt: presented to aggregated APIs (metrics-server) when it forwards a request'},
+		{name: 'proxy-client-key-file', value: frontClient.key, why: 'its private key'},
+		{name: 'requestheader-client-ca-file', value: frontCa.cert, why: 'front-proxy-ca.crt: only a client of this CA may assert a user in the headers below'},
+		{name: 'requestheader-allowed-names', value: frontName, why: 'and only with this CN (front-proxy-client.crt\'s)'},
+		{name: 'requestheader-username-headers', value: 'X-Remote-User', why: 'the header carrying the forwarded user'},
+		{name: 'requestheader-group-headers', value: 'X-Remote-Group', why: 'the header carrying the forwarded groups'},
+		{name: 'requestheader-extra-headers-prefix', value: 'X-Remote-Extra-', why: 'the headers carrying the forwarded extra fields'},
+		{name: 'service-account-key-file', value: saPub(host), why: 'sa.pub: verifies service account tokens'},
+		{name: 'service-account-signing-key-file', value: saKey(host), why: 'sa.key: signs them (the same pair on every master)'},
+		{name: 'service-account-issuer', value: `https://kubernetes.default.svc.${plan.topology.clusterDomain}`, why: 'the iss claim of every token, as kubeadm sets it'},
+		{name: 'service-cluster-ip-range', value: plan.topology.serviceCIDR, why: `must match the certificate: its first address ${plan.serviceIp} is an IP SAN of apiserver.crt`},
+		{name: 'authorization-mode', value: 'Node,RBAC', why: 'Node: kubelets (system:node:<name> in system:nodes) may touch only their own node; RBAC: everyone else'},
+		{name: 'enable-admission-plugins', value: 'NodeRestriction', why: 'with the Node authorizer: a kubelet may change only its own Node and its pods'},
+		{name: 'allow-privileged', value: 'true', why: 'not PKI: kube-proxy and CNI pods need it'},
+		{name: 'v', value: '2', why: 'log which certificate files were loaded'},
+	];
+}
+
+export function kubeadmControllerManagerFlags(plan: Plan, master: Host): ServiceFlag[] {
+	const host = master.name;
+	const ca = pki(plan, host, 'ca');
+	const frontCa = pki(plan, host, 'front-proxy-ca');
+	const kubeconfig = conf(host, 'controller-manager.conf');
+	return [
+		{name: 'bind-address', value: '127.0.0.1', why: 'its health and metrics port answers on this machine only'},
+		{name: 'cluster-name', value: plan.topology.cluster, why: 'the cluster name of every .conf'},
+		{name: 'kubeconfig', value: kubeconfig, why: 'controller-manager.conf: logs in as system:kube-controller-manager, the user of its default RBAC binding'},
+		{name: 'authentication-kubeconfig', value: kubeconfig, why: 'the same, to check who calls its own HTTPS port'},
+		{name: 'authorization-kubeconfig', value: kubeconfig, why: 'the same, to ask the API server whether that caller may'},
+		{name: 'client-ca-file', value: ca.cert, why: 'ca.crt: client certificates that may call its HTTPS port'},
+		{name: 'requestheader-client-ca-file', value: frontCa.cert, why: 'front-proxy-ca.crt: requests forwarded by the API server\'s front proxy'},
+		{name: 'leader-elect', value: 'true', why: 'one controller-manager acts at a time: the others wait on the lease in kube-system'},
+		{name: 'cluster-signing-cert-file', value: ca.cert, why: 'ca.crt: signs approved CertificateSigningRequests with the cluster CA'},
+		{name: 'cluster-signing-key-file', value: ca.key, why: 'ca.key: the CA\'s private key'},
+		{name: 'root-ca-file', value: ca.cert, why: 'ca.crt: put in every namespace\'s kube-root-ca.crt'},
+		{name: 'service-account-private-key-file', value: saKey(host), why: 'sa.key: signs the tokens of the service accounts it creates'},
+		{name: 'use-service-account-credentials', value: 'true', why: 'each controller acts as its own service account'},
+		{name: 'controllers', value: '*,bootstrapsigner,tokencleaner', why: 'as kubeadm: with the bootstrap token controllers that kubeadm join relies on'},
+		{name: 'service-cluster-ip-range', value: plan.topology.serviceCIDR, why: 'the same range as the API server\'s'},
+		{name: 'v', value: '2', why: 'log which certificate files were loaded'},
+	];
+}
+
+export function kubeadmSchedulerFlags(master: Host): ServiceFlag[] {
+	const kubeconfig = conf(master.name, 'scheduler.conf');
+	return [
+		{name: 'bind-address', value: '127.0.0.1', why: 'its health and metrics port answers on this machine only'},
+		{name: 'kubeconfig', value: kubeconfig, why: 'scheduler.conf: logs in as system:kube-scheduler, the user of its default RBAC binding'},
+		{name: 'authentication-kubeconfig', value: kubeconfig, why: 'the same, to check who calls its own HTTPS port'},
+		{name: 'authorization-kubeconfig', value: kubeconfig, why: 'the same, to ask the API server whether that caller may'},
+		{name: 'leader-elect', value: 'true', why: 'one scheduler acts at a time: the others wait on the lease in kube-system'},
+		{name: 'v', value: '2', why: 'log which files were loaded'},
+	];
+}
+
+function kubeletConfigFields(plan: Plan, node: Host): Field[] {
+	return [
+		{path: ['apiVersion'], value: 'kubelet.config.k8s.io/v1beta1'},
+		{path: ['kind'], value: 'KubeletConfiguration'},
+		{path: ['authentication', 'anonymous', 'enabled'], value: false, why: 'no anonymous calls to the kubelet API'},
+		{path: ['authentication', 'webhook', 'enabled'], value: true, why: 'service account tokens are checked with the API server (TokenReview)'},
+		{path: ['authentication', 'x509', 'clientCAFile'], value: pki(plan, node.name, 'ca').cert, why: 'ca.crt: apiserver-kubelet-client.crt logs in as its CN'},
+		{path: ['authorization', 'mode'], value: 'Webhook', why: 'asks the API server whether that user may (kubeadm:cluster-admins may)'},
+		{path: ['rotateCertificates'], value: true, why: 'kubeadm lets the kubelet renew its client certificate through a CSR'},
+		{path: ['serverTLSBootstrap'], value: false, why: 'kubeadm\'s kubelet serves a self-signed certificate, which the API server does not verify'},
+		{path: ['clusterDomain'], value: plan.topology.clusterDomain, why: 'the domain of kubernetes.default.svc.<domain>, a SAN of apiserver.crt'},
+	];
+}
+
+function kubeletFlags(node: Host): ServiceFlag[] {
+	return [
+		{name: 'config', value: conf(node.name, kubeadmKubeletConfigName), why: `${kubeadmKubeletConfigName}: its CA and authorization`},
+		{name: 'kubeconfig', value: conf(node.name, 'kubelet.conf'), why: `kubelet.conf: logs in as system:node:${node.name} (group system:nodes), which the Node authorizer accepts`},
+		{name: 'hostname-override', value: node.name, why: 'the Node name must equal the name in its certificate'},
+		{name: 'v', value: '2', why: 'log which certificate files were loaded'},
+	];
+}
+
+/** kubeadm's etcd member flags: its own CA, and a server and a peer certificate per master. */
+export function kubeadmEtcdFlags(plan: Plan, master: Host): ServiceFlag[] {
+	const host = master.name;
+	const server = pki(plan, host, `etcd-server:${host}`);
+	const peer = pki(plan, host, `etcd-peer:${host}`);
+	const ca = pki(plan, host, 'etcd-ca');
+	const why: Record<string, string> = {
+		'cert-file': 'etcd/server.crt: served to clients (the API servers), with this master\'s IP',
+		'key-file': 'its private key',
+		'peer-cert-file': 'etcd/peer.crt: served to and presented to the other members',
+		'peer-key-file': 'its private key',
+		'trusted-ca-file': 'etcd/ca.crt: clients need a certificate from etcd\'s own CA',
+		'peer-trusted-ca-file': 'etcd/ca.crt: so do the other members',
+		'client-cert-auth': 'refuse clients without such a certificate',
+		'peer-client-cert-auth': 'refuse peers without one',
+	};
+	return etcdMemberFlags(plan, master, {cert: server.cert, key: server.key, peerCert: peer.cert, peerKey: peer.key, ca: ca.cert}).map(flag => ({
+		...flag,
+		why: why[flag.name] ?? 'not PKI: where it keeps data and which URLs it uses',
+	}));
+}
+
+/** The units (and each node's kubelet configuration) of the kubeadm layout, under `<host>/systemd/` and `<host>/`. */
+export function kubeadmUnitFiles(plan: Plan): OutputFile[] {
+	const {cluster} = plan.topology;
+	const unit = (host: string, name: string, content: string): OutputFile => ({path: `${host}/${kubeadmUnitsDir}/${name}`, content, mode: 0o644, kind: 'unit'});
+	const files: OutputFile[] = [];
+	for (const master of plan.topology.masters) {
+		const on = `on ${master.name} of cluster ${cluster} (kubeadm's flags, without static pods); install in /etc/systemd/system/`;
+		files.push(
+			unit(master.name, 'etcd.service', unitText(`etcd ${on}`, 'etcd', `${binDir}/etcd`, kubeadmEtcdFlags(plan, master), 'network-online.target')),
+			unit(master.name, 'kube-apiserver.service', unitText(`kube-apiserver ${on}`, 'Kubernetes API Server', `${binDir}/kube-apiserver`, kubeadmApiserverFlags(plan, master), 'network.target etcd.service')),
+			unit(master.name, 'kube-controller-manager.service', unitText(`kube-controller-manager ${on}`, 'Kubernetes Controller Manager', `${binDir}/kube-controller-manager`, kubeadmControllerManagerFlags(plan, master), 'network.target kube-apiserver.service')),
+			unit(master.name, 'kube-scheduler.service', unitText(`kube-scheduler ${on}`, 'Kubernetes Scheduler', `${binDir}/kube-scheduler`, kubeadmSchedulerFlags(master), 'network.target kube-apiserver.service')),
+		);
+	}
+
+	for (const node of [...plan.topology.masters, ...plan.topology.workers]) {
+		files.push(
+			unit(node.name, 'kubelet.service', unitText(`kubelet on ${node.name} of cluster ${cluster}; install in /etc/systemd/system/`, 'Kubernetes Kubelet', `${binDir}/kubelet`, kubeletFlags(node), 'network.target containerd.service')),
+			{
+				path: `${node.name}/${kubeadmKubeletConfigName}`,
+				content: configText(`kubelet on ${node.name} of cluster ${cluster}`, kubeletConfigFields(plan, node)),
+				mode: 0o644,
+				kind: 'unit',
+			},
+		);
+	}
+
+	return [...files, {path: haproxyConfigName, content: haproxyConfig(plan), mode: 0o644, kind: 'haproxy'}];
+}
+
+/** What runs on each machine of the kubeadm layout, all as systemd units: the control plane on the masters, a kubelet everywhere. */
+export const kubeadmServices = [
+	{name: 'etcd', runsOn: ['master']},
+	{name: 'kube-apiserver', runsOn: ['master']},
+	{name: 'kube-controller-manager', runsOn: ['master']},
+	{name: 'kube-scheduler', runsOn: ['master']},
+	{name: 'kubelet', runsOn: ['master', 'worker']},
+] as const satisfies ReadonlyArray<{name: NodeService; runsOn: ReadonlyArray<'master' | 'worker'>}>;
+
+/**
+ * The kubeadm layout's placement: each file of `<host>/` goes to the same path under /etc/kubernetes on that host
+ * (kubeadmInstalledAt), the units of `<host>/systemd/` to /etc/systemd/system/. A file is read by the services that
+ * run there among its certificate's consumers; a unit by its own service, the kubelet configuration by the kubelet.
+ * `files` are the layout's files (kubeadmFiles and kubeadmUnitFiles).
+ */
+export function kubeadmPlacement(plan: Plan, files: readonly OutputFile[]): Bundle[] {
+	const hosts = [...plan.topology.masters.map(h => ({...h, role: 'master' as const})), ...plan.topology.workers.map(h => ({...h, role: 'worker' as const}))];
+	const unitsPrefix = `${kubeadmUnitsDir}/`;
+	return hosts.map(host => ({
+		host: host.name,
+		ip: host.ip,
+		role: host.role,
+		files: files
+			.filter(file => file.path.startsWith(`${host.name}/`))
+			.map((file): Delivery => {
+				const target = file.path.slice(host.name.length + 1);
+				const unit = target.startsWith(unitsPrefix) ? target.slice(unitsPrefix.length) : undefined;
+				const readers = file.certId
+					? specById(plan, file.certId).consumers.map(c => c.component)
+					: unit
+						? [unit.replace(/\.service$/, '')]
+						: target === kubeadmKubeletConfigName
+							? ['kubelet']
+							: [];
+				const services = kubeadmServices
+					.filter(s => (s.runsOn as readonly string[]).includes(host.role) && readers.some(reader => isService(reader, s.name)))
+					.map(s => s.name);
+				const installTo = unit ? `${installDirs.systemd}/${unit}` : kubeadmInstalledAt(host.name, file.path);
+				return {source: file.path, target, why: file.kind, installTo: [installTo], services};
+			}),
+	}));
+}

@@ -1,0 +1,333 @@
+import {Document, stringify} from 'yaml';
+import {
+	apiserverToKubeletRbacName,
+	distribution,
+	installDirs,
+	installedAt,
+	serviceFiles,
+	unitsDir,
+	type Bundle,
+} from './distribute.js';
+import {encryptionConfigName} from './encryption.js';
+import {etcdInstall, etcdServers} from './etcd.js';
+import {apiServerPort, apiServerUrl, kubeconfigSpecs} from './kubeconfig.js';
+import {hardwayPaths, specById, type Plan} from './plan.js';
+import type {Host} from './topology.js';
+import {ipFamily} from './ip.js';
+import type {OutputFile} from './write.js';
+
+/*
+ * The units and configuration files of the services that read the PKI (the guide leaves them to the reader):
+ * kube-apiserver, kube-controller-manager and kube-scheduler on each master, the kubelet and kube-proxy on each
+ * worker, the RBAC manifest that lets the API server call the kubelets, and haproxy.cfg for the load balancer.
+ * Every path in a flag is where distribute.ts installs that file on the machine (installedAt): never spelled here.
+ */
+
+/** Where the binaries are installed (the guide's /usr/local/bin, like etcd's). */
+export const binDir = '/usr/local/bin';
+
+/** One flag of a service: `--name=value` (or a switch), and the reason it is there, written above the unit's ExecStart. */
+export type ServiceFlag = {readonly name: string; readonly value: string | true; readonly why: string};
+
+/** A field of a component configuration file (YAML), with the reason written as a comment above it. */
+export type Field = {readonly path: readonly string[]; readonly value: unknown; readonly why?: string};
+
+/** The pod network is not part of the PKI; the kubelet's DNS address is the service range's tenth, as the guide has it. */
+function clusterDnsIp(plan: Plan): string {
+	const [base] = plan.topology.serviceCIDR.split('/');
+	if (!base || ipFamily(base) !== 4) return plan.serviceIp;
+	const octets = base.split('.').map(Number);
+	const value = ((octets[0]! << 24) >>> 0) + (octets[1]! << 16) + (octets[2]! << 8) + octets[3]! + 10;
+	return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join('.');
+}
+
+/** The API server's flags on one master. */
+export function apiserverFlags(plan: Plan, master: Host, bundles: readonly Bundle[] = distribution(plan)): ServiceFlag[] {
+	const at = (file: string) => installedAt(bundles, master.name, file, installDirs.kubernetes);
+	const ca = hardwayPaths(specById(plan, 'ca'));
+	const api = hardwayPaths(specById(plan, 'apiserver'));
+	const sa = hardwayPaths(specById(plan, 'service-account'));
+	return [
+		{name: 'advertise-address', value: master.ip, why: 'the address this master publishes in the kubernetes Service endpoints (an IP SAN of kubernetes.pem)'},
+		{name: 'bind-address', value: ipFamily(master.ip) === 6 ? '::' : '0.0.0.0', why: 'every address: the load balancer, other masters and 127.0.0.1 (the components on this master) all connect'},
+		{name: 'secure-port', value: String(apiServerPort), why: 'the port every kubeconfig and the load balancer dial'},
+		{name: 'tls-cert-file', value: at(api.cert), why: 'kubernetes.pem: the certificate the API server presents; its SANs cover every name clients dial'},
+		{name: 'tls-private-key-file', value: at(api.key), why: 'its private key'},
+		{name: 'client-ca-file', value: at(ca.cert), why: 'ca.pem: a client certificate signed by this CA logs in as its CN, in the groups of its O'},
+		{name: 'etcd-servers', value: etcdServers(plan), why: 'every etcd member; their certificates are kubernetes.pem, issued for each master IP'},
+		{name: 'etcd-cafile', value: at(ca.cert), why: 'ca.pem: checks the certificate each etcd member serves'},
+		{name: 'etcd-certfile', value: at(api.cert), why: 'kubernetes.pem as the client certificate etcd asks for (--client-cert-auth); it has clientAuth'},
+		{name: 'etcd-keyfile', value: at(api.key), why: 'its private key'},
+		{name: 'kubelet-certificate-authority', value: at(ca.cert), why: 'ca.pem: checks each kubelet\'s serving certificate (<worker>.pem, with the worker\'s IP) on logs, exec and proxy'},
+		{name: 'kubelet-client-certificate', value: at(api.cert), why: 'kubernetes.pem as the client towards the kubelets; its user is bound by kube-apiserver-to-kubelet.yaml'},
+		{name: 'kubelet-client-key', value: at(api.key), why: 'its private key'},
+		{name: 'kubelet-preferred-address-types', value: 'InternalIP,Hostname,ExternalIP', why: 'dial kubelets by IP first: their certificates carry the IP, and names need DNS'},
+		{name: 'service-account-key-file', value: at(sa.cert), why: 'service-account.pem: the public key that verifies service account tokens'},
+		{name: 'service-account-signing-key-file', value: at(sa.key), why: 'service-account-key.pem: the private key that signs them (the same pair on every master)'},
+		{name: 'service-account-issuer', value: apiServerUrl(plan.topology.loadBalancer.ip), why: 'the iss claim of every token: the one address of the cluster, the load balancer'},
+		{name: 'encryption-provider-config', value: at(encryptionConfigName), why: 'encryption-config.yaml: the key that encrypts Secrets in etcd (the same file on every master)'},
+		{name: 'service-cluster-ip-range', value: plan.topology.serviceCIDR, why: `must match the certificate: its first address ${plan.serviceIp} is an IP SAN of kubernetes.pem`},
+		{name: 'authorization-mode', value: 'Node,RBAC', why: 'Node: kubelets (system:node:<name> in system:nodes) may touch only their own node; RBAC: everyone else'},
+		{name: 'enable-admission-plugins', value: 'NodeRestriction', why: 'with the Node authorizer: a kubelet may change only its own Node and its pods'},
+		{name: 'allow-privileged', value: 'true', why: 'not PKI: kube-proxy and CNI pods need it'},
+		{name: 'v', value: '2', why: 'log which certificate files were loaded'},
+	];
+}
+
+/** The controller-manager's flags on one master. */
+export function controllerManagerFlags(plan: Plan, master: Host, bundles: readonly Bundle[] = distribution(plan)): ServiceFlag[] {
+	const at = (file: string) => installedAt(bundles, master.name, file, installDirs.kubernetes);
+	const ca = hardwayPaths(specById(plan, 'ca'));
+	const sa = hardwayPaths(specById(plan, 'service-account'));
+	const kubeconfig = at(kubeconfigFile(plan, 'kube-controller-manager'));
+	return [
+		{name: 'bind-address', value: '127.0.0.1', why: 'its health and metrics port answers on this machine only'},
+		{name: 'cluster-name', value: plan.topology.cluster, why: 'the cluster name of every kubeconfig'},
+		{name: 'kubeconfig', value: kubeconfig, why: 'kube-controller-manager.kubeconfig: logs in as system:kube-controller-manager, the user of its default RBAC binding'},
+		{name: 'authentication-kubeconfig', value: kubeconfig, why: 'the same, to check who calls its own HTTPS port'},
+		{name: 'authorization-kubeconfig', value: kubeconfig, why: 'the same, to ask the API server whether that caller may'},
+		{name: 'leader-elect', value: 'true', why: 'one controller-manager acts at a time: the others wait on the lease in kube-system'},
+		{name: 'cluster-signing-cert-file', value: at(ca.cert), why: 'ca.pem: signs approved CertificateSigningRequests (kubelet certificates) with the cluster CA'},
+		{name: 'cluster-signing-key-file', value: at(ca.key), why: 'ca-key.pem: the CA\'s private key, which is why it is on the masters'},
+		{name: 'root-ca-file', value: at(ca.cert), why: 'ca.pem: put in every namespace\'s kube-root-ca.crt, so pods can trust the API server'},
+		{name: 'service-account-private-key-file', value: at(sa.key), why: 'service-account-key.pem: signs the tokens of the service accounts it creates'},
+		{name: 'use-service-account-credentials', value: 'true', why: 'each controller acts as its own service account, with only the rights its role gives'},
+		{name: 'service-cluster-ip-range', value: plan.topology.serviceCIDR, why: 'the same range as the API server\'s'},
+		{name: 'v', value: '2', why: 'log which certificate files were loaded'},
+	];
+}
+
+/** The scheduler's flags: its configuration file carries the kubeconfig. */
+export function schedulerFlags(plan: Plan, master: Host, bundles: readonly Bundle[] = distribution(plan)): ServiceFlag[] {
+	const kubeconfig = installedAt(bundles, master.name, kubeconfigFile(plan, 'kube-scheduler'), installDirs.kubernetes);
+	return [
+		{name: 'config', value: installedAt(bundles, master.name, `${unitsDir}/${master.name}/kube-scheduler.yaml`), why: 'kube-scheduler.yaml: names its kubeconfig and turns on leader election'},
+		{name: 'bind-address', value: '127.0.0.1', why: 'its health and metrics port answers on this machine only'},
+		{name: 'authentication-kubeconfig', value: kubeconfig, why: 'kube-scheduler.kubeconfig, to check who calls its own HTTPS port'},
+		{name: 'authorization-kubeconfig', value: kubeconfig, why: 'the same, to ask the API server whether that caller may'},
+		{name: 'v', value: '2', why: 'log which files were loaded'},
+	];
+}
+
+function kubeconfigFile(plan: Plan, certId: string): string {
+	const spec = kubeconfigSpecs(plan).find(k => k.certId === certId);
+	if (!spec) throw new Error(`bug: no kubeconfig for ${certId}`);
+	return spec.file;
+}
+
+/** KubeSchedulerConfiguration on one master. */
+export function schedulerConfigFields(plan: Plan, master: Host, bundles: readonly Bundle[] = distribution(plan)): Field[] {
+	return [
+		{path: ['apiVersion'], value: 'kubescheduler.config.k8s.io/v1'},
+		{path: ['kind'], value: 'KubeSchedulerConfiguration'},
+		{
+			path: ['clientConnection', 'kubeconfig'],
+			value: installedAt(bundles, master.name, kubeconfigFile(plan, 'kube-scheduler'), installDirs.kubernetes),
+			why: 'kube-scheduler.kubeconfig: logs in as system:kube-scheduler, the user of its default RBAC binding',
+		},
+		{path: ['leaderElection', 'leaderElect'], value: true, why: 'one scheduler acts at a time: the others wait on the lease in kube-system'},
+	];
+}
+
+/** The kubelet's flags on one worker: the rest is in kubelet-config.yaml. */
+export function kubeletFlags(plan: Plan, worker: Host, bundles: readonly Bundle[] = distribution(plan)): ServiceFlag[] {
+	return [
+		{name: 'config', value: installedAt(bundles, worker.name, `${unitsDir}/${worker.name}/kubelet-config.yaml`), why: 'kubelet-config.yaml: its CA, serving certificate and authorization'},
+		{
+			name: 'kubeconfig',
+			value: installedAt(bundles, worker.name, kubeconfigFile(plan, `kubelet:${worker.name}`)),
+			why: `${kubeconfigFile(plan, `kubelet:${worker.name}`)}: logs in as system:node:${worker.name} (group system:nodes), which the Node authorizer accepts`,
+		},
+		{name: 'hostname-override', value: worker.name, why: 'the Node name must equal the name in its certificate, or the Node authorizer refuses it'},
+		{name: 'v', value: '2', why: 'log which certificate files were loaded'},
+	];
+}
+
+/** KubeletConfiguration on one worker. */
+export function kubeletConfigFields(plan: Plan, worker: Host, bundles: readonly Bundle[] = distribution(plan)): Field[] {
+	const kubelet = hardwayPaths(specById(plan, `kubelet:${worker.name}`));
+	const ca = hardwayPaths(specById(plan, 'ca'));
+	return [
+		{path: ['apiVersion'], value: 'kubelet.config.k8s.io/v1beta1'},
+		{path: ['kind'], value: 'KubeletConfiguration'},
+		{path: ['authentication', 'anonymous', 'enabled'], value: false, why: 'no anonymous calls to the kubelet API'},
+		{path: ['authentication', 'webhook', 'enabled'], value: true, why: 'service account tokens are checked with the API server (TokenReview)'},
+		{
+			path: ['authentication', 'x509', 'clientCAFile'],
+			value: installedAt(bundles, worker.name, ca.cert),
+			why: 'ca.pem: a client certificate from the cluster CA (the API server\'s kubernetes.pem) logs in as its CN',
+		},
+		{path: ['authorization', 'mode'], value: 'Webhook', why: 'asks the API server (SubjectAccessReview) whether that user may: kube-apiserver-to-kubelet.yaml grants it'},
+		{
+			path: ['tlsCertFile'],
+			value: installedAt(bundles, worker.name, kubelet.cert),
+			why: `${kubelet.cert}: served on port 10250; the API server checks it against ca.pem and ${worker.ip}`,
+		},
+		{path: ['tlsPrivateKeyFile'], value: installedAt(bundles, worker.name, kubelet.key), why: 'its private key'},
+		{path: ['clusterDomain'], value: plan.topology.clusterDomain, why: 'the domain of kubernetes.default.svc.<domain>, a SAN of kubernetes.pem'},
+		{path: ['clusterDNS'], value: [clusterDnsIp(plan)], why: 'not PKI: the cluster DNS Service, inside the service range'},
+	];
+}
+
+/** kube-proxy's flags on one worker. */
+export function kubeProxyFlags(plan: Plan, worker: Host, bundles: readonly Bundle[] = distribution(plan)): ServiceFlag[] {
+	return [{name: 'config', value: installedAt(bundles, worker.name, `${unitsDir}/${worker.name}/kube-proxy-config.yaml`), why: 'kube-proxy-config.yaml: names its kubeconfig'}];
+}
+
+/** KubeProxyConfiguration on one worker. */
+export function kubeProxyConfigFields(plan: Plan, worker: Host, bundles: readonly Bundle[] = distribution(plan)): Field[] {
+	return [
+		{path: ['apiVersion'], value: 'kubeproxy.config.k8s.io/v1alpha1'},
+		{path: ['kind'], value: 'KubeProxyConfiguration'},
+		{
+			path: ['clientConnection', 'kubeconfig'],
+			value: installedAt(bundles, worker.name, kubeconfigFile(plan, 'kube-proxy')),
+			why: 'kube-proxy.kubeconfig: logs in as system:kube-proxy, bound to ClusterRole system:node-proxier',
+		},
+		{path: ['mode'], value: 'iptables', why: 'not PKI: how Services are programmed'},
+	];
+}
+
+/** A flag as the command line has it. */
+export function flagText(flag: Pick<ServiceFlag, 'name' | 'value'>): string {
+	return flag.value === true ? `--${flag.name}` : `--${flag.name}=${flag.value}`;
+}
+
+export function unitText(title: string, description: string, binary: string, flags: readonly ServiceFlag[], after: string): string {
+	return [
+		`# ${title}, written by kubepki.`,
+		'# What each flag reads, and why:',
+		...flags.map(flag => `#   --${flag.name}: ${flag.why}`),
+		'[Unit]',
+		`Description=${description}`,
+		'Documentation=https://kubernetes.io/docs/reference/command-line-tools-reference/',
+		`After=${after}`,
+		'',
+		'[Service]',
+		`ExecStart=${binary} \\`,
+		...flags.map((flag, index) => `  ${flagText(flag)}${index < flags.length - 1 ? ' \\' : ''}`),
+		'Restart=on-failure',
+		'RestartSec=5',
+		'',
+		'[Install]',
+		'WantedBy=multi-user.target',
+		'',
+	].join('\n');
+}
+
+/** A YAML document with a comment above each field that has a reason. */
+export function configText(title: string, fields: readonly Field[]): string {
+	const plain: Record<string, unknown> = {};
+	for (const field of fields) {
+		let at = plain;
+		for (const key of field.path.slice(0, -1)) at = (at[key] ??= {}) as Record<string, unknown>;
+		at[field.path.at(-1)!] = field.value;
+	}
+
+	// Built from the whole object, so every key is a node that can carry a comment.
+	const doc = new Document(plain);
+	for (const field of fields) {
+		if (!field.why) continue;
+		const parent = field.path.length > 1 ? doc.getIn(field.path.slice(0, -1), true) : doc.contents;
+		const pair = (parent as {items?: Array<{key: {value?: unknown; commentBefore?: string}}>}).items?.find(item => item.key.value === field.path.at(-1));
+		if (pair) pair.key.commentBefore = ` ${field.why}`;
+	}
+	doc.commentBefore = ` ${title}, written by kubepki.`;
+	return doc.toString({lineWidth: 0});
+}
+
+/** The ClusterRole and binding that let the user of kubernetes.pem call every kubelet's API (logs, exec, proxy, stats). */
+export function apiserverToKubeletRbac(plan: Plan): string {
+	const user = specById(plan, 'apiserver').kubernetes?.user;
+	if (!user) throw new Error('bug: the API server certificate has no Kubernetes user');
+	const name = 'system:kube-apiserver-to-kubelet';
+	const role = {
+		apiVersion: 'rbac.authorization.k8s.io/v1',
+		kind: 'ClusterRole',
+		metadata: {name, annotations: {'rbac.authorization.kubernetes.io/autoupdate': 'true'}, labels: {'kubernetes.io/bootstrapping': 'rbac-defaults'}},
+		rules: [{apiGroups: [''], resources: ['nodes/proxy', 'nodes/stats', 'nodes/log', 'nodes/spec', 'nodes/metrics'], verbs: ['*']}],
+	};
+	const binding = {
+		apiVersion: 'rbac.authorization.k8s.io/v1',
+		kind: 'ClusterRoleBinding',
+		metadata: {name: `${name}:${user}`},
+		roleRef: {apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name},
+		subjects: [{apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user}],
+	};
+	return [
+		`# The kubelets ask the API server (Webhook authorization) whether a caller may use their API. The API server`,
+		`# calls them as user ${user} (the CN of kubernetes.pem, --kubelet-client-certificate), which has no such right`,
+		'# by default: kubectl logs/exec would be Forbidden. Apply once, from a master:',
+		`#   kubectl --kubeconfig admin.kubeconfig apply -f ${apiserverToKubeletRbacName}`,
+		`${stringify(role)}---`,
+		stringify(binding),
+	].join('\n');
+}
+
+/** TCP load balancing to every API server: TLS passes through, so clients see kubernetes.pem and present their own certificates. */
+export function haproxyConfig(plan: Plan): string {
+	const {loadBalancer, masters} = plan.topology;
+	const address = (ip: string) => (ipFamily(ip) === 6 ? `[${ip}]` : ip);
+	return [
+		`# haproxy on the load balancer ${loadBalancer.name} of cluster ${plan.topology.cluster}, written by kubepki.`,
+		'# TCP, not HTTP: the API servers terminate TLS themselves, so client certificates reach them unchanged.',
+		'defaults',
+		'  mode tcp',
+		'  timeout connect 5s',
+		'  # kubectl watches and kubelets keep connections open for a long time',
+		'  timeout client 1h',
+		'  timeout server 1h',
+		'  # a connection refused by a stopped API server is tried again on another one',
+		'  option redispatch',
+		'  retries 3',
+		'',
+		'frontend kube-apiserver',
+		`  bind ${address(loadBalancer.ip)}:${apiServerPort}`,
+		'  default_backend masters',
+		'',
+		'backend masters',
+		'  balance roundrobin',
+		'  default-server inter 2s fall 2 rise 2',
+		...masters.map(m => `  server ${m.name} ${address(m.ip)}:${apiServerPort} check`),
+		'',
+	].join('\n');
+}
+
+/** The load balancer's configuration file (not a machine of the bundles: copy it by hand). */
+export const haproxyConfigName = 'haproxy.cfg';
+
+/** Every unit and configuration file of the hard way, under units/<host>/, plus the RBAC manifest and haproxy.cfg. */
+export function unitFiles(plan: Plan): OutputFile[] {
+	const bundles = distribution(plan);
+	const {cluster} = plan.topology;
+	const file = (host: string, name: string, content: string): OutputFile => ({path: `${unitsDir}/${host}/${name}`, content, mode: 0o644, kind: 'unit'});
+	const known = new Set([...serviceFiles.master, ...serviceFiles.worker].map(s => s.file));
+	const files: OutputFile[] = [];
+	for (const master of plan.topology.masters) {
+		files.push(
+			file(master.name, 'kube-apiserver.service', unitText(`kube-apiserver on ${master.name} of cluster ${cluster}`, 'Kubernetes API Server', `${binDir}/kube-apiserver`, apiserverFlags(plan, master, bundles), `network.target ${etcdInstall.unitName}`)),
+			file(master.name, 'kube-controller-manager.service', unitText(`kube-controller-manager on ${master.name} of cluster ${cluster}`, 'Kubernetes Controller Manager', `${binDir}/kube-controller-manager`, controllerManagerFlags(plan, master, bundles), 'network.target kube-apiserver.service')),
+			file(master.name, 'kube-scheduler.service', unitText(`kube-scheduler on ${master.name} of cluster ${cluster}`, 'Kubernetes Scheduler', `${binDir}/kube-scheduler`, schedulerFlags(plan, master, bundles), 'network.target kube-apiserver.service')),
+			file(master.name, 'kube-scheduler.yaml', configText(`kube-scheduler on ${master.name} of cluster ${cluster}`, schedulerConfigFields(plan, master, bundles))),
+		);
+	}
+
+	for (const worker of plan.topology.workers) {
+		files.push(
+			file(worker.name, 'kubelet.service', unitText(`kubelet on ${worker.name} of cluster ${cluster}`, 'Kubernetes Kubelet', `${binDir}/kubelet`, kubeletFlags(plan, worker, bundles), 'network.target containerd.service')),
+			file(worker.name, 'kubelet-config.yaml', configText(`kubelet on ${worker.name} of cluster ${cluster}`, kubeletConfigFields(plan, worker, bundles))),
+			file(worker.name, 'kube-proxy.service', unitText(`kube-proxy on ${worker.name} of cluster ${cluster}`, 'Kubernetes Kube Proxy', `${binDir}/kube-proxy`, kubeProxyFlags(plan, worker, bundles), 'network.target')),
+			file(worker.name, 'kube-proxy-config.yaml', configText(`kube-proxy on ${worker.name} of cluster ${cluster}`, kubeProxyConfigFields(plan, worker, bundles))),
+		);
+	}
+
+	for (const made of files) {
+		if (!known.has(made.path.split('/').at(-1)!)) throw new Error(`bug: ${made.path} has no place in serviceFiles`);
+	}
+
+	return [
+		...files,
+		{path: apiserverToKubeletRbacName, content: apiserverToKubeletRbac(plan), mode: 0o644, kind: 'rbac'},
+		{path: haproxyConfigName, content: haproxyConfig(plan), mode: 0o644, kind: 'haproxy'},
+	];
+}
