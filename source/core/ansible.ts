@@ -1,6 +1,5 @@
 import path from 'node:path';
-import {Document} from 'yaml';
-import type {Bundle, Delivery} from './distribute.js';
+import {Document, isMap, isSeq} from 'yaml';
 import type {OutputFile} from './write.js';
 
 /*
@@ -11,13 +10,22 @@ import type {OutputFile} from './write.js';
  *
  * The per-host facts (address, files, folders) are host variables of the inventory, so each host templates only its
  * own list (a 500-worker cluster does not make every host walk everyone's files); the playbook is the same few tasks
- * for any size. The playbook sits in a folder beside the host folders and copies from `../<host>/`.
+ * for any size. Sources are paths relative to the playbook's folder (`../<host>/...` for the host folders beside it).
  */
 
+/** One file for one machine: where it is in the output folder, where it goes on the machine, who reads it there. */
+export type AnsibleFile = {readonly from: string; readonly installTo: readonly string[]; readonly services: readonly string[]};
+
+/** One machine: its name (the inventory's), address, group (masters, workers, loadbalancers) and files. */
+export type AnsibleHost = {readonly host: string; readonly ip: string; readonly group: string; readonly files: readonly AnsibleFile[]};
+
+/** A service that picks up a new configuration without a restart is reloaded instead (haproxy keeps its connections). */
+const reloadedServices: ReadonlySet<string> = new Set(['haproxy']);
+
 export type AnsiblePlacement = {
-	/** Hosts and what each receives, in play order (masters first). */
-	readonly bundles: readonly Bundle[];
-	/** The files written, to read each delivery's mode by its source path. */
+	/** Hosts and what each receives. */
+	readonly hosts: readonly AnsibleHost[];
+	/** The files written, to read each file's mode by its path. */
 	readonly files: readonly OutputFile[];
 	/** Where the inventory and playbook go, relative to the output folder; the host folders are its siblings. */
 	readonly dir: string;
@@ -30,14 +38,14 @@ export type AnsiblePlacement = {
 export const inventoryName = 'inventory.yml';
 export const playbookName = 'site.yml';
 const reloadHandler = 'reload systemd units';
-const restartHandler = (service: string) => `restart ${service}`;
+const restartHandler = (service: string) => `${reloadedServices.has(service) ? 'reload' : 'restart'} ${service}`;
 /** The mode of files that must never be shown (keys, kubeconfigs with keys in them, the encryption key). */
 const secretMode = 0o600;
 
 const octal = (mode: number) => `0${mode.toString(8)}`;
 
 /** The handlers one file notifies: a unit reloads systemd first, then every service that reads it restarts. */
-function handlersOf(delivery: Delivery, unitDir: string | undefined): string[] {
+function handlersOf(delivery: AnsibleFile, unitDir: string | undefined): string[] {
 	const unit = unitDir !== undefined && delivery.installTo.some(file => path.posix.dirname(file) === unitDir);
 	return [...(unit ? [reloadHandler] : []), ...delivery.services.map(restartHandler)];
 }
@@ -46,16 +54,17 @@ type FileVar = {src: string; dest: string; mode: string; notify: string};
 type DirVar = {path: string; mode?: string};
 
 /** One host's variables: where to reach it, its files (one entry per install path) and the folders they go into. */
-function hostVars(bundle: Bundle, placement: AnsiblePlacement, modes: ReadonlyMap<string, number>) {
+function hostVars(bundle: AnsibleHost, placement: AnsiblePlacement, modes: ReadonlyMap<string, number>) {
 	const files: FileVar[] = [];
 	const secretDirs = new Set<string>();
 	const dirs = new Set<string>();
 	for (const delivery of bundle.files) {
-		const mode = modes.get(delivery.source);
-		if (mode === undefined) throw new Error(`bug: ${delivery.source} is placed on ${bundle.host} but was not made`);
+		const mode = modes.get(delivery.from);
+		if (mode === undefined) throw new Error(`bug: ${delivery.from} is placed on ${bundle.host} but was not made`);
 		const notify = handlersOf(delivery, placement.unitDir).join(', ');
+		const src = path.posix.relative(placement.dir, delivery.from);
 		for (const dest of delivery.installTo) {
-			files.push({src: delivery.target, dest, mode: octal(mode), notify});
+			files.push({src, dest, mode: octal(mode), notify});
 			dirs.add(path.posix.dirname(dest));
 			// A folder that receives a key is for root only; shared folders (/etc/systemd/system) keep their mode.
 			if (mode === secretMode) secretDirs.add(path.posix.dirname(dest));
@@ -66,8 +75,6 @@ function hostVars(bundle: Bundle, placement: AnsiblePlacement, modes: ReadonlyMa
 	return {ansible_host: bundle.ip, kubepki_dirs: folders, kubepki_files: files};
 }
 
-const groupOf = (role: string) => `${role}s`;
-
 function header(lines: readonly string[]): string {
 	return lines.map(line => ` ${line}`).join('\n');
 }
@@ -76,22 +83,32 @@ function header(lines: readonly string[]): string {
 export function inventoryYaml(placement: AnsiblePlacement): string {
 	const modes = new Map(placement.files.map(file => [file.path, file.mode]));
 	const children: Record<string, {hosts: Record<string, ReturnType<typeof hostVars>>}> = {};
-	for (const bundle of placement.bundles) {
-		const group = (children[groupOf(bundle.role)] ??= {hosts: {}});
+	for (const bundle of placement.hosts) {
+		const group = (children[bundle.group] ??= {hosts: {}});
 		group.hosts[bundle.host] = hostVars(bundle, placement, modes);
 	}
 
 	const doc = new Document({all: {children}}, {aliasDuplicateObjects: false});
+	// One line per file and per folder: a 500-worker inventory stays readable (and a third smaller).
+	for (const [group, {hosts}] of Object.entries(children)) {
+		for (const host of Object.keys(hosts)) {
+			for (const list of ['kubepki_files', 'kubepki_dirs']) {
+				const seq = doc.getIn(['all', 'children', group, 'hosts', host, list], true);
+				if (isSeq(seq)) for (const item of seq.items) if (isMap(item)) item.flow = true;
+			}
+		}
+	}
+
 	doc.commentBefore = header([
 		'Written by kubepki from the same plan as the host folders beside this one; kubepki never runs Ansible.',
-		'Per host: its address, the files it receives (src in its folder, dest on the machine, mode, the handlers a change',
+		'Per host: its address, the files it receives (src from this folder, dest on the machine, mode, the handlers a change',
 		'notifies) and the folders they go into (0700 where a key goes). No key or certificate is in this file.',
 	]);
 	return doc.toString({lineWidth: 0});
 }
 
 /** The tasks and handlers of one play (one group): a copy task per set of handlers, keys apart so their content is never diffed. */
-function play(group: string, bundles: readonly Bundle[], placement: AnsiblePlacement) {
+function play(group: string, bundles: readonly AnsibleHost[], placement: AnsiblePlacement) {
 	const notifySets = new Map<string, string[]>();
 	const secretSets = new Set<string>();
 	const plainSets = new Set<string>();
@@ -101,7 +118,7 @@ function play(group: string, bundles: readonly Bundle[], placement: AnsiblePlace
 			const handlers = handlersOf(delivery, placement.unitDir);
 			const key = handlers.join(', ');
 			notifySets.set(key, handlers);
-			(modes.get(delivery.source) === secretMode ? secretSets : plainSets).add(key);
+			(modes.get(delivery.from) === secretMode ? secretSets : plainSets).add(key);
 		}
 	}
 
@@ -112,7 +129,7 @@ function play(group: string, bundles: readonly Bundle[], placement: AnsiblePlace
 		const select = `selectattr('notify', 'equalto', ${JSON.stringify(key)}) | ${secret ? 'selectattr' : 'rejectattr'}('mode', 'equalto', '${octal(secretMode)}')`;
 		return {
 			name: `${what} that ${key === '' ? 'restart nothing' : key}`,
-			'ansible.builtin.copy': {src: '{{ kubepki_from }}/{{ item.src }}', dest: prefixed('dest'), owner: 'root', group: 'root', mode: '{{ item.mode }}'},
+			'ansible.builtin.copy': {src: '{{ playbook_dir }}/{{ item.src }}', dest: prefixed('dest'), owner: 'root', group: 'root', mode: '{{ item.mode }}'},
 			loop: `{{ kubepki_files | ${select} | list }}`,
 			loop_control: {label: '{{ item.dest }}'},
 			...(secret && {diff: false}),
@@ -129,7 +146,11 @@ function play(group: string, bundles: readonly Bundle[], placement: AnsiblePlace
 	const when = 'kubepki_restarts | bool';
 	const handlers = [
 		...(usesUnits ? [{name: reloadHandler, 'ansible.builtin.systemd_service': {daemon_reload: true}, when}] : []),
-		...services.map(service => ({name: restartHandler(service), 'ansible.builtin.systemd_service': {name: service, state: 'restarted'}, when})),
+		...services.map(service => ({
+			name: restartHandler(service),
+			'ansible.builtin.systemd_service': {name: service, state: reloadedServices.has(service) ? 'reloaded' : 'restarted'},
+			when,
+		})),
 	];
 
 	const keys = [...notifySets.keys()];
@@ -141,7 +162,6 @@ function play(group: string, bundles: readonly Bundle[], placement: AnsiblePlace
 		become: '{{ kubepki_become | default(true) | bool }}',
 		vars: {
 			kubepki_prefix: "{{ (kubepki_root | default('/')) | regex_replace('/+$', '') }}",
-			kubepki_from: '{{ playbook_dir }}/../{{ inventory_hostname }}',
 			// Check mode shows which handlers a change notifies without asking systemd anything.
 			kubepki_restarts: '{{ (kubepki_restart | default(true) | bool) and not ansible_check_mode }}',
 		},
@@ -161,19 +181,29 @@ function play(group: string, bundles: readonly Bundle[], placement: AnsiblePlace
 
 /** The playbook: one play per group, masters first and one at a time. */
 export function playbookYaml(placement: AnsiblePlacement): string {
-	const groups = [...new Set(placement.bundles.map(b => groupOf(b.role)))].sort((a, b) => (a === 'masters' ? -1 : b === 'masters' ? 1 : 0));
-	const plays = groups.map(group => play(group, placement.bundles.filter(b => groupOf(b.role) === group), placement));
+	const groups = [...new Set(placement.hosts.map(b => b.group))].sort((a, b) => (a === 'masters' ? -1 : b === 'masters' ? 1 : 0));
+	const plays = groups.map(group => play(group, placement.hosts.filter(b => b.group === group), placement));
 	const doc = new Document(plays, {aliasDuplicateObjects: false});
 	doc.commentBefore = header([
 		'Written by kubepki; kubepki never runs it. From the output folder:',
 		`  ansible-playbook -i ${placement.dir}/${inventoryName} ${placement.dir}/${playbookName}`,
-		'Copies each host\'s files from ../<host>/ to where its services read them, owner root, with the modes of the',
-		'host folder, and restarts only the services whose files changed (masters one at a time). Variables (-e):',
+		'Copies each host\'s files (from ../<host>/) to where its services read them, owner root, with the modes they',
+		'have here, and restarts only the services whose files changed (masters one at a time). Variables (-e):',
 		'  kubepki_root=DIR       prefix for every destination (default /)',
 		'  kubepki_restart=false  copy only; notified handlers are skipped (also in --check)',
 		'  kubepki_become=false   no privilege escalation (already root, e.g. -c local as root)',
 	]);
 	return doc.toString({lineWidth: 0});
+}
+
+/** A placement's hosts from bundles whose files are in `<folder>/<host>/<target>` of the output folder. */
+export function hostsOf(bundles: ReadonlyArray<{host: string; ip: string; role: string; files: ReadonlyArray<{target: string; installTo: readonly string[]; services: readonly string[]}>}>, folder: string): AnsibleHost[] {
+	return bundles.map(b => ({
+		host: b.host,
+		ip: b.ip,
+		group: `${b.role}s`,
+		files: b.files.map(d => ({from: path.posix.join(folder, b.host, d.target), installTo: d.installTo, services: d.services})),
+	}));
 }
 
 /** inventory.yml and site.yml for a placement. */

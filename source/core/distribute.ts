@@ -1,10 +1,8 @@
-import {ansibleFiles} from './ansible.js';
 import {encryptionConfigName} from './encryption.js';
 import {etcdInstall} from './etcd.js';
 import {urlHost} from './ip.js';
 import {kubeconfigSpecs} from './kubeconfig.js';
 import {hardwayPaths, type Plan} from './plan.js';
-import {ansibleDirName} from './topology.js';
 import type {OutputFile} from './write.js';
 
 /**
@@ -33,6 +31,8 @@ export const installDirs = {
 	systemd: '/etc/systemd/system',
 	/** Component configuration files (kube-scheduler.yaml). */
 	config: '/etc/kubernetes/config',
+	/** haproxy.cfg on the load balancer. */
+	haproxy: '/etc/haproxy',
 } as const;
 
 /**
@@ -207,8 +207,7 @@ export function installedAt(bundles: readonly Bundle[], host: string, source: st
 
 /**
  * `nodes/<host>/<file>` copies of what each machine needs, with the modes of the originals (keys stay 0600),
- * `nodes/copy.sh`, and the Ansible inventory and playbook in `nodes/ansible/`. `written` holds the files made so
- * far (certificates, kubeconfigs, ...).
+ * and `nodes/copy.sh`. `written` holds the files made so far (certificates, kubeconfigs, ...).
  */
 export function bundleFiles(plan: Plan, written: readonly OutputFile[]): OutputFile[] {
 	const byPath = new Map(written.map(file => [file.path, file]));
@@ -226,11 +225,7 @@ export function bundleFiles(plan: Plan, written: readonly OutputFile[]): OutputF
 			};
 		}),
 	);
-	return [
-		...copies,
-		{path: `${bundlesDir}/copy.sh`, content: copyScript(plan, bundles), mode: 0o755, kind: 'copy-script'},
-		...ansibleFiles({bundles, files: written, dir: `${bundlesDir}/${ansibleDirName}`, services: hardwayServices.map(s => s.name), unitDir: installDirs.systemd}),
-	];
+	return [...copies, {path: `${bundlesDir}/copy.sh`, content: copyScript(plan, bundles), mode: 0o755, kind: 'copy-script'}];
 }
 
 /** Single-quote a word for sh (file names here are plain, but a script should not depend on it). */

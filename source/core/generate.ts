@@ -1,7 +1,7 @@
 import {createHash, createPrivateKey, X509Certificate as NodeX509} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
-import {ansibleFiles} from './ansible.js';
+import {ansibleFiles, hostsOf} from './ansible.js';
 import {installDirs} from './distribute.js';
 import {kubeadmFiles, kubeadmPaths} from './kubeadm.js';
 import {kubeadmPlacement, kubeadmServices, kubeadmUnitFiles} from './kubeadm-units.js';
@@ -10,6 +10,7 @@ import {certInfo} from './pki/cert-info.js';
 import {issueAll, type Issued} from './pki/issue.js';
 import {importPrivateKeyPem, KeyTypeError, type KeyPair} from './pki/keys.js';
 import {ansibleDirName, type Topology} from './topology.js';
+import {loadBalancerHost} from './units.js';
 import {writeAll, type OutputFile} from './write.js';
 
 export {hardwayPaths} from './plan.js';
@@ -228,7 +229,15 @@ async function generateKubeadm(plan: Plan, options: GenerateOptions, now: Date):
 
 	const issued = await issueAll(plan.certs, {existing, now, keys: options.keys, onProgress: options.onProgress});
 	const layoutFiles = [...kubeadmFiles(plan, issued), ...kubeadmUnitFiles(plan)];
-	const files = [...layoutFiles, ...ansibleFiles({bundles: kubeadmPlacement(plan, layoutFiles), files: layoutFiles, dir: ansibleDirName, services: kubeadmServices.map(s => s.name), unitDir: installDirs.systemd})];
+	// ansible/ sits beside the host folders; haproxy.cfg is at the top, as in the hard way.
+	const ansible = ansibleFiles({
+		hosts: [...hostsOf(kubeadmPlacement(plan, layoutFiles), '.'), loadBalancerHost(plan)],
+		files: layoutFiles,
+		dir: ansibleDirName,
+		services: [...kubeadmServices.map(s => s.name), 'haproxy'],
+		unitDir: installDirs.systemd,
+	});
+	const files = [...layoutFiles, ...ansible];
 	const all = [...files, manifest(plan, issued, files, options.source ?? 'built-in example cluster', now)];
 	const written = await writeAll(options.outDir, all);
 	const made = plan.certs.filter(spec => !existing.has(spec.id)).map((spec): CertOutcome => ({id: spec.id, status: 'issued'}));

@@ -55,15 +55,21 @@ describe.each([
 		plays = parseYaml(String(files.find(f => f.path === 'nodes/ansible/site.yml')?.content)) as Play[];
 	});
 
-	it('groups the masters and the workers, each with its address as ansible_host', () => {
+	it('groups the masters, the workers and the load balancer (haproxy.cfg), each with its address as ansible_host', () => {
 		const groups = inventory.all.children;
-		expect(Object.keys(groups).sort()).toEqual(['masters', 'workers']);
+		expect(Object.keys(groups).sort()).toEqual(['loadbalancers', 'masters', 'workers']);
 		expect(Object.keys(groups.masters!.hosts)).toEqual(topology.masters.map(m => m.name));
 		expect(Object.keys(groups.workers!.hosts)).toEqual(topology.workers.map(w => w.name));
-		for (const host of [...topology.masters, ...topology.workers]) {
-			const vars = groups.masters!.hosts[host.name] ?? groups.workers!.hosts[host.name];
+		expect(Object.keys(groups.loadbalancers!.hosts)).toEqual([topology.loadBalancer.name]);
+		for (const host of [...topology.masters, ...topology.workers, topology.loadBalancer]) {
+			const vars = groups.masters!.hosts[host.name] ?? groups.workers!.hosts[host.name] ?? groups.loadbalancers!.hosts[host.name];
 			expect(vars?.ansible_host, host.name).toBe(host.ip);
 		}
+
+		// haproxy.cfg is written at the top of the output folder, two levels above the playbook.
+		expect(groups.loadbalancers!.hosts[topology.loadBalancer.name]!.kubepki_files).toEqual([
+			{src: '../../haproxy.cfg', dest: '/etc/haproxy/haproxy.cfg', mode: '0644', notify: 'reload haproxy'},
+		]);
 	});
 
 	it('holds no key, kubeconfig or certificate content, in the inventory or the playbook', () => {
@@ -80,7 +86,7 @@ describe.each([
 		const modes = new Map(files.map(f => [f.path, `0${f.mode.toString(8)}`]));
 		for (const bundle of bundles) {
 			const vars = inventory.all.children[`${bundle.role}s`]!.hosts[bundle.host]!;
-			const want = bundle.files.flatMap(d => d.installTo.map(dest => `${d.target} ${dest} ${modes.get(`nodes/${bundle.host}/${d.target}`)}`));
+			const want = bundle.files.flatMap(d => d.installTo.map(dest => `../${bundle.host}/${d.target} ${dest} ${modes.get(`nodes/${bundle.host}/${d.target}`)}`));
 			expect(vars.kubepki_files.map(f => `${f.src} ${f.dest} ${f.mode}`).sort(), bundle.host).toEqual(want.sort());
 			// Folders that receive a key or a kubeconfig are made 0700; /etc/systemd/system keeps its own mode.
 			for (const dir of vars.kubepki_dirs) {
@@ -94,7 +100,10 @@ describe.each([
 		expect(plays.map(p => [p.hosts, p.serial ?? 'all at once', p.gather_facts])).toEqual([
 			['masters', 1, false],
 			['workers', 'all at once', false],
+			['loadbalancers', 'all at once', false],
 		]);
+		// haproxy reloads its configuration and keeps its connections.
+		expect(plays[2]?.handlers).toEqual([{name: 'reload haproxy', 'ansible.builtin.systemd_service': {name: 'haproxy', state: 'reloaded'}, when: 'kubepki_restarts | bool'}]);
 		for (const p of plays) {
 			const handlers = new Set((p.handlers ?? []).map(h => h.name));
 			for (const h of p.handlers ?? []) expect(h.when).toContain('kubepki_restarts');
@@ -111,7 +120,7 @@ describe.each([
 		const byHost = new Map(bundles.map(b => [b.host, b]));
 		for (const [host, vars] of Object.entries({...inventory.all.children.masters!.hosts, ...inventory.all.children.workers!.hosts})) {
 			for (const file of vars.kubepki_files) {
-				const delivery = byHost.get(host)?.files.find(d => d.target === file.src);
+				const delivery = byHost.get(host)?.files.find(d => `../${host}/${d.target}` === file.src);
 				const restarts = file.notify.split(', ').filter(h => h.startsWith('restart ')).map(h => h.slice('restart '.length));
 				expect(restarts, `${host} ${file.dest}`).toEqual(delivery?.services);
 				expect(file.notify.includes('reload systemd units'), file.dest).toBe(file.dest.startsWith('/etc/systemd/system/'));

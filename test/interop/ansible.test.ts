@@ -114,6 +114,14 @@ const files = (dir: string) =>
 
 const mode = (file: string) => (statSync(file).mode & 0o777).toString(8);
 
+/** The load balancer gets haproxy.cfg, from the top of the output folder, in /etc/haproxy/. */
+function expectHaproxy(root: string, out: string) {
+	expect(files(path.join(root, 'lb'))).toEqual([path.join('etc', 'haproxy', 'haproxy.cfg')]);
+	const placed = path.join(root, 'lb', 'etc', 'haproxy', 'haproxy.cfg');
+	expect(readFileSync(placed).equals(readFileSync(path.join(out, 'haproxy.cfg')))).toBe(true);
+	expect(mode(placed)).toBe(mode(path.join(out, 'haproxy.cfg')));
+}
+
 function expectNoCommandFailed(run: Run) {
 	expect(run.status, run.stderr.slice(-2000)).toBe(0);
 	for (const [host, s] of Object.entries(run.report.stats)) expect(s.failures + s.unreachable, host).toBe(0);
@@ -129,7 +137,7 @@ describe.skipIf(!haveAnsible)('the Ansible playbook of the hard way', () => {
 	const parsed = parseClusterFile(clusterYaml);
 	if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
 	const bundles = distribution(buildPlan(parsed.topology));
-	const hosts = bundles.map(b => b.host);
+	const hosts = [...bundles.map(b => b.host), 'lb'];
 
 	beforeAll(() => {
 		const made = kubepki(['generate', '--quiet', '--config', config, '--out', out]);
@@ -147,6 +155,7 @@ describe.skipIf(!haveAnsible)('the Ansible playbook of the hard way', () => {
 
 		expect(await list('masters')).toEqual(['cp1']);
 		expect(await list('workers')).toEqual(['wk1', 'wk2']);
+		expect(await list('loadbalancers')).toEqual(['lb']);
 	});
 
 	it.skipIf(!isRoot)('lays every host\'s files where the plan installs them, byte for byte and mode for mode, then changes nothing on a second run; after one worker is renewed only it changes and only its kubelet is restarted', {timeout: 1_800_000}, async () => {
@@ -168,6 +177,8 @@ describe.skipIf(!haveAnsible)('the Ansible playbook of the hard way', () => {
 				if (mode(placed) === '600') expect(mode(path.dirname(placed)), path.dirname(dest)).toBe('700');
 			}
 		}
+
+		expectHaproxy(root, out);
 
 		const second = await play(folder, root, ['-e', 'kubepki_restart=false']);
 		expectNoCommandFailed(second);
@@ -210,6 +221,7 @@ describe.skipIf(!haveAnsible)('the Ansible playbook of the kubeadm layout', () =
 	// One master and one worker: each master gets two dozen files; the second worker would add nothing new.
 	writeFileSync(config, clusterYaml.replace(/\n {2}- \{name: wk2[^\n]*/, ''));
 	const hosts = ['cp1', 'wk1'];
+	const everyHost = [...hosts, 'lb'];
 
 	beforeAll(() => {
 		const made = kubepki(['generate', '--quiet', '--layout', 'kubeadm', '--config', config, '--out', out]);
@@ -237,8 +249,10 @@ describe.skipIf(!haveAnsible)('the Ansible playbook of the kubeadm layout', () =
 			}
 		}
 
+		expectHaproxy(root, out);
 		const second = await play(folder, root, ['-e', 'kubepki_restart=false']);
 		expectNoCommandFailed(second);
-		for (const host of hosts) expect(second.report.stats[host]?.changed, host).toBe(0);
+		expect(Object.keys(second.report.stats).sort()).toEqual([...everyHost].sort());
+		for (const host of everyHost) expect(second.report.stats[host]?.changed, host).toBe(0);
 	});
 });
