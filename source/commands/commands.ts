@@ -185,6 +185,36 @@ export const commands: readonly Command[] = [
 		},
 	},
 	{
+		name: 'renew',
+		summary: 're-issue the leaves that end soon from the folder\'s own CA; kubeconfigs and nodes/ rebuilt; the restart order',
+		description: [
+			'The cluster comes from the folder\'s kubepki-manifest.json; subject, SANs and usages stay as they are.',
+			'The CA, the service-account pair and the encryption key are never touched; a leaf never ends after its CA.',
+			'Replaced files are kept in DIR/.backup/<UTC time>/; nodes/copy.sh copies only what changed, nodes/copy-all.sh all.',
+			'Ids are those of kubepki expiry (kubelet:node1, apiserver, admin, kube-proxy, ...).',
+		],
+		flags: {
+			out: {type: 'string', value: 'DIR', help: 'the folder to renew (default ./pki)'},
+			within: {type: 'string', value: 'D', help: 'renew the leaves that end within D (default 30d)'},
+			all: {type: 'boolean', help: 'renew every leaf'},
+			only: {type: 'string', value: 'IDS', help: 'renew only these, comma-separated (kubelet:node1,apiserver)'},
+			validity: {type: 'string', value: 'D', help: 'the new leaves\' validity, such as 8760h or 365d (default: the folder\'s); recorded in the manifest'},
+			'reuse-keys': {type: 'boolean', help: 'sign the same keys again instead of making new ones'},
+			'dry-run': {type: 'boolean', help: 'print what would be renewed and restarted; write nothing'},
+			quiet: {type: 'boolean', short: 'q', help: 'print nothing on success'},
+		},
+		examples: [
+			['kubepki renew --dry-run', 'what would be renewed in ./pki, and the restart order'],
+			['kubepki renew --all --validity 8760h', 'every leaf, for a year, with new keys'],
+			['kubepki renew --only kubelet:node1 --reuse-keys', 'one kubelet, same key'],
+		],
+		async run(positionals, flags, io) {
+			noArguments('renew', positionals);
+			const {runRenew} = await import('./renew.js');
+			return runRenew(flags, io);
+		},
+	},
+	{
 		name: 'help',
 		summary: 'this overview, or one command\'s usage, flags and examples',
 		args: '[COMMAND]',

@@ -104,14 +104,14 @@ async function runScreen(flags: WizardFlags, io: CommandIo): Promise<never> {
 	const prestarted = fresh
 		? [...startKeyGeneration(buildPlan(topology).certs)].map(([id, keys]) => ({id, algorithm: topology.algorithm, keys}))
 		: [];
-	const [{createPreviewSession}, {probeTools}] = await Promise.all([import('../core/preview.js'), import('../core/tools.js')]);
+	const [{createPreviewSession}, {probeTools}, {saveFile}] = await Promise.all([import('../core/preview.js'), import('../core/tools.js'), import('../core/save-file.js')]);
 	const session = createPreviewSession({outDir: outPath, source, prestarted});
 	session.preview(topology).catch(() => undefined);
 
 	const [{render}, React, {Wizard}, {removePendingTemps}] = await ui;
 	let code = 0;
 	const color = !io.env.NO_COLOR;
-	const engine = {...session, probeTools: async () => probeTools(io.env)};
+	const engine = {...session, probeTools: async () => probeTools(io.env), saveFile: async (relative: string, content: string, mode: number) => saveFile(outPath, relative, content, mode)};
 	io.stdout.write('\r\u001B[2K');
 	const app = render(
 		React.createElement(Wizard, {

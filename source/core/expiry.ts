@@ -4,6 +4,7 @@
 // row: one thing to renew, held by several machines.
 import path from 'node:path';
 import {bundlesDir} from './distribute.js';
+import {renewWithinDays} from './plan.js';
 import {buildChain, label} from './lint/chain-index.js';
 import {certItems, type CertItem} from './lint/types.js';
 import type {FolderManifest, Item, LoadResult} from './pki/load.js';
@@ -56,10 +57,15 @@ export type ExpiryReport = {
 // certificate and uses only its key): its end date is never checked, so it is shown but never alarms.
 export const serviceAccountNote = 'not counted: Kubernetes uses only the keys of the service-account pair and never checks this end date';
 
+/** True for a certificate whose end date nothing checks: the service-account pair's (see serviceAccountNote). */
+export function endNotEnforced(item: Pick<Item, 'kubernetes' | 'cert'>): boolean {
+	return item.kubernetes?.role === 'service-account' && item.cert?.isCA !== true;
+}
+
 const daySeconds = 24 * 3600;
 
-/** The warning window when none is given, the same 30 days lint's expires-soon uses. */
-export const defaultWithin = '30d';
+/** The warning window when none is given: the plan's renewal window, which lint's expires-soon uses too. */
+export const defaultWithin = `${renewWithinDays}d`;
 
 /** A duration as the flags take it: `30d`, `720h`, `90m`, `0d`; undefined when it is not one. */
 export function parseDuration(text: string): number | undefined {
@@ -139,7 +145,7 @@ export function expiryReport(loaded: LoadResult, now: Date, withinSeconds: numbe
 		const role = main.kubernetes?.role ?? 'other';
 		const end = Date.parse(main.cert.notAfter);
 		const start = Date.parse(main.cert.notBefore);
-		if (role === 'service-account' && !main.cert.isCA) {
+		if (endNotEnforced(main)) {
 			ignored.push({path: label(main), ...(id && {id}), notAfter: new Date(end).toISOString(), reason: serviceAccountNote});
 			continue;
 		}

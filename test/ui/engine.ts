@@ -7,9 +7,15 @@ import type {WizardEngine} from '../../source/ui/wizard/engine.js';
 
 export function testEngine(
 	session: PreviewSession,
-	options: {previews?: Preview[]; writes?: {outPath: string; prepared: Prepared[]}; tools?: readonly ToolStatus[]} = {},
+	options: {
+		previews?: Preview[];
+		writes?: {outPath: string; prepared: Prepared[]};
+		tools?: readonly ToolStatus[];
+		/** Files saved with w or e, recorded instead of written. */
+		saved?: {outPath: string; files: Array<{relative: string; content: string; mode: number}>};
+	} = {},
 ): WizardEngine {
-	const {previews, writes, tools = []} = options;
+	const {previews, writes, tools = [], saved} = options;
 	return {
 		async preview(topology, onProgress) {
 			const preview = await session.preview(topology, onProgress);
@@ -23,5 +29,10 @@ export function testEngine(
 			return prepared.files.map(f => path.join(writes.outPath, f.path));
 		},
 		probeTools: async () => tools,
+		async saveFile(relative, content, mode) {
+			if (!saved) throw new Error('this test saves nothing');
+			saved.files.push({relative, content, mode});
+			return path.join(saved.outPath, relative);
+		},
 	};
 }

@@ -28,7 +28,7 @@ describe('frame layout', () => {
 	test.each(sizes)('%i×%i: the narrow layout below 120 columns, the wide one from 120', (columns, rows) => {
 		const layout = frameLayout(columns, rows);
 		expect(layout.wide).toBe(columns >= 120);
-		expect(layout.sidebarWidth + 2 + layout.mainWidth + (layout.wide ? 3 + layout.explainWidth : 0)).toBe(columns);
+		expect((layout.sidebarWidth > 0 ? layout.sidebarWidth + 2 : 0) + layout.mainWidth + (layout.wide ? 3 + layout.explainWidth : 0)).toBe(columns);
 		expect(layout.contentHeight + 3).toBe(rows - 1);
 	});
 
@@ -56,5 +56,42 @@ describe('frame layout', () => {
 		const text = drawnText(model);
 		expect(text).toContain('› Add a SAN');
 		expect(text).toMatch(/↑ \d+ more rows above/);
+	});
+});
+
+describe('80×24', () => {
+	const layout = frameLayout(80, 24);
+
+	test('no sidebar below 100 columns: the header says where the wizard is and what comes next', () => {
+		expect(layout.sidebarWidth).toBe(0);
+		expect(layout.mainWidth).toBe(80);
+		expect(frameLayout(100, 30).sidebarWidth).toBeGreaterThan(0);
+		const model = frameModel(startAt(start(), 'ca'), layout);
+		expect(model.header).toMatch(/^kubepki · step 3 of 10: Certificate authority · next: Kubelets +out: pki$/);
+		expect(model.header.length).toBe(80);
+	});
+
+	test.each(['tools', 'cluster', 'ca', 'kubelets', 'components', 'sans', 'kubeconfigs', 'encryption', 'etcd', 'review'] as const)('%s: the explanation shows at least 8 lines when focused', id => {
+		const state = wizardReducer(startAt(start(), id), {type: 'key', key: named('tab')});
+		expect(state.region).toBe('explain');
+		const model = frameModel(state, layout);
+		const text = model.explain.rows.filter(row => !/^[↑↓] \d+ /.test(row.text));
+		expect(text.length, model.explain.rows.map(r => r.text).join('\n')).toBeGreaterThanOrEqual(8);
+		expect(height(model)).toBeLessThanOrEqual(model.layout.contentHeight);
+	});
+});
+
+describe('the key line', () => {
+	test('never cuts a key: at every width it is whole entries, and ? help is always there', async () => {
+		const {bindings} = await import('../../source/ui/keys/bindings.js');
+		const labels = new Set([...bindings.map(b => b.help), '↑↓ scroll this pane', 'home/end top/bottom']);
+		for (const id of ['cluster', 'sans', 'review'] as const) {
+			for (let columns = 60; columns <= 130; columns += 7) {
+				const help = frameModel(startAt(start(), id), frameLayout(columns, 30)).help;
+				expect(help.length).toBeLessThanOrEqual(columns);
+				expect(help).toContain('? help');
+				for (const entry of help.split('  ')) expect(labels, `${columns}: ${help}`).toContain(entry);
+			}
+		}
 	});
 });

@@ -332,3 +332,83 @@ describe('tab in a field', () => {
 		expect(key(onValidity, named('shift-tab')).editing?.id).toBe('cluster.workers');
 	});
 });
+
+describe('keys that mean one thing', () => {
+	const atSans = () => startAt({...start(), extraSans: ['api.example.com']}, 'sans');
+
+	test('↑↓ move between rows even after the cards were paged down; home and end go to the first and last row', () => {
+		let state = send(atSans(), {type: 'layout', body: 60, explain: 0, page: {body: 8, explain: 8}});
+		for (let i = 0; i < 9; i++) state = key(state, named('page-down'));
+		expect(state.scroll.body).toBeGreaterThan(0);
+		const up = key(state, named('up'));
+		expect(itemsOf(up)[up.focus]?.id).toBe('san.add');
+		// The scroll stays where it was: ↑ moved the cursor, it did not scroll.
+		expect(up.scroll.body).toBe(state.scroll.body);
+		expect(itemsOf(key(up, named('home')))[0]?.id).toBe('san:api.example.com');
+		expect(key(up, named('home')).focus).toBe(0);
+		expect(itemsOf(up)[key(up, named('end')).focus]?.id).toBe('next');
+		// Enter acts on the row the cursor is on: the add field opens, the stage stays.
+		const opened = key(up, enter);
+		expect(opened.editing?.id).toBe('san.add');
+		expect(currentStage(opened).id).toBe('sans');
+	});
+
+	test('pgdn scrolls a page of the pane\'s own height; ctrl-d half of it; ctrl-u back', () => {
+		const state = send(atSans(), {type: 'layout', body: 60, explain: 0, page: {body: 9, explain: 9}});
+		expect(key(state, named('page-down')).scroll.body).toBe(8);
+		expect(key(state, named('ctrl-d')).scroll.body).toBe(4);
+		expect(key(state, named('ctrl-d'), named('ctrl-u')).scroll.body).toBe(0);
+	});
+
+	test('text typed outside a field goes nowhere and says how to edit', () => {
+		const state = startAt(start(), 'cluster');
+		const typed = key(focusOn(state, 'cluster.workers'), char('x'));
+		expect(typed.notice).toMatch(/press enter to edit Workers/);
+		expect(typed.draft).toEqual(state.draft);
+		expect(currentStage(typed).id).toBe('cluster');
+		const elsewhere = key(startAt(start(), 'ca'), char('z'));
+		expect(elsewhere.notice).toMatch(/goes nowhere/);
+		expect(currentStage(elsewhere).id).toBe('ca');
+	});
+
+	test('readline keys in a field: ctrl-a/e, ctrl-u/k, ctrl-w, alt-b/f', () => {
+		const open = key(focusOn(startAt(start(), 'cluster'), 'cluster.workers'), enter);
+		const typed = retype(open, 'node1:10.0.0.1, node2:10.0.0.2');
+		expect(key(typed, named('ctrl-w')).editing?.value).toBe('node1:10.0.0.1, ');
+		expect(key(typed, named('ctrl-a')).editing?.cursor).toBe(0);
+		expect(key(typed, named('ctrl-a'), named('ctrl-e')).editing?.cursor).toBe(typed.editing!.value.length);
+		expect(key(typed, named('alt-b'), named('alt-b')).editing?.cursor).toBe('node1:10.0.0.1, node2:10.0.'.length);
+		expect(key(typed, named('ctrl-a'), named('alt-f')).editing?.cursor).toBe('node1'.length);
+		expect(key(typed, named('alt-b'), named('ctrl-k')).editing?.value).toBe('node1:10.0.0.1, node2:10.0.0.');
+		expect(key(typed, named('alt-b'), named('ctrl-u')).editing).toMatchObject({value: '2', cursor: 0});
+		// Nothing of it is text: no letter lands in the value.
+		expect(key(typed, named('ctrl-a'), named('ctrl-e')).editing?.value).toBe('node1:10.0.0.1, node2:10.0.0.2');
+	});
+});
+
+describe('saving on request', () => {
+	test('w in the command view saves the stage\'s commands under by-hand/ and says where', () => {
+		const viewing = key(startAt(start(), 'ca'), char('c'), char('c'));
+		expect(viewing.showCommand).toBe('openssl');
+		const asked = key(viewing, char('w'));
+		expect(asked.saving?.relative).toBe('by-hand/ca-openssl.sh');
+		expect(asked.saving?.content).toContain(currentStage(asked).commands(asked).join('\n'));
+		expect(asked.saving?.content.startsWith('#!/usr/bin/env bash\n')).toBe(true);
+		const saved = send(asked, {type: 'saved', token: asked.saving!.token, path: '/tmp/x/pki/by-hand/ca-openssl.sh'});
+		expect(saved.notice).toBe('saved the Certificate authority commands to /tmp/x/pki/by-hand/ca-openssl.sh');
+		expect(saved.saving).toBeUndefined();
+		// Outside the command view w is just a letter that goes nowhere.
+		expect(key(startAt(start(), 'ca'), char('w')).saving).toBeUndefined();
+	});
+
+	test('e on the Cluster stage saves the cluster as edited, as a file --config reads back to the same cluster', () => {
+		const edited = edit(startAt(start(), 'cluster'), 'cluster.workers', 'node1:10.128.15.223, node7:10.128.15.230');
+		const asked = key(edited, char('e'));
+		expect(asked.saving?.relative).toBe('cluster.yaml');
+		const parsed = parseClusterFile(asked.saving!.content);
+		expect(parsed.ok && parsed.topology).toEqual(edited.topology);
+		const broken = key(edit(edited, 'cluster.masters', 'm1:10.0.0.999'), char('e'));
+		expect(broken.saving).toBeUndefined();
+		expect(broken.notice).toMatch(/fix the fields/);
+	});
+});

@@ -190,7 +190,7 @@ describe('Component certs, Kubeconfigs, etcd', () => {
 	});
 
 	test('tab moves the arrows to the explanation, which scrolls; esc brings them back', async () => {
-		const r = open(harness(), 'ca');
+		const r = open(harness(), 'ca', {columns: 80, rows: 24});
 		await waitFor(r, ready);
 		const before = await press(r, keys.tab, '▸ Why');
 		expect(before).toContain('↑↓ scroll this pane');

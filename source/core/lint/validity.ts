@@ -1,5 +1,6 @@
 // Dates: expired, not yet valid, or close to the end ("x509: certificate has expired or is not yet
 // valid"). openssl x509 -req without -days gives 30 days: expires-soon catches that on day one.
+import {endNotEnforced} from '../expiry.js';
 import {renewWithinDays} from '../plan.js';
 import {certItems, where, type Finding, type Rule} from './types.js';
 
@@ -16,7 +17,8 @@ export const expired: Rule = {
 	summary: 'notAfter is in the past',
 	check({items, now}) {
 		return certItems(items)
-			.filter(item => Date.parse(item.cert.notAfter) < now.getTime())
+			// Kubernetes uses only the service-account pair's keys: its end date breaks nothing.
+			.filter(item => Date.parse(item.cert.notAfter) < now.getTime() && !endNotEnforced(item))
 			.map(
 				(item): Finding => ({
 					path: item.path,
@@ -34,6 +36,7 @@ export const expiresSoon: Rule = {
 	check({items, now}) {
 		return certItems(items)
 			.filter(item => {
+				if (endNotEnforced(item)) return false;
 				const left = Date.parse(item.cert.notAfter) - now.getTime();
 				return left >= 0 && left < expiresSoonDays * day;
 			})

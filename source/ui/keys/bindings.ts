@@ -3,6 +3,10 @@ import type {Key} from './keys.js';
 /** What a key does, by meaning. The reducer matches on these; KeyHelp draws them. */
 export type Command =
 	| 'move'
+	| 'first-last'
+	| 'sideways'
+	| 'save-commands'
+	| 'save-cluster'
 	| 'confirm'
 	| 'back'
 	| 'pane'
@@ -36,11 +40,15 @@ export const bindings: readonly Binding[] = [
 	{command: 'move', context: 'stage', keys: ['up', 'down'], help: '↑↓ move'},
 	{command: 'confirm', context: 'stage', keys: ['enter'], help: 'enter confirm'},
 	{command: 'cycle', context: 'stage', keys: ['left', 'right'], help: '←→ change'},
+	{command: 'sideways', context: 'stage', keys: ['left', 'right'], help: '←→ sideways'},
 	{command: 'remove', context: 'stage', keys: ['d', 'delete', 'backspace'], help: 'd remove'},
 	{command: 'back', context: 'stage', keys: ['esc'], help: 'esc back'},
 	{command: 'pane', context: 'stage', keys: ['tab', 'shift-tab'], help: 'tab pane'},
-	{command: 'scroll', context: 'stage', keys: ['page-up', 'page-down'], help: 'pgup/pgdn scroll'},
+	{command: 'scroll', context: 'stage', keys: ['page-up', 'page-down', 'ctrl-u', 'ctrl-d'], help: 'pgup/pgdn scroll'},
+	{command: 'first-last', context: 'stage', keys: ['home', 'end'], help: 'home/end first/last'},
 	{command: 'command', context: 'stage', keys: ['c'], help: 'c command'},
+	{command: 'save-commands', context: 'stage', keys: ['w'], help: 'w save commands'},
+	{command: 'save-cluster', context: 'stage', keys: ['e'], help: 'e save cluster.yaml'},
 	{command: 'view', context: 'stage', keys: ['v'], help: 'v viewer'},
 	{command: 'help', context: 'stage', keys: ['?'], help: '? help'},
 	{command: 'quit', context: 'stage', keys: ['q'], help: 'q quit'},
@@ -52,8 +60,11 @@ export const bindings: readonly Binding[] = [
 	{command: 'back', context: 'overlay', keys: ['esc', '?', 'q', 'enter'], help: 'esc close'},
 ];
 
-/** The command a key triggers in a context, if any. */
-export function commandFor(context: KeyContext, key: Key): Command | undefined {
+/**
+ * The command a key triggers in a context, if any. Two bindings may share a key (←→ change a choice, or
+ * scroll the commands sideways): `applies` says which of them holds where the person is.
+ */
+export function commandFor(context: KeyContext, key: Key, applies: (command: Command) => boolean = () => true): Command | undefined {
 	const label = key.name === 'char' ? key.input : key.name;
-	return bindings.find(b => b.context === context && b.keys.includes(label))?.command;
+	return bindings.find(b => b.context === context && b.keys.includes(label) && applies(b.command))?.command;
 }

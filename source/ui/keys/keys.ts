@@ -17,14 +17,27 @@ export type KeyName =
 	| 'home'
 	| 'end'
 	| 'ctrl-c'
+	// The readline keys people's fingers know, in a field; ctrl-d/ctrl-u also scroll outside one.
+	| 'ctrl-a'
+	| 'ctrl-e'
+	| 'ctrl-u'
+	| 'ctrl-k'
+	| 'ctrl-w'
+	| 'ctrl-d'
+	| 'alt-b'
+	| 'alt-f'
 	| 'char';
 
 /** One key press: its name, and the character typed when it is a printable one. */
 export type Key = {readonly name: KeyName; readonly input: string};
 
 /** Turn Ink's (input, key) pair into a Key. */
+const ctrlKeys: Record<string, KeyName> = {c: 'ctrl-c', a: 'ctrl-a', e: 'ctrl-e', u: 'ctrl-u', k: 'ctrl-k', w: 'ctrl-w', d: 'ctrl-d'};
+const altKeys: Record<string, KeyName> = {b: 'alt-b', f: 'alt-f'};
+
 export function keyFromInk(input: string, key: InkKey): Key {
-	if (key.ctrl && input === 'c') return {name: 'ctrl-c', input: ''};
+	if (key.ctrl && ctrlKeys[input]) return {name: ctrlKeys[input], input: ''};
+	if (key.meta && altKeys[input]) return {name: altKeys[input], input: ''};
 	if (key.upArrow) return {name: 'up', input: ''};
 	if (key.downArrow) return {name: 'down', input: ''};
 	if (key.leftArrow) return {name: 'left', input: ''};

@@ -22,6 +22,18 @@ function byteLines(fingerprint: string, width: number): string {
 }
 
 /**
+ * The card's top line: title, file and status (new, kept, reused). When the pane is narrow the title gives
+ * way first (shortened with …), so the file and the status — what the card is about — always show.
+ */
+export function cardHead(title: string, file: string, status: string, width: number): string {
+	const tail = ` · ${file} · ${status} `;
+	const room = width - 2 - tail.length;
+	const shown = title.length <= room ? title : room >= 4 ? `${title.slice(0, room - 1)}…` : '';
+	const head = shown === '' ? `┌ ${file} · ${status} ` : `┌ ${shown}${tail}`;
+	return head.length < width ? head + '─'.repeat(width - head.length) : head.slice(0, width);
+}
+
+/**
  * The card of one certificate, drawn from the certificate really issued (its parsed fields, fingerprint
  * included), plus what the plan says about it (file, who reads it, the Kubernetes identity).
  */
@@ -33,9 +45,8 @@ export function certCardLines(cert: PreviewCert, width: number): Line[] {
 	const sans = [...info.dnsNames.map(n => `DNS:${n}`), ...info.ipAddresses.map(ip => `IP:${ip}`)];
 	const key = `${info.publicKey.algorithm} ${info.publicKey.curve ?? info.publicKey.bits ?? ''}`.trim();
 	const status = statusWords[cert.status] + (cert.reason ? ` (${cert.reason})` : '');
-	const head = `┌ ${spec.title} · ${spec.file}.pem · ${status} `;
 	return [
-		{text: head.length < width ? head + '─'.repeat(width - head.length) : head.slice(0, width), tone: 'accent', bold: true},
+		{text: cardHead(spec.title, `${spec.file}.pem`, status, width), tone: 'accent', bold: true},
 		...row('Subject', info.subject),
 		...row('Issuer', info.issuer),
 		...(spec.kubernetes

@@ -8,9 +8,8 @@ import {Pane} from '../widgets/Pane.js';
 import {EditRow} from './EditRow.js';
 import {frameModel, statusOf, type FrameModel} from './frame-model.js';
 import type {FrameLayout} from './layout.js';
-import {currentStage, type WizardEvent, type WizardState} from './machine.js';
 import {Sidebar} from './Sidebar.js';
-import {stages} from './stages/index.js';
+import type {WizardEvent, WizardState} from './state.js';
 
 export type FrameProps = {
 	readonly state: WizardState;
@@ -18,14 +17,10 @@ export type FrameProps = {
 	readonly dispatch: (event: WizardEvent) => void;
 };
 
-function Header({state, layout}: {readonly state: WizardState; readonly layout: FrameLayout}): React.ReactElement {
-	const stage = currentStage(state);
-	const left = `kubepki · step ${state.stage + 1} of ${stages.length}: ${stage.title}`;
-	const right = `out: ${state.outDir}`;
-	const gap = Math.max(1, layout.columns - left.length - right.length);
+function Header({text}: {readonly text: string}): React.ReactElement {
 	return (
 		<Text bold wrap="truncate-end">
-			{left + ' '.repeat(gap) + right}
+			{text}
 		</Text>
 	);
 }
@@ -90,10 +85,14 @@ export function Frame({state, layout, dispatch}: FrameProps): React.ReactElement
 	const {body, explain} = model;
 	// The reducer clamps scrolling to what the panes can show; tell it whenever that changes.
 	useEffect(() => {
-		if (body.maxScroll !== state.maxScroll.body || explain.maxScroll !== state.maxScroll.explain) {
-			dispatch({type: 'layout', body: body.maxScroll, explain: explain.maxScroll});
-		}
-	}, [body.maxScroll, explain.maxScroll, state.maxScroll.body, state.maxScroll.explain, dispatch]);
+		const changed =
+			body.maxScroll !== state.maxScroll.body ||
+			explain.maxScroll !== state.maxScroll.explain ||
+			explain.maxSideways !== state.maxSideways ||
+			body.page !== state.pageRows.body ||
+			explain.page !== state.pageRows.explain;
+		if (changed) dispatch({type: 'layout', body: body.maxScroll, explain: explain.maxScroll, sideways: explain.maxSideways, page: {body: body.page, explain: explain.page}});
+	}, [body.maxScroll, explain.maxScroll, explain.maxSideways, body.page, explain.page, state.maxScroll, state.maxSideways, state.pageRows, dispatch]);
 
 	const explainFocused = state.region === 'explain';
 	const height = layout.contentHeight;
@@ -130,11 +129,15 @@ export function Frame({state, layout, dispatch}: FrameProps): React.ReactElement
 
 	return (
 		<Box flexDirection="column" width={layout.columns} height={layout.rows - 1}>
-			<Header state={state} layout={layout} />
+			<Header text={model.header} />
 			<Box flexDirection="row" height={height}>
-				<Sidebar state={state} width={layout.sidebarWidth} height={height} wide={layout.sidebarWidth >= 24} />
-				<Separator height={height} />
-				<Text> </Text>
+				{layout.sidebarWidth > 0 ? (
+					<>
+						<Sidebar state={state} width={layout.sidebarWidth} height={height} wide={layout.sidebarWidth >= 24} />
+						<Separator height={height} />
+						<Text> </Text>
+					</>
+				) : null}
 				{overlay ?? (
 					<>
 						{stageColumn}

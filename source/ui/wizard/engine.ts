@@ -7,4 +7,6 @@ import type {ToolStatus} from '../../core/tools.js';
  */
 export type WizardEngine = PreviewSession & {
 	readonly probeTools: () => Promise<readonly ToolStatus[]>;
+	/** Save one file inside the output folder (core/save-file.ts); resolves to the absolute path. */
+	readonly saveFile: (relative: string, content: string, mode: number) => Promise<string>;
 };

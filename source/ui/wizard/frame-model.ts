@@ -1,12 +1,13 @@
 import {helpText} from '../../content/stages.js';
-import type {Command} from '../keys/bindings.js';
 import {helpLine} from '../keys/help-line.js';
 import {labelled, textLines, type Line} from '../widgets/lines.js';
 import {paneWindow} from '../widgets/pane-window.js';
 import {explainLines, explainTitle, summaryLines} from './explain-lines.js';
 import {itemLines, problemLines, valueRoom} from './item-lines.js';
 import {splitPanes, type FrameLayout} from './layout.js';
-import {currentStage, editProblems, isGenerating, itemsOf, type Item, type WizardState} from './machine.js';
+import {commandApplies, currentStage, editProblems, isGenerating, itemsOf} from './machine.js';
+import {stages} from './stages/index.js';
+import type {Item, WizardState} from './state.js';
 
 /** One focusable row as drawn: ready lines, or the text field being edited, with the value typed so far. */
 export type ItemBlock =
@@ -26,8 +27,16 @@ export type FrameModel = {
 	readonly summary: readonly Line[];
 	readonly items: readonly ItemBlock[];
 	readonly itemsHeight: number;
-	readonly body: {readonly rows: readonly Line[]; readonly height: number; readonly maxScroll: number};
-	readonly explain: {readonly title: string; readonly rows: readonly Line[]; readonly height: number; readonly maxScroll: number};
+	readonly header: string;
+	readonly body: {readonly rows: readonly Line[]; readonly height: number; readonly maxScroll: number; readonly page: number};
+	readonly explain: {
+		readonly title: string;
+		readonly rows: readonly Line[];
+		readonly height: number;
+		readonly maxScroll: number;
+		readonly maxSideways: number;
+		readonly page: number;
+	};
 	/** Replaces the stage's panes: help, or a yes/no question. */
 	readonly overlay?: {readonly title: string; readonly rows: readonly Line[]; readonly height: number};
 	readonly help: string;
@@ -97,37 +106,6 @@ function fitBlocks(blocks: readonly ItemBlock[], focus: number, max: number): It
 	];
 }
 
-/** Which bindings the help line shows: only the ones that do something here. */
-function relevantCommands(state: WizardState, item: Item | undefined): (command: Command) => boolean {
-	return command => {
-		switch (command) {
-			case 'cycle': {
-				return item?.kind === 'choice';
-			}
-
-			case 'remove': {
-				return item?.kind === 'removable';
-			}
-
-			case 'back': {
-				return state.stage > 0 || state.region === 'explain';
-			}
-
-			case 'view': {
-				return state.write.phase === 'written' && state.viewerAvailable;
-			}
-
-			case 'scroll': {
-				return state.maxScroll.body > 0 || state.maxScroll.explain > 0;
-			}
-
-			default: {
-				return true;
-			}
-		}
-	};
-}
-
 function overlayOf(state: WizardState, width: number): {title: string; lines: Line[]} | undefined {
 	switch (state.overlay) {
 		case 'help': {
@@ -167,46 +145,73 @@ function overlayOf(state: WizardState, width: number): {title: string; lines: Li
 	}
 }
 
-function helpFor(state: WizardState, width: number, item: Item | undefined): string {
+function helpFor(state: WizardState, width: number): string {
 	if (state.overlay === 'confirm-quit' || state.overlay === 'confirm-write') return helpLine('confirm', width);
 	if (state.overlay) return helpLine('overlay', width);
-	if (state.editing) return `${helpLine('editing', width)}  (q, ? and c type text here)`.slice(0, width);
-	const help = helpLine('stage', width, relevantCommands(state, item));
+	if (state.editing) return helpLine('editing', width, {notes: ['ctrl-a/e ctrl-u/k ctrl-w alt-b/f', '(q, ? and c type text here)']});
 	// In the explanation pane the arrows scroll it: say so where the eye already is.
-	return state.region === 'explain' ? helpLine('stage', width, c => c !== 'confirm' && relevantCommands(state, item)(c)).replace('↑↓ move', '↑↓ scroll this pane') : help;
+	const labels = state.region === 'explain' ? {move: '↑↓ scroll this pane', 'first-last': 'home/end top/bottom'} : {};
+	return helpLine('stage', width, {relevant: c => commandApplies(state, c), labels});
+}
+
+/** The header: where the wizard is; below the sidebar's width, also what comes next (the sidebar's job). */
+function headerText(state: WizardState, layout: FrameLayout): string {
+	const stage = currentStage(state);
+	const step = `step ${state.stage + 1} of ${stages.length}: ${stage.title}`;
+	const following = stages[state.stage + 1];
+	const next = layout.sidebarWidth === 0 && following ? ` · next: ${following.short}` : '';
+	const right = `out: ${state.outDir}`;
+	for (const left of [`kubepki · ${step}${next}`, `${step}${next}`, step]) {
+		if (left.length + 2 + right.length <= layout.columns) return left + ' '.repeat(layout.columns - left.length - right.length) + right;
+	}
+
+	return step.slice(0, layout.columns);
+}
+
+/** Lines moved `by` columns to the left (the commands pane scrolled sideways). */
+function shifted(lines: readonly Line[], by: number): Line[] {
+	return by === 0 ? [...lines] : lines.map(line => ({...line, text: line.text.slice(by)}));
 }
 
 export function frameModel(state: WizardState, layout: FrameLayout): FrameModel {
 	const width = layout.mainWidth;
 	const items = itemsOf(state);
-	const focused = items[state.focus];
-	const summary = summaryLines(state, width).slice(0, 3);
-	const help = helpFor(state, layout.columns, focused);
+	const explainFocused = state.region === 'explain';
+	const summary = summaryLines(state, width).slice(0, explainFocused && !layout.wide ? 0 : 3);
+	const help = helpFor(state, layout.columns);
 	const overlay = overlayOf(state, layout.wide ? layout.mainWidth + layout.explainWidth + 3 : width);
 	const blocks = items.map((item, i) => itemBlock(state, item, i === state.focus && state.region === 'body', width));
 	const bodyLines = currentStage(state).body(state, width);
-	// Rows left for the items after the spacer, up to three rows of body and (narrow) four of explanation.
+	// Rows left for the items after the spacer, up to three rows of body and (narrow) four of explanation;
+	// while the explanation has the focus (narrow), the rows shrink to the focused one and the text gets the room.
 	const reserve = 1 + Math.min(3, bodyLines.length) + (layout.wide ? 0 : 4);
-	const shown = fitBlocks(blocks, state.focus, Math.max(3, layout.contentHeight - summary.length - reserve));
+	const most = !layout.wide && explainFocused ? 3 : Math.max(3, layout.contentHeight - summary.length - reserve);
+	const shown = fitBlocks(blocks, state.focus, most);
 	const itemsHeight = shown.reduce((sum, b) => sum + blockHeight(b), 0);
 	const title = explainTitle(state);
 	const available = layout.contentHeight - summary.length - itemsHeight - 1;
-	const shared = splitPanes(available, state.region === 'explain');
-	// A short body gives its unused rows to the explanation.
-	const bodyRows = Math.max(1, Math.min(shared.body, bodyLines.length));
+	const shared = splitPanes(available, explainFocused);
+	const explainAll = explainLines(state, layout.explainWidth);
+	// A short body gives its unused rows to the explanation, and a short explanation (with its title) to the body.
+	const bodyRows = Math.max(1, Math.min(bodyLines.length, Math.max(shared.body, available - explainAll.length - 1)));
 	const split = layout.wide ? {body: available, explain: layout.contentHeight} : {body: bodyRows, explain: available - bodyRows};
 	const body = paneWindow(bodyLines, split.body, state.scroll.body);
 	// The pane's first row is its title.
 	const explainRows = Math.max(0, split.explain - 1);
-	const explain = paneWindow(explainLines(state, layout.explainWidth), explainRows, state.scroll.explain);
+	// A command word wider than the pane is never cut: the pane scrolls sideways to show it.
+	const maxSideways = Math.max(0, ...explainAll.map(l => l.text.length - layout.explainWidth));
+	const sideways = Math.min(state.sideways, maxSideways);
+	const explain = paneWindow(shifted(explainAll, sideways), explainRows, state.scroll.explain);
 	const overlayHeight = layout.contentHeight;
+	const across = maxSideways > 0 ? ` · ${explainFocused ? '←→' : 'tab, ←→'}: columns ${sideways + 1}-${sideways + layout.explainWidth} of ${layout.explainWidth + maxSideways}` : '';
 	return {
 		layout,
+		header: headerText(state, layout),
 		summary,
 		items: shown,
 		itemsHeight,
-		body: {rows: body.rows, height: split.body, maxScroll: body.maxScroll},
-		explain: {title, rows: explain.rows, height: explainRows, maxScroll: explain.maxScroll},
+		body: {rows: body.rows, height: split.body, maxScroll: body.maxScroll, page: split.body},
+		explain: {title: title + across, rows: explain.rows, height: explainRows, maxScroll: explain.maxScroll, maxSideways, page: explainRows},
 		...(overlay && {overlay: {title: overlay.title, rows: paneWindow(overlay.lines, overlayHeight - 2, 0).rows, height: overlayHeight}}),
 		help,
 	};

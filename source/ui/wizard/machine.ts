@@ -2,7 +2,9 @@
 // components only draw the state. Nothing here imports Ink, touches the disk or makes a key. What a stage
 // shows and what its rows do is declared by the stage (stage-def.ts): nothing here names a stage or a row.
 import type {Key} from '../keys/keys.js';
-import {commandFor} from '../keys/bindings.js';
+import {commandFor, type Command} from '../keys/bindings.js';
+import {clusterFileYaml} from '../../core/cluster-yaml.js';
+import {byHandFile, byHandScript} from '../../core/save-file.js';
 import type {Topology} from '../../core/topology.js';
 import {encryptionProviders} from '../../core/encryption.js';
 import {draftOf} from './draft.js';
@@ -13,7 +15,11 @@ export type {ClusterDraft, ClusterField, Editing, Item, Overlay, Region, StageId
 export {clusterFields} from './state.js';
 export {draftOf, extraSanProblem, fieldOfProblem, validateDraft} from './draft.js';
 
-const page = 5;
+/** Columns one ← or → scrolls the commands sideways. */
+const sidewaysStep = 16;
+
+/** The cluster file `e` writes in the output folder, as `generate --config` reads it. */
+export const clusterFileName = 'cluster.yaml';
 
 export function initialState(topology: Topology, options: {viewerAvailable?: boolean; outDir?: string} = {}): WizardState {
 	const state: WizardState = {
@@ -31,6 +37,10 @@ export function initialState(topology: Topology, options: {viewerAvailable?: boo
 		write: {phase: 'idle'},
 		scroll: {body: 0, explain: 0},
 		maxScroll: {body: 0, explain: 0},
+		pageRows: {body: 5, explain: 5},
+		sideways: 0,
+		maxSideways: 0,
+		saveToken: 0,
 		viewerAvailable: options.viewerAvailable ?? false,
 		outDir: options.outDir ?? 'pki',
 	};
@@ -121,12 +131,36 @@ export function wizardReducer(state: WizardState, event: WizardEvent): WizardSta
 
 		case 'layout': {
 			const maxScroll = {body: Math.max(0, event.body), explain: Math.max(0, event.explain)};
-			if (maxScroll.body === state.maxScroll.body && maxScroll.explain === state.maxScroll.explain) return state;
+			const maxSideways = Math.max(0, event.sideways ?? state.maxSideways);
+			const pageRows = event.page ?? state.pageRows;
+			if (
+				maxScroll.body === state.maxScroll.body &&
+				maxScroll.explain === state.maxScroll.explain &&
+				maxSideways === state.maxSideways &&
+				pageRows.body === state.pageRows.body &&
+				pageRows.explain === state.pageRows.explain
+			) {
+				return state;
+			}
+
 			return {
 				...state,
 				maxScroll,
+				maxSideways,
+				pageRows,
+				sideways: Math.min(state.sideways, maxSideways),
 				scroll: {body: Math.min(state.scroll.body, maxScroll.body), explain: Math.min(state.scroll.explain, maxScroll.explain)},
 			};
+		}
+
+		case 'saved': {
+			if (state.saving?.token !== event.token) return state;
+			return {...state, saving: undefined, notice: `saved ${state.saving.what} to ${event.path}`};
+		}
+
+		case 'save-failed': {
+			if (state.saving?.token !== event.token) return state;
+			return {...state, saving: undefined, notice: `could not save ${state.saving.what}: ${event.error}`};
 		}
 	}
 }
@@ -146,13 +180,70 @@ function addDone(done: readonly StageId[], id: StageId): StageId[] {
 	return done.includes(id) ? [...done] : [...done, id];
 }
 
+/** Whether a stage command does something where the person is: the reducer and the help line both ask. */
+export function commandApplies(state: WizardState, command: Command): boolean {
+	const item = itemsOf(state)[state.focus];
+	switch (command) {
+		case 'cycle': {
+			return item?.kind === 'choice' && !sidewaysApplies(state);
+		}
+
+		case 'sideways': {
+			return sidewaysApplies(state);
+		}
+
+		case 'remove': {
+			return item?.kind === 'removable' && state.region === 'body';
+		}
+
+		case 'back': {
+			return state.stage > 0 || state.region === 'explain';
+		}
+
+		case 'view': {
+			return state.write.phase === 'written' && state.viewerAvailable;
+		}
+
+		case 'scroll': {
+			return state.maxScroll.body > 0 || state.maxScroll.explain > 0;
+		}
+
+		case 'confirm': {
+			return state.region === 'body';
+		}
+
+		case 'save-commands': {
+			return state.showCommand !== false;
+		}
+
+		case 'save-cluster': {
+			return currentStage(state).id === 'cluster' || currentStage(state).decidesFiles === true;
+		}
+
+		default: {
+			return true;
+		}
+	}
+}
+
+function sidewaysApplies(state: WizardState): boolean {
+	return state.region === 'explain' && state.showCommand !== false && state.maxSideways > 0;
+}
+
+/** How far a page key scrolls: a pane's height less one row of overlap; ctrl-d/ctrl-u half of that. */
+function pageOf(state: WizardState, region: Region, key: Key): number {
+	const rows = Math.max(1, state.pageRows[region] - 1);
+	const size = key.name === 'ctrl-d' || key.name === 'ctrl-u' ? Math.max(1, Math.floor(rows / 2)) : rows;
+	return key.name === 'page-up' || key.name === 'ctrl-u' ? -size : size;
+}
+
 function onKey(state: WizardState, key: Key): WizardState {
 	// Ctrl-C ends the wizard at once, whatever is open: nothing is on disk before Review confirms.
 	if (key.name === 'ctrl-c') return {...state, exit: {code: 130}};
 	if (state.exit) return state;
 	if (state.overlay) return onOverlayKey(state, key);
 	if (state.editing) return onEditingKey(state, key);
-	const command = commandFor('stage', key);
+	const command = commandFor('stage', key, c => commandApplies(state, c));
 	const withoutNotice = state.notice ? {...state, notice: undefined} : state;
 	switch (command) {
 		case 'help': {
@@ -167,7 +258,7 @@ function onKey(state: WizardState, key: Key): WizardState {
 		case 'command': {
 			// c cycles why → cfssl (the guide's tool) → openssl → why.
 			const showCommand = state.showCommand === false ? 'cfssl' : state.showCommand === 'cfssl' ? 'openssl' : false;
-			return {...withoutNotice, showCommand, scroll: {...state.scroll, explain: 0}};
+			return {...withoutNotice, showCommand, scroll: {...state.scroll, explain: 0}, sideways: 0};
 		}
 
 		case 'pane': {
@@ -184,31 +275,51 @@ function onKey(state: WizardState, key: Key): WizardState {
 			// The pane with the focus, unless it has nothing to scroll and the other one has.
 			const other: Region = state.region === 'body' ? 'explain' : 'body';
 			const region = state.maxScroll[state.region] === 0 && state.maxScroll[other] > 0 ? other : state.region;
-			const delta = key.name === 'page-up' ? -page : page;
-			return scrollBy(withoutNotice, region, delta);
+			return scrollBy(withoutNotice, region, pageOf(state, region, key));
 		}
 
 		case 'move': {
 			const up = key.name === 'up';
+			// In the explanation the rows are its lines; in the stage, ↑↓ only ever move between rows.
 			if (state.region === 'explain') return scrollBy(withoutNotice, 'explain', up ? -1 : 1);
 			return move(withoutNotice, up ? -1 : 1);
 		}
 
+		case 'first-last': {
+			const first = key.name === 'home';
+			if (state.region === 'explain') return scrollBy(withoutNotice, 'explain', first ? -state.scroll.explain : state.maxScroll.explain);
+			return {...withoutNotice, focus: first ? 0 : Math.max(0, itemsOf(state).length - 1)};
+		}
+
+		case 'sideways': {
+			const step = key.name === 'left' ? -sidewaysStep : sidewaysStep;
+			const sideways = Math.max(0, Math.min(state.maxSideways, state.sideways + step));
+			return {...withoutNotice, sideways};
+		}
+
 		case 'cycle': {
 			const item = itemsOf(state)[state.focus];
-			if (item?.kind === 'choice') return item.cycle(withoutNotice, key.name === 'left' ? -1 : 1);
-			return state;
+			return item?.kind === 'choice' ? item.cycle(withoutNotice, key.name === 'left' ? -1 : 1) : state;
 		}
 
 		case 'remove': {
 			const item = itemsOf(state)[state.focus];
-			if (item?.kind === 'removable') return item.remove(withoutNotice);
-			return state;
+			return item?.kind === 'removable' ? item.remove(withoutNotice) : state;
 		}
 
 		case 'view': {
-			if (state.write.phase === 'written' && state.viewerAvailable) return {...withoutNotice, overlay: 'viewer'};
-			return state;
+			return {...withoutNotice, overlay: 'viewer'};
+		}
+
+		case 'save-commands': {
+			const stage = currentStage(state);
+			const flavor = state.showCommand || 'cfssl';
+			return save(withoutNotice, byHandFile(stage.id, flavor), byHandScript(`${stage.title} with ${flavor}`, stage.commands(state)), 0o755, `the ${stage.title} commands`);
+		}
+
+		case 'save-cluster': {
+			if (!state.topology) return {...withoutNotice, notice: 'cannot save the cluster: fix the fields marked ✗ first'};
+			return save(withoutNotice, clusterFileName, clusterFileYaml(state.topology), 0o644, 'the cluster');
 		}
 
 		case 'confirm': {
@@ -216,9 +327,25 @@ function onKey(state: WizardState, key: Key): WizardState {
 		}
 
 		default: {
+			// Text typed where there is no field to take it goes nowhere, and says so.
+			if (key.name === 'char' && key.input.trim() !== '') return {...state, notice: typedOutside(state)};
 			return state;
 		}
 	}
+}
+
+/** The hint for text typed outside a field. */
+function typedOutside(state: WizardState): string {
+	const item = itemsOf(state)[state.focus];
+	if (state.region === 'body' && item?.kind === 'field') return `to type here, press enter to edit ${item.label} first (? lists the keys)`;
+	const field = itemsOf(state).find(i => i.kind === 'field');
+	if (field) return `typed text goes nowhere here: move to a field (${field.label}) and press enter to edit it`;
+	return 'typed text goes nowhere on this stage (? lists the keys)';
+}
+
+function save(state: WizardState, relative: string, content: string, mode: number, what: string): WizardState {
+	const token = state.saveToken + 1;
+	return {...state, saveToken: token, saving: {token, relative, content, mode, what}, notice: `saving ${what}…`};
 }
 
 function onOverlayKey(state: WizardState, key: Key): WizardState {
@@ -274,12 +401,38 @@ function onEditingKey(state: WizardState, key: Key): WizardState {
 	}
 }
 
+/** Where the word before the cursor starts (readline: skip spaces and separators, then the word). */
+function wordStart(value: string, cursor: number): number {
+	let i = cursor;
+	while (i > 0 && !isWordChar(value[i - 1]!)) i--;
+	while (i > 0 && isWordChar(value[i - 1]!)) i--;
+	return i;
+}
+
+/** Where the word after the cursor ends. */
+function wordEnd(value: string, cursor: number): number {
+	let i = cursor;
+	while (i < value.length && !isWordChar(value[i]!)) i++;
+	while (i < value.length && isWordChar(value[i]!)) i++;
+	return i;
+}
+
+// Words as readline's alt-b/alt-f see them: letters and digits; "." ":" "," "/" and spaces separate them,
+// so alt-b steps from an IP's last number to the one before.
+function isWordChar(c: string): boolean {
+	return /[\p{L}\p{N}]/u.test(c);
+}
+
 /**
  * A key typed into a field: text goes in at the cursor, backspace takes the character before it, the
- * arrows, home and end move it. Other keys (↑↓, page keys) do nothing in a one-line field.
+ * arrows, home and end move it, and the readline keys do what they do in a shell: ctrl-a/ctrl-e start and
+ * end, ctrl-u/ctrl-k erase to the start or the end, ctrl-w back to the previous space, alt-b/alt-f a word back or on.
+ * Other keys (↑↓, page keys) do nothing in a one-line field.
  */
 export function editText(editing: Editing, key: Key): Editing {
 	const {value, cursor} = editing;
+	const at = (next: number) => (next === cursor ? editing : {...editing, cursor: next});
+	const cut = (from: number, to: number) => (from === to ? editing : {...editing, value: value.slice(0, from) + value.slice(to), cursor: from});
 	switch (key.name) {
 		case 'char': {
 			// Control characters never reach the value (a stray byte of an unknown sequence, say).
@@ -291,24 +444,49 @@ export function editText(editing: Editing, key: Key): Editing {
 		// Most terminals send DEL for the backspace key, which Ink names delete: both erase to the left.
 		case 'backspace':
 		case 'delete': {
-			if (cursor === 0) return editing;
-			return {...editing, value: value.slice(0, cursor - 1) + value.slice(cursor), cursor: cursor - 1};
+			return cursor === 0 ? editing : cut(cursor - 1, cursor);
 		}
 
 		case 'left': {
-			return cursor === 0 ? editing : {...editing, cursor: cursor - 1};
+			return at(Math.max(0, cursor - 1));
 		}
 
 		case 'right': {
-			return cursor === value.length ? editing : {...editing, cursor: cursor + 1};
+			return at(Math.min(value.length, cursor + 1));
 		}
 
-		case 'home': {
-			return cursor === 0 ? editing : {...editing, cursor: 0};
+		case 'home':
+		case 'ctrl-a': {
+			return at(0);
 		}
 
-		case 'end': {
-			return cursor === value.length ? editing : {...editing, cursor: value.length};
+		case 'end':
+		case 'ctrl-e': {
+			return at(value.length);
+		}
+
+		case 'ctrl-u': {
+			return cut(0, cursor);
+		}
+
+		case 'ctrl-k': {
+			return cut(cursor, value.length);
+		}
+
+		case 'ctrl-w': {
+			// As in a shell: back to the previous space (a whole "node2:10.0.0.2"), not to the previous dot.
+			let from = cursor;
+			while (from > 0 && value[from - 1] === ' ') from--;
+			while (from > 0 && value[from - 1] !== ' ') from--;
+			return cut(from, cursor);
+		}
+
+		case 'alt-b': {
+			return at(wordStart(value, cursor));
+		}
+
+		case 'alt-f': {
+			return at(wordEnd(value, cursor));
 		}
 
 		default: {
@@ -318,7 +496,7 @@ export function editText(editing: Editing, key: Key): Editing {
 }
 
 function goTo(state: WizardState, index: number): WizardState {
-	const next: WizardState = {...state, stage: index, region: 'body', showCommand: false, editing: undefined, scroll: {body: 0, explain: 0}, editProblem: undefined};
+	const next: WizardState = {...state, stage: index, region: 'body', showCommand: false, editing: undefined, scroll: {body: 0, explain: 0}, sideways: 0, editProblem: undefined};
 	return preparing({...next, focus: defaultFocus(next)});
 }
 
@@ -327,13 +505,10 @@ function scrollBy(state: WizardState, region: Region, delta: number): WizardStat
 	return value === state.scroll[region] ? state : {...state, scroll: {...state.scroll, [region]: value}};
 }
 
-/** Arrows move between rows; past the last row they scroll the cards below, and back up before moving. */
+/** Arrows move between rows, and only that: the cards below scroll with pgup/pgdn. */
 function move(state: WizardState, delta: number): WizardState {
-	const items = itemsOf(state);
-	if (delta < 0 && state.scroll.body > 0) return scrollBy(state, 'body', -1);
 	const target = state.focus + delta;
-	if (target < 0) return state;
-	if (target >= items.length) return scrollBy(state, 'body', 1);
+	if (target < 0 || target >= itemsOf(state).length) return state;
 	return {...state, focus: target};
 }
 

@@ -61,6 +61,9 @@ export type Item =
 	| {readonly kind: 'removable'; readonly id: string; readonly label: string; readonly remove: (state: WizardState) => WizardState}
 	| {readonly kind: 'action'; readonly id: 'next' | 'write' | 'view' | 'quit'; readonly label: string};
 
+/** One file to save inside the output folder, and what to call it in the message that says where it went. */
+export type SaveRequest = {readonly token: number; readonly relative: string; readonly content: string; readonly mode: number; readonly what: string};
+
 export type Editing = {readonly id: string; readonly value: string; readonly cursor: number};
 
 export type Region = 'body' | 'explain';
@@ -105,6 +108,15 @@ export type WizardState = {
 	readonly write: WritePhase;
 	readonly scroll: {readonly body: number; readonly explain: number};
 	readonly maxScroll: {readonly body: number; readonly explain: number};
+	/** Rows a page key scrolls in each pane (its height, told by the frame). */
+	readonly pageRows: {readonly body: number; readonly explain: number};
+	/** Columns the explanation pane is scrolled sideways: a command word wider than the pane is never cut. */
+	readonly sideways: number;
+	readonly maxSideways: number;
+	/** A file being saved because the person asked (w: this stage's commands; e: the cluster as edited). */
+	readonly saving?: SaveRequest;
+	/** Counts save requests, so an answer belongs to the request it was made for. */
+	readonly saveToken: number;
 	readonly notice?: string;
 	/** Set when the wizard should end, with the exit code (130 for Ctrl-C). */
 	readonly exit?: {readonly code: number};
@@ -124,6 +136,8 @@ export type WizardEvent =
 	| {readonly type: 'prepare-failed'; readonly token: number; readonly error: string}
 	| {readonly type: 'written'; readonly paths: readonly string[]}
 	| {readonly type: 'write-failed'; readonly error: string}
-	| {readonly type: 'layout'; readonly body: number; readonly explain: number}
+	| {readonly type: 'layout'; readonly body: number; readonly explain: number; readonly sideways?: number; readonly page?: {readonly body: number; readonly explain: number}}
+	| {readonly type: 'saved'; readonly token: number; readonly path: string}
+	| {readonly type: 'save-failed'; readonly token: number; readonly error: string}
 	/** The viewer closed itself (it owns its keys, esc and q included). */
 	| {readonly type: 'overlay-closed'};

@@ -43,6 +43,15 @@ export function useWizardEngine(state: WizardState, dispatch: (event: WizardEven
 		);
 	}, [token, preview, encryption, engine, dispatch]);
 
+	const {saving} = state;
+	useEffect(() => {
+		if (!saving) return;
+		engine.saveFile(saving.relative, saving.content, saving.mode).then(
+			file => dispatch({type: 'saved', token: saving.token, path: file}),
+			error => dispatch({type: 'save-failed', token: saving.token, error: message(error)}),
+		);
+	}, [saving, engine, dispatch]);
+
 	const writing = write.phase === 'writing' ? write.prepared : undefined;
 	useEffect(() => {
 		if (!writing) return;

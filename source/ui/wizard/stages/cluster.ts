@@ -74,6 +74,14 @@ export const clusterStage = {
 		if (!plan || !state.topology) return [...lines, ...textLines('✗ Fix the fields marked ✗ to see what they make.', width, 'error')];
 		const {topology} = plan;
 		const members = topology.masters.length;
+		// ✓ only when every field is: a value being typed with a problem is not valid yet, saved or not.
+		const editing = state.editing?.id.startsWith('cluster.') ? (state.editing.id.slice('cluster.'.length) as ClusterField) : undefined;
+		const typed = editing ? clusterFieldProblems(state, editing, state.editing!.value) : [];
+		if (typed.length > 0) {
+			lines.push(...textLines(`✗ ${labels[editing!].label} as typed has ${typed.length === 1 ? 'a problem' : `${typed.length} problems`} (under the field); esc keeps the saved value.`, width, 'error'));
+			return lines;
+		}
+
 		return [
 			...lines,
 			...textLines(`✓ Valid. The API server's service IP is ${serviceIp(topology)} (the first address of ${topology.serviceCIDR}).`, width, 'ok'),
