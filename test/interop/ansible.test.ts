@@ -1,6 +1,6 @@
 import {execFile} from 'node:child_process';
 import {createHash} from 'node:crypto';
-import {existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {existsSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {beforeAll, describe, expect, it} from 'vitest';
 import {parse as parseYaml} from 'yaml';
@@ -185,11 +185,12 @@ describe.skipIf(!haveAnsible)('the Ansible playbook of the hard way', () => {
 		for (const host of hosts) expect(second.report.stats[host]?.changed, host).toBe(0);
 		expect(notified(second, handlers)).toEqual({});
 
-		// The kubelet certificate of wk2 is re-issued: its cert and key are removed and generate makes them again.
+		// The kubelet certificate of wk2 is re-issued (a new key too); renew rebuilds nodes/wk2/.
 		const before = snapshot(root);
-		for (const suffix of ['.pem', '-key.pem']) rmSync(path.join(out, `wk2${suffix}`));
-		const again = kubepki(['generate', '--quiet', '--config', config, '--out', out]);
+		const wk2Before = snapshot(path.join(out, 'nodes', 'wk2'));
+		const again = kubepki(['renew', '--quiet', '--only', 'kubelet:wk2', '--out', out]);
 		expect(again.status, again.stderr).toBe(0);
+		expect(snapshot(path.join(out, 'nodes', 'wk2'))).not.toEqual(wk2Before);
 
 		// Check mode with restarts on: tells what would change and restart, changes nothing, shows no key.
 		const check = await play(folder, root, ['--check', '--diff', '-e', 'kubepki_restart=true']);
