@@ -3,6 +3,10 @@
 import {oneLine, UsageError, type CommandIo} from './source/commands/io.js';
 import {parseInvocation, runInvocation} from './source/commands/commands.js';
 
+// The shipped CLI is a bundle (scripts/build.mjs): map the stack of an internal error back to source/ files. Only
+// the chunks loaded from here on are mapped, which is every command's code; this file is dispatch only.
+if (process.env.KUBEPKI_SOURCE_MAPS !== '0') process.setSourceMapsEnabled(true);
+
 const io: CommandIo = {stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd()};
 
 process.on('SIGINT', () => {

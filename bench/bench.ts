@@ -5,6 +5,7 @@ import {execFileSync, spawnSync} from 'node:child_process';
 import {mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
+import {floorBench} from './floor.js';
 
 const cli = path.resolve(import.meta.dirname, '../cli.js');
 const runs = Number(process.env.BENCH_RUNS ?? 5);
@@ -144,4 +145,15 @@ const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)
 console.log('\n' + line(header));
 for (const row of rows) console.log(line(row));
 console.log('\nratio < 1: kubepki is faster (0.50x = half the time).');
+}
+
+// Against the floor: the keys alone for RSA, a bare Ink app for the wizard's first frame (bench/floor.ts).
+const floorRows = floorBench(runs, only);
+if (floorRows.length > 0) {
+	const floorHeader = ['against the floor', 'kubepki', 'floor', 'ratio', 'goal'];
+	const floorCells = floorRows.map(r => [r.what, r.kubepki, r.floor, `${r.ratio.toFixed(2)}x`, `<= ${r.goal}x ${r.ratio <= r.goal ? 'met' : 'not met'}`]);
+	const floorWidths = floorHeader.map((h, i) => Math.max(h.length, ...floorCells.map(r => r[i]!.length)));
+	const floorLine = (cells: string[]) => cells.map((cell, i) => cell.padEnd(floorWidths[i]!)).join('  ').trimEnd();
+	console.log('\n' + floorLine(floorHeader));
+	for (const row of floorCells) console.log(floorLine(row));
 }

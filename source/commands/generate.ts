@@ -21,12 +21,14 @@ export type GenerateFlags = {
 export async function runGenerate(flags: GenerateFlags, io: CommandIo): Promise<number> {
 	const {layout, encryptionProvider} = layoutFlags(flags);
 	const {topology, source} = await loadTopology(flags.config, io.cwd, flags.algorithm);
+	// path.resolve('') is the working folder: an empty --out would write the PKI all over it.
+	if (flags.out !== undefined && flags.out.trim() === '') throw new UsageError(`--out: ${JSON.stringify(flags.out)} names no folder; give the folder to write, e.g. --out pki`);
 	const outDir = path.resolve(io.cwd, flags.out ?? 'pki');
 	const existing = await stat(outDir).catch(() => undefined);
 	if (existing && !existing.isDirectory()) throw new UsageError(`--out: ${flags.out} exists and is not a folder`);
 	const started = performance.now();
 	// A fresh folder needs every key: start them now, so the thread pool works while x509 loads (~0.1 s).
-	const caFile = layout === 'kubeadm' ? (await import('../core/kubeadm.js')).kubeadmCaPath(buildPlan(topology, {layout})) : 'ca.pem';
+	const caFile = (await import('../core/placement.js')).caCertPath(buildPlan(topology, {layout}));
 	const fresh = flags.force || !existsSync(path.join(outDir, caFile));
 	// Key generation is the slow part (about a second for RSA): show it on a terminal, never in a pipe.
 	const progress = !flags.quiet && (io.stderr as {isTTY?: boolean}).isTTY
@@ -34,13 +36,15 @@ export async function runGenerate(flags: GenerateFlags, io: CommandIo): Promise<
 		: undefined;
 	const keys = fresh ? startKeyGeneration(buildPlan(topology, {layout}).certs, progress) : undefined;
 	const {generate, RefusedError} = await import('../core/generate.js');
+	const {WriteError} = await import('../core/write.js');
 	const {clusterFiles} = await import('../core/cluster-files.js');
 	let encryptionNote: string | undefined;
 	const extraFiles = async (plan: Parameters<typeof clusterFiles>[0], issued: Parameters<typeof clusterFiles>[1]) =>
 		clusterFiles(plan, issued, {outDir, encryptionProvider, force: flags.force, onEncryption(d) {
 			// A new key would make the secrets already encrypted with the old one unreadable: say which happened.
 			if (d.status === 'kept') encryptionNote = '  kept    encryption-config.yaml (its key still decrypts the secrets it encrypted)';
-			if (d.status === 'replaced') encryptionNote = `  replaced encryption-config.yaml (--force): ${d.reason ?? ''}`;
+			if (d.status === 'replaced') encryptionNote = `  replaced encryption-config.yaml (--force): ${d.reason ?? ''}; secrets encrypted with the old key cannot be read with the new one`;
+			if (d.status === 'new') encryptionNote = '  new     encryption key in encryption-config.yaml: every API server must get this same file';
 		}});
 	try {
 		const result = await generate(topology, {
@@ -53,6 +57,8 @@ export async function runGenerate(flags: GenerateFlags, io: CommandIo): Promise<
 			// The kubeconfigs, encryption config, etcd units and bundles are the hard way's; kubeadm's files come with its layout.
 			extraFiles: layout === 'hardway' ? extraFiles : undefined,
 		});
+		// A folder tightened to 0700 is said even with --quiet: the user should know others could get in.
+		for (const warning of result.warnings ?? []) io.stderr.write(`kubepki generate: warning: ${warning}\n`);
 		if (!flags.quiet) {
 			const kept = result.outcomes.filter(o => o.status !== 'issued');
 			const made = result.outcomes.filter(o => o.status === 'issued');
@@ -60,6 +66,7 @@ export async function runGenerate(flags: GenerateFlags, io: CommandIo): Promise<
 				`kubepki: ${made.length} certificate(s) issued, ${kept.length} kept, ${result.files.length} files in ${displayPath(io.cwd, outDir)} (${Math.round(performance.now() - started)} ms)`,
 				...kept.map(o => `  kept    ${o.id}${o.status === 'reused-ca' ? ' (existing CA signs the rest)' : ''}`),
 				...made.filter(o => o.reason).map(o => `  renewed ${o.id}: ${o.reason}`),
+				...(result.made ?? []).map(line => `  new     ${line}`),
 				...(encryptionNote ? [encryptionNote] : []),
 			];
 			io.stdout.write(lines.join('\n') + '\n');
@@ -67,6 +74,11 @@ export async function runGenerate(flags: GenerateFlags, io: CommandIo): Promise<
 
 		return 0;
 	} catch (error) {
+		if (error instanceof WriteError) {
+			io.stderr.write(`kubepki generate: ${error.message}\n`);
+			return 1;
+		}
+
 		if (error instanceof RefusedError) {
 			io.stderr.write(`kubepki generate: refused: ${error.message}\n`);
 			return 1;

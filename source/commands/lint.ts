@@ -1,6 +1,7 @@
 import {findingLine, hasErrors, inspectPaths, summaryLine} from '../core/inspect.js';
 import {resolvePaths} from './inspect.js';
 import type {CommandIo} from './io.js';
+import {printable} from '../core/printable.js';
 
 /** `kubepki lint PATH... [--json]`: findings only. Exit 1 when any finding is an error, 0 otherwise. */
 export async function runLint(paths: string[], flags: {json?: boolean}, io: CommandIo): Promise<number> {
@@ -10,7 +11,8 @@ export async function runLint(paths: string[], flags: {json?: boolean}, io: Comm
 		io.stdout.write(JSON.stringify({findings}, null, 2) + '\n');
 	} else {
 		const lines = findings.map(finding => `${finding.path}: ${findingLine(finding)}`);
-		io.stdout.write([...lines, summaryLine(loaded.items, findings)].join('\n') + '\n');
+		// Paths and messages quote what the files hold: escaped, so a hostile name cannot drive the terminal.
+		io.stdout.write([...lines, summaryLine(loaded.items, findings)].map(printable).join('\n') + '\n');
 	}
 
 	return hasErrors(findings) ? 1 : 0;

@@ -2,6 +2,7 @@ import {spawn} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import {stat} from 'node:fs/promises';
 import path from 'node:path';
+import type {WizardEngine} from '../ui/wizard/engine.js';
 import {UsageError, type CommandIo} from './io.js';
 
 export type WizardFlags = {config?: string; out?: string; algorithm?: string};
@@ -81,11 +82,7 @@ async function runScreen(flags: WizardFlags, io: CommandIo): Promise<never> {
 	process.channel?.unref();
 	// The same checks as generate, before the screen opens: bad input is one line and exit 2 (the launcher
 	// leaves with the same code).
-	const [{loadTopology}, {buildPlan}, {startKeyGeneration}] = await Promise.all([
-		import('./load-topology.js'),
-		import('../core/plan.js'),
-		import('../core/pki/keys.js'),
-	]);
+	const {loadTopology} = await import('./load-topology.js');
 	const {topology, source} = await loadTopology(flags.config, io.cwd, flags.algorithm);
 	const outDir = flags.out ?? 'pki';
 	const outPath = path.resolve(io.cwd, outDir);
@@ -93,41 +90,54 @@ async function runScreen(flags: WizardFlags, io: CommandIo): Promise<never> {
 	if (existing && !existing.isDirectory()) throw new UsageError(`--out: ${outDir} exists and is not a folder`);
 
 	if (process.stdin.isTTY) process.stdin.setRawMode(true);
-	// Loading the screen takes 0.5-1 s (Ink, React, and key work competing for the cores): say so at once
-	// on a line the first frame then clears, rather than leave a silent terminal.
+	// Loading the screen (Ink and React) takes a moment: say so at once on a line the first frame then clears,
+	// rather than leave a silent terminal.
 	io.stdout.write('kubepki: opening the wizard…');
-	// The screen's modules load (Ink and React: about half a second) while the engine starts.
-	const ui = Promise.all([import('ink'), import('react'), import('../ui/wizard/Wizard.js'), import('../core/write.js')]);
-	// Keys first: on a fresh folder every key is needed, so start them before x509 and the preview load; the
-	// screen's own request for the same cluster then shares them.
-	const fresh = !existsSync(path.join(outPath, 'ca.pem'));
-	const prestarted = fresh
-		? [...startKeyGeneration(buildPlan(topology).certs)].map(([id, keys]) => ({id, algorithm: topology.algorithm, keys}))
-		: [];
-	const [{createPreviewSession}, {probeTools}, {saveFile}] = await Promise.all([import('../core/preview.js'), import('../core/tools.js'), import('../core/save-file.js')]);
-	const session = createPreviewSession({outDir: outPath, source, prestarted});
-	session.preview(topology).catch(() => undefined);
+	const [{mountWizard}, {removePendingTemps}] = await Promise.all([import('../ui/wizard/mount.js'), import('../core/write.js')]);
 
-	const [{render}, React, {Wizard}, {removePendingTemps}] = await ui;
+	// First frame first: key generation and x509 compete with drawing for both cores, so they start only once the
+	// first frame is on the screen. The engine the wizard holds waits for the session they make.
+	let frameDrawn!: () => void;
+	const afterFirstFrame = new Promise<void>(resolve => {
+		frameDrawn = resolve;
+	});
+	const session = afterFirstFrame.then(async () => {
+		const [{buildPlan}, {startKeyGeneration}, {createPreviewSession}, {caCertPath}] = await Promise.all([
+			import('../core/plan.js'),
+			import('../core/pki/keys.js'),
+			import('../core/preview.js'),
+			import('../core/placement.js'),
+		]);
+		// A fresh folder needs every key: start them now; the screen's own request for the same cluster shares them.
+		const fresh = !existsSync(path.join(outPath, caCertPath(buildPlan(topology))));
+		const prestarted = fresh
+			? [...startKeyGeneration(buildPlan(topology).certs)].map(([id, keys]) => ({id, algorithm: topology.algorithm, keys}))
+			: [];
+		return createPreviewSession({outDir: outPath, source, prestarted});
+	});
+	const engine: WizardEngine = {
+		preview: async (t, onProgress) => (await session).preview(t, onProgress),
+		prepare: async (preview, options) => (await session).prepare(preview, options),
+		write: async prepared => (await session).write(prepared),
+		probeTools: async () => (await import('../core/tools.js')).probeTools(io.env),
+		saveFile: async (relative: string, content: string, mode: number) => (await import('../core/save-file.js')).saveFile(outPath, relative, content, mode),
+	};
+
 	let code = 0;
 	const color = !io.env.NO_COLOR;
-	const engine = {...session, probeTools: async () => probeTools(io.env), saveFile: async (relative: string, content: string, mode: number) => saveFile(outPath, relative, content, mode)};
 	io.stdout.write('\r\u001B[2K');
-	const app = render(
-		React.createElement(Wizard, {
-			topology,
-			engine,
-			outDir,
-			outPath,
-			color,
-			onExit(exitCode: number) {
-				code = exitCode;
-				app.unmount();
-			},
-		}),
-		// Ctrl-C arrives as a key (raw mode): the wizard handles it, so it can clean up and exit 130.
-		{exitOnCtrlC: false, patchConsole: false},
-	);
+	const app = mountWizard({
+		topology,
+		engine,
+		outDir,
+		outPath,
+		color,
+		onExit(exitCode: number) {
+			code = exitCode;
+			app.unmount();
+		},
+	});
+	setImmediate(frameDrawn);
 	// The launcher gone (killed, its terminal closed): nobody waits for this screen any more.
 	process.once('disconnect', () => {
 		app.unmount();

@@ -19,7 +19,7 @@ export const stageTexts = {
 			'They are still worth having. openssl reads any certificate (`openssl x509 -in ca.pem -noout -text`) and checks a chain (`openssl verify -CAfile ca.pem node1.pem`). cfssl and cfssljson are what the guide builds the PKI with. kubectl builds and reads kubeconfigs. etcd and etcdctl run and query the cluster\'s database on the masters.',
 		],
 		mistakes: [
-			'Guide 001 downloads cfssl R1.2 from pkg.cfssl.org, kubectl from apt.kubernetes.io and etcd 3.3.5 from coreos/etcd. Those are gone or unsupported: use cfssl 1.6.x (Debian: golang-cfssl), kubectl from pkgs.k8s.io (Debian: kubernetes-client) and etcd 3.5 or 3.6 from etcd-io/etcd.',
+			'The cfssl multi-master guide downloads cfssl R1.2 from pkg.cfssl.org, kubectl from apt.kubernetes.io and etcd 3.3.5 from coreos/etcd. Those are gone or unsupported: use cfssl 1.6.x (github.com/cloudflare/cfssl releases; Debian 12\'s golang-cfssl is still 1.2.0, old but it works), kubectl from pkgs.k8s.io (Debian: kubernetes-client) and etcd 3.5 or 3.6 from etcd-io/etcd (Debian 12 ships 3.4). A tool marked ! above is one of those old versions.',
 		],
 	},
 	cluster: {
@@ -44,8 +44,8 @@ export const stageTexts = {
 			'If the output folder already has a CA, kubepki signs with it instead of making a new one: a new CA would make every certificate and kubeconfig already handed out untrusted.',
 		],
 		mistakes: [
-			'Guide 001 calls the CSR "the public key" and ca.csr the "root CA public key": a CSR carries the public key and the requested subject, signed by the private key.',
-			'Guide 002 describes signing as "encrypting with the CA\'s private key"; it is a signature over the certificate\'s hash, verified with the CA\'s public key.',
+			'The cfssl multi-master guide calls the CSR "the public key" and ca.csr the "root CA public key": a CSR carries the public key and the requested subject, signed by the private key.',
+			'The openssl walkthrough describes signing as "encrypting with the CA\'s private key"; it is a signature over the certificate\'s hash, verified with the CA\'s public key.',
 		],
 	},
 	kubelets: {
@@ -56,7 +56,7 @@ export const stageTexts = {
 			'The certificate and key go to that worker only, and into its <name>.kubeconfig.',
 		],
 		mistakes: [
-			'Guide 001 sets the kubelet CN to system:nodes:<NodeName>. The user must be system:node:<nodeName>; system:nodes is the group (O). With the guide\'s CN the node is refused ("User system:nodes:node1 cannot …").',
+			'The cfssl multi-master guide sets the kubelet CN to system:nodes:<NodeName>. The user must be system:node:<nodeName>; system:nodes is the group (O). With the guide\'s CN the node is refused ("User system:nodes:node1 cannot …").',
 		],
 	},
 	components: {
@@ -68,10 +68,10 @@ export const stageTexts = {
 			'service-account is not an identity: it is a key pair. The API server signs service account tokens with the private key (--service-account-signing-key-file) and checks them with the public one (--service-account-key-file); the controller-manager gets the private key too (--service-account-private-key-file).',
 		],
 		mistakes: [
-			'Guide 002 makes the admin with /CN=kube-admin/OU=system:masters: OU is ignored, so that admin gets Forbidden. Use O=system:masters.',
-			'Guide 002 writes `openssl req … -sub "/CN=…"`; the flag is -subj. It also creates keys with 1024 bits: use 2048 or more.',
-			'Guide 001 lists kube-proxy.pem as the scheduler\'s output and describes the proxy and scheduler CSRs as "for controller-manager": copy slips, each component has its own pair.',
-			'Guides 002 and 004 sign with `openssl x509 -req` without -days: openssl then signs for 30 days and the cluster breaks a month later.',
+			'The openssl walkthrough makes the admin with /CN=kube-admin/OU=system:masters: OU is ignored, so that admin gets Forbidden. Use O=system:masters.',
+			'The openssl walkthrough writes `openssl req … -sub "/CN=…"`; the flag is -subj. It also creates keys with 1024 bits: use 2048 or more.',
+			'The cfssl multi-master guide lists kube-proxy.pem as the scheduler\'s output and describes the proxy and scheduler CSRs as "for controller-manager": copy slips, each component has its own pair.',
+			'The openssl walkthrough and the kubeadm-paths openssl guide sign with `openssl x509 -req` without -days: openssl then signs for 30 days and the cluster breaks a month later.',
 		],
 	},
 	sans: {
@@ -82,9 +82,9 @@ export const stageTexts = {
 			'Add any other name people use to reach the API (a public DNS name, a second load balancer). A missing one shows up as "x509: certificate is valid for A, B, not C".',
 		],
 		mistakes: [
-			'Guide 001\'s CERT_HOSTNAME has only kubernetes.default of the Service names: kubernetes, kubernetes.default.svc and kubernetes.default.svc.cluster.local are missing.',
+			'The cfssl multi-master guide\'s CERT_HOSTNAME has only kubernetes.default of the Service names: kubernetes, kubernetes.default.svc and kubernetes.default.svc.cluster.local are missing.',
 			'Kubernetes the Hard Way 1.18.6 lists kubernetes.svc.cluster.local, which no client uses: the name is kubernetes.default.svc.cluster.local.',
-			'Guide 002 puts "all names used for the API server" in the CN, and its openssl.cnf gives the API server keyUsage nonRepudiation: names go in subjectAltName; the usages are digitalSignature, keyEncipherment and serverAuth.',
+			'The openssl walkthrough puts "all names used for the API server" in the CN, and its openssl.cnf gives the API server keyUsage nonRepudiation: names go in subjectAltName; the usages are digitalSignature, keyEncipherment and serverAuth.',
 		],
 	},
 	kubeconfigs: {
@@ -95,7 +95,7 @@ export const stageTexts = {
 			'They hold private keys, so they are written 0600.',
 		],
 		mistakes: [
-			'Guide 001\'s worker loop runs set-cluster with the name mycluster but set-context with --cluster=kubernetes-the-hard-way: the context points at a cluster that does not exist ("no server found for cluster"). One name in both.',
+			'The cfssl multi-master guide\'s worker loop runs set-cluster with the name mycluster but set-context with --cluster=kubernetes-the-hard-way: the context points at a cluster that does not exist ("no server found for cluster"). One name in both.',
 		],
 	},
 	encryption: {
@@ -105,7 +105,7 @@ export const stageTexts = {
 			'Upstream recommends KMS v2, which keeps the key in an external key service. Of the providers with a local key, secretbox (XSalsa20-Poly1305) is the better choice; aescbc is kept for compatibility and is no longer recommended (CBC is open to padding-oracle attacks); aesgcm needs a new key before 2^32 writes, so use it only with automated rotation.',
 			'Every master gets the same file (--encryption-provider-config): each API server must decrypt what another wrote. If the folder already has a valid file, it is kept: a new key would make the Secrets already in etcd unreadable. Check it works with `etcdctl get /registry/secrets/default/<name> | hexdump -C`: the value starts with k8s:enc:<provider>:v1:key1.',
 		],
-		mistakes: ['Guide 001 calls aescbc "the recommended choice" and secretbox a "newer standard": upstream now recommends KMS v2, and secretbox over aescbc for a local key.'],
+		mistakes: ['The cfssl multi-master guide calls aescbc "the recommended choice" and secretbox a "newer standard": upstream now recommends KMS v2, and secretbox over aescbc for a local key.'],
 	},
 	etcd: {
 		summary: 'etcd runs on every master, over TLS for clients and for its peers.',
@@ -115,9 +115,9 @@ export const stageTexts = {
 			'Quorum is more than half of the members. Two members need both to write: a 2-member cluster tolerates no failure and is less available than one member. Three tolerate one failure; five tolerate two.',
 		],
 		mistakes: [
-			'Guide 001 builds two masters, hence a 2-member etcd: it works, but one lost member stops every write. Use three.',
-			'Guide 001 installs etcd 3.3.5 (2018, unsupported). Current releases are 3.5.x and 3.6.x.',
-			'Guide 001 copies only ca.pem, ca-key.pem and kubernetes*.pem to the masters; they also need service-account*.pem, encryption-config.yaml and their kubeconfigs (the list below does).',
+			'The cfssl multi-master guide builds two masters, hence a 2-member etcd: it works, but one lost member stops every write. Use three.',
+			'The cfssl multi-master guide installs etcd 3.3.5 (2018, unsupported). Current releases are 3.5.x and 3.6.x.',
+			'The cfssl multi-master guide copies only ca.pem, ca-key.pem and kubernetes*.pem to the masters; they also need service-account*.pem, encryption-config.yaml and their kubeconfigs (the list below does).',
 		],
 	},
 	review: {
@@ -135,16 +135,20 @@ export type ContentKey = keyof typeof stageTexts;
 
 /** Key help shown by `?`: the whole keyboard, in words. The key takes the first 10 columns of each line. */
 export const helpText: readonly string[] = [
-	'↑ ↓       move between rows, or scroll past the last one',
-	'enter     edit a field, pick an option, or go on',
-	'← →       change a choice (the key algorithm)',
+	'↑ ↓       move between rows (in the explanation: scroll it)',
+	'home end  the first / the last row',
+	'enter     on the row marked ›: edit, pick, or go on',
+	'← →       change a choice; in the commands: sideways',
 	'esc       back one stage (in a field: cancel the edit)',
 	'tab       stage ⇄ explanation (in a field: save, next)',
-	'pgup pgdn scroll the pane that has the focus',
+	'pgup pgdn scroll the pane by a page; ctrl-u ctrl-d half',
 	'c         the commands that do this stage by hand',
+	'w         save those commands in the output folder',
+	'e         save the cluster as cluster.yaml (Cluster, Review)',
 	'd         remove the extra SAN under the cursor',
 	'v         the viewer on the written folder (Review)',
 	'q         quit (asks first); Ctrl-C quits at once',
 	'',
+	'In a field: ctrl-a/ctrl-e start/end, ctrl-u/ctrl-k erase to the start/end, ctrl-w the word before, alt-b/alt-f a word back/on.',
 	'Nothing is written until Review & write, and then only after you confirm.',
 ];

@@ -1,10 +1,9 @@
-import {readFile} from 'node:fs/promises';
-import path from 'node:path';
 import {ansibleFiles, hostsOf} from './ansible.js';
 import {bundleFiles, bundlesDir, distribution, hardwayServices, installDirs} from './distribute.js';
 import {decideEncryptionConfig, encryptionConfigName, type EncryptionDecision, type EncryptionProvider} from './encryption.js';
 import {etcdFiles} from './etcd.js';
-import {certificateFiles, RefusedError} from './generate.js';
+import {bundleCopies, certificateFiles, refuseIfOldSurvives, RefusedError} from './generate.js';
+import {previousManifest, readFolderFile, requireTrusted} from './reuse.js';
 import {kubeconfigFiles} from './kubeconfig.js';
 import type {Plan} from './plan.js';
 import type {Issued} from './pki/issue.js';
@@ -26,11 +25,19 @@ export type ClusterFilesOptions = {
  * the units and configs of the services that read the PKI (units.ts), and the per-machine bundles with copy.sh. Meant as generate's `extraFiles`.
  */
 export async function clusterFiles(plan: Plan, issued: readonly Issued[], options: ClusterFilesOptions): Promise<OutputFile[]> {
-	const existing = await readFile(path.join(options.outDir, encryptionConfigName), 'utf8').catch((error: NodeJS.ErrnoException) => {
-		if (error.code === 'ENOENT') return undefined;
-		throw error;
-	});
-	const decision = decideEncryptionConfig(existing, options.encryptionProvider, options.force ?? false);
+	const file = await readFolderFile(options.outDir, encryptionConfigName);
+	// Its key decrypts every secret in etcd: reused only when it is the caller's and closed to others.
+	await requireTrusted(file, 'secret');
+	if (!file) {
+		const previous = await previousManifest(options.outDir);
+		const recorded = previous?.files.some(entry => entry.path === encryptionConfigName);
+		await refuseIfOldSurvives(options.outDir, 'encryption key', [encryptionConfigName], bundleCopies(plan, encryptionConfigName), recorded ? encryptionConfigName : undefined, {
+			force: options.force ?? false,
+			allowForce: false,
+		});
+	}
+
+	const decision = decideEncryptionConfig(file?.text, options.encryptionProvider, options.force ?? false);
 	if (decision.status === 'refused') throw new RefusedError(decision.reason);
 	options.onEncryption?.(decision);
 	const made = [...kubeconfigFiles(plan, issued), decision.file, ...etcdFiles(plan), ...unitFiles(plan)];

@@ -1,9 +1,9 @@
-import {createHash, createPrivateKey, X509Certificate as NodeX509} from 'node:crypto';
-import {readFile} from 'node:fs/promises';
+import {createPrivateKey, X509Certificate as NodeX509} from 'node:crypto';
 import path from 'node:path';
 import {ansibleFiles, hostsOf} from './ansible.js';
-import {installDirs} from './distribute.js';
-import {kubeadmFiles, kubeadmPaths} from './kubeadm.js';
+import {bundlesDir, distribution, installDirs} from './distribute.js';
+import {backupDir, folderTimestamp} from './folders.js';
+import {kubeadmFiles, kubeadmPaths, kubeadmPkiDir} from './kubeadm.js';
 import {kubeadmPlacement, kubeadmServices, kubeadmUnitFiles} from './kubeadm-units.js';
 import {buildPlan, hardwayPaths, renewWithinDays, type CertSpec, type Layout, type Plan} from './plan.js';
 import {certInfo} from './pki/cert-info.js';
@@ -11,12 +11,13 @@ import {issueAll, type Issued} from './pki/issue.js';
 import {importPrivateKeyPem, KeyTypeError, type KeyPair} from './pki/keys.js';
 import {ansibleDirName, type Topology} from './topology.js';
 import {loadBalancerHost} from './units.js';
-import {writeAll, type OutputFile} from './write.js';
+import {buildManifest, manifestName, type Manifest} from './manifest.js';
+import {DistrustError, existingPaths, previousManifest, publicDistrust, readFolderFile, requireTrusted, secretDistrust, someOf} from './reuse.js';
+import {lockFolder, modeText, RefusedError, type LockedFolder, type OutputFile} from './write.js';
 
 export {hardwayPaths} from './plan.js';
 
-/** An action the user must change something to allow (exit 1): e.g. a CA cert without its key. */
-export class RefusedError extends Error {}
+export {RefusedError} from './write.js';
 
 /** What became of each certificate: made now, or kept from an earlier run. */
 export type CertOutcome = {readonly id: string; readonly status: 'issued' | 'kept' | 'reused-ca'; readonly reason?: string};
@@ -42,6 +43,10 @@ export type GenerateResult = {
 	readonly outcomes: readonly CertOutcome[];
 	readonly files: readonly OutputFile[];
 	readonly written: readonly string[];
+	/** Each key or CA made anew, in words (the summary prints every one). */
+	readonly made?: readonly string[];
+	/** What the trust check changed (a folder tightened to 0700). */
+	readonly warnings?: readonly string[];
 };
 
 // A leaf this close to its end is replaced rather than kept (the same bound as lint's expires-soon).
@@ -49,8 +54,8 @@ const renewWithinMs = renewWithinDays * 24 * 3600 * 1000;
 
 /**
  * Read a root CA an earlier run (or the user) left at `paths` in outDir, checked before anything is signed
- * with it: both halves present, a CA, the key matching, not expired, a key kubepki can sign with.
- * Undefined when neither file is there.
+ * with it: both halves plain files of the caller's (the key 0600), a CA, the key matching, not expired, a key
+ * kubepki can sign with. Undefined when neither file is there.
  */
 export async function loadRootCa(
 	spec: CertSpec,
@@ -58,13 +63,16 @@ export async function loadRootCa(
 	caPaths: {cert: string; key: string},
 	now: Date,
 ): Promise<{issued: Issued; cert: NodeX509} | undefined> {
-	const read = async (file: string) => readFile(path.join(outDir, file), 'utf8').catch(() => undefined);
-	const [caCertPem, caKeyPem] = await Promise.all([read(caPaths.cert), read(caPaths.key)]);
-	if (!caCertPem && !caKeyPem) return undefined;
+	const [certFile, keyFile] = await Promise.all([readFolderFile(outDir, caPaths.cert), readFolderFile(outDir, caPaths.key)]);
+	await requireTrusted(keyFile, 'secret');
+	await requireTrusted(certFile, 'public');
+	const caCertPem = certFile?.text;
+	const caKeyPem = keyFile?.text;
+	if (!certFile && !keyFile) return undefined;
 	if (!caCertPem || !caKeyPem) {
-		const missing = caCertPem ? caPaths.key : caPaths.cert;
+		const missing = certFile ? caPaths.key : caPaths.cert;
 		throw new RefusedError(
-			`${path.join(outDir, missing)} is missing but ${caCertPem ? caPaths.cert : caPaths.key} exists; restore it, or pass --force to make a new CA (every certificate signed by the old one stops being trusted)`,
+			`${path.join(outDir, missing)} is missing but ${certFile ? caPaths.cert : caPaths.key} exists; restore it, or pass --force to make a new CA (every certificate signed by the old one stops being trusted)`,
 		);
 	}
 
@@ -95,45 +103,188 @@ export async function loadRootCa(
 	return {issued: {spec, certPem: caCertPem, keyPem: caKeyPem, keys: caKeys}, cert: caCert};
 }
 
-/** Read what an earlier run left in outDir: the CA to sign with, and the leaves still worth keeping. */
-export async function loadExisting(
-	plan: Plan,
+/** What an earlier run left that this one keeps or must not lose. */
+export type Existing = {
+	/** Certificates kept as they are (a reused CA, valid leaves), by spec id. */
+	readonly existing: Map<string, Issued>;
+	readonly outcomes: CertOutcome[];
+	/** Keys kept under a certificate signed again (the service-account pair), by spec id. */
+	readonly keptKeys: Map<string, KeyPair>;
+	/** Each key or CA this run makes anew, in words, for the summary. */
+	readonly made: string[];
+	/** Files this run replaces that hold a key or CA: kept under .backup/ first. */
+	readonly backup: boolean;
+};
+
+/** Spec ids whose key outlives its certificates: made anew only when the user deleted it. */
+const lastingKey = (spec: CertSpec) => spec.role === 'service-account';
+
+/**
+ * Where copies of a file of the output folder sit in `nodes/` (the per-machine bundles): a missing CA or
+ * key is looked for there before anything decides it is gone.
+ */
+export function bundleCopies(plan: Plan, file: string): string[] {
+	return distribution(plan).flatMap(bundle => bundle.files.filter(d => d.source === file).map(d => `${bundlesDir}/${bundle.host}/${d.target}`));
+}
+
+/** The spec ids the earlier manifest recorded a file of (what existed before, whatever is left of it). */
+export function recordedIds(previous: Manifest | undefined): Set<string> {
+	return new Set((previous?.files ?? []).flatMap(entry => (entry.certId && entry.kind !== 'bundle' ? [entry.certId] : [])));
+}
+
+function recordedFingerprint(previous: Manifest | undefined, id: string): string | undefined {
+	return previous?.files.find(entry => entry.certId === id && entry.fingerprintSha256)?.fingerprintSha256;
+}
+
+/**
+ * Refuse to make a CA or lasting key anew while the old one still exists somewhere in the folder (a copy in
+ * nodes/, another host's folder) or the manifest says there was one: say where it is instead.
+ * `copies`: where copies of it are; `allowForce`: --force may make a new one (a CA; never the SA key or the
+ * encryption key, which stay until the user deletes every copy).
+ */
+export async function refuseIfOldSurvives(
 	outDir: string,
-	now: Date,
-): Promise<{existing: Map<string, Issued>; outcomes: CertOutcome[]}> {
-	const existing = new Map<string, Issued>();
-	const outcomes: CertOutcome[] = [];
-	const read = async (file: string) => readFile(path.join(outDir, file), 'utf8').catch(() => undefined);
+	what: string,
+	files: readonly string[],
+	copies: readonly string[],
+	recorded: string | undefined,
+	options: {force: boolean; allowForce: boolean},
+): Promise<void> {
+	const found = await existingPaths(outDir, copies);
+	if (found.length > 0 && !(options.force && options.allowForce)) {
+		// One copy of each missing file, from the first place that has it: the command that puts it back.
+		const back = files.flatMap(file => {
+			const copy = found.find(candidate => path.basename(candidate) === path.basename(file));
+			return copy ? [`cp -p ${copy} ${file}`] : [];
+		});
+		const restore = back.length > 0 ? `(cd ${outDir} && ${back.join(' && ')})` : `copy ${found[0]} back`;
+		throw new RefusedError(
+			`${files.join(' and ')} ${files.length > 1 ? 'are' : 'is'} missing from ${outDir} but the old ${what} is still in ${someOf(found)}; put it back to keep it: ${restore}${options.allowForce ? ', or pass --force to make a new one (the old files are kept in .backup/)' : ', or remove every copy to make a new one'}`,
+		);
+	}
+
+	if (found.length === 0 && recorded && !options.force) {
+		throw new RefusedError(
+			`${manifestName} in ${outDir} records the ${what} (${recorded}) but no copy of it is left; restore ${someOf(files)}, or pass --force to make a new one`,
+		);
+	}
+}
+
+/** Read what an earlier run left in outDir: the CA to sign with, the leaves still worth keeping, the SA key. */
+export async function loadExisting(plan: Plan, outDir: string, now: Date, options: {force?: boolean} = {}): Promise<Existing> {
+	const force = options.force ?? false;
+	const result: Existing = {existing: new Map(), outcomes: [], keptKeys: new Map(), made: [], backup: force};
+	const previous = await previousManifest(outDir);
+	const recorded = recordedIds(previous);
 	const ca = plan.certs.find(spec => spec.signer === 'self');
 	if (!ca) throw new Error('bug: a plan without a root CA');
-	const root = await loadRootCa(ca, outDir, hardwayPaths(ca), now);
-	if (!root) return {existing, outcomes};
-	const caCert = root.cert;
-	existing.set(ca.id, root.issued);
-	outcomes.push({id: ca.id, status: 'reused-ca'});
+	const caPaths = hardwayPaths(ca);
+	// Read and checked even with --force: a planted or exposed CA is refused, not quietly replaced; a broken
+	// one is what --force is for.
+	const root = await loadRootCa(ca, outDir, caPaths, now).catch((error: unknown) => {
+		if (force && error instanceof RefusedError && !(error instanceof DistrustError)) return undefined;
+		throw error;
+	});
+	if (root && !force) {
+		result.existing.set(ca.id, root.issued);
+		result.outcomes.push({id: ca.id, status: 'reused-ca'});
+	} else {
+		if (!root) {
+			const copies = [...bundleCopies(plan, caPaths.cert), ...bundleCopies(plan, caPaths.key)];
+			await refuseIfOldSurvives(outDir, 'CA', [caPaths.cert, caPaths.key], copies, recorded.has(ca.id) ? (recordedFingerprint(previous, ca.id) ?? caPaths.cert) : undefined, {force, allowForce: true});
+		}
+
+		result.made.push(
+			root
+				? `CA ${caPaths.cert} (--force): every certificate signed by the old one stops being trusted; the old files are kept in .backup/`
+				: force && (await existingPaths(outDir, [caPaths.cert, caPaths.key])).length > 0
+					? `CA ${caPaths.cert} (--force): the old files are kept in .backup/`
+					: recorded.has(ca.id)
+					? `CA ${caPaths.cert} (--force; the old one is gone): every certificate signed by the old one stops being trusted`
+					: `CA ${caPaths.cert}: there was none in the folder`,
+		);
+	}
 
 	for (const spec of plan.certs) {
 		if (spec === ca) continue;
 		const paths = hardwayPaths(spec);
-		const [certPem, keyPem] = await Promise.all([read(paths.cert), read(paths.key)]);
-		if (!certPem || !keyPem) continue;
-		const reason = whyNotReusable(spec, certPem, keyPem, caCert, now);
-		if (reason) {
-			outcomes.push({id: spec.id, status: 'issued', reason});
+		if (lastingKey(spec)) {
+			await loadLastingKey(plan, spec, outDir, now, result, root && !force ? root.cert : undefined, {force, recorded, previous});
 			continue;
 		}
 
-		const keys = await importPrivateKeyPem(keyPem).catch(() => undefined);
+		if (!root || force) continue;
+		const [certFile, keyFile] = await Promise.all([readFolderFile(outDir, paths.cert).catch(() => undefined), readFolderFile(outDir, paths.key).catch(() => undefined)]);
+		if (!certFile || !keyFile) continue;
+		// A leaf is cheap to make again: one someone else could read or change is replaced, not refused.
+		const distrust = secretDistrust(keyFile) ?? publicDistrust(certFile);
+		const reason = distrust
+			? `${paths.key} was ${distrust === 'owner' ? 'not yours' : `open to others (mode ${modeText(keyFile.stats.mode)})`}: a new key`
+			: whyNotReusable(spec, certFile.text, keyFile.text, root.cert, now);
+		if (reason) {
+			result.outcomes.push({id: spec.id, status: 'issued', reason});
+			continue;
+		}
+
+		const keys = await importPrivateKeyPem(keyFile.text).catch(() => undefined);
 		if (!keys) continue;
-		existing.set(spec.id, {spec, certPem, keyPem, keys});
-		outcomes.push({id: spec.id, status: 'kept'});
+		result.existing.set(spec.id, {spec, certPem: certFile.text, keyPem: keyFile.text, keys});
+		result.outcomes.push({id: spec.id, status: 'kept'});
 	}
 
-	return {existing, outcomes};
+	return result;
+}
+
+/**
+ * The service-account pair signs every ServiceAccount token: its key is kept on every run, renewal,
+ * algorithm change and --force. Its certificate (the guide's) is signed again when it must be, from the same key.
+ */
+async function loadLastingKey(
+	plan: Plan,
+	spec: CertSpec,
+	outDir: string,
+	now: Date,
+	result: Existing,
+	caCert: NodeX509 | undefined,
+	context: {force: boolean; recorded: Set<string>; previous: Manifest | undefined},
+): Promise<void> {
+	const paths = hardwayPaths(spec);
+	const keyFile = await readFolderFile(outDir, paths.key);
+	await requireTrusted(keyFile, 'secret');
+	if (!keyFile) {
+		await refuseIfOldSurvives(outDir, 'service-account key', [paths.key], bundleCopies(plan, paths.key), context.recorded.has(spec.id) ? paths.key : undefined, {
+			force: context.force,
+			allowForce: false,
+		});
+		result.made.push(
+			context.recorded.has(spec.id)
+				? `service-account key ${paths.key} (the old one was deleted): every ServiceAccount token signed by the old key stops working`
+				: `service-account key ${paths.key}: there was none in the folder`,
+		);
+		return;
+	}
+
+	let keys: KeyPair;
+	try {
+		keys = await importPrivateKeyPem(keyFile.text);
+	} catch (error) {
+		throw new RefusedError(`${keyFile.full} cannot be read as a private key (${(error as Error).message}); restore it, or remove it and every copy to make a new one (every ServiceAccount token stops working)`);
+	}
+
+	const certFile = await readFolderFile(outDir, paths.cert).catch(() => undefined);
+	const why = !certFile ? 'no certificate' : caCert ? whyNotReusable(spec, certFile.text, keyFile.text, caCert, now, {anyAlgorithm: true}) : 'a new CA';
+	if (certFile && !why && publicDistrust(certFile) === undefined) {
+		result.existing.set(spec.id, {spec, certPem: certFile.text, keyPem: keyFile.text, keys});
+		result.outcomes.push({id: spec.id, status: 'kept'});
+		return;
+	}
+
+	result.keptKeys.set(spec.id, keys);
+	result.outcomes.push({id: spec.id, status: 'issued', reason: `${why ?? 'certificate open to others'}; the key is kept, so ServiceAccount tokens stay valid`});
 }
 
 /** Why an existing leaf cannot be kept, or undefined when it still says exactly what the plan asks. */
-export function whyNotReusable(spec: CertSpec, certPem: string, keyPem: string, caCert: NodeX509, now: Date): string | undefined {
+export function whyNotReusable(spec: CertSpec, certPem: string, keyPem: string, caCert: NodeX509, now: Date, options: {anyAlgorithm?: boolean} = {}): string | undefined {
 	try {
 		const cert = new NodeX509(certPem);
 		if (!cert.checkIssued(caCert) || !cert.verify(caCert.publicKey)) return 'not signed by the current CA';
@@ -148,6 +299,7 @@ export function whyNotReusable(spec: CertSpec, certPem: string, keyPem: string, 
 		if (!same(info.dnsNames, planned('dns')) || !same(info.ipAddresses, planned('ip'))) return 'SANs differ from the plan';
 		const wanted = spec.algorithm === 'ecdsa-p256' ? 'ECDSA' : 'RSA';
 		const bits = spec.algorithm === 'rsa-4096' ? 4096 : spec.algorithm === 'rsa-2048' ? 2048 : 256;
+		if (options.anyAlgorithm) return undefined;
 		if (info.publicKey.algorithm !== wanted || info.publicKey.bits !== bits) return `key is not ${spec.algorithm}`;
 		return undefined;
 	} catch (error) {
@@ -166,68 +318,137 @@ export function certificateFiles(issued: readonly Issued[]): OutputFile[] {
 	});
 }
 
-export const manifestName = 'kubepki-manifest.json';
+export {manifestName} from './manifest.js';
 
 /** What was made, from which cluster, with fingerprints: the record a later run or an auditor reads. */
 export function manifest(plan: Plan, issued: readonly Issued[], files: readonly OutputFile[], source: string, now: Date): OutputFile {
-	const byId = new Map(issued.map(item => [item.spec.id, item]));
-	const body = {
-		tool: 'kubepki',
-		manifestVersion: 1,
-		generatedAt: now.toISOString(),
+	const content = buildManifest({
 		layout: plan.layout ?? 'hardway',
 		source,
 		cluster: plan.topology,
 		serviceIp: plan.serviceIp,
-		files: files.map(file => {
-			const item = file.certId ? byId.get(file.certId) : undefined;
-			return {
-				path: file.path,
-				kind: file.kind,
-				mode: `0${file.mode.toString(8)}`,
-				sha256: createHash('sha256').update(file.content).digest('hex'),
-				...(item && {certId: item.spec.id, role: item.spec.role}),
-				...(item && file.kind === 'certificate' && {fingerprintSha256: certInfo(item.certPem).fingerprintSha256}),
-			};
-		}),
-	};
-	return {path: manifestName, content: JSON.stringify(body, null, 2) + '\n', mode: 0o644, kind: 'manifest'};
+		generatedAt: now,
+		files,
+		roles: new Map(issued.map(item => [item.spec.id, item.spec.role])),
+	});
+	return {path: manifestName, content, mode: 0o644, kind: 'manifest'};
 }
 
-/** Make (or complete) the whole PKI for a topology and write it to outDir. */
+/** Make (or complete) the whole PKI for a topology and write it to outDir, as one transaction under the folder's lock. */
 export async function generate(topology: Topology, options: GenerateOptions): Promise<GenerateResult> {
 	const now = options.now ?? new Date();
 	const plan = buildPlan(topology, {layout: options.layout});
-	if (plan.layout === 'kubeadm') return generateKubeadm(plan, options, now);
-	const {existing, outcomes} = options.force ? {existing: new Map<string, Issued>(), outcomes: []} : await loadExisting(plan, options.outDir, now);
-	const issued = await issueAll(plan.certs, {existing, now, keys: options.keys, onProgress: options.onProgress});
-	const known = new Set(outcomes.map(o => o.id));
-	const allOutcomes = [...outcomes, ...plan.certs.filter(s => !known.has(s.id)).map((s): CertOutcome => ({id: s.id, status: 'issued'}))];
+	const folder = await lockFolder(options.outDir, {command: 'generate'});
+	try {
+		const result = plan.layout === 'kubeadm' ? await generateKubeadm(plan, options, now, folder) : await generateHardway(plan, options, now, folder);
+		return {...result, warnings: [...folder.warnings, ...(result.warnings ?? [])]};
+	} finally {
+		await folder.release();
+	}
+}
+
+/** `.backup/20261201T101500Z`: where a run that replaces a CA or key keeps the old files. */
+export function backupDirFor(now: Date): string {
+	return `${backupDir}/${folderTimestamp(now)}`;
+}
+
+/** The keys issueAll should use: those already being made, with the lasting ones kept from the folder. */
+function keysWith(started: ReadonlyMap<string, Promise<KeyPair>> | undefined, kept: ReadonlyMap<string, KeyPair>): ReadonlyMap<string, Promise<KeyPair>> | undefined {
+	if (kept.size === 0) return started;
+	const keys = new Map(started ?? []);
+	for (const [id, pair] of kept) keys.set(id, Promise.resolve(pair));
+	return keys;
+}
+
+async function generateHardway(plan: Plan, options: GenerateOptions, now: Date, folder: LockedFolder): Promise<GenerateResult> {
+	const found = await loadExisting(plan, folder.dir, now, {force: options.force});
+	const issued = await issueAll(plan.certs, {existing: found.existing, now, keys: keysWith(options.keys, found.keptKeys), onProgress: options.onProgress});
+	const known = new Set(found.outcomes.map(o => o.id));
+	const allOutcomes = [...found.outcomes, ...plan.certs.filter(s => !known.has(s.id)).map((s): CertOutcome => ({id: s.id, status: 'issued'}))];
 	const files = [...certificateFiles(issued), ...((await options.extraFiles?.(plan, issued)) ?? [])];
 	const all = [...files, manifest(plan, issued, files, options.source ?? 'built-in example cluster', now)];
-	const written = await writeAll(options.outDir, all);
-	return {plan, issued, outcomes: allOutcomes, files: all, written};
+	const written = await folder.commit(all, found.backup ? {backupDir: backupDirFor(now)} : {});
+	return {plan, issued, outcomes: allOutcomes, files: all, written, made: found.made};
 }
 
 /**
- * The kubeadm layout. Its three CAs, when an earlier run (or the user, as kubeadm's "external CA" setups do)
- * left them in the first master's pki/, are checked and reused, never overwritten without --force; every
- * leaf is signed afresh, as `kubeadm certs renew` would.
+ * The kubeadm layout. Its three CAs and the service-account key are looked for in every master's folder
+ * (all copies must agree), so a master added first in the list finds them in the others'. They are checked
+ * and reused, never made anew while a copy or the manifest's record of them remains (a CA: unless --force);
+ * every leaf is signed afresh, as `kubeadm certs renew` would.
  */
-async function generateKubeadm(plan: Plan, options: GenerateOptions, now: Date): Promise<GenerateResult> {
+async function generateKubeadm(plan: Plan, options: GenerateOptions, now: Date, folder: LockedFolder): Promise<GenerateResult> {
+	const outDir = folder.dir;
+	const force = options.force ?? false;
 	const existing = new Map<string, Issued>();
 	const outcomes: CertOutcome[] = [];
-	const first = plan.topology.masters[0];
-	if (!first) throw new Error('bug: a topology without masters');
-	for (const spec of options.force ? [] : plan.certs.filter(s => s.signer === 'self')) {
-		const paths = kubeadmPaths(spec, first.name);
-		const root = paths && (await loadRootCa(spec, options.outDir, paths, now));
-		if (!root) continue;
-		existing.set(spec.id, root.issued);
-		outcomes.push({id: spec.id, status: 'reused-ca'});
+	const made: string[] = [];
+	const keptKeys = new Map<string, KeyPair>();
+	const previous = await previousManifest(outDir);
+	const recorded = recordedIds(previous);
+	const masters = plan.topology.masters.map(m => m.name);
+	const everyHost = [...masters, ...plan.topology.workers.map(w => w.name)];
+	for (const spec of plan.certs.filter(s => s.signer === 'self')) {
+		const found: Array<{host: string; cert: NodeX509; issued: Issued}> = [];
+		for (const host of masters) {
+			const paths = kubeadmPaths(spec, host);
+			const root =
+				paths &&
+				(await loadRootCa(spec, outDir, paths, now).catch((error: unknown) => {
+					if (force && error instanceof RefusedError && !(error instanceof DistrustError)) return undefined;
+					throw error;
+				}));
+			if (root) found.push({host, cert: root.cert, issued: root.issued});
+		}
+
+		const differ = found.find(f => f.cert.fingerprint256 !== found[0]!.cert.fingerprint256);
+		if (differ) {
+			throw new RefusedError(
+				`${kubeadmPaths(spec, found[0]!.host)!.cert} and ${kubeadmPaths(spec, differ.host)!.cert} in ${outDir} are two different CAs (${spec.id}); keep the one the cluster uses in every master's folder and remove the other`,
+			);
+		}
+
+		const paths = (host: string) => kubeadmPaths(spec, host)!;
+		if (found[0] && !force) {
+			existing.set(spec.id, found[0].issued);
+			outcomes.push({id: spec.id, status: 'reused-ca'});
+			continue;
+		}
+
+		if (!found[0]) {
+			// Workers hold ca.crt (no key): a copy of the old CA all the same.
+			const copies = everyHost.flatMap(host => [paths(host).cert, paths(host).key]);
+			await refuseIfOldSurvives(outDir, `CA ${spec.id}`, [paths(masters[0]!).cert, paths(masters[0]!).key], copies, recorded.has(spec.id) ? (recordedFingerprint(previous, spec.id) ?? spec.id) : undefined, {force, allowForce: true});
+		}
+
+		made.push(found[0] ? `CA ${spec.id} (--force): every certificate signed by the old one stops being trusted; the old files are kept in .backup/` : `CA ${spec.id}: there was none in the folder`);
 	}
 
-	const issued = await issueAll(plan.certs, {existing, now, keys: options.keys, onProgress: options.onProgress});
+	const sa = plan.certs.find(lastingKey);
+	if (sa) {
+		const keyPath = (host: string) => `${host}/${kubeadmPkiDir}/sa.key`;
+		const found: Array<{host: string; text: string}> = [];
+		for (const host of masters) {
+			const file = await readFolderFile(outDir, keyPath(host));
+			await requireTrusted(file, 'secret');
+			if (file) found.push({host, text: file.text});
+		}
+
+		const differ = found.find(f => f.text !== found[0]!.text);
+		if (differ) throw new RefusedError(`${keyPath(found[0]!.host)} and ${keyPath(differ.host)} in ${outDir} are two different service-account keys; keep the one the cluster uses in every master's folder and remove the other`);
+		if (found[0]) {
+			try {
+				keptKeys.set(sa.id, await importPrivateKeyPem(found[0].text));
+			} catch (error) {
+				throw new RefusedError(`${path.join(outDir, keyPath(found[0].host))} cannot be read as a private key (${(error as Error).message}); restore it, or remove every copy to make a new one (every ServiceAccount token stops working)`);
+			}
+		} else {
+			await refuseIfOldSurvives(outDir, 'service-account key', [keyPath(masters[0]!)], [], recorded.has(sa.id) ? keyPath(masters[0]!) : undefined, {force, allowForce: false});
+			made.push(recorded.has(sa.id) ? 'service-account key sa.key (the old one was deleted): every ServiceAccount token signed by the old key stops working' : 'service-account key sa.key: there was none in the folder');
+		}
+	}
+
+	const issued = await issueAll(plan.certs, {existing, now, keys: keysWith(options.keys, keptKeys), onProgress: options.onProgress});
 	const layoutFiles = [...kubeadmFiles(plan, issued), ...kubeadmUnitFiles(plan)];
 	// ansible/ sits beside the host folders; haproxy.cfg is at the top, as in the hard way.
 	const ansible = ansibleFiles({
@@ -239,7 +460,7 @@ async function generateKubeadm(plan: Plan, options: GenerateOptions, now: Date):
 	});
 	const files = [...layoutFiles, ...ansible];
 	const all = [...files, manifest(plan, issued, files, options.source ?? 'built-in example cluster', now)];
-	const written = await writeAll(options.outDir, all);
-	const made = plan.certs.filter(spec => !existing.has(spec.id)).map((spec): CertOutcome => ({id: spec.id, status: 'issued'}));
-	return {plan, issued, outcomes: [...outcomes, ...made], files: all, written};
+	const written = await folder.commit(all, force ? {backupDir: backupDirFor(now)} : {});
+	const fresh = plan.certs.filter(spec => !existing.has(spec.id)).map((spec): CertOutcome => ({id: spec.id, status: 'issued'}));
+	return {plan, issued, outcomes: [...outcomes, ...fresh], files: all, written, made};
 }

@@ -1,11 +1,13 @@
 // inspect's two headless faces: the JSON document (field names fixed by issue 4, scripts rely on them)
 // and a plain-text report for pipes. Both are pure: items and findings in, data or lines out.
+import {recoverFolder} from './write.js';
 import path from 'node:path';
 import {buildChain, label} from './lint/chain-index.js';
 import {hasErrors, lint, type Finding} from './lint/index.js';
 import {certItems} from './lint/types.js';
 import {isBroken, loadPaths, type Item, type LoadResult} from './pki/load.js';
 import type {CsrInfo} from './pki/parse-der.js';
+import {printable} from './printable.js';
 
 export type JsonItem = Record<string, unknown> & {path: string; kind: Item['kind']; source: string};
 
@@ -75,6 +77,8 @@ export type Inspection = {
 
 /** Load and lint: what inspect, lint and the viewer all start from. */
 export async function inspectPaths(paths: readonly string[], now = new Date()): Promise<Inspection> {
+	// A folder a killed run left half-committed is finished (or its uncommitted staging dropped) before it is read.
+	await Promise.all(paths.map(async given => recoverFolder(given).catch(() => undefined)));
 	const loaded = await loadPaths(paths);
 	return {loaded, findings: lint(loaded, {now}), signedBy: signers(loaded.items), copies: copiesOf(loaded.items)};
 }
@@ -176,6 +180,7 @@ export function detailRows(item: Item, signedBy?: string, now = new Date(), copi
 				['Subject', c.subject || '(empty)'],
 				['Issuer', c.issuer || '(empty)'],
 				...(signedBy ? [['Signed by', signedBy] as [string, string]] : []),
+				...(copies.length > 0 ? [['Copies', copiesText(copies)] as [string, string]] : []),
 				...k8sRow,
 				['Valid', `${day(c.notBefore)} → ${day(c.notAfter)} (${validityState(c.notBefore, c.notAfter, now)})`],
 				...(sans.length > 0 ? [['SANs', sans.join(', ')] as [string, string]] : []),
@@ -183,7 +188,6 @@ export function detailRows(item: Item, signedBy?: string, now = new Date(), copi
 				['Key', `${keyText(c.publicKey)}, signed ${c.signatureAlgorithm}`],
 				['Serial', c.serial],
 				['SHA-256', c.fingerprintSha256],
-				...(copies.length > 0 ? [['Copies', copiesText(copies)] as [string, string]] : []),
 			];
 		}
 
@@ -200,11 +204,13 @@ export function detailRows(item: Item, signedBy?: string, now = new Date(), copi
 
 		case 'kubeconfig': {
 			const k = item.kubeconfig!;
+			// Every context, cluster and user, not only the current one: ~/.kube/config often holds several.
 			return [
 				['Context', k.currentContext ?? '(no current-context)'],
+				...k.contexts.filter(c => c.name !== k.currentContext || k.contexts.length > 1).map((c): [string, string] => ['Context', `${c.name}${c.name === k.currentContext ? ' (current)' : ''}: cluster ${c.cluster}, user ${c.user}`]),
 				...k.clusters.map((c): [string, string] => ['Cluster', `${c.name} → ${c.server ?? '(no server)'}`]),
 				...k.users.map((u): [string, string] => ['User', `${u.name} (${u.auth})`]),
-				...(k8s ? [['Role', k8s.role] as [string, string]] : []),
+				...(k8s && k8s.role !== 'other' ? [['Role', k8s.role] as [string, string]] : []),
 			];
 		}
 
@@ -228,7 +234,8 @@ export function inspectText({loaded, findings, signedBy, copies}: Inspection, cw
 		lines.push('');
 	});
 	lines.push(summaryLine(loaded.items, findings));
-	return lines.join('\n') + '\n';
+	// Subjects and file names are whatever the files say: escaped, so they cannot drive the terminal.
+	return lines.map(printable).join('\n') + '\n';
 }
 
 export function summaryLine(items: readonly Item[], findings: readonly Finding[]): string {

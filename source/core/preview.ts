@@ -6,7 +6,7 @@ import {issueAll, type Issued} from './pki/issue.js';
 import {startKeyGeneration, type KeyPair} from './pki/keys.js';
 import type {EncryptionProvider} from './encryption.js';
 import type {Algorithm, Topology} from './topology.js';
-import {writeAll, type OutputFile} from './write.js';
+import {commitFolder, type OutputFile} from './write.js';
 
 /*
  * The wizard's side of the engine: issue the whole PKI in memory (the preview), show it, then write
@@ -102,7 +102,7 @@ export function createPreviewSession(options: {
 			const plan = buildPlan(topology);
 			const at = now();
 			// An existing CA in the folder signs the rest; a broken one is a RefusedError the wizard shows.
-			const {existing, outcomes} = await loadExisting(plan, options.outDir, at);
+			const {existing, outcomes, keptKeys} = await loadExisting(plan, options.outDir, at);
 			const wanted = plan.certs.filter(spec => !existing.has(spec.id));
 			for (const [id, promise] of startKeyGeneration(wanted.filter(spec => !keys.has(keyId(spec))))) {
 				remember(wanted.find(s => s.id === id)!, promise);
@@ -119,7 +119,8 @@ export function createPreviewSession(options: {
 				);
 			}
 
-			const started = new Map(wanted.map(spec => [spec.id, keys.get(keyId(spec))!]));
+			// The service-account key in the folder is kept under a new certificate: ServiceAccount tokens stay valid.
+			const started = new Map(wanted.map(spec => [spec.id, keptKeys.has(spec.id) ? Promise.resolve(keptKeys.get(spec.id)!) : keys.get(keyId(spec))!]));
 			const issued = await issueAll(plan.certs, {existing: reusable(plan, existing), keys: started, now: at});
 			const byIdIssued = new Map(issued.map(item => [item.spec.id, item]));
 			lastIssued.clear();
@@ -153,7 +154,7 @@ export function createPreviewSession(options: {
 		},
 
 		async write(prepared) {
-			return writeAll(options.outDir, prepared.files);
+			return commitFolder(options.outDir, prepared.files, {command: 'wizard'});
 		},
 	};
 }

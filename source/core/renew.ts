@@ -299,16 +299,9 @@ export async function applyRenewal(outDir: string, renewal: RenewalPlan): Promis
 }
 
 async function commitWithBackup(outDir: string, files: readonly OutputFile[], replaced: readonly string[], backupDir: string): Promise<void> {
-	const {copyFile, chmod: chmodFile} = await import('node:fs/promises');
-	const {ensurePrivateDir, resolveInside, writeAll} = await import('./write.js');
-	for (const relative of replaced) {
-		const target = resolveInside(outDir, path.join(backupDir, relative));
-		const parts = path.relative(outDir, path.dirname(target)).split(path.sep);
-		for (let i = 1; i <= parts.length; i++) await ensurePrivateDir(path.join(outDir, ...parts.slice(0, i)));
-		await copyFile(resolveInside(outDir, relative), target);
-		const mode = files.find(f => f.path === relative)?.mode ?? 0o600;
-		await chmodFile(target, mode === 0o644 || mode === 0o755 ? mode : 0o600);
-	}
-
-	await writeAll(outDir, files);
+	// One transaction (write.ts): every live file it replaces is hard-linked under backupDir first, then the
+	// new set is swapped in; a kill leaves the old complete set or the new one, never a mix.
+	const {commitFolder} = await import('./write.js');
+	if (replaced.length === 0 && files.length === 0) return;
+	await commitFolder(outDir, files, {backupDir, command: 'renew'});
 }

@@ -3,8 +3,10 @@ export type ToolStatus = {
 	readonly name: string;
 	readonly found: boolean;
 	readonly version?: string;
-	/** What needs it: "the cfssl script", "the interop tests". */
+	/** What a person does with it, after "for": "reading any certificate", "building the PKI by hand". */
 	readonly neededFor?: string;
+	/** Set when the version found is older than the one to use today: that version, and why it matters. */
+	readonly outdated?: {readonly current: string; readonly why: string};
 	/** How to install it when missing, one line per system. */
 	readonly install?: readonly string[];
 };
@@ -19,6 +21,8 @@ export type ToolProbe = {
 	readonly neededFor: string;
 	readonly debian: string;
 	readonly macos: string;
+	/** A version below `below` (major.minor) is old: `current` is what to use, `why` says what is lost. */
+	readonly current?: {readonly below: string; readonly current: string; readonly why: string};
 };
 
 /*
@@ -31,7 +35,7 @@ export const toolProbes: readonly ToolProbe[] = [
 		name: 'openssl',
 		versionArgs: ['version'],
 		versionPattern: /OpenSSL\s+(\d[\w.+-]*)/,
-		neededFor: 'kubepki script --flavor openssl, the interop tests',
+		neededFor: 'reading any certificate (openssl x509 -text), checking a chain (openssl verify), building the PKI by hand (kubepki script --flavor openssl)',
 		debian: 'sudo apt-get install openssl',
 		macos: 'brew install openssl',
 	},
@@ -39,16 +43,21 @@ export const toolProbes: readonly ToolProbe[] = [
 		name: 'cfssl',
 		versionArgs: ['version'],
 		versionPattern: /Version:\s*v?(\d[\w.+-]*)/,
-		neededFor: 'kubepki script --flavor cfssl, the interop tests',
+		neededFor: 'building the PKI by hand the way the cfssl multi-master guide does (kubepki script --flavor cfssl)',
 		debian: 'sudo apt-get install golang-cfssl',
 		macos: 'brew install cfssl',
+		current: {
+			below: '1.6',
+			current: '1.6.x',
+			why: "1.2.0 is a 2016 snapshot (what Debian 12's golang-cfssl still ships); 1.6.x is the maintained release (github.com/cloudflare/cfssl/releases). The guide's commands work with both",
+		},
 	},
 	{
 		// Older cfssljson builds (Debian's) have no version flag: found then means "it runs", with no number.
 		name: 'cfssljson',
 		versionArgs: ['-version'],
 		versionPattern: /Version:\s*v?(\d[\w.+-]*)/,
-		neededFor: 'kubepki script --flavor cfssl (it writes the .pem files), the interop tests',
+		neededFor: 'turning cfssl\'s JSON output into the .pem files',
 		debian: 'sudo apt-get install golang-cfssl',
 		macos: 'brew install cfssl',
 	},
@@ -57,7 +66,7 @@ export const toolProbes: readonly ToolProbe[] = [
 		versionArgs: ['version', '--client'],
 		// `Client Version: v1.32.4`; before 1.28 without --short: `GitVersion:"v1.27.3"`.
 		versionPattern: /(?:Client Version:\s*|GitVersion:")v?(\d[\w.+-]*)/,
-		neededFor: 'the kubeconfig calls of kubepki script, the interop tests',
+		neededFor: 'building and reading kubeconfigs (kubectl config), and talking to the cluster',
 		debian: 'sudo apt-get install kubernetes-client (Debian 13+), or add the pkgs.k8s.io apt repository: https://kubernetes.io/docs/tasks/tools/install-kubectl-linux/',
 		macos: 'brew install kubernetes-cli',
 	},
@@ -65,15 +74,16 @@ export const toolProbes: readonly ToolProbe[] = [
 		name: 'etcd',
 		versionArgs: ['--version'],
 		versionPattern: /etcd Version:\s*v?(\d[\w.+-]*)/,
-		neededFor: 'running etcd on the masters with the generated units, the interop tests',
+		neededFor: 'running the cluster\'s database on the masters, with the units made here',
 		debian: 'sudo apt-get install etcd-server',
 		macos: 'brew install etcd',
+		current: {below: '3.5', current: '3.5.x or 3.6.x', why: 'only the two newest minor releases get fixes from etcd-io (Debian 12 ships 3.4.23); the units made here work with 3.4 too'},
 	},
 	{
 		name: 'etcdctl',
 		versionArgs: ['version'],
 		versionPattern: /etcdctl version:\s*v?(\d[\w.+-]*)/,
-		neededFor: 'checking the etcd cluster (member list, endpoint health), the interop tests',
+		neededFor: 'checking etcd (member list, endpoint health) with the certificates made here',
 		debian: 'sudo apt-get install etcd-client',
 		macos: 'brew install etcd',
 	},
@@ -81,7 +91,7 @@ export const toolProbes: readonly ToolProbe[] = [
 		name: 'tmux',
 		versionArgs: ['-V'],
 		versionPattern: /tmux\s+(?:next-)?(\d[\w.+-]*)/,
-		neededFor: 'the end-to-end tests of the wizard',
+		neededFor: 'kubepki\'s own end-to-end tests (not needed to learn)',
 		debian: 'sudo apt-get install tmux',
 		macos: 'brew install tmux',
 	},
@@ -89,6 +99,14 @@ export const toolProbes: readonly ToolProbe[] = [
 
 export function installLines(probe: ToolProbe): string[] {
 	return [`Debian/Ubuntu: ${probe.debian}`, `macOS: ${probe.macos}`];
+}
+
+/** Whether `version` (1.2.0, 3.4.23) is below `below` (major.minor). */
+export function isOlder(version: string, below: string): boolean {
+	const parts = (text: string) => text.split(/[.+-]/).slice(0, 2).map(n => Number.parseInt(n, 10) || 0);
+	const [major = 0, minor = 0] = parts(version);
+	const [bMajor = 0, bMinor = 0] = parts(below);
+	return major < bMajor || (major === bMajor && minor < bMinor);
 }
 
 /** The version number in a tool's output, or undefined when it prints none we know. */
@@ -112,7 +130,8 @@ async function probeOne(probe: ToolProbe, env: NodeJS.ProcessEnv): Promise<ToolS
 	}
 
 	const version = parseToolVersion(probe, String(result.all ?? ''));
-	return {name: probe.name, found: true, ...(version && {version}), ...about};
+	const outdated = version && probe.current && isOlder(version, probe.current.below) ? {current: probe.current.current, why: probe.current.why} : undefined;
+	return {name: probe.name, found: true, ...(version && {version}), ...(outdated && {outdated}), ...about};
 }
 
 /** Every tool kubepki can use, probed in parallel with the PATH of `env`. Never throws. */

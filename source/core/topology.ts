@@ -21,14 +21,37 @@ export type Topology = {
 	readonly extraSANs: readonly string[];
 };
 
-/** One thing wrong with the input: which field, the value found, and what is wrong. */
-export type Problem = {readonly field: string; readonly value: string; readonly message: string};
+/**
+ * One thing wrong with the input: which field (`workers[3].ip`, as the file spells it), the value found, what
+ * is wrong, and for a row of a host list the host's name when it has one.
+ */
+export type Problem = {readonly field: string; readonly value: string; readonly message: string; readonly name?: string};
 
 export type TopologyResult = {ok: true; topology: Topology} | {ok: false; problems: Problem[]};
 
+const rowNouns: Record<string, string> = {masters: 'master', workers: 'worker', extraSANs: 'extra SAN'};
+
+/** A list row as people count it: `workers[3]` is "worker 4". */
+function rowName(list: string, index: string): string {
+	return `${rowNouns[list]} ${Number(index) + 1}`;
+}
+
+/**
+ * Where a problem is, in people's words: `workers[3].ip` of node4 is "worker 4 (node4): ip"; a field that
+ * is not a list row stays as the file spells it (`serviceCIDR`).
+ */
+export function problemPlace(problem: Pick<Problem, 'field' | 'name'>): string {
+	const row = /^(masters|workers|extraSANs)\[(\d+)\](?:\.(.+))?$/.exec(problem.field);
+	if (!row) return problem.field;
+	const who = `${rowName(row[1]!, row[2]!)}${problem.name ? ` (${problem.name})` : ''}`;
+	return row[3] ? `${who}: ${row[3]}` : who;
+}
+
 /** The one-line form the CLI prints and the wizard shows under a field. */
 export function formatProblem(problem: Problem): string {
-	return `${problem.field}: ${problem.message} (got ${JSON.stringify(problem.value)})`;
+	// "is already used by masters[0]" names the other row the same way.
+	const message = problem.message.replaceAll(/\b(masters|workers)\[(\d+)\]/g, (_, list: string, index: string) => rowName(list, index));
+	return `${problemPlace(problem)}: ${message} (got ${JSON.stringify(problem.value)})`;
 }
 
 export const defaultValidity = {ca: 87_600, leaf: 8760} as const;
@@ -119,8 +142,9 @@ export const ansibleDirName = 'ansible';
 
 export function validateTopology(raw: unknown): TopologyResult {
 	const problems: Problem[] = [];
-	const add = (field: string, value: unknown, message: string) => {
-		problems.push({field, value: typeof value === 'string' ? value : JSON.stringify(value) ?? String(value), message});
+	const add = (field: string, value: unknown, message: string, name?: unknown) => {
+		const shown = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+		problems.push({field, value: shown, message, ...(typeof name === 'string' && name !== '' ? {name} : {})});
 	};
 
 	if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -192,7 +216,7 @@ export function validateTopology(raw: unknown): TopologyResult {
 		}
 
 		if (typeof ip !== 'string' || !ipFamily(ip)) {
-			add(`${field}.ip`, ip ?? '', 'is not an IPv4 or IPv6 address');
+			add(`${field}.ip`, ip ?? '', 'is not an IPv4 or IPv6 address', name);
 			good = false;
 		}
 
@@ -227,7 +251,7 @@ export function validateTopology(raw: unknown): TopologyResult {
 		if (name) add(`${field}.name`, h.name, `is already used by ${name}`);
 		else seenNames.set(h.name, field);
 		const ip = seenIps.get(h.ip);
-		if (ip) add(`${field}.ip`, h.ip, `is already used by ${ip}`);
+		if (ip) add(`${field}.ip`, h.ip, `is already used by ${ip}`, h.name);
 		else seenIps.set(h.ip, field);
 		if (h.name === ansibleDirName) {
 			add(`${field}.name`, h.name, `is the name of the folder of the Ansible playbook beside the host folders; choose another host name`);
@@ -239,7 +263,7 @@ export function validateTopology(raw: unknown): TopologyResult {
 		}
 
 		if (cidr && parseCidr(`${h.ip}/${cidr.prefix}`)?.network === cidr.network && ipFamily(h.ip) === cidr.family) {
-			add(`${field}.ip`, h.ip, `lies inside serviceCIDR ${serviceCIDR}; machines and services need separate ranges`);
+			add(`${field}.ip`, h.ip, `lies inside serviceCIDR ${serviceCIDR}; machines and services need separate ranges`, h.name);
 		}
 	}
 

@@ -1,7 +1,42 @@
 import {randomBytes} from 'node:crypto';
-import {constants} from 'node:fs';
-import {chmod, mkdir, open, readdir, rename, rm, stat} from 'node:fs/promises';
+import {constants, type Stats} from 'node:fs';
+import {chmod, link, lstat, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile} from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
+import {manifestName, privateEntries} from './manifest.js';
+
+/*
+ * How kubepki changes a folder: one transaction per run, under a lock.
+ *
+ * API for every command that writes (generate, the wizard, renew, rotate-ca, retire):
+ *
+ *   const folder = await lockFolder(outDir, {command: 'renew'});   // RefusedError (exit 1) when another run holds it
+ *   try {
+ *     ...read what is there (folder.warnings: what the trust check tightened)...
+ *     await folder.commit(files, {remove: ['nodes/node3/node3.pem'], backupDir: '.backup/2026-12-01T10-00-00Z'});
+ *   } finally {
+ *     await folder.release();
+ *   }
+ *
+ *   or, when nothing has to be read under the lock:  await commitFolder(outDir, files, options)
+ *
+ * - lockFolder makes the folder (0700) if needed, checks it is the caller's and tightens a loose mode
+ *   (checkFolderTrust), takes the exclusive lock, and finishes or discards whatever a killed run left.
+ *   The lock is a Linux abstract socket named after the folder's device and inode: the kernel drops it when
+ *   its process dies, so a dead run's lock is taken over with no guessing. `.kubepki-lock` in the folder
+ *   names the holder (pid, command, start) for the refusal message; elsewhere it is the lock itself (O_EXCL,
+ *   taken over when its pid is gone).
+ * - commit writes the whole new state into `.kubepki-staging/files/` (each file at its mode from creation,
+ *   fsynced, every folder fsynced), then writes `.kubepki-staging/journal.json` (fsynced): that is the commit
+ *   point. Only then are the staged files renamed over the live ones (the manifest last), `remove` deleted,
+ *   and the staging folder removed. A kill before the journal exists leaves the old set untouched (the
+ *   staging is discarded by the next run); a kill after it is rolled forward by the next lockFolder or
+ *   recoverFolder (lint and inspect call it), so the folder is always the old complete set or the new one.
+ * - backupDir (relative to outDir): every live file that is replaced or removed is first hard-linked there
+ *   under its own relative path, so nothing of the old set is lost.
+ * - Ctrl-C (interruptWrites, from the SIGINT handler) discards staging that is not committed yet and
+ *   finishes a commit that is; nothing named `.kubepki-tmp-*` is ever left in the live folder.
+ */
 
 /** One file to write: its path relative to the output folder, its bytes, and its mode. */
 export type OutputFile = {
@@ -14,15 +49,37 @@ export type OutputFile = {
 	readonly certId?: string;
 };
 
+/** An action the user must change something to allow (exit 1): e.g. a CA cert without its key, a folder in use. */
+export class RefusedError extends Error {}
+
+/** A file-system failure while writing, with the path it concerns (ENOSPC, EROFS, EACCES, ...): exit 1. */
+export class WriteError extends RefusedError {}
+
+export type CommitOptions = {
+	/** Relative paths of live files to delete in the same transaction (a retired node's files). */
+	readonly remove?: readonly string[];
+	/** Relative folder that keeps every replaced or removed live file (hard links), e.g. `.backup/<timestamp>`. */
+	readonly backupDir?: string;
+};
+
+export type LockedFolder = {
+	readonly dir: string;
+	/** What the trust check changed (a folder tightened to 0700), one line each, for the user. */
+	readonly warnings: readonly string[];
+	/** Replace the folder's files in one transaction. Returns the absolute paths written, in order. */
+	commit(files: readonly OutputFile[], options?: CommitOptions): Promise<string[]>;
+	release(): Promise<void>;
+};
+
+/** Names inside an output folder that belong to the transaction, not to the PKI: folder walks skip them. */
+export const stagingDirName = privateEntries[0]!;
+export const lockFileName = privateEntries[1]!;
+
+const journalName = 'journal.json';
 const tempMarker = '.kubepki-tmp-';
 
-// Temp files still open: the CLI removes them on Ctrl-C so an interrupt leaves no half-written file.
-const pendingTemps = new Set<string>();
-
-/** Remove every temp file this process has not yet renamed into place (call from a SIGINT handler). */
-export async function removePendingTemps(): Promise<void> {
-	await Promise.all([...pendingTemps].map(async file => rm(file, {force: true})));
-	pendingTemps.clear();
+export function isTransactionEntry(name: string): boolean {
+	return privateEntries.includes(name) || name.startsWith(tempMarker);
 }
 
 /** Refuse anything that would land outside the output folder (`../x`, `/etc/x`). */
@@ -42,38 +99,31 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
 		s => s.isDirectory(),
 		() => false,
 	);
-	await mkdir(dir, {recursive: true, mode: 0o700});
+	await mkdir(dir, {recursive: true, mode: 0o700}).catch(error => {
+		throw writeError(error, dir);
+	});
 	if (!existed) await chmod(dir, 0o700);
 }
 
-/**
- * Write a file atomically: temp file in the same folder, fsync, rename, fsync the folder. `syncDir: false`
- * leaves the folder's fsync to the caller, which does it once for many files (writeAll).
- */
-export async function writeFileAtomic(file: string, content: string | Uint8Array, mode: number, options: {syncDir?: boolean} = {}): Promise<void> {
-	const dir = path.dirname(file);
-	const temp = path.join(dir, `${tempMarker}${path.basename(file)}-${randomBytes(4).toString('hex')}`);
-	pendingTemps.add(temp);
-	try {
-		// O_EXCL: never follow or reuse something already at the temp path. Mode at creation: no moment of 0644.
-		const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
-		try {
-			await handle.writeFile(content);
-			await handle.chmod(mode);
-			await handle.sync();
-		} finally {
-			await handle.close();
-		}
+const errnoWords: Record<string, string> = {
+	ENOSPC: 'no space left on the device',
+	EDQUOT: 'disk quota exceeded',
+	EFBIG: 'file too large for this file system',
+	EROFS: 'read-only file system',
+	EACCES: 'permission denied',
+	EPERM: 'operation not permitted',
+	EISDIR: 'a folder is in the way',
+	ENOTDIR: 'a file is in the way of a folder',
+	EEXIST: 'already exists',
+	EIO: 'input/output error',
+};
 
-		await rename(temp, file);
-		pendingTemps.delete(temp);
-	} catch (error) {
-		await rm(temp, {force: true});
-		pendingTemps.delete(temp);
-		throw error;
-	}
-
-	if (options.syncDir !== false) await syncDir(dir);
+/** A file-system error as one line that names the path it concerns. */
+export function writeError(error: unknown, where: string): WriteError {
+	if (error instanceof WriteError) return error;
+	const code = (error as NodeJS.ErrnoException)?.code;
+	if (!code) return new WriteError(`cannot write ${where}: ${(error as Error)?.message ?? String(error)}`);
+	return new WriteError(`cannot write ${where}: ${errnoWords[code] ?? code} (${code})`);
 }
 
 async function syncDir(dir: string): Promise<void> {
@@ -88,7 +138,37 @@ async function syncDir(dir: string): Promise<void> {
 	}
 }
 
-// Files written at once: each is its own temp file, fsync and rename, so they need not wait for each other.
+/** Write a new file (never following or reusing what is at the path), at its mode from creation, fsynced. */
+async function writeNew(file: string, content: string | Uint8Array, mode: number): Promise<void> {
+	const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+	try {
+		await handle.writeFile(content);
+		await handle.chmod(mode);
+		await handle.sync();
+	} finally {
+		await handle.close();
+	}
+}
+
+/**
+ * Write one file atomically on its own (temp file in the same folder, fsync, rename, fsync the folder).
+ * For a single file outside a transaction; a PKI folder is written with commit.
+ */
+export async function writeFileAtomic(file: string, content: string | Uint8Array, mode: number): Promise<void> {
+	const dir = path.dirname(file);
+	const temp = path.join(dir, `${tempMarker}${path.basename(file)}-${randomBytes(4).toString('hex')}`);
+	try {
+		await writeNew(temp, content, mode);
+		await rename(temp, file);
+	} catch (error) {
+		await rm(temp, {force: true});
+		throw writeError(error, file);
+	}
+
+	await syncDir(dir);
+}
+
+// Files written at once into the staging folder.
 const writeConcurrency = 8;
 
 /** Run work on every item, `limit` at a time. After a failure nothing new starts; it returns (throwing the first error) once nothing runs. */
@@ -111,38 +191,400 @@ async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T
 	if (rejected) throw rejected.reason;
 }
 
-/**
- * Write a set of files under outDir; folders are made 0700. Returns the absolute paths written, in order.
- * Each file is atomic on its own (temp, fsync, rename); they are written several at a time, every folder is
- * fsynced once after its files, and the manifest, which describes the rest, is written only after all of them.
- */
-export async function writeAll(outDir: string, files: readonly OutputFile[]): Promise<string[]> {
-	await ensurePrivateDir(outDir);
-	await removeStaleTemps(outDir);
-	const planned = files.map(file => ({file, full: resolveInside(outDir, file.path)}));
-	// Parents before children, so each folder kubepki creates is 0700 however deep it is.
-	const dirs = [...new Set(planned.map(({full}) => path.dirname(full)))].sort((a, b) => a.length - b.length);
-	for (const dir of dirs) await ensurePrivateDir(dir);
-	const write = async ({file, full}: (typeof planned)[number]) => writeFileAtomic(full, file.content, file.mode, {syncDir: false});
-	const syncDirs = async (group: typeof planned) => {
-		await Promise.all([...new Set(group.map(({full}) => path.dirname(full)))].map(async dir => syncDir(dir)));
-	};
+// ---------------------------------------------------------------------------------------------------
+// Trust: the folder must be the caller's before anything in it is read or reused.
 
-	const last = planned.filter(({file}) => file.kind === 'manifest');
-	const first = planned.filter(({file}) => file.kind !== 'manifest');
-	await eachLimited(first, writeConcurrency, write);
-	await syncDirs(first);
-	await eachLimited(last, writeConcurrency, write);
-	await syncDirs(last);
+const callerUid = () => (typeof process.getuid === 'function' ? process.getuid() : undefined);
+
+/** `0644`: a mode as people write it. */
+export function modeText(mode: number): string {
+	return `0${(mode & 0o777).toString(8).padStart(3, '0')}`;
+}
+
+/** `uid 1001`, or the user's name when /etc/passwd knows it. */
+export async function ownerText(uid: number): Promise<string> {
+	const passwd = await readFile('/etc/passwd', 'utf8').catch(() => '');
+	const name = passwd.split('\n').map(line => line.split(':')).find(fields => fields[2] === String(uid))?.[0];
+	return name ? `${name} (uid ${uid})` : `uid ${uid}`;
+}
+
+/**
+ * Check a folder kubepki is about to read from and write into: owned by the caller, or refuse (exit 1);
+ * group or others may read or write it: tightened to 0700, with a warning. Returns the warnings.
+ */
+export async function checkFolderTrust(dir: string, stats: Stats): Promise<string[]> {
+	const uid = callerUid();
+	if (!stats.isDirectory()) throw new RefusedError(`${dir} is not a folder`);
+	if (uid !== undefined && stats.uid !== uid) {
+		throw new RefusedError(
+			`${dir} belongs to ${await ownerText(stats.uid)}, not to you (mode ${modeText(stats.mode)}): anything in it may have been planted; use a folder of your own`,
+		);
+	}
+
+	if ((stats.mode & 0o077) === 0) return [];
+	await chmod(dir, 0o700).catch(error => {
+		throw writeError(error, dir);
+	});
+	return [`tightened ${dir} from ${modeText(stats.mode)} to 0700: others could ${(stats.mode & 0o022) === 0 ? 'read' : 'change'} what is in it`];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The lock
+
+type LockInfo = {pid: number; command: string; startedAt: string};
+
+function processAlive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === 'EPERM';
+	}
+}
+
+async function readLockInfo(dir: string): Promise<LockInfo | undefined> {
+	try {
+		const info = JSON.parse(await readFile(path.join(dir, lockFileName), 'utf8')) as LockInfo;
+		return typeof info.pid === 'number' ? info : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+/**
+ * Who holds the lock, for the refusal: the holder writes the file right after it takes the lock, over any
+ * file a killed holder left, so wait a moment for a live pid to be named.
+ */
+async function holderInfo(dir: string): Promise<LockInfo | undefined> {
+	let info: LockInfo | undefined;
+	for (let attempt = 0; attempt < 100; attempt++) {
+		info = await readLockInfo(dir);
+		if (info && info.pid !== process.pid && processAlive(info.pid)) return info;
+		await new Promise(resolve => setTimeout(resolve, 10));
+	}
+
+	return info;
+}
+
+function busyError(dir: string, info: LockInfo | undefined): RefusedError {
+	const who = info ? `pid ${info.pid}, \`kubepki ${info.command}\`, since ${info.startedAt}` : 'another process';
+	return new RefusedError(`${dir} is being written by another kubepki run (${who}); wait for it to finish, then run again`);
+}
+
+/** Linux: bind an abstract socket named after the folder; the kernel releases it when this process ends. */
+async function kernelLock(stats: Stats): Promise<net.Server | 'busy' | undefined> {
+	if (process.platform !== 'linux') return undefined;
+	const server = net.createServer();
+	return new Promise(resolve => {
+		server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRINUSE' ? 'busy' : undefined));
+		server.listen({path: `\0kubepki-lock:${stats.dev}:${stats.ino}`, exclusive: true}, () => {
+			server.unref();
+			resolve(server);
+		});
+	});
+}
+
+/** Elsewhere: the lock file itself, created exclusively; one whose process is gone is taken over. */
+async function fileLock(dir: string, info: LockInfo): Promise<void> {
+	for (let attempt = 0; attempt < 2; attempt++) {
+		try {
+			await writeNew(path.join(dir, lockFileName), JSON.stringify(info) + '\n', 0o600);
+			return;
+		} catch (error) {
+			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw writeError(error, path.join(dir, lockFileName));
+			const holder = await readLockInfo(dir);
+			if (holder && processAlive(holder.pid)) throw busyError(dir, holder);
+			await rm(path.join(dir, lockFileName), {force: true});
+		}
+	}
+
+	throw busyError(dir, await readLockInfo(dir));
+}
+
+type Active = {phase: 'staging' | 'applying' | 'idle'; outDir: string; work?: Promise<unknown>; aborted: boolean; release: () => Promise<void>};
+const active = new Set<Active>();
+
+/**
+ * Take the folder for this run: make it if needed (0700), check it is the caller's, lock it, and finish or
+ * discard what a killed run left. RefusedError when another run holds it or the folder is not trusted.
+ */
+export async function lockFolder(outDir: string, options: {command?: string} = {}): Promise<LockedFolder> {
+	if (outDir.trim() === '') throw new RefusedError('the output folder is an empty path');
+	const dir = path.resolve(outDir);
+	const before = await stat(dir).catch(() => undefined);
+	if (before && !before.isDirectory()) throw new RefusedError(`${dir} exists and is not a folder`);
+	await ensurePrivateDir(dir);
+	const stats = await stat(dir);
+	const warnings = before ? await checkFolderTrust(dir, stats) : [];
+	const info: LockInfo = {pid: process.pid, command: options.command ?? 'generate', startedAt: new Date().toISOString()};
+	const server = await kernelLock(stats);
+	if (server === 'busy') throw busyError(dir, await holderInfo(dir));
+	if (server) {
+		// The socket is the lock; the file only says who holds it.
+		await writeFile(path.join(dir, lockFileName), JSON.stringify(info) + '\n', {mode: 0o600}).catch(error => {
+			server.close();
+			throw writeError(error, path.join(dir, lockFileName));
+		});
+	} else {
+		await fileLock(dir, info);
+	}
+
+	let released = false;
+	const entry: Active = {
+		phase: 'idle',
+		outDir: dir,
+		aborted: false,
+		async release() {
+			if (released) return;
+			released = true;
+			active.delete(entry);
+			const holder = await readLockInfo(dir);
+			if (holder?.pid === process.pid) await rm(path.join(dir, lockFileName), {force: true});
+			if (server) server.close();
+		},
+	};
+	active.add(entry);
+	try {
+		await recoverLocked(dir);
+	} catch (error) {
+		await entry.release();
+		throw error;
+	}
+
+	return {
+		dir,
+		warnings,
+		async commit(files, commitOptions = {}) {
+			if (released) throw new Error('bug: commit after release');
+			const work = commitLocked(dir, files, commitOptions, entry);
+			entry.work = work.catch(() => undefined);
+			try {
+				return await work;
+			} finally {
+				entry.phase = 'idle';
+			}
+		},
+		release: entry.release,
+	};
+}
+
+/** Lock, commit, release: for a writer that read nothing it depends on under the lock. */
+export async function commitFolder(outDir: string, files: readonly OutputFile[], options: CommitOptions & {command?: string} = {}): Promise<string[]> {
+	const folder = await lockFolder(outDir, options);
+	try {
+		return await folder.commit(files, options);
+	} finally {
+		await folder.release();
+	}
+}
+
+/**
+ * Ctrl-C: discard staging that is not committed, finish a commit that is, release every lock. Call from a
+ * SIGINT handler before dying.
+ */
+export async function interruptWrites(): Promise<void> {
+	await Promise.all(
+		[...active].map(async entry => {
+			if (entry.phase === 'staging') {
+				entry.aborted = true;
+				await entry.work;
+				await rm(path.join(entry.outDir, stagingDirName), {recursive: true, force: true});
+			} else if (entry.phase === 'applying') {
+				await entry.work;
+			}
+
+			await entry.release();
+		}),
+	);
+}
+
+/** The name this module had before transactions; the CLI's SIGINT handler calls it. */
+export const removePendingTemps = interruptWrites;
+
+// ---------------------------------------------------------------------------------------------------
+// The transaction
+
+type Journal = {readonly version: 1; readonly put: readonly string[]; readonly remove: readonly string[]; readonly backupDir?: string};
+
+/** `a/b/c.pem` → `a`, `a/b`. */
+function ancestors(rel: string): string[] {
+	const parts = rel.split(path.sep).slice(0, -1);
+	return parts.map((_, index) => parts.slice(0, index + 1).join(path.sep));
+}
+
+async function commitLocked(dir: string, files: readonly OutputFile[], options: CommitOptions, entry: Active): Promise<string[]> {
+	try {
+		return await stageAndApply(dir, files, options, entry);
+	} catch (error) {
+		// Before the commit point a failure (a full disk, Ctrl-C) drops the staging: the old set stays as it was.
+		if (entry.phase === 'staging') await rm(path.join(dir, stagingDirName), {recursive: true, force: true}).catch(() => undefined);
+		throw error;
+	}
+}
+
+async function stageAndApply(dir: string, files: readonly OutputFile[], options: CommitOptions, entry: Active): Promise<string[]> {
+	const planned = files.map(file => ({file, full: resolveInside(dir, file.path), rel: path.relative(dir, resolveInside(dir, file.path))}));
+	const seen = new Set<string>();
+	for (const {rel} of planned) {
+		if (seen.has(rel)) throw new Error(`bug: two files at ${rel}`);
+		if (isTransactionEntry(rel.split(path.sep)[0]!)) throw new Error(`bug: ${rel} is a name kubepki keeps for itself`);
+		seen.add(rel);
+	}
+
+	const remove = (options.remove ?? []).map(rel => path.relative(dir, resolveInside(dir, rel)));
+	if (options.backupDir) resolveInside(dir, options.backupDir);
+	const staging = path.join(dir, stagingDirName);
+	const stagedRoot = path.join(staging, 'files');
+	entry.phase = 'staging';
+	await rm(staging, {recursive: true, force: true});
+	await ensurePrivateDir(stagedRoot);
+	const dirs = [...new Set(planned.map(({rel}) => path.dirname(path.join(stagedRoot, rel))))].sort((a, b) => a.length - b.length);
+	for (const folder of dirs) {
+		if (entry.aborted) throw new RefusedError('interrupted');
+		await ensurePrivateDir(folder);
+	}
+
+	await eachLimited(planned, writeConcurrency, async ({file, full, rel}) => {
+		if (entry.aborted) throw new RefusedError('interrupted');
+		await writeNew(path.join(stagedRoot, rel), file.content, file.mode).catch(error => {
+			throw writeError(error, full);
+		});
+	});
+	if (entry.aborted) throw new RefusedError('interrupted');
+	for (const folder of [...dirs].reverse()) await syncDir(folder);
+	// Everything that could stop the swap is found before the commit point: a folder where a file goes, a
+	// file where a folder goes. After it, only the disk itself can fail, and the next run finishes the job.
+	// (Nothing is made in the live folder yet: a kill before the commit point leaves it exactly as it was.)
+	const liveDirs = [...new Set(planned.flatMap(({rel}) => ancestors(rel).map(folder => path.join(dir, folder))))];
+	for (const folder of liveDirs) {
+		const there = await lstat(folder).catch(() => undefined);
+		if (there && !there.isDirectory()) throw writeError(Object.assign(new Error('ENOTDIR'), {code: 'ENOTDIR'}), folder);
+	}
+
+	for (const {full} of planned) {
+		const there = await lstat(full).catch(() => undefined);
+		if (there?.isDirectory()) throw writeError(Object.assign(new Error('EISDIR'), {code: 'EISDIR'}), full);
+	}
+
+	// The manifest goes in last, so until the very end it describes a complete set.
+	const put = [...planned.filter(p => p.rel !== manifestName), ...planned.filter(p => p.rel === manifestName)].map(p => p.rel);
+	const journal: Journal = {version: 1, put, remove, ...(options.backupDir && {backupDir: options.backupDir})};
+	const part = path.join(staging, `${journalName}.part`);
+	await writeNew(part, JSON.stringify(journal) + '\n', 0o600).catch(error => {
+		throw writeError(error, dir);
+	});
+	if (entry.aborted) throw new RefusedError('interrupted');
+	// The commit point: from here on the new set is the folder's, whatever happens to this process.
+	entry.phase = 'applying';
+	await rename(part, path.join(staging, journalName));
+	await syncDir(staging);
+	await applyJournal(dir, journal);
 	return planned.map(({full}) => full);
 }
 
-/** Temp files left by a run that was killed (SIGKILL, power loss) are removed before writing again. */
-async function removeStaleTemps(dir: string): Promise<void> {
+/** Move the staged files over the live ones. Idempotent: a run killed half way is finished by the next. */
+async function applyJournal(dir: string, journal: Journal): Promise<void> {
+	const staging = path.join(dir, stagingDirName);
+	const stagedRoot = path.join(staging, 'files');
+	const backup = journal.backupDir ? resolveInside(dir, journal.backupDir) : undefined;
+	const keep = async (rel: string) => {
+		if (!backup) return;
+		const live = path.join(dir, rel);
+		const kept = path.join(backup, rel);
+		if (!(await lstat(live).catch(() => undefined))?.isFile()) return;
+		await ensurePrivateDir(path.dirname(kept));
+		await link(live, kept).catch((error: NodeJS.ErrnoException) => {
+			if (error.code !== 'EEXIST') throw writeError(error, kept);
+		});
+	};
+
+	const liveDirs = new Set<string>();
+	for (const rel of journal.put) {
+		const staged = path.join(stagedRoot, rel);
+		if (!(await lstat(staged).catch(() => undefined))) continue; // moved before a kill
+		const live = path.join(dir, rel);
+		await ensurePrivateDir(path.dirname(live));
+		await keep(rel);
+		await rename(staged, live).catch(error => {
+			throw writeError(error, live);
+		});
+		liveDirs.add(path.dirname(live));
+	}
+
+	for (const rel of journal.remove) {
+		await keep(rel);
+		await unlink(path.join(dir, rel)).catch((error: NodeJS.ErrnoException) => {
+			if (error.code !== 'ENOENT') throw writeError(error, path.join(dir, rel));
+		});
+		liveDirs.add(path.dirname(path.join(dir, rel)));
+	}
+
+	for (const folder of liveDirs) await syncDir(folder);
+	if (backup) await syncDir(backup);
+	await unlink(path.join(staging, journalName));
+	await syncDir(staging);
+	await rm(staging, {recursive: true, force: true});
+	await syncDir(dir);
+}
+
+async function readJournal(dir: string): Promise<Journal | undefined> {
+	const text = await readFile(path.join(dir, stagingDirName, journalName), 'utf8').catch(() => undefined);
+	if (text === undefined) return undefined;
+	const journal = JSON.parse(text) as Journal;
+	if (journal.version !== 1 || !Array.isArray(journal.put) || !Array.isArray(journal.remove)) throw new RefusedError(`${path.join(dir, stagingDirName, journalName)} is not a kubepki journal`);
+	for (const rel of [...journal.put, ...journal.remove, ...(journal.backupDir ? [journal.backupDir] : [])]) resolveInside(dir, rel);
+	return journal;
+}
+
+/** Under the lock: roll a committed transaction forward, discard an uncommitted one, remove stray temp files. */
+async function recoverLocked(dir: string): Promise<'rolled-forward' | 'discarded' | 'clean'> {
+	let outcome: 'rolled-forward' | 'discarded' | 'clean' = 'clean';
+	const staging = path.join(dir, stagingDirName);
+	if (await lstat(staging).catch(() => undefined)) {
+		const journal = await readJournal(dir);
+		if (journal) {
+			await applyJournal(dir, journal);
+			outcome = 'rolled-forward';
+		} else {
+			await rm(staging, {recursive: true, force: true});
+			outcome = 'discarded';
+		}
+	}
+
+	// Temp files of kubepki before transactions (a killed run of an older version).
 	const entries = await readdir(dir, {withFileTypes: true, recursive: true}).catch(() => []);
 	await Promise.all(
 		entries
-			.filter(entry => entry.isFile() && entry.name.startsWith(tempMarker))
-			.map(async entry => rm(path.join(entry.parentPath ?? dir, entry.name), {force: true})),
+			.filter(item => item.isFile() && item.name.startsWith(tempMarker))
+			.map(async item => rm(path.join(item.parentPath ?? dir, item.name), {force: true})),
 	);
+	return outcome;
+}
+
+export type Recovery =
+	| {readonly status: 'clean' | 'rolled-forward' | 'discarded'}
+	| {readonly status: 'busy' | 'failed'; readonly message: string};
+
+/**
+ * For readers (lint, inspect): when a folder holds what a killed run left, finish it (committed) or drop it
+ * (not committed) first, so what is read is one complete set. Nothing happens in a folder with no staging.
+ */
+export async function recoverFolder(dir: string): Promise<Recovery> {
+	const staging = await lstat(path.join(dir, stagingDirName)).catch(() => undefined);
+	if (!staging) return {status: 'clean'};
+	const stats = await lstat(dir);
+	const server = await kernelLock(stats);
+	if (server === 'busy') return {status: 'busy', message: busyError(dir, await holderInfo(dir)).message};
+	try {
+		if (!server) {
+			const holder = await readLockInfo(dir);
+			if (holder && processAlive(holder.pid)) return {status: 'busy', message: busyError(dir, holder).message};
+		}
+
+		return {status: await recoverLocked(dir)};
+	} catch (error) {
+		return {status: 'failed', message: (error as Error).message};
+	} finally {
+		server?.close();
+	}
 }

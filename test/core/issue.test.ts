@@ -1,4 +1,4 @@
-import {createPrivateKey, X509Certificate} from 'node:crypto';
+import {createHash, createPrivateKey, X509Certificate} from 'node:crypto';
 import {describe, expect, it} from 'vitest';
 import {buildPlan} from '../../source/core/plan.js';
 import {certInfo} from '../../source/core/pki/cert-info.js';
@@ -43,6 +43,15 @@ describe.each(algorithms.filter(a => a !== 'rsa-4096'))('issuing with %s', algor
 				if (san.type === 'ip') expect(cert.checkIP(san.value), san.value).toBe(san.value);
 				else expect(cert.checkHost(san.value), san.value).toBe(san.value);
 			}
+		}
+	});
+
+	it('gives every certificate the key identifier openssl computes: SHA-1 of its public key bits (RFC 5280 method 1)', async () => {
+		for (const item of await ready) {
+			const publicKey = new X509Certificate(item.certPem).publicKey;
+			// The subjectPublicKey BIT STRING's contents: the EC point (the last 65 bytes of a P-256 SPKI), or the PKCS#1 key.
+			const bits = algorithm === 'ecdsa-p256' ? publicKey.export({type: 'spki', format: 'der'}).subarray(-65) : publicKey.export({type: 'pkcs1', format: 'der'});
+			expect(certInfo(item.certPem).subjectKeyId, item.spec.id).toBe(createHash('sha1').update(bits).digest('hex'));
 		}
 	});
 

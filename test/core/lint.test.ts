@@ -28,6 +28,12 @@ const expected: Array<[file: string, rule: string]> = [
 	['stale.kubeconfig', 'kubeconfig-ca-mismatch'],
 	['remote.kubeconfig', 'kubeconfig-server-san'],
 	['pasted.pem', 'unreadable'],
+	['ca.pem', 'ca-name-clash'],
+	['remade/ca.pem', 'ca-name-clash'],
+	['kubepki/nodes/m1/ca.pem', 'copy-differs'],
+	['kubepki/nodes/m1/ca.pem', 'manifest-mismatch'],
+	['kubepki/encryption-config.yaml', 'open-secret'],
+	['shared', 'open-secret'],
 	// The same mistakes seen again through the kubeconfigs that embed those certificates.
 	['worker-0.kubeconfig', 'kubelet-identity'],
 	['remote.kubeconfig', 'weak-signature'],

@@ -1,8 +1,8 @@
 import {readFileSync} from 'node:fs';
-import {describe, expect, it} from 'vitest';
+import {describe, expect, it, test} from 'vitest';
 import {firstServiceIp, normalizeIp, parseCidr} from '../../source/core/ip.js';
 import {buildPlan} from '../../source/core/plan.js';
-import {exampleCluster, exampleClusterYaml, exampleTopology, parseClusterFile, serviceIp, validateTopology} from '../../source/core/topology.js';
+import {exampleCluster, exampleClusterYaml, exampleTopology, formatProblem, parseClusterFile, serviceIp, validateTopology} from '../../source/core/topology.js';
 
 const withChange = (change: Record<string, unknown>) => ({...structuredClone(exampleCluster), ...change}) as Record<string, unknown>;
 const worker = (name: unknown, ip: unknown) => withChange({workers: [{name, ip}, {name: 'node2', ip: '10.128.15.224'}]});
@@ -132,5 +132,23 @@ describe('ip arithmetic', () => {
 		expect(normalizeIp('FD00:0:0:0:0:0:0:0001')).toBe('fd00::1');
 		expect(normalizeIp('2001:db8:0:0:1:0:0:1')).toBe('2001:db8::1:0:0:1');
 		expect(normalizeIp('10.0.0.1')).toBe('10.0.0.1');
+	});
+});
+
+describe('problems name rows as people count them', () => {
+	test.each([
+		[{field: 'workers[3].ip', value: '10.0.0.300', message: 'is not an IPv4 or IPv6 address', name: 'node4'}, 'worker 4 (node4): ip: is not an IPv4 or IPv6 address (got "10.0.0.300")'],
+		[{field: 'masters[0].name', value: 'M1', message: 'must be a DNS-1123 label'}, 'master 1: name: must be a DNS-1123 label (got "M1")'],
+		[{field: 'workers[1].ip', value: '10.0.0.1', message: 'is already used by masters[0]', name: 'node2'}, 'worker 2 (node2): ip: is already used by master 1 (got "10.0.0.1")'],
+		[{field: 'extraSANs[0]', value: 'x!', message: 'is neither an IP'}, 'extra SAN 1: is neither an IP (got "x!")'],
+		[{field: 'serviceCIDR', value: '10.0.0.0/31', message: 'leaves no room'}, 'serviceCIDR: leaves no room (got "10.0.0.0/31")'],
+	])('%o', (problem, text) => {
+		expect(formatProblem(problem)).toBe(text);
+	});
+
+	test('a cluster file with a bad fourth worker gets "worker 4 (node4)"', () => {
+		const file = parseClusterFile(`${exampleClusterYaml}  - {name: node3, ip: 10.128.15.225}\n  - {name: node4, ip: 10.128.15.300}\n`);
+		expect(file.ok).toBe(false);
+		if (!file.ok) expect(file.problems.map(formatProblem)).toEqual(['worker 4 (node4): ip: is not an IPv4 or IPv6 address (got "10.128.15.300")']);
 	});
 });

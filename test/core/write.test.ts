@@ -2,7 +2,7 @@ import {spawn} from 'node:child_process';
 import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {resolveInside, writeAll, writeFileAtomic} from '../../source/core/write.js';
+import {commitFolder as writeAll, resolveInside, writeFileAtomic} from '../../source/core/write.js';
 import {cliPath, tempDir} from '../helpers/tools.js';
 
 describe('writing files', () => {
@@ -39,7 +39,7 @@ describe('writing files', () => {
 		for (const sub of ['h0', 'h0/pki', 'h0/pki/etcd', 'h2/pki']) expect(statSync(path.join(out, sub)).mode & 0o777, sub).toBe(0o700);
 	});
 
-	it('when one file cannot be written: rejects, writes no manifest, and leaves no temp file', async () => {
+	it('when one file cannot be put in place: rejects, writes no manifest, and leaves no temp file', async () => {
 		const out = path.join(dir, 'fails');
 		// A folder where a file should go: its rename fails.
 		mkdirSync(path.join(out, 'b.pem', 'inside'), {recursive: true});

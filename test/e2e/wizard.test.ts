@@ -284,4 +284,47 @@ describe.runIf(haveTmux)('the wizard in a real terminal', () => {
 		expect(rows[0]).toMatch(/^kubepki · step 1 of 10: Tools/);
 		expect(rows[22]).toMatch(/enter confirm/);
 	});
+
+	test('at 80×24 a learner walks with arrows and readline keys, Tab opens the next field, and w saves the commands shown', async () => {
+		const dir = tempDir();
+		const term = wizard(dir, ['--out', 'pki', '--algorithm', 'ecdsa-p256'], {}, {columns: 80, rows: 24});
+		const first = await term.waitFor('certificates made in memory');
+		// No sidebar at 80 columns: the header says what comes next.
+		expect(first.split('\n')[0]).toMatch(/step 1 of 10: Tools · next: Cluster/);
+		term.keys('Enter');
+		await term.waitFor('step 2 of 10: Cluster');
+		// Home, then down to Workers (row 6), as a person counts them.
+		term.keys('Home');
+		for (let i = 0; i < 5; i++) term.keys('Down');
+		await term.waitFor(/› Workers/);
+		term.keys('Enter');
+		await term.waitFor('enter save');
+		// Ctrl-U erases the whole line (it inserts no letter), then one worker is typed and Tab saves it.
+		term.keys('C-u');
+		term.type('node1:10.128.15.223');
+		term.keys('Tab');
+		// Tab opened the next field (past the key algorithm): CA validity is being edited now.
+		const next = await term.waitFor(/CA validity +87600h/);
+		expect(next).toContain('enter save');
+		term.keys('Escape');
+		const saved = await term.waitFor('1 kubelet(s)');
+		expect(saved).toMatch(/Workers +node1:10\.128\.15\.223\s/);
+		expect(saved).toContain('✓ Valid.');
+		// Text typed outside a field goes nowhere and says so.
+		term.type('x');
+		await term.waitFor('press enter to edit CA validity');
+		term.keys('End');
+		await term.waitFor('› [ Continue ]');
+		term.keys('Enter');
+		await term.waitFor('step 3 of 10: Certificate authority');
+		term.type('c');
+		await term.waitFor('By hand with cfssl');
+		term.type('w');
+		await term.waitFor('saved the commands to pki/by-hand/ca-cfssl.sh');
+		const script = path.join(dir, 'pki', 'by-hand', 'ca-cfssl.sh');
+		expect(readFileSync(script, 'utf8')).toContain('cfssl gencert -initca ca-csr.json | cfssljson -bare ca');
+		expect(spawnSync('bash', ['-n', script]).status).toBe(0);
+		term.keys('C-c');
+		await term.waitFor('EXIT=130');
+	});
 });

@@ -62,7 +62,8 @@ export function run(tool: string, args: string[], options: {cwd?: string; input?
 
 /** Like run, but returns the exit status and both streams instead of throwing. */
 export function runStatus(tool: string, args: string[], options: {cwd?: string; input?: string; env?: NodeJS.ProcessEnv} = {}) {
-	const result = spawnSync(tool, args, {cwd: options.cwd, input: options.input, env: options.env, encoding: 'utf8'});
+	// A report of a thousand certificates is megabytes: well above spawnSync's 1 MiB default.
+	const result = spawnSync(tool, args, {cwd: options.cwd, input: options.input, env: options.env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024});
 	return {status: result.status, stdout: result.stdout, stderr: result.stderr};
 }
 

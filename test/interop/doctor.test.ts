@@ -53,7 +53,7 @@ describe('kubepki doctor with the real PATH', () => {
 		expect(r.status).toBe(0);
 		expect(r.stdout).toContain(`${present.length} of ${everyTool.length} tools found`);
 		const openssl = runStatus('openssl', ['version']).stdout.split(/\s+/)[1]!;
-		if (present.includes('openssl')) expect(r.stdout).toMatch(new RegExp(`^✓ openssl +${openssl.replaceAll('.', '\\.')} +for kubepki script --flavor openssl`, 'm'));
+		if (present.includes('openssl')) expect(r.stdout).toMatch(new RegExp(`^✓ openssl +${openssl.replaceAll('.', '\\.')} +for reading any certificate`, 'm'));
 		expect(r.stdout.match(/^✓ /gm) ?? []).toHaveLength(present.length);
 		if (present.length === everyTool.length) expect(r.stdout).not.toContain('apt-get');
 	});

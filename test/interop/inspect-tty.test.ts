@@ -38,7 +38,7 @@ describe.skipIf(!ready)('kubepki inspect in a real terminal (tmux, 80×24) opens
 	});
 
 	it('shows the tree, the first certificate and the verdict, within 80×24', async () => {
-		const text = await waitForScreen('issued by KUBERNETES-CA');
+		const text = await waitForScreen(/KUBERNETES-CA · key [\da-f]{8}/);
 		// The viewer's verdict is the one lint --json gives for the same folder.
 		const {findings} = JSON.parse(kubepki(['lint', '--json', mistakes]).stdout) as {findings: Array<{severity: string}>};
 		const errors = findings.filter(f => f.severity === 'error').length;
@@ -54,8 +54,8 @@ describe.skipIf(!ready)('kubepki inspect in a real terminal (tmux, 80×24) opens
 	});
 
 	it('moves to the typo kubelet with the arrow keys and shows its rule', async () => {
-		await waitForScreen('Subject    CN=kube-admin, OU=system:masters');
-		// admin.pem is first; worker-0.pem is the last certificate signed by the cluster CA.
+		// The CA heads its own group and is selected first; worker-0.pem is further down.
+		await waitForScreen('Subject    CN=KUBERNETES-CA');
 		let text = screen();
 		for (let i = 0; i < 40 && !text.includes('CN=system:nodes:worker-0'); i++) {
 			tmux('send-keys', '-t', session, 'Down');
@@ -65,8 +65,14 @@ describe.skipIf(!ready)('kubepki inspect in a real terminal (tmux, 80×24) opens
 
 		text = await waitForScreen('kubelet-identity');
 		expect(text).toContain('system:node:worker-0');
-		// The detail is longer than the pane: page down reaches the fingerprint.
-		tmux('send-keys', '-t', session, 'NPage');
+		// The detail is longer than the pane: tab gives it the keys, and page down reaches the fingerprint.
+		tmux('send-keys', '-t', session, 'Tab');
+		await waitForScreen('scrolling the detail');
+		for (let i = 0; i < 6 && !screen().includes('SHA-256'); i++) {
+			tmux('send-keys', '-t', session, 'NPage');
+			await new Promise(resolve => setTimeout(resolve, 80));
+		}
+
 		await waitForScreen('SHA-256');
 	});
 

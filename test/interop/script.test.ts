@@ -1,4 +1,4 @@
-import {spawn} from 'node:child_process';
+import {spawn, spawnSync} from 'node:child_process';
 import {chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {beforeAll, describe, expect, it} from 'vitest';
@@ -439,19 +439,25 @@ describe('kubepki script cleans up when it fails or is stopped', () => {
 });
 
 describe.skipIf(!(haveOpenssl && hasTool('kubectl')))('kubepki script after a run that was killed outright', () => {
-	it('removes the scratch folder (and the keys in it) that the killed run left', async () => {
+	it('removes the scratch folder (and the keys in it) that the killed run left, and only that one', async () => {
 		const dir = tempDir();
 		const printed = kubepki(['script', '--flavor', 'openssl', '--algorithm', 'ecdsa-p256']);
 		expect(printed.status).toBe(0);
 		writeFileSync(path.join(dir, 'make-pki.sh'), printed.stdout);
 		const out = path.join(dir, 'out');
-		// What kill -9 leaves: no trap ran, so the scratch folder and a key in it are still there.
-		mkdirSync(path.join(out, '.kubepki-script.Ab12Cd'), {recursive: true, mode: 0o700});
-		writeFileSync(path.join(out, '.kubepki-script.Ab12Cd', 'ca-key.pem'), 'a key', {mode: 0o600});
+		// What kill -9 leaves: no trap ran, so the scratch folder and a key in it are still there. Its name
+		// carries the pid of the run that made it; that process is gone.
+		const gone = spawnSync('true');
+		const dead = `.kubepki-script.${gone.pid}.Ab12Cd`;
+		mkdirSync(path.join(out, dead), {recursive: true, mode: 0o700});
+		writeFileSync(path.join(out, dead, 'ca-key.pem'), 'a key', {mode: 0o600});
+		// A run still going (this test's own process) keeps its scratch folder: two runs never delete each other's.
+		const live = `.kubepki-script.${process.pid}.Ef34Gh`;
+		mkdirSync(path.join(out, live), {mode: 0o700});
 		const r = await runLater('bash', ['../make-pki.sh'], {cwd: out});
 		expect(r.status, r.stderr).toBe(0);
 		const left = readdirSync(out);
-		expect(left.filter(name => name.startsWith('.kubepki-script'))).toEqual([]);
+		expect(left.filter(name => name.startsWith('.kubepki-script'))).toEqual([live]);
 		expect(left).toContain('ca.pem');
 	});
 });

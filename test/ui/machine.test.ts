@@ -75,7 +75,7 @@ describe('the cluster stage', () => {
 		const expected = file.ok ? [] : file.problems.map(formatProblem);
 		const workers = itemsOf(state).find(i => i.id === 'cluster.workers');
 		expect(workers?.kind === 'field' && workers.problems).toEqual(expected);
-		expect(expected[0]).toContain('workers[1].ip');
+		expect(expected[0]).toContain('worker 2 (node2): ip');
 		const blocked = key(focusOn(state, 'next'), enter);
 		expect(currentStage(blocked).id).toBe('cluster');
 		expect(blocked.notice).toMatch(/fix the field/);
@@ -192,11 +192,11 @@ describe('the API server SANs stage', () => {
 
 		const bad = edit(added, 'san.add', 'Not_A_Name!');
 		expect(bad.editing?.id).toBe('san.add');
-		expect(bad.editProblem).toBe('extraSANs[1]: is neither an IP address nor a lower-case DNS name (got "Not_A_Name!")');
+		expect(bad.editProblem).toBe('extra SAN 2: is neither an IP address nor a lower-case DNS name (got "Not_A_Name!")');
 
 		const again = send(key(bad, named('esc')));
 		const duplicate = edit(again, 'san.add', '10.32.0.1');
-		expect(duplicate.editProblem).toMatch(/extraSANs\[1\]: is already in the list: first address of serviceCIDR/);
+		expect(duplicate.editProblem).toMatch(/extra SAN 2: is already in the list: first address of serviceCIDR/);
 
 		const removed = key(focusOn(key(duplicate, named('esc')), 'san:api.example.com'), char('d'));
 		expect(removed.extraSans).toEqual([]);
@@ -395,7 +395,7 @@ describe('saving on request', () => {
 		expect(asked.saving?.content).toContain(currentStage(asked).commands(asked).join('\n'));
 		expect(asked.saving?.content.startsWith('#!/usr/bin/env bash\n')).toBe(true);
 		const saved = send(asked, {type: 'saved', token: asked.saving!.token, path: '/tmp/x/pki/by-hand/ca-openssl.sh'});
-		expect(saved.notice).toBe('saved the Certificate authority commands to /tmp/x/pki/by-hand/ca-openssl.sh');
+		expect(saved.notice).toBe('saved the commands to pki/by-hand/ca-openssl.sh');
 		expect(saved.saving).toBeUndefined();
 		// Outside the command view w is just a letter that goes nowhere.
 		expect(key(startAt(start(), 'ca'), char('w')).saving).toBeUndefined();
@@ -410,5 +410,14 @@ describe('saving on request', () => {
 		const broken = key(edit(edited, 'cluster.masters', 'm1:10.0.0.999'), char('e'));
 		expect(broken.saving).toBeUndefined();
 		expect(broken.notice).toMatch(/fix the fields/);
+	});
+});
+
+describe('readline keys in a burst', () => {
+	test('ctrl-u and the text typed right behind it in one chunk: the field is erased, then gets the text', () => {
+		expect(splitBurst(char('\u0015node1:10.0.0.1\t'))).toEqual([named('ctrl-u'), char('node1:10.0.0.1'), named('tab')]);
+		const open = key(focusOn(startAt(start(), 'cluster'), 'cluster.workers'), enter);
+		const typed = key(open, ...splitBurst(char('\u0015node1:10.0.0.1')));
+		expect(typed.editing?.value).toBe('node1:10.0.0.1');
 	});
 });

@@ -54,6 +54,14 @@ describe('Tools', () => {
 		expect(frame).toContain('sudo apt-get install golang-cfssl');
 	});
 
+	test('an old version is marked ! with the version to use and why, not ✓', async () => {
+		const r = open(harness([{name: 'cfssl', found: true, version: '1.2.0', neededFor: 'building the PKI by hand', outdated: {current: '1.6.x', why: 'a 2016 snapshot'}}]));
+		const frame = await waitFor(r, '! cfssl');
+		expect(frame).toContain('1.2.0, old: use 1.6.x · for building the PKI by hand');
+		expect(frame).toContain('a 2016 snapshot');
+		expect(frame).not.toContain('✓ cfssl');
+	});
+
 	test('an empty report says so instead of listing nothing', async () => {
 		const r = open(harness([]));
 		await waitFor(r, 'No tool report');
@@ -68,9 +76,9 @@ describe('Cluster', () => {
 		await focusRow(r, 'Workers');
 		await press(r, keys.enter, 'enter save');
 		await press(r, ', ../x:10.0.0.300', '../x:10.0.0.300');
-		const frame = await press(r, keys.enter, '✗ workers[2].name');
+		const frame = await press(r, keys.enter, '✗ worker 3: name');
 		expect(frame).toContain('would escape the output folder');
-		expect(frame).toContain('✗ workers[2].ip: is not an IPv4 or IPv6 address');
+		expect(frame).toContain('✗ worker 3 (../x): ip: is not an IPv4 or IPv6 address');
 		expect(frame).toContain('the cluster has problems');
 		await focusRow(r, '[ Continue ]', keys.down);
 		const refused = await press(r, keys.enter, 'fix the fields marked');
@@ -153,7 +161,11 @@ describe('certificate cards come from the issued certificate', () => {
 /** Page down through the stage's body to its end; the text of every screen on the way, joined. */
 async function readBody(r: ReturnType<typeof open>): Promise<string> {
 	let text = r.frame();
-	for (let i = 0; i < 40 && !/lines? above/.test(r.frame()); i++) text += '\n' + (await press(r, keys.pageDown, /more line|lines? above/));
+	// Each page waits for its own frame: a page the loop did not wait for is a page never read.
+	for (let i = 0; i < 40 && !/lines? above/.test(r.frame()); i++) {
+		const before = r.frame();
+		text += '\n' + (await press(r, keys.pageDown, frame => frame !== before));
+	}
 	return text;
 }
 
@@ -214,14 +226,17 @@ describe('API server SANs', () => {
 		expect(await waitFor(r, ready)).toContain('will hold 14 SANs');
 		// The card is below the SAN list: page down to it, as a person would.
 		let frame = r.frame();
-		for (let i = 0; i < 15 && !frame.includes('DNS:api.example.com'); i++) frame = await press(r, keys.pageDown, /more line|lines above/);
+		for (let i = 0; i < 15 && !frame.includes('DNS:api.example.com'); i++) {
+			const before = frame;
+			frame = await press(r, keys.pageDown, next => next !== before);
+		}
 		expect(frame).toContain('DNS:api.example.com');
 		const apiserver = h.previews.at(-1)!.certs.find(c => c.spec.role === 'apiserver')!;
 		expect(apiserver.info.dnsNames).toContain('api.example.com');
 
 		await press(r, keys.enter, 'enter save');
 		await press(r, 'Bad_Name', 'Bad_Name');
-		const refused = await press(r, keys.enter, '✗ extraSANs[1]: is neither an IP address');
+		const refused = await press(r, keys.enter, '✗ extra SAN 2: is neither an IP address');
 		expect(refused).toContain('nor a lower-case DNS name');
 		expect(refused).toContain('"Bad_Name")');
 	});
@@ -247,7 +262,7 @@ describe('Encryption, Review & write', () => {
 		const config = h.writes[0]!.files.find(f => f.path === 'encryption-config.yaml')!;
 		expect(String(config.content)).toMatch(/- secretbox:/);
 		expect(config.mode).toBe(0o600);
-		await press(r, keys.down, '› [ Finish ]');
+		await focusRow(r, '[ Finish ]', keys.down);
 		r.stdin.write('q');
 		await waitFor(r, () => h.exits.length > 0);
 		expect(h.exits).toEqual([0]);
@@ -316,4 +331,30 @@ describe('fits the terminal', () => {
 			}
 		});
 	}
+});
+
+describe('keeping what was shown and typed', () => {
+	test('w in the command view saves the stage\'s commands in the output folder and says where', async () => {
+		const saved = {outPath, files: [] as Array<{relative: string; content: string; mode: number}>};
+		const engine = testEngine(session, {saved});
+		const r = renderAt(<Wizard topology={topology} engine={engine} outDir="pki" outPath={outPath} stage="kubelets" onExit={() => undefined} />, {columns: 80, rows: 24});
+		await waitFor(r, ready);
+		await press(r, 'c', 'By hand with cfssl');
+		await press(r, 'c', 'By hand with openssl');
+		await press(r, 'w', 'saved the commands to pki/by-hand/kubelets-openssl.sh');
+		expect(saved.files).toHaveLength(1);
+		expect(saved.files[0]!.content).toContain('openssl x509 -req -in node1.csr');
+		expect(saved.files[0]!.mode).toBe(0o755);
+	});
+
+	test('Review shows the folder\'s absolute path, and e saves the cluster as cluster.yaml there', async () => {
+		const saved = {outPath, files: [] as Array<{relative: string; content: string; mode: number}>};
+		const engine = testEngine(session, {saved});
+		const r = renderAt(<Wizard topology={topology} engine={engine} outDir="pki" outPath={outPath} stage="review" onExit={() => undefined} />, {columns: 120, rows: 40});
+		const frame = await waitFor(r, /Write \d+ files to pki \]/);
+		expect(frame).toContain(`Folder  ${outPath}`);
+		await press(r, 'e', 'saved the cluster to');
+		expect(saved.files.map(f => f.relative)).toEqual(['cluster.yaml']);
+		expect(saved.files[0]!.content).toContain('name: node1');
+	});
 });

@@ -1,7 +1,7 @@
 // Trust: every certificate must be signed by a CA in the set ("x509: certificate signed by unknown
 // authority", "Unauthorized"), and whatever signs must really be a CA (basicConstraints CA:TRUE).
 import {label} from './chain-index.js';
-import {certItems, where, type CertItem, type Finding, type Rule} from './types.js';
+import {about, certItems, where, type CertItem, type Finding, type Rule} from './types.js';
 
 export const unknownAuthority: Rule = {
 	id: 'unknown-authority',
@@ -15,7 +15,7 @@ export const unknownAuthority: Rule = {
 			const issuer = item.cert.issuer || '(empty issuer)';
 			if (!anyCa) {
 				findings.push({
-					path: item.path,
+					...about(item),
 					rule: 'unknown-authority',
 					severity: 'info',
 					message: `${where(item)}its issuer (${issuer}) is not among the files read, so the chain was not checked; add the CA (ca.pem) to check it.`,
@@ -28,7 +28,7 @@ export const unknownAuthority: Rule = {
 				? `a CA named ${issuer} is here (${label(namesake[0]!)}) but did not sign it: the CA was regenerated after this certificate was made`
 				: `no certificate here is its issuer (${issuer})`;
 			findings.push({
-				path: item.path,
+				...about(item),
 				rule: 'unknown-authority',
 				severity: 'error',
 				message: `${where(item)}not signed by any CA in the set: ${detail}. Peers fail with "x509: certificate signed by unknown authority" (or "Unauthorized"). Reissue it with the current CA.`,
@@ -56,7 +56,7 @@ export const issuerNotCa: Rule = {
 			reported.add(key);
 			const missing = issuer.cert.isCA ? 'keyUsage lacks keyCertSign' : issuer.cert.hasBasicConstraints ? 'basicConstraints says CA:FALSE' : 'it has no basicConstraints CA:TRUE';
 			findings.push({
-				path: issuer.path,
+				...about(issuer),
 				rule: 'issuer-not-ca',
 				severity: 'error',
 				message: `${where(issuer)}${why}, but ${missing} (openssl x509 -req -signkey makes such certificates): TLS clients reject every certificate it signed. Reissue it with -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign".`,

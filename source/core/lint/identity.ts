@@ -2,7 +2,7 @@
 // the identities the guides get wrong: the kubelet's `system:nodes:` typo, groups in OU, copy slips.
 import {ipFamily, normalizeIp} from '../ip.js';
 import {manifestFor, manifestTopology} from './manifest.js';
-import {certItems, where, type CertItem, type Finding, type Rule} from './types.js';
+import {about, certItems, where, type CertItem, type Finding, type Rule} from './types.js';
 
 /** Client certificates only: a CA or a server-only certificate never logs in, so its CN is no identity. */
 function clients(items: Parameters<Rule['check']>[0]['items']): CertItem[] {
@@ -19,7 +19,7 @@ export const kubeletIdentity: Rule = {
 		for (const item of certItems(items).filter(i => i.kubernetes?.role === 'kubelet')) {
 			const {cert} = item;
 			const at = where(item);
-			const finding = (message: string, severity: Finding['severity'] = 'error') => findings.push({path: item.path, rule: 'kubelet-identity', severity, message: at + message});
+			const finding = (message: string, severity: Finding['severity'] = 'error') => findings.push({...about(item), rule: 'kubelet-identity', severity, message: at + message});
 			if (item.kubernetes?.user !== null) {
 				const typo = /^system:nodes:(.*)$/.exec(cert.commonName);
 				if (typo) {
@@ -76,7 +76,7 @@ export const groupInOu: Rule = {
 				.filter(ou => kubernetesGroup.test(ou) && !item.cert.organizations.includes(ou))
 				.map(
 					(ou): Finding => ({
-						path: item.path,
+						...about(item),
 						rule: 'group-in-ou',
 						severity: 'error',
 						message: `${where(item)}OU=${ou} gives no rights: Kubernetes takes groups from O only, so "${item.cert.commonName}" logs in without ${ou} (Forbidden). Reissue with O=${ou} (openssl -subj "/CN=${item.cert.commonName}/O=${ou}").`,
@@ -106,7 +106,7 @@ export const componentIdentity: Rule = {
 			const {cert} = item;
 			if (expected && cert.commonName !== expected.user) {
 				findings.push({
-					path: item.path,
+					...about(item),
 					rule: 'component-identity',
 					severity: 'error',
 					message: `${where(item)}CN is "${cert.commonName}" but this is ${expected.component}'s certificate: it must be ${expected.user}, the user the default ${expected.binding} grants rights to. Reissue with CN=${expected.user}.`,
@@ -116,7 +116,7 @@ export const componentIdentity: Rule = {
 			const anyAdminGroup = [...cert.organizations, ...cert.organizationalUnits].some(group => adminGroups.includes(group));
 			if (role === 'admin' && !anyAdminGroup) {
 				findings.push({
-					path: item.path,
+					...about(item),
 					rule: 'component-identity',
 					severity: 'warning',
 					message: `${where(item)}an admin certificate with no administrator group (O is ${cert.organizations.join(', ') || 'empty'}): "${cert.commonName}" has no rights unless a RoleBinding names it. Add O=system:masters (or kubeadm:cluster-admins with its binding).`,

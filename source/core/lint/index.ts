@@ -3,6 +3,7 @@
 import type {LoadResult} from '../pki/load.js';
 import {buildChain} from './chain-index.js';
 import {issuerNotCa, unknownAuthority} from './chain.js';
+import {caNameClash, copyDiffers, manifestMismatch, openSecret} from './folder.js';
 import {componentIdentity, groupInOu, kubeletIdentity} from './identity.js';
 import {keyMismatch, keyPermissions} from './keys.js';
 import {kubeconfigCaMismatch, kubeconfigContext, kubeconfigServerSan} from './kubeconfig.js';
@@ -34,13 +35,17 @@ export const rules: readonly Rule[] = [
 	kubeconfigCaMismatch,
 	kubeconfigServerSan,
 	unreadable,
+	caNameClash,
+	copyDiffers,
+	manifestMismatch,
+	openSecret,
 ];
 
 const severityOrder: Record<Severity, number> = {error: 0, warning: 1, info: 2};
 
 /** Every finding of every rule over what was loaded, sorted by path, then severity, then rule. */
 export function lint(loaded: LoadResult, options: {now?: Date} = {}): Finding[] {
-	const context = {items: loaded.items, manifests: loaded.manifests, chain: buildChain(certItems(loaded.items)), now: options.now ?? new Date()};
+	const context = {items: loaded.items, manifests: loaded.manifests, files: loaded.files, folders: loaded.folders, chain: buildChain(certItems(loaded.items)), now: options.now ?? new Date()};
 	const findings = rules.flatMap(rule => rule.check(context));
 	return findings.sort(
 		(a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || severityOrder[a.severity] - severityOrder[b.severity] || (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0),

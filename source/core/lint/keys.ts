@@ -2,7 +2,7 @@
 // public key"), and be readable by its owner only.
 import path from 'node:path';
 import {partnerOf} from '../pki/load.js';
-import {where, type Finding, type Rule} from './types.js';
+import {about, where, type Finding, type Rule} from './types.js';
 
 const equal = (a?: Uint8Array, b?: Uint8Array) => Boolean(a && b && Buffer.from(a).equals(Buffer.from(b)));
 
@@ -16,7 +16,7 @@ export const keyMismatch: Rule = {
 			if (!partner || equal(partner.raw?.spki, key.raw?.spki)) continue;
 			const other = partner.path === key.path ? partner.source.replace(/^kubeconfig:/, '') : path.basename(partner.path);
 			findings.push({
-				path: key.path,
+				...about(key),
 				rule: 'key-mismatch',
 				severity: 'error',
 				message: `${where(key)}this key does not match ${other} (different public keys): the component fails with "tls: private key does not match public key". Use the key the certificate was issued for, or reissue the certificate from this key.`,
@@ -39,7 +39,7 @@ export const keyPermissions: Rule = {
 			const mode = `0${item.mode!.toString(8).padStart(3, '0')}`;
 			const whom = item.mode! & 0o004 ? 'every user on the machine' : 'its group';
 			findings.push({
-				path: item.path,
+				...about(item),
 				rule: 'key-permissions',
 				severity: 'error',
 				message: `${item.source.startsWith('kubeconfig:') ? 'holds a private key and ' : 'a private key '}is readable by ${whom} (mode ${mode}): anyone who reads it can act as its owner. chmod 600 ${path.basename(item.path)}.`,

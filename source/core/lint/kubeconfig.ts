@@ -5,7 +5,7 @@ import path from 'node:path';
 import {ipFamily, normalizeIp} from '../ip.js';
 import type {Item} from '../pki/load.js';
 import {apiServerCerts} from './sans.js';
-import {certItems, type CertItem, type Finding, type Rule} from './types.js';
+import {about, certItems, type CertItem, type Finding, type Rule} from './types.js';
 
 const kubeconfigs = (items: readonly Item[]) => items.filter(item => item.kind === 'kubeconfig' && item.raw?.parsedKubeconfig);
 
@@ -18,7 +18,7 @@ export const kubeconfigContext: Rule = {
 			const config = item.raw!.parsedKubeconfig!;
 			const defined = (list: ReadonlyArray<{name: string}>) => list.map(entry => entry.name).join(', ') || 'none';
 			for (const problem of config.problems) {
-				const add = (severity: Finding['severity'], message: string) => findings.push({path: item.path, rule: 'kubeconfig-context', severity, message});
+				const add = (severity: Finding['severity'], message: string) => findings.push({...about(item), rule: 'kubeconfig-context', severity, message});
 				switch (problem.code) {
 					case 'context-cluster-missing': {
 						add('error', `${problem.field} is "${problem.value}", a cluster this file does not define (it has: ${defined(config.clusters)}): kubectl fails with "no server found for cluster". Use one cluster name in set-cluster and set-context.`);
@@ -81,7 +81,7 @@ export const kubeconfigCaMismatch: Rule = {
 				checked.add(`${context.cluster}|${context.user}`);
 				if (chain.verifies(ca, client)) continue;
 				findings.push({
-					path: item.path,
+					...about(item),
 					rule: 'kubeconfig-ca-mismatch',
 					severity: 'error',
 					message: `context ${context.name}: the CA of clusters[${context.cluster}] (${ca.cert.subject}${ca.source.startsWith('kubeconfig') ? '' : `, ${ca.path}`}) did not sign the certificate of users[${context.user}] (issuer ${client.cert.issuer}${client.source.startsWith('kubeconfig') ? '' : `, ${client.path}`}): one of them is from another CA (a regenerated ca.pem?), and the API server, which trusts the same CA, answers "Unauthorized". Rebuild the kubeconfig from the current ca.pem and a certificate it signed.`,
@@ -123,7 +123,7 @@ export const kubeconfigServerSan: Rule = {
 				const host = cluster.server ? serverHost(cluster.server) : undefined;
 				if (!host || apiservers.some(cert => covers(cert, host))) continue;
 				findings.push({
-					path: item.path,
+					...about(item),
 					rule: 'kubeconfig-server-san',
 					severity: 'error',
 					message: `clusters[${cluster.name}].server is ${cluster.server}, but ${host} is not a SAN of ${apiservers[0]!.path}: kubectl fails with "x509: certificate is valid for …, not ${host}". Add ${host} to the API server certificate's SANs and reissue it, or use an address it names.`,

@@ -14,6 +14,13 @@ export function manifestFor(manifests: readonly FolderManifest[], item: Item): F
 /** The cluster a manifest was made for, when it still validates (a hand-edited manifest may not). */
 export function manifestTopology(manifest: FolderManifest | undefined): Topology | undefined {
 	if (!manifest) return undefined;
-	const result = validateTopology(manifest.cluster);
-	return result.ok ? result.topology : undefined;
+	// Asked once per certificate: validated once per manifest (a 10,000-worker cluster took minutes otherwise).
+	if (!validated.has(manifest)) {
+		const result = validateTopology(manifest.cluster);
+		validated.set(manifest, result.ok ? result.topology : undefined);
+	}
+
+	return validated.get(manifest);
 }
+
+const validated = new WeakMap<FolderManifest, Topology | undefined>();

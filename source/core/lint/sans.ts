@@ -5,7 +5,7 @@ import {normalizeIp, ipFamily} from '../ip.js';
 import {apiServerSans} from '../plan.js';
 import {baseName} from '../pki/meaning.js';
 import {manifestFor, manifestTopology} from './manifest.js';
-import {certItems, type CertItem, type Finding, type Rule} from './types.js';
+import {about, certItems, type CertItem, type Finding, type Rule} from './types.js';
 
 type Expected = {readonly type: 'dns' | 'ip'; readonly value: string; readonly why: string};
 
@@ -56,7 +56,7 @@ export const apiserverSans: Rule = {
 		for (const item of apiServerCerts(items)) {
 			const topology = manifestTopology(manifestFor(manifests, item));
 			const {expected, notes} = topology ? {expected: apiServerSans(topology), notes: []} : conventional(item);
-			const add = (severity: Finding['severity'], message: string) => findings.push({path: item.path, rule: 'apiserver-sans', severity, message});
+			const add = (severity: Finding['severity'], message: string) => findings.push({...about(item), rule: 'apiserver-sans', severity, message});
 			const fix = 'add it to the SANs (cfssl -hostname, or openssl subjectAltName) and reissue the API server certificate';
 			if (item.cert.dnsNames.length === 0 && item.cert.ipAddresses.length === 0) {
 				add('error', `no SANs at all: Go clients ignore CN ("${item.cert.commonName}") and fail with "certificate relies on legacy Common Name field"; put every name and IP in subjectAltName.`);

@@ -1,7 +1,7 @@
 // Keys and signatures that today's clients reject or that can be broken: RSA under 2048 bits (the
 // guide's `openssl genrsa … 1024`), SHA-1 or MD5 signatures (Go refuses SHA-1 since 1.18).
 import {label} from './chain-index.js';
-import {certItems, where, type Finding, type Rule} from './types.js';
+import {about, certItems, where, type Finding, type Rule} from './types.js';
 
 export const weakKey: Rule = {
 	id: 'weak-key',
@@ -15,7 +15,7 @@ export const weakKey: Rule = {
 			if (!weak) continue;
 			const what = item.kind === 'certificate' ? 'certificate has' : item.kind === 'csr' ? 'request has' : 'is';
 			findings.push({
-				path: item.path,
+				...about(item),
 				rule: 'weak-key',
 				severity: 'error',
 				message: `${where(item)}${what} ${key.algorithm === 'RSA' ? 'an' : 'a'} ${key.algorithm} ${key.bits}-bit key: too weak (at least RSA 2048 or ECDSA P-256). Make a new key (openssl genrsa -out key.pem 2048) and reissue the certificate from it.`,
@@ -38,7 +38,7 @@ export const weakSignature: Rule = {
 			// A root's own signature is never checked by TLS clients: still worth fixing, but not an outage.
 			const root = chain.selfSigned(item) && item.cert.isCA;
 			findings.push({
-				path: item.path,
+				...about(item),
 				rule: 'weak-signature',
 				severity: root ? 'warning' : 'error',
 				message: `${where(item)}signed with ${item.cert.signatureAlgorithm}: ${root ? 'weak, though clients do not check a root\'s own signature' : 'Go clients (kubectl, kubelet, etcd) reject SHA-1 signatures and MD5 is broken'}. Reissue with SHA-256 (openssl … -sha256; cfssl does by default).`,
@@ -46,7 +46,7 @@ export const weakSignature: Rule = {
 		}
 
 		for (const item of items.filter(i => i.kind === 'csr' && i.csr && weakHash.test(i.csr.signatureAlgorithm))) {
-			findings.push({path: item.path, rule: 'weak-signature', severity: 'warning', message: `${label(item)}: the request is signed with ${item.csr!.signatureAlgorithm}; make it again with -sha256.`});
+			findings.push({...about(item), rule: 'weak-signature', severity: 'warning', message: `${label(item)}: the request is signed with ${item.csr!.signatureAlgorithm}; make it again with -sha256.`});
 		}
 
 		return findings;

@@ -1,7 +1,7 @@
 // A certificate or key that is there but cannot be read is a broken PKI, not a clean one: a truncated
 // paste, a kubeconfig whose base64 was cut. Files that were never PKI (units, scripts) are not findings.
 import {isBroken} from '../pki/load.js';
-import {where, type Finding, type Rule} from './types.js';
+import {about, where, type Finding, type Rule} from './types.js';
 
 export const unreadable: Rule = {
 	id: 'unreadable',
@@ -11,7 +11,7 @@ export const unreadable: Rule = {
 			.filter(isBroken)
 			.map(
 				(item): Finding => ({
-					path: item.path,
+					...about(item),
 					rule: 'unreadable',
 					severity: item.error === 'permission denied' ? 'warning' : 'error',
 					message:

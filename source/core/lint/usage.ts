@@ -2,7 +2,7 @@
 // the TLS handshake (etcd: "remote error: tls: bad certificate"). Which usages a file needs follows from
 // what it is for (reference §2 and §7).
 import {baseName} from '../pki/meaning.js';
-import {certItems, where, type CertItem, type Finding, type Rule} from './types.js';
+import {about, certItems, where, type CertItem, type Finding, type Rule} from './types.js';
 
 type Need = {server: boolean; client: boolean};
 
@@ -60,7 +60,7 @@ export const ekuMismatch: Rule = {
 			const has = `extendedKeyUsage is ${eku.join(', ')}`;
 			const add = (usage: string, as: string) =>
 				findings.push({
-					path: item.path,
+					...about(item),
 					rule: 'eku-mismatch',
 					severity: 'error',
 					message: `${where(item)}${has}, without ${usage}: it is used as a ${as}, and the handshake fails ("tls: bad certificate"). Reissue with ${usage} (cfssl usages "${usage === 'serverAuth' ? 'server auth' : 'client auth'}", openssl extendedKeyUsage=${usage}).`,

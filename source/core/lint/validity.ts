@@ -2,7 +2,7 @@
 // valid"). openssl x509 -req without -days gives 30 days: expires-soon catches that on day one.
 import {endNotEnforced} from '../expiry.js';
 import {renewWithinDays} from '../plan.js';
-import {certItems, where, type Finding, type Rule} from './types.js';
+import {about, certItems, where, type Finding, type Rule} from './types.js';
 
 const day = 24 * 3600 * 1000;
 /** The same bound generate uses to renew a leaf. */
@@ -21,7 +21,7 @@ export const expired: Rule = {
 			.filter(item => Date.parse(item.cert.notAfter) < now.getTime() && !endNotEnforced(item))
 			.map(
 				(item): Finding => ({
-					path: item.path,
+					...about(item),
 					rule: 'expired',
 					severity: 'error',
 					message: `${where(item)}expired on ${date(item.cert.notAfter)}: every TLS peer rejects it ("certificate has expired"). Reissue it${item.cert.isCA ? ', and every certificate this CA signed' : ''}.`,
@@ -45,7 +45,7 @@ export const expiresSoon: Rule = {
 				const total = Math.round((Date.parse(item.cert.notAfter) - Date.parse(item.cert.notBefore)) / day);
 				const hint = total <= 31 ? ` It was issued for ${total} days: openssl x509 -req without -days defaults to 30.` : '';
 				return {
-					path: item.path,
+					...about(item),
 					rule: 'expires-soon',
 					severity: 'warning',
 					message: `${where(item)}expires in ${days} day(s), on ${date(item.cert.notAfter)}.${hint} Reissue it before then (e.g. -days 365).`,
@@ -62,7 +62,7 @@ export const notYetValid: Rule = {
 			.filter(item => Date.parse(item.cert.notBefore) > now.getTime())
 			.map(
 				(item): Finding => ({
-					path: item.path,
+					...about(item),
 					rule: 'not-yet-valid',
 					severity: 'error',
 					message: `${where(item)}not valid before ${item.cert.notBefore}: peers reject it until then ("not yet valid"). Check the clock of the machine that made it (clock skew), or reissue it.`,

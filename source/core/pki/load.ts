@@ -1,11 +1,12 @@
 // Read whatever a person points at: files and folders (recursively), PEM with any number of blocks, DER,
 // kubeconfigs with embedded certificates. Every file becomes at least one item; a file that cannot be
 // read becomes an `unreadable` item with a one-line reason. Nothing here throws on bad bytes.
-import {createPrivateKey, createPublicKey, type KeyObject} from 'node:crypto';
+import {createHash, createPrivateKey, createPublicKey, type KeyObject} from 'node:crypto';
 import type {Dirent, Stats} from 'node:fs';
 import {lstat, open, readdir, realpath, stat} from 'node:fs/promises';
 import path from 'node:path';
 import {parseKubeconfig, type ParsedKubeconfig} from '../kubeconfig.js';
+import {manifestName, parseManifest, privateEntries, type ManifestFileEntry} from '../manifest.js';
 import type {CertInfo} from './cert-info.js';
 import {notLiveFolders} from '../folders.js';
 import {kubernetesMeaning, kubernetesRoles, type KubernetesMeaning, type KubernetesRole} from './meaning.js';
@@ -69,18 +70,30 @@ export type FolderManifest = {
 	readonly cluster: unknown;
 	readonly serviceIp?: string;
 	readonly roles: ReadonlyMap<string, KubernetesRole>;
+	/** Every file the manifest lists, with its digest (lint compares them with the folder). */
+	readonly files?: readonly ManifestFileEntry[];
 	/** The plan id of each file the manifest lists (absolute path → `kubelet:node1`, `apiserver`, ...). */
 	readonly certIds: ReadonlyMap<string, string>;
 	/** `hardway` or `kubeadm`, when the manifest says. */
 	readonly layout?: string;
 };
 
-export type LoadResult = {readonly items: Item[]; readonly manifests: FolderManifest[]};
+/** A file that was read whole: its digest and mode (lint compares copies, and files with their manifest). */
+export type FileDigest = {readonly path: string; readonly sha256: string; readonly mode: number};
+/** A folder the walk entered: its mode and owner (lint flags one anyone can write). */
+export type FolderInfo = {readonly path: string; readonly mode: number; readonly uid: number};
+
+export type LoadResult = {
+	readonly items: Item[];
+	readonly manifests: FolderManifest[];
+	readonly files?: readonly FileDigest[];
+	readonly folders?: readonly FolderInfo[];
+};
 
 // Bigger files are not certificates; reading them whole would only cost memory.
 const maxFileBytes = 16 * 1024 * 1024;
 const readConcurrency = 32;
-export const manifestFileName = 'kubepki-manifest.json';
+export const manifestFileName = manifestName;
 
 type Found = {readonly path: string; readonly stats?: Stats; readonly error?: string};
 
@@ -88,7 +101,9 @@ type Found = {readonly path: string; readonly stats?: Stats; readonly error?: st
 export async function loadPaths(paths: readonly string[]): Promise<LoadResult> {
 	const found: Found[] = [];
 	const seenDirs = new Set<string>();
-	for (const given of paths) await collect(given, found, seenDirs, true);
+	const folders: FolderInfo[] = [];
+	const digests: FileDigest[] = [];
+	for (const given of paths) await collect(given, found, seenDirs, folders);
 	// A file named twice (a.pem a.pem, or a folder and a file in it) is read once.
 	const unique = [...new Map(found.map(file => [path.resolve(file.path), file])).values()];
 	found.length = 0;
@@ -100,17 +115,17 @@ export async function loadPaths(paths: readonly string[]): Promise<LoadResult> {
 		while (next < found.length) {
 			const index = next++;
 			const file = found[index]!;
-			items[index] = await loadFound(file, manifests);
+			items[index] = await loadFound(file, manifests, digests);
 		}
 	};
 
 	await Promise.all(Array.from({length: Math.min(readConcurrency, found.length)}, worker));
 	await findManifestsAbove(found, manifests);
 	const all = applyManifests(items.flat(), manifests);
-	return {items: adoptPartnerRoles(all), manifests};
+	return {items: adoptPartnerRoles(all), manifests, files: digests, folders};
 }
 
-async function collect(given: string, found: Found[], seenDirs: Set<string>, named = false): Promise<void> {
+async function collect(given: string, found: Found[], seenDirs: Set<string>, folders: FolderInfo[]): Promise<void> {
 	const link = await lstat(given).catch((error: NodeJS.ErrnoException) => error);
 	if (link instanceof Error) {
 		found.push({path: given, error: fsReason(link)});
@@ -138,11 +153,12 @@ async function collect(given: string, found: Found[], seenDirs: Set<string>, nam
 		return;
 	}
 
+	folders.push({path: given, mode: stats.mode & 0o7777, uid: stats.uid});
 	const sorted = [...entries].sort((a: Dirent, b: Dirent) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-	// retired/ and .backup/ hold files that are no longer the live set: read only when named.
+	// The transaction's staging and lock, retired/ and .backup/ are not the live set: read only when named.
 	for (const entry of sorted) {
-		if (entry.isDirectory() && notLiveFolders.includes(entry.name)) continue;
-		await collect(path.join(given, entry.name), found, seenDirs);
+		if (privateEntries.includes(entry.name) || (entry.isDirectory() && notLiveFolders.includes(entry.name))) continue;
+		await collect(path.join(given, entry.name), found, seenDirs, folders);
 	}
 }
 
@@ -169,7 +185,7 @@ function fsReason(error: NodeJS.ErrnoException): string {
 
 const unreadable = (file: string, error: string, source = 'file', mode?: number): Item => ({path: file, kind: 'unreadable', source, error, ...(mode === undefined ? {} : {mode})});
 
-async function loadFound(file: Found, manifests: FolderManifest[]): Promise<Item[]> {
+async function loadFound(file: Found, manifests: FolderManifest[], digests: FileDigest[]): Promise<Item[]> {
 	if (file.error || !file.stats) return [unreadable(file.path, file.error ?? 'cannot read')];
 	const mode = file.stats.mode & 0o777;
 	// Never open a FIFO or a device: reading one can block forever.
@@ -187,6 +203,7 @@ async function loadFound(file: Found, manifests: FolderManifest[]): Promise<Item
 		return [unreadable(file.path, fsReason(error as NodeJS.ErrnoException), 'file', mode)];
 	}
 
+	digests.push({path: file.path, sha256: createHash('sha256').update(bytes).digest('hex'), mode});
 	if (path.basename(file.path) === manifestFileName) {
 		const manifest = readManifest(path.dirname(file.path), bytes);
 		if (manifest) manifests.push(manifest);
@@ -431,24 +448,16 @@ function kubeconfigItems(file: string, config: ParsedKubeconfig): Item[] {
 // kubepki's manifest
 
 function readManifest(dir: string, bytes: Uint8Array): FolderManifest | undefined {
-	try {
-		const body = JSON.parse(Buffer.from(bytes).toString('utf8')) as {tool?: unknown; cluster?: unknown; serviceIp?: unknown; files?: unknown; layout?: unknown};
-		if (body.tool !== 'kubepki' || !Array.isArray(body.files)) return undefined;
-		const roles = new Map<string, KubernetesRole>();
-		const certIds = new Map<string, string>();
-		for (const entry of body.files as Array<{path?: unknown; role?: unknown; certId?: unknown}>) {
-			if (typeof entry?.path === 'string' && kubernetesRoles.includes(entry.role as KubernetesRole)) {
-				roles.set(path.resolve(dir, entry.path), entry.role as KubernetesRole);
-			}
-
-			if (typeof entry?.path === 'string' && typeof entry.certId === 'string') certIds.set(path.resolve(dir, entry.path), entry.certId);
-		}
-
-		const layout = typeof body.layout === 'string' ? body.layout : undefined;
-		return {dir, cluster: body.cluster, serviceIp: typeof body.serviceIp === 'string' ? body.serviceIp : undefined, roles, certIds, ...(layout && {layout})};
-	} catch {
-		return undefined;
+	const body = parseManifest(Buffer.from(bytes).toString('utf8'));
+	if (!body) return undefined;
+	const roles = new Map<string, KubernetesRole>();
+	const certIds = new Map<string, string>();
+	for (const entry of body.files) {
+		if (kubernetesRoles.includes(entry.role as KubernetesRole)) roles.set(path.resolve(dir, entry.path), entry.role as KubernetesRole);
+		if (typeof entry.certId === 'string') certIds.set(path.resolve(dir, entry.path), entry.certId);
 	}
+
+	return {dir, cluster: body.cluster, serviceIp: body.serviceIp, roles, certIds, layout: body.layout, files: body.files};
 }
 
 // pki/kubernetes.pem alone still belongs to pki/: nodes/<host>/ and kubeadm's <host>/pki/etcd/ are three below it.

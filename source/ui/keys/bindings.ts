@@ -21,10 +21,17 @@ export type Command =
 	| 'edit-cancel'
 	| 'edit-next'
 	| 'yes'
-	| 'no';
+	| 'no'
+	// The viewer's (kubepki inspect).
+	| 'page'
+	| 'ends'
+	| 'search'
+	| 'next-match'
+	| 'sort'
+	| 'filter';
 
 /** Where a binding applies: the normal stage view, a text field being edited, or a yes/no question. */
-export type KeyContext = 'stage' | 'editing' | 'confirm' | 'overlay';
+export type KeyContext = 'stage' | 'editing' | 'confirm' | 'overlay' | 'viewer' | 'viewer-search';
 
 export type Binding = {
 	readonly command: Command;
@@ -58,7 +65,34 @@ export const bindings: readonly Binding[] = [
 	{command: 'yes', context: 'confirm', keys: ['y', 'enter'], help: 'y/enter yes'},
 	{command: 'no', context: 'confirm', keys: ['n', 'esc'], help: 'n/esc no'},
 	{command: 'back', context: 'overlay', keys: ['esc', '?', 'q', 'enter'], help: 'esc close'},
+	// The viewer: the keys of less, k9s and lazygit.
+	{command: 'move', context: 'viewer', keys: ['up', 'down', 'k', 'j'], help: '↑↓/jk move'},
+	{command: 'page', context: 'viewer', keys: ['page-up', 'page-down', 'ctrl-u', 'ctrl-d'], help: 'pgup/pgdn page'},
+	{command: 'ends', context: 'viewer', keys: ['g', 'G', 'home', 'end'], help: 'g/G ends'},
+	{command: 'search', context: 'viewer', keys: ['/'], help: '/ search'},
+	{command: 'next-match', context: 'viewer', keys: ['n', 'N'], help: 'n next'},
+	{command: 'sort', context: 'viewer', keys: ['s'], help: 's sort'},
+	{command: 'pane', context: 'viewer', keys: ['tab', 'shift-tab'], help: 'tab pane'},
+	{command: 'filter', context: 'viewer', keys: ['f'], help: 'f findings only'},
+	{command: 'help', context: 'viewer', keys: ['?'], help: '? help'},
+	{command: 'quit', context: 'viewer', keys: ['q', 'esc'], help: 'q/esc quit'},
+	{command: 'edit-save', context: 'viewer-search', keys: ['enter'], help: 'enter find'},
+	{command: 'edit-cancel', context: 'viewer-search', keys: ['esc'], help: 'esc cancel'},
 ];
+
+/** What each viewer binding does, in a sentence: the `?` screen. */
+export const viewerHelp: Partial<Record<Command, string>> = {
+	move: 'move through the list (or scroll the detail, when tab gave it the focus)',
+	page: 'a page down or up (ctrl-d and ctrl-u too)',
+	ends: 'the first or the last row',
+	search: 'search names, subjects and SANs; enter jumps to the first match',
+	'next-match': 'the next match (N: the one before)',
+	sort: 'sort by name, by days left (soonest first) or by severity',
+	pane: 'switch the pane that scrolls: the list or the detail',
+	filter: 'only the rows with findings, or everything again',
+	help: 'this list',
+	quit: 'leave the viewer',
+};
 
 /**
  * The command a key triggers in a context, if any. Two bindings may share a key (←→ change a choice, or

@@ -32,6 +32,8 @@ export type HelpOptions = {
 	readonly labels?: Partial<Record<Command, string>>;
 	/** Notes after the keys, dropped before any key. */
 	readonly notes?: readonly string[];
+	/** Commands of this screen to drop before the usual order (the viewer's own keys). */
+	readonly dropFirst?: readonly Command[];
 };
 
 /**
@@ -47,7 +49,7 @@ export function helpLine(context: KeyContext, width: number, options: HelpOption
 	let notes = [...(options.notes ?? [])];
 	const text = () => [...entries.map(b => options.labels?.[b.command] ?? b.help), ...notes].join('  ');
 	while (text().length > width && notes.length > 0) notes = notes.slice(0, -1);
-	for (const command of dropOrder) {
+	for (const command of [...(options.dropFirst ?? []), ...dropOrder]) {
 		if (text().length <= width) break;
 		entries = entries.filter(b => b.command !== command);
 	}

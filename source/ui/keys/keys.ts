@@ -60,14 +60,23 @@ const burstKeys: Record<string, Key> = {
 	'\t': {name: 'tab', input: ''},
 	'\u007F': {name: 'backspace', input: ''},
 	'\b': {name: 'backspace', input: ''},
+	// The readline keys, when they arrive in one chunk with text (ctrl-u then a pasted value).
+	'\u0001': {name: 'ctrl-a', input: ''},
+	'\u0005': {name: 'ctrl-e', input: ''},
+	'\u0015': {name: 'ctrl-u', input: ''},
+	'\u000B': {name: 'ctrl-k', input: ''},
+	'\u0017': {name: 'ctrl-w', input: ''},
+	'\u0004': {name: 'ctrl-d', input: ''},
 };
+
+const burstKey = /[\r\n\t\u007F\b\u0001\u0005\u0015\u000B\u0017\u0004]/;
 
 const lone = (name: Exclude<KeyName, 'char'>): Key => ({name, input: ''});
 
 /**
  * The keys inside one key as Ink reported it. Ink hands plain input that arrives together (enter pressed
- * twice quickly, "node3\r" typed fast or pasted) as one string; each enter, tab and backspace in it is a key
- * of its own, and the text between them stays one piece for the field being typed.
+ * twice quickly, "node3\r" typed fast or pasted) as one string; each enter, tab, backspace and readline key
+ * in it is a key of its own, and the text between them stays one piece for the field being typed.
  *
  * Esc needs the bytes Ink read (`raw`): two Esc presses in one chunk reach Ink as "\x1b\x1b", which it
  * reports as one escape (the first byte taken for a meta prefix) with nothing left to tell them apart from a
@@ -77,9 +86,9 @@ const lone = (name: Exclude<KeyName, 'char'>): Key => ({name, input: ''});
 export function splitBurst(key: Key, raw?: string): Key[] {
 	if (raw && /^\u001B+$/.test(raw)) return Array.from(raw, () => lone('esc'));
 
-	if (key.name !== 'char' || key.input.length < 2 || !/[\r\n\t\u007F\b]/.test(key.input)) return [key];
+	if (key.name !== 'char' || key.input.length < 2 || !burstKey.test(key.input)) return [key];
 	return key.input
-		.split(/([\r\n\t\u007F\b])/)
+		.split(new RegExp(`(${burstKey.source})`))
 		.filter(Boolean)
 		.map(piece => burstKeys[piece] ?? {name: 'char', input: piece});
 }

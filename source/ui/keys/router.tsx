@@ -61,6 +61,11 @@ export function KeyRouter({children}: {readonly children: ReactNode}) {
 	return <RouterContext.Provider value={registry.current}>{children}</RouterContext.Provider>;
 }
 
+/** Whether a KeyRouter is above: a screen that stands alone (the viewer) brings its own when none is. */
+export function useHasKeyRouter(): boolean {
+	return useContext(RouterContext) !== undefined;
+}
+
 /** Subscribe to keys through the router while `isActive`. */
 export function useKeyHandler(handler: KeyHandler, options: {readonly priority: number; readonly isActive?: boolean}): void {
 	const registry = useContext(RouterContext);

@@ -1,4 +1,5 @@
 import type {Tone} from '../theme.js';
+import {widthOf} from './width.js';
 
 /**
  * One line of a pane, already fitted to the pane's width. Panes are lists of lines so that their height is
@@ -15,7 +16,7 @@ export function wrap(text: string, width: number, indent = ''): string[] {
 		const start = () => (out.length > 0 ? indent : '');
 		for (const word of paragraph.split(/ +/).filter(Boolean)) {
 			const joined = line === '' ? start() + word : `${line} ${word}`;
-			if (joined.length <= max) {
+			if (widthOf(joined) <= max) {
 				line = joined;
 				continue;
 			}
@@ -23,7 +24,7 @@ export function wrap(text: string, width: number, indent = ''): string[] {
 			if (line !== '') out.push(line);
 			let rest = word;
 			line = start() + rest;
-			while (line.length > max) {
+			while (widthOf(line) > max && rest.length > 1) {
 				const room = max - start().length;
 				out.push(start() + rest.slice(0, room));
 				rest = rest.slice(room);

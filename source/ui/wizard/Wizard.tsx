@@ -31,7 +31,7 @@ const plainUiTheme = extendTheme(defaultTheme, {components: {Spinner: {styles: {
 
 function WizardScreen({topology, engine, outDir, outPath, stage, onExit}: WizardProps): React.ReactElement {
 	const [state, dispatch] = useReducer(wizardReducer, undefined, (): WizardState => {
-		const start = initialState(topology, {viewerAvailable: true, outDir});
+		const start = initialState(topology, {viewerAvailable: true, outDir, outPath});
 		return stage ? startAt(start, stage) : start;
 	});
 	const send = useCallback((event: WizardEvent) => dispatch(event), []);

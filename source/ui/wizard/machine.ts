@@ -1,6 +1,7 @@
 // The wizard as a pure state machine: every key and every engine result is an event; the stage
 // components only draw the state. Nothing here imports Ink, touches the disk or makes a key. What a stage
 // shows and what its rows do is declared by the stage (stage-def.ts): nothing here names a stage or a row.
+import path from 'node:path';
 import type {Key} from '../keys/keys.js';
 import {commandFor, type Command} from '../keys/bindings.js';
 import {clusterFileYaml} from '../../core/cluster-yaml.js';
@@ -21,7 +22,7 @@ const sidewaysStep = 16;
 /** The cluster file `e` writes in the output folder, as `generate --config` reads it. */
 export const clusterFileName = 'cluster.yaml';
 
-export function initialState(topology: Topology, options: {viewerAvailable?: boolean; outDir?: string} = {}): WizardState {
+export function initialState(topology: Topology, options: {viewerAvailable?: boolean; outDir?: string; outPath?: string} = {}): WizardState {
 	const state: WizardState = {
 		stage: 0,
 		done: [],
@@ -43,6 +44,7 @@ export function initialState(topology: Topology, options: {viewerAvailable?: boo
 		saveToken: 0,
 		viewerAvailable: options.viewerAvailable ?? false,
 		outDir: options.outDir ?? 'pki',
+		...(options.outPath && {outPath: options.outPath}),
 	};
 	return {...state, focus: defaultFocus(state)};
 }
@@ -155,7 +157,8 @@ export function wizardReducer(state: WizardState, event: WizardEvent): WizardSta
 
 		case 'saved': {
 			if (state.saving?.token !== event.token) return state;
-			return {...state, saving: undefined, notice: `saved ${state.saving.what} to ${event.path}`};
+			// Named as the person named the folder (Review shows its absolute path): short enough for the status line.
+			return {...state, saving: undefined, notice: `saved ${state.saving.what} to ${path.join(state.outDir, state.saving.relative)}`};
 		}
 
 		case 'save-failed': {
@@ -314,12 +317,11 @@ function onKey(state: WizardState, key: Key): WizardState {
 		case 'save-commands': {
 			const stage = currentStage(state);
 			const flavor = state.showCommand || 'cfssl';
-			return save(withoutNotice, byHandFile(stage.id, flavor), byHandScript(`${stage.title} with ${flavor}`, stage.commands(state)), 0o755, `the ${stage.title} commands`);
+			return save(withoutNotice, byHandFile(stage.id, flavor), byHandScript(`${stage.title} with ${flavor}`, stage.commands(state)), 0o755, 'the commands');
 		}
 
 		case 'save-cluster': {
-			if (!state.topology) return {...withoutNotice, notice: 'cannot save the cluster: fix the fields marked ✗ first'};
-			return save(withoutNotice, clusterFileName, clusterFileYaml(state.topology), 0o644, 'the cluster');
+			return saveCluster(withoutNotice);
 		}
 
 		case 'confirm': {
@@ -341,6 +343,11 @@ function typedOutside(state: WizardState): string {
 	const field = itemsOf(state).find(i => i.kind === 'field');
 	if (field) return `typed text goes nowhere here: move to a field (${field.label}) and press enter to edit it`;
 	return 'typed text goes nowhere on this stage (? lists the keys)';
+}
+
+function saveCluster(state: WizardState): WizardState {
+	if (!state.topology) return {...state, notice: 'cannot save the cluster: fix the fields marked ✗ first'};
+	return save(state, clusterFileName, clusterFileYaml(state.topology), 0o644, 'the cluster');
 }
 
 function save(state: WizardState, relative: string, content: string, mode: number, what: string): WizardState {
@@ -554,6 +561,10 @@ function activate(state: WizardState): WizardState {
 
 				case 'quit': {
 					return {...state, exit: {code: 0}};
+				}
+
+				case 'save-cluster': {
+					return saveCluster(state);
 				}
 			}
 		}

@@ -59,7 +59,7 @@ export type Item =
 			readonly choose: (state: WizardState) => WizardState;
 	  }
 	| {readonly kind: 'removable'; readonly id: string; readonly label: string; readonly remove: (state: WizardState) => WizardState}
-	| {readonly kind: 'action'; readonly id: 'next' | 'write' | 'view' | 'quit'; readonly label: string};
+	| {readonly kind: 'action'; readonly id: 'next' | 'write' | 'view' | 'quit' | 'save-cluster'; readonly label: string};
 
 /** One file to save inside the output folder, and what to call it in the message that says where it went. */
 export type SaveRequest = {readonly token: number; readonly relative: string; readonly content: string; readonly mode: number; readonly what: string};
@@ -124,6 +124,8 @@ export type WizardState = {
 	readonly viewerAvailable: boolean;
 	/** The output folder as the person typed it (for display only; the engine holds the real path). */
 	readonly outDir: string;
+	/** The same folder as an absolute path, shown on Review so nobody wonders where `pki` is. */
+	readonly outPath?: string;
 };
 
 export type WizardEvent =

@@ -1,6 +1,6 @@
 import {distribution} from '../../../core/distribute.js';
 import type {OutputFile} from '../../../core/write.js';
-import {textLines, type Line} from '../../widgets/lines.js';
+import {labelled, textLines, type Line} from '../../widgets/lines.js';
 import type {Item, WizardState} from '../state.js';
 import type {StageDef} from '../stage-def.js';
 import {pendingLines, none} from './common.js';
@@ -79,52 +79,60 @@ export const reviewStage = {
 	produces: none,
 	decidesFiles: true,
 	items(state): Item[] {
+		// What was typed into the Cluster stage, kept as a file `generate --config` reads.
+		const saveCluster: Item = {kind: 'action', id: 'save-cluster', label: `Save the cluster as ${state.outDir}/cluster.yaml (e)`};
 		if (state.write.phase === 'written') {
-			return [...(state.viewerAvailable ? [{kind: 'action', id: 'view', label: 'Open the viewer on the folder (v)'} as const] : []), {kind: 'action', id: 'quit', label: 'Finish'}];
+			return [...(state.viewerAvailable ? [{kind: 'action', id: 'view', label: 'Open the viewer on the folder (v)'} as const] : []), saveCluster, {kind: 'action', id: 'quit', label: 'Finish'}];
 		}
 
 		const count = state.write.phase === 'ready' ? ` ${state.write.prepared.files.length} files` : '';
-		return [{kind: 'action', id: 'write', label: `Write${count} to ${state.outDir}`}];
+		return [{kind: 'action', id: 'write', label: `Write${count} to ${state.outDir}`}, saveCluster];
 	},
 	body(state, width) {
 		const pending = pendingLines(state, width);
 		if (pending) return pending;
-		switch (state.write.phase) {
-			case 'idle':
-			case 'preparing': {
-				return [{text: '… deciding the files', tone: 'muted'}];
-			}
-
-			case 'failed': {
-				return textLines(`✗ ${state.write.error}`, width, 'error');
-			}
-
-			case 'writing': {
-				return [{text: `… writing ${state.write.prepared.files.length} files`, tone: 'muted'}];
-			}
-
-			case 'ready': {
-				const {prepared} = state.write;
-				const encryption = prepared.encryption.status === 'kept' ? `! encryption-config.yaml exists and is kept (${prepared.encryption.provider}): a new key would lock out its secrets.` : undefined;
-				return [
-					...textLines(`Nothing is on disk yet. Enter writes these ${prepared.files.length} files to ${state.outDir}: mode (0600 = only you can read it; folders 0700), name, and the machines it goes to:`, width, 'muted'),
-					...(encryption ? textLines(encryption, width, 'warn') : []),
-					...fileLines(state, prepared.files, width),
-					{text: ''},
-					...copyList(state, width),
-				];
-			}
-
-			case 'written': {
-				return [
-					...textLines(`✓ Wrote ${state.write.paths.length} files to ${state.outDir}.`, width, 'ok'),
-					...textLines(`Next: read ${state.outDir}/nodes/copy.sh, then run it to copy each machine's files.`, width, 'muted'),
-					...(state.viewerAvailable ? [] : textLines(`Inspect them: kubepki inspect ${state.outDir}`, width, 'muted')),
-					{text: ''},
-					...copyList(state, width),
-				];
-			}
-		}
+		// The folder as an absolute path: `pki` is relative to wherever the wizard was started.
+		const folder = state.outPath ? labelled('Folder', state.outPath, width, 8, 'accent') : [];
+		return [...folder, ...phaseLines(state, width)];
 	},
 	commands: state => [`kubepki generate --out ${state.outDir}   # the same files, no questions`, `openssl verify -CAfile ${state.outDir}/ca.pem ${state.outDir}/*.pem`],
 } as const satisfies StageDef;
+
+function phaseLines(state: WizardState, width: number): Line[] {
+	switch (state.write.phase) {
+		case 'idle':
+		case 'preparing': {
+			return [{text: '… deciding the files', tone: 'muted'}];
+		}
+
+		case 'failed': {
+			return textLines(`✗ ${state.write.error}`, width, 'error');
+		}
+
+		case 'writing': {
+			return [{text: `… writing ${state.write.prepared.files.length} files`, tone: 'muted'}];
+		}
+
+		case 'ready': {
+			const {prepared} = state.write;
+			const encryption = prepared.encryption.status === 'kept' ? `! encryption-config.yaml exists and is kept (${prepared.encryption.provider}): a new key would lock out its secrets.` : undefined;
+			return [
+				...textLines(`Nothing is on disk yet. Enter writes these ${prepared.files.length} files to ${state.outDir}: mode (0600 = only you can read it; folders 0700), name, and the machines it goes to:`, width, 'muted'),
+				...(encryption ? textLines(encryption, width, 'warn') : []),
+				...fileLines(state, prepared.files, width),
+				{text: ''},
+				...copyList(state, width),
+			];
+		}
+
+		case 'written': {
+			return [
+				...textLines(`✓ Wrote ${state.write.paths.length} files to ${state.outDir}.`, width, 'ok'),
+				...textLines(`Next: read ${state.outDir}/nodes/copy.sh, then run it to copy each machine's files.`, width, 'muted'),
+				...(state.viewerAvailable ? [] : textLines(`Inspect them: kubepki inspect ${state.outDir}`, width, 'muted')),
+				{text: ''},
+				...copyList(state, width),
+			];
+		}
+	}
+}

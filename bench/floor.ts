@@ -1,0 +1,123 @@
+// The second half of `npm run bench`: kubepki against the physical floor, in one loop, interleaved.
+// - generate with RSA against Node's start plus the same number of webcrypto keys made as kubepki makes them
+//   (dist/bench/keygen-floor.js): what is left above 1.0x is kubepki's own work;
+// - the wizard's first frame against a one-line Ink app bundled the same way (dist/bench/bare-ink.js) and the
+//   same app unbundled, each timed in a pseudo-terminal from start to the frame (bench/pty-first-frame.py).
+import {spawnSync} from 'node:child_process';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {buildPlan} from '../source/core/plan.js';
+import {validateTopology} from '../source/core/topology.js';
+
+const here = import.meta.dirname;
+const cli = path.resolve(here, '../cli.js');
+const repo = path.resolve(here, '../..');
+const pty = path.join(repo, 'bench', 'pty-first-frame.py');
+
+function median(values: number[]): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	const mid = Math.floor(sorted.length / 2);
+	return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function seconds(command: string, args: string[], cwd: string): number {
+	const started = process.hrtime.bigint();
+	const result = spawnSync(command, args, {cwd, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8'});
+	if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr.slice(-300)}`);
+	return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+function firstFrameMs(pattern: string, command: string[], cwd: string): number {
+	const result = spawnSync('python3', [pty, pattern, ...command], {cwd, encoding: 'utf8'});
+	if (result.status !== 0) throw new Error(`first frame of ${command.join(' ')}: ${result.stderr.slice(-300)}`);
+	return Number(result.stdout.trim());
+}
+
+function clusterYaml(workers: number): string {
+	const lines = [
+		'cluster: kubernetes-the-hard-way',
+		'serviceCIDR: 10.32.0.0/24',
+		'clusterDomain: cluster.local',
+		'loadBalancer: {name: lb, ip: 10.128.15.226}',
+		'masters:',
+		'  - {name: master1, ip: 10.128.15.221}',
+		'  - {name: master2, ip: 10.128.15.222}',
+		'workers:',
+		...Array.from({length: workers}, (_, i) => `  - {name: node${i + 1}, ip: 10.128.${16 + (i >> 8)}.${(i & 255) + 1}}`),
+	];
+	return lines.join('\n') + '\n';
+}
+
+/** Keys a generate of this many workers makes: one per certificate of the plan. */
+function keyCount(workers: number): number {
+	const parsed = validateTopology({
+		masters: [{name: 'master1', ip: '10.128.15.221'}, {name: 'master2', ip: '10.128.15.222'}],
+		workers: Array.from({length: workers}, (_, i) => ({name: `node${i + 1}`, ip: `10.128.${16 + (i >> 8)}.${(i & 255) + 1}`})),
+		loadBalancer: {name: 'lb', ip: '10.128.15.226'},
+		serviceCIDR: '10.32.0.0/24',
+		cluster: 'kubernetes-the-hard-way',
+	});
+	if (!parsed.ok) throw new Error(`bench cluster: ${JSON.stringify(parsed.problems)}`);
+	return buildPlan(parsed.topology).certs.length;
+}
+
+export type FloorRow = {readonly what: string; readonly kubepki: string; readonly floor: string; readonly ratio: number; readonly goal: number};
+
+export function floorBench(runs: number, only?: string): FloorRow[] {
+	const work = mkdtempSync(path.join(tmpdir(), 'kubepki-bench-floor-'));
+	const rows: FloorRow[] = [];
+	try {
+		const want = (name: string) => !only || name.includes(only);
+		for (const workers of [2, 100]) {
+			const name = `generate rsa-2048 ${workers} workers vs keygen floor`;
+			if (!want(name)) continue;
+			const config = path.join(work, `cluster-${workers}.yaml`);
+			writeFileSync(config, clusterYaml(workers));
+			const keys = keyCount(workers);
+			const ours: number[] = [];
+			const floor: number[] = [];
+			const n = workers > 2 ? Math.max(1, Math.ceil(runs / 2)) : runs;
+			for (let i = 0; i < n; i++) {
+				const out = path.join(work, `out-${workers}-${i}`);
+				ours.push(seconds(process.execPath, [cli, 'generate', '--quiet', '--config', config, '--algorithm', 'rsa-2048', '--out', out], work));
+				rmSync(out, {recursive: true, force: true});
+				floor.push(seconds(process.execPath, [path.join(here, 'keygen-floor.js'), 'rsa-2048', String(keys)], work));
+			}
+
+			rows.push({what: name, kubepki: `${median(ours).toFixed(2)} s`, floor: `${median(floor).toFixed(2)} s (${keys} keys)`, ratio: median(ours) / median(floor), goal: 1.1});
+		}
+
+		const frameName = 'wizard first frame vs bundled bare Ink';
+		if (want(frameName)) {
+			const ours: Record<'rsa-2048' | 'ecdsa-p256', number[]> = {'rsa-2048': [], 'ecdsa-p256': []};
+			const bare: number[] = [];
+			const unbundled: number[] = [];
+			const node: number[] = [];
+			for (let i = 0; i < runs; i++) {
+				for (const algorithm of ['rsa-2048', 'ecdsa-p256'] as const) {
+					ours[algorithm].push(firstFrameMs('step 1 of 10', [process.execPath, cli, '--algorithm', algorithm, '--out', path.join(work, `wizard-${i}`)], work));
+				}
+
+				bare.push(firstFrameMs('bare ink first frame', [process.execPath, path.join(here, 'bare-ink.js')], work));
+				unbundled.push(firstFrameMs('bare ink first frame', [process.execPath, path.join(repo, 'bench', 'bare-ink-unbundled.mjs')], repo));
+				node.push(seconds(process.execPath, ['-e', '0'], work) * 1000);
+			}
+
+			const floor = median(bare);
+			for (const algorithm of ['rsa-2048', 'ecdsa-p256'] as const) {
+				rows.push({
+					what: `wizard first frame (${algorithm}) vs bundled bare Ink`,
+					kubepki: `${median(ours[algorithm]).toFixed(0)} ms`,
+					floor: `${floor.toFixed(0)} ms (unbundled ${median(unbundled).toFixed(0)} ms, node -e 0 ${median(node).toFixed(0)} ms)`,
+					ratio: median(ours[algorithm]) / floor,
+					goal: 1.5,
+				});
+			}
+		}
+	} finally {
+		rmSync(work, {recursive: true, force: true});
+	}
+
+	return rows;
+}

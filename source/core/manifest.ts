@@ -1,0 +1,113 @@
+// kubepki-manifest.json: what a run made, from which cluster, with fingerprints. The one module that knows
+// its name, its shape, its version, how it is written and how it is read (generate, the wizard, the loader,
+// lint, and the coming renew and rotate-ca all come here).
+import {createHash, X509Certificate} from 'node:crypto';
+
+export const manifestName = 'kubepki-manifest.json';
+export const manifestVersion = 1;
+
+/** One file a run wrote. */
+export type ManifestFileEntry = {
+	readonly path: string;
+	readonly kind: string;
+	/** `0600`. */
+	readonly mode: string;
+	readonly sha256: string;
+	readonly certId?: string;
+	readonly role?: string;
+	/** Certificates: the SHA-256 fingerprint, colon-separated upper-case hex (as openssl prints it). */
+	readonly fingerprintSha256?: string;
+};
+
+/** The manifest as written (manifestVersion 1). */
+export type Manifest = {
+	readonly tool: 'kubepki';
+	readonly manifestVersion: number;
+	readonly generatedAt: string;
+	readonly layout: string;
+	readonly source: string;
+	readonly cluster: unknown;
+	readonly serviceIp?: string;
+	readonly files: readonly ManifestFileEntry[];
+};
+
+/** What the manifest is told about each file: kept apart from write.ts's OutputFile to avoid a cycle. */
+export type ManifestInput = {
+	readonly path: string;
+	readonly content: string | Uint8Array;
+	readonly mode: number;
+	readonly kind: string;
+	readonly certId?: string;
+};
+
+export function sha256Hex(content: string | Uint8Array): string {
+	return createHash('sha256').update(content).digest('hex');
+}
+
+/** The fingerprint as openssl and the viewer show it. */
+export function certFingerprint(certPem: string): string {
+	return new X509Certificate(certPem).fingerprint256;
+}
+
+/** The manifest's text for a set of files. `roles` maps a cert id to its plan role. */
+export function buildManifest(input: {
+	readonly layout: string;
+	readonly source: string;
+	readonly cluster: unknown;
+	readonly serviceIp?: string;
+	readonly generatedAt: Date;
+	readonly files: readonly ManifestInput[];
+	readonly roles: ReadonlyMap<string, string>;
+}): string {
+	const body: Manifest = {
+		tool: 'kubepki',
+		manifestVersion,
+		generatedAt: input.generatedAt.toISOString(),
+		layout: input.layout,
+		source: input.source,
+		cluster: input.cluster,
+		...(input.serviceIp !== undefined && {serviceIp: input.serviceIp}),
+		files: input.files.map(file => {
+			const role = file.certId ? input.roles.get(file.certId) : undefined;
+			return {
+				path: file.path,
+				kind: file.kind,
+				mode: `0${file.mode.toString(8)}`,
+				sha256: sha256Hex(file.content),
+				...(file.certId && role !== undefined && {certId: file.certId, role}),
+				...(file.certId && role !== undefined && file.kind === 'certificate' && {fingerprintSha256: certFingerprint(String(file.content))}),
+			};
+		}),
+	};
+	return JSON.stringify(body, null, 2) + '\n';
+}
+
+/** Read a manifest's text; undefined when it is not one kubepki wrote (or not a version it knows). */
+export function parseManifest(text: string): Manifest | undefined {
+	try {
+		const body = JSON.parse(text) as Partial<Manifest>;
+		if (body?.tool !== 'kubepki' || !Array.isArray(body.files)) return undefined;
+		if (typeof body.manifestVersion === 'number' && body.manifestVersion > manifestVersion) return undefined;
+		const files = body.files.filter(
+			(entry): entry is ManifestFileEntry => typeof entry?.path === 'string' && typeof entry.kind === 'string' && typeof entry.sha256 === 'string',
+		);
+		return {
+			tool: 'kubepki',
+			manifestVersion: body.manifestVersion ?? manifestVersion,
+			generatedAt: String(body.generatedAt ?? ''),
+			layout: typeof body.layout === 'string' ? body.layout : 'hardway',
+			source: String(body.source ?? ''),
+			cluster: body.cluster,
+			...(typeof body.serviceIp === 'string' && {serviceIp: body.serviceIp}),
+			files,
+		};
+	} catch {
+		return undefined;
+	}
+}
+
+/**
+ * Names the transaction keeps inside an output folder (write.ts): the staging folder and the lock. Folder
+ * walks (inspect, lint) skip them, as they skip folders.ts's retired/ and .backup/: they are not the live PKI.
+ */
+export const privateEntries: readonly string[] = ['.kubepki-staging', '.kubepki-lock'];
