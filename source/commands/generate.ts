@@ -35,12 +35,13 @@ export async function runGenerate(flags: GenerateFlags, io: CommandIo): Promise<
 		? (done: number, total: number) => io.stderr.write(done < total ? `\rmaking keys ${done}/${total}` : '\r\u001B[K')
 		: undefined;
 	const keys = fresh ? startKeyGeneration(buildPlan(topology, {layout}).certs, progress) : undefined;
-	const {generate, RefusedError} = await import('../core/generate.js');
+	const {generate, RefusedError, newMachineReason} = await import('../core/generate.js');
+	const {retiredWarning} = await import('../core/cluster-change.js');
 	const {WriteError} = await import('../core/write.js');
 	const {clusterFiles} = await import('../core/cluster-files.js');
 	let encryptionNote: string | undefined;
-	const extraFiles = async (plan: Parameters<typeof clusterFiles>[0], issued: Parameters<typeof clusterFiles>[1]) =>
-		clusterFiles(plan, issued, {outDir, encryptionProvider, force: flags.force, onEncryption(d) {
+	const extraFiles = async (plan: Parameters<typeof clusterFiles>[0], issued: Parameters<typeof clusterFiles>[1], change: {addedMasters: ReadonlyArray<{name: string}>}) =>
+		clusterFiles(plan, issued, {outDir, encryptionProvider, force: flags.force, joiningMasters: change.addedMasters.map(h => h.name), onEncryption(d) {
 			// A new key would make the secrets already encrypted with the old one unreadable: say which happened.
 			if (d.status === 'kept') encryptionNote = '  kept    encryption-config.yaml (its key still decrypts the secrets it encrypted)';
 			if (d.status === 'replaced') encryptionNote = `  replaced encryption-config.yaml (--force): ${d.reason ?? ''}; secrets encrypted with the old key cannot be read with the new one`;
@@ -65,9 +66,16 @@ export async function runGenerate(flags: GenerateFlags, io: CommandIo): Promise<
 			const lines = [
 				`kubepki: ${made.length} certificate(s) issued, ${kept.length} kept, ${result.files.length} files in ${displayPath(io.cwd, outDir)} (${Math.round(performance.now() - started)} ms)`,
 				...kept.map(o => `  kept    ${o.id}${o.status === 'reused-ca' ? ' (existing CA signs the rest)' : ''}`),
-				...made.filter(o => o.reason).map(o => `  renewed ${o.id}: ${o.reason}`),
+				...made.filter(o => o.reason).map(o => (o.reason === newMachineReason ? `  issued  ${o.id}: ${o.reason}` : `  renewed ${o.id}: ${o.reason}`)),
 				...(result.made ?? []).map(line => `  new     ${line}`),
 				...(encryptionNote ? [encryptionNote] : []),
+				...(result.retired && result.retired.files.length > 0
+					? [
+							`  retired ${result.retired.files.length} file(s) of ${[...(result.change?.removedMasters ?? []), ...(result.change?.removedWorkers ?? [])].map(h => h.name).join(', ') || 'an earlier run'} to ${displayPath(io.cwd, path.join(outDir, result.retired.to))}/ (no longer in the cluster file)`,
+							...result.retired.certificates.map(c => `! ${retiredWarning(c)}`),
+						]
+					: []),
+				...(result.etcdSteps && result.etcdSteps.length > 0 ? ['etcd membership changes; run on a master that stays, in this order:', ...result.etcdSteps.map(step => `  ${step}`)] : []),
 			];
 			io.stdout.write(lines.join('\n') + '\n');
 		}

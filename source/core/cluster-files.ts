@@ -16,6 +16,8 @@ export type ClusterFilesOptions = {
 	readonly outDir: string;
 	readonly encryptionProvider?: EncryptionProvider;
 	readonly force?: boolean;
+	/** Masters joining a running etcd cluster: their units start with --initial-cluster-state existing. */
+	readonly joiningMasters?: readonly string[];
 	/** Told what became of encryption-config.yaml (the CLI reports a kept key). */
 	readonly onEncryption?: (decision: Exclude<EncryptionDecision, {status: 'refused'}>) => void;
 };
@@ -40,7 +42,7 @@ export async function clusterFiles(plan: Plan, issued: readonly Issued[], option
 	const decision = decideEncryptionConfig(file?.text, options.encryptionProvider, options.force ?? false);
 	if (decision.status === 'refused') throw new RefusedError(decision.reason);
 	options.onEncryption?.(decision);
-	const made = [...kubeconfigFiles(plan, issued), decision.file, ...etcdFiles(plan), ...unitFiles(plan)];
+	const made = [...kubeconfigFiles(plan, issued), decision.file, ...etcdFiles(plan, options.joiningMasters), ...unitFiles(plan)];
 	const originals = [...certificateFiles(issued), ...made];
 	const bundles = bundleFiles(plan, originals);
 	// The playbook copies from the nodes/<host>/ folders (and haproxy.cfg from the top) to where each file is installed.

@@ -41,7 +41,7 @@ export type EtcdMemberFiles = {readonly cert: string; readonly key: string; read
  * client certificate: it carries every master's IP and 127.0.0.1, and both serverAuth and clientAuth
  * (peers are TLS clients of each other).
  */
-export function etcdMemberFlags(plan: Plan, master: Host, files?: EtcdMemberFiles): EtcdFlag[] {
+export function etcdMemberFlags(plan: Plan, master: Host, files?: EtcdMemberFiles, state: 'new' | 'existing' = 'new'): EtcdFlag[] {
 	const apiserver = specById(plan, 'apiserver');
 	const ca = specById(plan, 'ca');
 	const cert = files?.cert ?? `${etcdInstall.certDir}/${apiserver.file}.pem`;
@@ -68,7 +68,8 @@ export function etcdMemberFlags(plan: Plan, master: Host, files?: EtcdMemberFile
 		{name: 'advertise-client-urls', value: url(master.ip, etcdClientPort)},
 		{name: 'initial-cluster-token', value: etcdClusterToken(plan)},
 		{name: 'initial-cluster', value: plan.topology.masters.map(m => `${m.name}=${url(m.ip, etcdPeerPort)}`).join(',')},
-		{name: 'initial-cluster-state', value: 'new'},
+		// A member joining a running cluster (after etcdctl member add) starts with `existing`.
+		{name: 'initial-cluster-state', value: state},
 	];
 }
 
@@ -93,8 +94,8 @@ function quorumNote(plan: Plan): string[] {
 }
 
 /** The systemd unit for one master, as the guide installs it (/etc/systemd/system/etcd.service). */
-export function etcdUnit(plan: Plan, master: Host): string {
-	const flags = etcdMemberFlags(plan, master).map(flag => (flag.value === true ? `--${flag.name}` : `--${flag.name}=${flag.value}`));
+export function etcdUnit(plan: Plan, master: Host, state: 'new' | 'existing' = 'new'): string {
+	const flags = etcdMemberFlags(plan, master, undefined, state).map(flag => (flag.value === true ? `--${flag.name}` : `--${flag.name}=${flag.value}`));
 	return [
 		`# etcd member ${master.name} of cluster ${plan.topology.cluster}, written by kubepki.`,
 		`# Install as /etc/systemd/system/${etcdInstall.unitName}; certificates in ${etcdInstall.certDir}/ (ca.pem, kubernetes.pem, kubernetes-key.pem).`,
@@ -125,21 +126,24 @@ export function etcdEnvName(flag: string): string {
 }
 
 /** The same settings as the unit, as ETCD_* variables (for `EnvironmentFile=` with a bare ExecStart). */
-export function etcdEnv(plan: Plan, master: Host): string {
+export function etcdEnv(plan: Plan, master: Host, state: 'new' | 'existing' = 'new'): string {
 	return [
 		`# etcd member ${master.name}: the settings of ${master.name}.service as environment variables.`,
 		`# Use either this file (EnvironmentFile=${etcdInstall.envFile}, ExecStart=${etcdInstall.binary} with no flags)`,
 		'# or the flags in the unit, not both: etcd warns when a flag shadows a variable.',
 		...quorumNote(plan),
-		...etcdMemberFlags(plan, master).map(flag => `${etcdEnvName(flag.name)}=${flag.value === true ? 'true' : flag.value}`),
+		...etcdMemberFlags(plan, master, undefined, state).map(flag => `${etcdEnvName(flag.name)}=${flag.value === true ? 'true' : flag.value}`),
 		'',
 	].join('\n');
 }
 
 /** `etcd/<master>.service` and `etcd/<master>.env` for every master (no secrets: 0644). */
-export function etcdFiles(plan: Plan): OutputFile[] {
-	return plan.topology.masters.flatMap((master): OutputFile[] => [
-		{path: `etcd/${master.name}.service`, content: etcdUnit(plan, master), mode: 0o644, kind: 'etcd-unit'},
-		{path: `etcd/${master.name}.env`, content: etcdEnv(plan, master), mode: 0o644, kind: 'etcd-env'},
-	]);
+export function etcdFiles(plan: Plan, joining: readonly string[] = []): OutputFile[] {
+	return plan.topology.masters.flatMap((master): OutputFile[] => {
+		const state = joining.includes(master.name) ? 'existing' : 'new';
+		return [
+			{path: `etcd/${master.name}.service`, content: etcdUnit(plan, master, state), mode: 0o644, kind: 'etcd-unit'},
+			{path: `etcd/${master.name}.env`, content: etcdEnv(plan, master, state), mode: 0o644, kind: 'etcd-env'},
+		];
+	});
 }

@@ -1,8 +1,10 @@
 import {createPrivateKey, X509Certificate as NodeX509} from 'node:crypto';
+import {link, rm, rmdir, stat} from 'node:fs/promises';
 import path from 'node:path';
 import {ansibleFiles, hostsOf} from './ansible.js';
 import {bundlesDir, distribution, installDirs} from './distribute.js';
-import {backupDir, folderTimestamp} from './folders.js';
+import {backupDir, folderTimestamp, retiredDir} from './folders.js';
+import {clusterChange, etcdMembershipSteps, leavingFiles, otherClusterRefusal, readPreviousRun, retiredCertificates, type ClusterChange, type PreviousRun} from './cluster-change.js';
 import {kubeadmFiles, kubeadmPaths, kubeadmPkiDir} from './kubeadm.js';
 import {kubeadmPlacement, kubeadmServices, kubeadmUnitFiles} from './kubeadm-units.js';
 import {buildPlan, hardwayPaths, renewWithinDays, type CertSpec, type Layout, type Plan} from './plan.js';
@@ -13,7 +15,7 @@ import {ansibleDirName, type Topology} from './topology.js';
 import {loadBalancerHost} from './units.js';
 import {buildManifest, manifestName, type Manifest} from './manifest.js';
 import {DistrustError, existingPaths, previousManifest, publicDistrust, readFolderFile, requireTrusted, secretDistrust, someOf} from './reuse.js';
-import {lockFolder, modeText, RefusedError, type LockedFolder, type OutputFile} from './write.js';
+import {ensurePrivateDir, lockFolder, modeText, RefusedError, resolveInside, type LockedFolder, type OutputFile} from './write.js';
 
 export {hardwayPaths} from './plan.js';
 
@@ -33,8 +35,8 @@ export type GenerateOptions = {
 	readonly onProgress?: (done: number, total: number) => void;
 	/** Keys already being made, by spec id (see startKeyGeneration). */
 	readonly keys?: ReadonlyMap<string, Promise<KeyPair>>;
-	/** Extra files derived from the issued certificates (kubeconfigs, encryption config, ...). */
-	readonly extraFiles?: (plan: Plan, issued: readonly Issued[]) => OutputFile[] | Promise<OutputFile[]>;
+	/** Extra files derived from the issued certificates (kubeconfigs, encryption config, ...); told which machines came and went. */
+	readonly extraFiles?: (plan: Plan, issued: readonly Issued[], change: ClusterChange) => OutputFile[] | Promise<OutputFile[]>;
 };
 
 export type GenerateResult = {
@@ -47,6 +49,12 @@ export type GenerateResult = {
 	readonly made?: readonly string[];
 	/** What the trust check changed (a folder tightened to 0700). */
 	readonly warnings?: readonly string[];
+	/** Machines added and removed since the folder's previous run. */
+	readonly change?: ClusterChange;
+	/** What left the live set, kept under `to` (relative to outDir), with each retired certificate's end. */
+	readonly retired?: {readonly to: string; readonly files: readonly string[]; readonly certificates: ReadonlyArray<{host: string; file: string; notAfter: string}>};
+	/** The etcdctl commands a change of masters needs. */
+	readonly etcdSteps?: readonly string[];
 };
 
 // A leaf this close to its end is replaced rather than kept (the same bound as lint's expires-soon).
@@ -340,8 +348,13 @@ export async function generate(topology: Topology, options: GenerateOptions): Pr
 	const plan = buildPlan(topology, {layout: options.layout});
 	const folder = await lockFolder(options.outDir, {command: 'generate'});
 	try {
-		const result = plan.layout === 'kubeadm' ? await generateKubeadm(plan, options, now, folder) : await generateHardway(plan, options, now, folder);
-		return {...result, warnings: [...folder.warnings, ...(result.warnings ?? [])]};
+		const previous = await readPreviousRun(folder.dir, manifestName);
+		const refusal = options.force ? undefined : otherClusterRefusal(previous, topology, options.outDir);
+		if (refusal) throw new RefusedError(refusal);
+		const change = clusterChange(previous?.topology, topology);
+		const context: RunContext = {previous, change, now};
+		const result = plan.layout === 'kubeadm' ? await generateKubeadm(plan, options, now, folder, context) : await generateHardway(plan, options, now, folder, context);
+		return {...result, change, etcdSteps: etcdMembershipSteps(change), warnings: [...folder.warnings, ...(result.warnings ?? [])]};
 	} finally {
 		await folder.release();
 	}
@@ -360,15 +373,55 @@ function keysWith(started: ReadonlyMap<string, Promise<KeyPair>> | undefined, ke
 	return keys;
 }
 
-async function generateHardway(plan: Plan, options: GenerateOptions, now: Date, folder: LockedFolder): Promise<GenerateResult> {
+/** What a run knows of the folder's previous run. */
+type RunContext = {readonly previous: PreviousRun | undefined; readonly change: ClusterChange; readonly now: Date};
+
+/** Why a certificate that did not exist before is issued on a re-run. */
+export const newMachineReason = 'new machine in the cluster file';
+
+/**
+ * What the previous run wrote and this one does not (a removed machine's certificate, kubeconfig, bundle,
+ * units): hard-linked into retired/<UTC time>/ under the same relative paths before the commit removes them
+ * from the live set, so a kill in between leaves a duplicate, never a loss.
+ */
+async function retire(outDir: string, files: readonly OutputFile[], context: RunContext): Promise<NonNullable<GenerateResult['retired']>> {
+	const to = `${retiredDir}/${folderTimestamp(context.now)}`;
+	const leaving: string[] = [];
+	for (const file of leavingFiles(context.previous, files.map(f => f.path), manifestName)) {
+		if (await stat(path.join(outDir, file)).then(s => s.isFile(), () => false)) leaving.push(file);
+	}
+
+	const removed = [...context.change.removedMasters, ...context.change.removedWorkers];
+	const certificates = context.previous && leaving.length > 0 ? await retiredCertificates(outDir, context.previous, leaving, removed) : [];
+	for (const file of leaving) {
+		const target = resolveInside(outDir, path.join(to, file));
+		const parts = path.relative(outDir, path.dirname(target)).split(path.sep);
+		for (let i = 1; i <= parts.length; i++) await ensurePrivateDir(path.join(outDir, ...parts.slice(0, i)));
+		await rm(target, {force: true});
+		await link(resolveInside(outDir, file), target);
+	}
+
+	return {to, files: leaving, certificates};
+}
+
+/** After the commit: folders the retirement emptied (nodes/node3/, units/node3/) go too. */
+async function removeEmptied(outDir: string, files: readonly string[]): Promise<void> {
+	for (const dir of new Set(files.map(f => path.dirname(resolveInside(outDir, f))))) await rmdir(dir).catch(() => undefined);
+}
+
+async function generateHardway(plan: Plan, options: GenerateOptions, now: Date, folder: LockedFolder, context: RunContext): Promise<GenerateResult> {
 	const found = await loadExisting(plan, folder.dir, now, {force: options.force});
 	const issued = await issueAll(plan.certs, {existing: found.existing, now, keys: keysWith(options.keys, found.keptKeys), onProgress: options.onProgress});
 	const known = new Set(found.outcomes.map(o => o.id));
-	const allOutcomes = [...found.outcomes, ...plan.certs.filter(s => !known.has(s.id)).map((s): CertOutcome => ({id: s.id, status: 'issued'}))];
-	const files = [...certificateFiles(issued), ...((await options.extraFiles?.(plan, issued)) ?? [])];
+	const added = new Set([...context.change.addedMasters, ...context.change.addedWorkers].map(h => h.name));
+	const newReason = (s: CertSpec) => (context.previous && s.id.includes(':') && added.has(s.id.slice(s.id.indexOf(':') + 1)) ? {reason: newMachineReason} : {});
+	const allOutcomes = [...found.outcomes, ...plan.certs.filter(s => !known.has(s.id)).map((s): CertOutcome => ({id: s.id, status: 'issued', ...newReason(s)}))];
+	const files = [...certificateFiles(issued), ...((await options.extraFiles?.(plan, issued, context.change)) ?? [])];
 	const all = [...files, manifest(plan, issued, files, options.source ?? 'built-in example cluster', now)];
-	const written = await folder.commit(all, found.backup ? {backupDir: backupDirFor(now)} : {});
-	return {plan, issued, outcomes: allOutcomes, files: all, written, made: found.made};
+	const retired = await retire(folder.dir, all, context);
+	const written = await folder.commit(all, {...(found.backup ? {backupDir: backupDirFor(now)} : {}), remove: retired.files});
+	await removeEmptied(folder.dir, retired.files);
+	return {plan, issued, outcomes: allOutcomes, files: all, written, made: found.made, retired};
 }
 
 /**
@@ -377,7 +430,7 @@ async function generateHardway(plan: Plan, options: GenerateOptions, now: Date, 
  * and reused, never made anew while a copy or the manifest's record of them remains (a CA: unless --force);
  * every leaf is signed afresh, as `kubeadm certs renew` would.
  */
-async function generateKubeadm(plan: Plan, options: GenerateOptions, now: Date, folder: LockedFolder): Promise<GenerateResult> {
+async function generateKubeadm(plan: Plan, options: GenerateOptions, now: Date, folder: LockedFolder, context: RunContext): Promise<GenerateResult> {
 	const outDir = folder.dir;
 	const force = options.force ?? false;
 	const existing = new Map<string, Issued>();
@@ -460,7 +513,9 @@ async function generateKubeadm(plan: Plan, options: GenerateOptions, now: Date, 
 	});
 	const files = [...layoutFiles, ...ansible];
 	const all = [...files, manifest(plan, issued, files, options.source ?? 'built-in example cluster', now)];
-	const written = await folder.commit(all, force ? {backupDir: backupDirFor(now)} : {});
+	const retired = await retire(outDir, all, context);
+	const written = await folder.commit(all, {...(force ? {backupDir: backupDirFor(now)} : {}), remove: retired.files});
+	await removeEmptied(outDir, retired.files);
 	const fresh = plan.certs.filter(spec => !existing.has(spec.id)).map((spec): CertOutcome => ({id: spec.id, status: 'issued'}));
-	return {plan, issued, outcomes: [...outcomes, ...fresh], files: all, written, made};
+	return {plan, issued, outcomes: [...outcomes, ...fresh], files: all, written, made, retired};
 }
