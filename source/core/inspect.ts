@@ -8,6 +8,8 @@ import {certItems} from './lint/types.js';
 import {isBroken, loadPaths, type Item, type LoadResult} from './pki/load.js';
 import type {CsrInfo} from './pki/parse-der.js';
 import {printable} from './printable.js';
+import {expiryReport, expiryText} from './expiry.js';
+import {renewWithinDays} from './plan.js';
 
 export type JsonItem = Record<string, unknown> & {path: string; kind: Item['kind']; source: string};
 
@@ -129,8 +131,27 @@ export function signers(items: readonly Item[]): Map<Item, string> {
 	return result;
 }
 
-export function inspectJson({loaded, findings}: Inspection): {items: JsonItem[]; findings: Finding[]} {
-	return {items: loaded.items.map(item => jsonItem(item)), findings};
+/**
+ * The JSON document. Each certificate also carries `signedBy` (the path of the certificate whose key verifies
+ * it, `itself`, or null when none read does), `copies` (the other places the same certificate is, as
+ * `path` or `path (kubeconfig field)`), and `secondsLeft` (negative once ended); each finding its `item`.
+ */
+export function inspectJson({loaded, findings}: Inspection, now = new Date()): {items: JsonItem[]; findings: Finding[]} {
+	const certs = certItems(loaded.items);
+	const chain = buildChain(certs);
+	const copies = copiesOf(loaded.items);
+	const extra = new Map<Item, Record<string, unknown>>();
+	for (const cert of certs) {
+		const issuer = chain.selfSigned(cert) ? 'itself' : (chain.issuers(cert)[0]?.path ?? null);
+		const end = Date.parse(cert.cert.notAfter);
+		extra.set(cert, {
+			signedBy: issuer,
+			copies: (copies.get(cert) ?? []).map(copy => label(copy)),
+			secondsLeft: Number.isNaN(end) ? null : Math.floor((end - now.getTime()) / 1000),
+		});
+	}
+
+	return {items: loaded.items.map(item => ({...jsonItem(item), ...extra.get(item)})), findings};
 }
 
 const marks = {error: '✗', warning: '!', info: '·'} as const;
@@ -221,8 +242,10 @@ export function detailRows(item: Item, signedBy?: string, now = new Date(), copi
 }
 
 /** The plain report for a pipe: each item, its rows, the findings of its file, then a summary line. */
-export function inspectText({loaded, findings, signedBy, copies}: Inspection, cwd: string): string {
-	const lines: string[] = [];
+export function inspectText({loaded, findings, signedBy, copies}: Inspection, cwd: string, now = new Date()): string {
+	// First the answer to "what ends next": the table of kubepki expiry, one line per certificate, soonest first.
+	const table = expiryText(expiryReport(loaded, now, renewWithinDays * 86_400), file => shown(cwd, file)).trimEnd();
+	const lines: string[] = [...table.split('\n'), ''];
 	const byPath = new Map<string, Finding[]>();
 	for (const finding of findings) byPath.set(finding.path, [...(byPath.get(finding.path) ?? []), finding]);
 	const items = loaded.items;
