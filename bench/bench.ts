@@ -6,6 +6,7 @@ import {mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {floorBench} from './floor.js';
+import {lintScaleBench} from './lint-scale.js';
 
 const cli = path.resolve(import.meta.dirname, '../cli.js');
 const runs = Number(process.env.BENCH_RUNS ?? 5);
@@ -156,4 +157,11 @@ if (floorRows.length > 0) {
 	const floorLine = (cells: string[]) => cells.map((cell, i) => cell.padEnd(floorWidths[i]!)).join('  ').trimEnd();
 	console.log('\n' + floorLine(floorHeader));
 	for (const row of floorCells) console.log(floorLine(row));
+}
+
+// lint on a kubepki folder of a 10,000-worker cluster (bench/lint-scale.ts): the cluster is validated once per
+// folder. BENCH_CASES=lint runs only this; BENCH_LINT_WORKERS sets the size.
+if (!only || only.includes('lint')) {
+	const scale = await lintScaleBench();
+	console.log(`\nlint, one folder of ${scale.workers.toLocaleString('en')} workers (${scale.files.toLocaleString('en')} files): ${scale.seconds.toFixed(1)} s, max RSS ${Math.round(scale.maxRssMb)} MB, ${scale.findings} findings`);
 }
