@@ -134,6 +134,12 @@ export function parseClusterFile(text: string): TopologyResult {
 const componentFiles = ['ca', 'admin', 'kube-proxy', 'kube-controller-manager', 'kube-scheduler', 'kubernetes', 'service-account'];
 const reservedWorkerNames = new Set(componentFiles.flatMap(name => [name, `${name}-key`]));
 
+/**
+ * The folder beside the host folders (nodes/ansible/, or ansible/ in the kubeadm layout) that holds the Ansible
+ * inventory and playbook: no host may have its name.
+ */
+export const ansibleDirName = 'ansible';
+
 export function validateTopology(raw: unknown): TopologyResult {
 	const problems: Problem[] = [];
 	const add = (field: string, value: unknown, message: string, name?: unknown) => {
@@ -247,6 +253,10 @@ export function validateTopology(raw: unknown): TopologyResult {
 		const ip = seenIps.get(h.ip);
 		if (ip) add(`${field}.ip`, h.ip, `is already used by ${ip}`, h.name);
 		else seenIps.set(h.ip, field);
+		if (h.name === ansibleDirName) {
+			add(`${field}.name`, h.name, `is the name of the folder of the Ansible playbook beside the host folders; choose another host name`);
+		}
+
 		if (field.startsWith('workers') && reservedWorkerNames.has(h.name)) {
 			// A worker's files are <name>.pem, <name>-key.pem and <name>.kubeconfig, next to the components' own.
 			add(`${field}.name`, h.name, `would overwrite the ${h.name.replace(/-key$/, '')} certificate files; choose another host name`);
