@@ -2,10 +2,11 @@
 // The cfssl and openssl sides run the scripts `kubepki script` prints (the guide's commands, generated from
 // the same plan), so all three make the same certificates, kubeconfigs and encryption config.
 import {execFileSync, spawnSync} from 'node:child_process';
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {floorBench} from './floor.js';
+import {lintScaleBench} from './lint-scale.js';
 
 const cli = path.resolve(import.meta.dirname, '../cli.js');
 const runs = Number(process.env.BENCH_RUNS ?? 5);
@@ -25,10 +26,15 @@ function clusterFile(workers: number): string {
 		'  - {name: master1, ip: 10.128.15.221}',
 		'  - {name: master2, ip: 10.128.15.222}',
 		'workers:',
-		...Array.from({length: workers}, (_, i) => `  - {name: node${i + 1}, ip: 10.128.16.${i + 10}}`),
+		...Array.from({length: workers}, (_, i) => `  - {name: node${i + 1}, ip: 10.128.${16 + Math.floor((i + 10) / 256)}.${(i + 10) % 256}}`),
 	];
 	writeFileSync(file, lines.join('\n') + '\n');
 	return file;
+}
+
+/** Workers of the Ansible scale case (BENCH_ANSIBLE_WORKERS, default 500). */
+function ansibleWorkers(): number {
+	return Number(process.env.BENCH_ANSIBLE_WORKERS ?? 500);
 }
 
 function has(tool: string): boolean {
@@ -63,6 +69,8 @@ function median(values: number[]): number {
 	return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+// Run before any case removes the folder: the Ansible figures below need a cluster file too.
+const huge = clusterFile(ansibleWorkers());
 const small = clusterFile(2);
 const big = clusterFile(50);
 // BENCH_CASES="2 workers rsa" runs only the cases whose "name algorithm" contains it (one figure, quickly).
@@ -98,15 +106,47 @@ try {
 		rows.push([c.name, c.algorithm, ...tools.map(t => (Number.isNaN(m.get(t)!) ? 'missing' : m.get(t)!.toFixed(2))), ratio('cfssl'), ratio('openssl')]);
 		console.log(`  done: ${c.name} ${c.algorithm}`);
 	}
+	if (rows.length > 0) printTable();
+	// The Ansible scale case: generate for a big cluster, the size of what it writes for Ansible, and how long
+	// ansible-playbook takes to read it (--list-hosts, --list-tasks). BENCH_CASES="ansible" runs only this.
+	const ansibleCase = `ansible ${ansibleWorkers()} workers ecdsa-p256`;
+	if (!only || ansibleCase.includes(only)) benchAnsible(huge);
 } finally {
 	rmSync(workdir, {recursive: true, force: true});
 }
 
+function seconds(command: string, args: string[], cwd?: string): number {
+	const started = process.hrtime.bigint();
+	const result = spawnSync(command, args, {cwd, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 28});
+	if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr.slice(-400)}`);
+	return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+function benchAnsible(config: string): void {
+	const out = path.join(workdir, 'ansible-pki');
+	const gen = seconds(process.execPath, [cli, 'generate', '--quiet', '--config', config, '--algorithm', 'ecdsa-p256', '--out', out]);
+	const folder = path.join(out, 'nodes', 'ansible');
+	const size = (name: string) => `${(statSync(path.join(folder, name)).size / 1024).toFixed(0)} KiB`;
+	console.log(`\nAnsible, ${ansibleWorkers()} workers and 2 masters (ECDSA P-256), one run each:`);
+	console.log(`  kubepki generate            ${gen.toFixed(2)} s`);
+	console.log(`  inventory.yml / site.yml    ${size('inventory.yml')} / ${size('site.yml')}`);
+	if (!has('ansible-playbook')) {
+		console.log('  ansible-playbook            missing (apt-get install ansible-core)');
+		return;
+	}
+
+	const ansible = ['-i', path.join(folder, 'inventory.yml'), path.join(folder, 'site.yml')];
+	console.log(`  ansible-playbook --list-hosts  ${seconds('ansible-playbook', ['--list-hosts', ...ansible]).toFixed(2)} s`);
+	console.log(`  ansible-playbook --list-tasks  ${seconds('ansible-playbook', ['--list-tasks', ...ansible]).toFixed(2)} s`);
+}
+
+function printTable(): void {
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => r[i]!.length)));
 const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
 console.log('\n' + line(header));
 for (const row of rows) console.log(line(row));
 console.log('\nratio < 1: kubepki is faster (0.50x = half the time).');
+}
 
 // Against the floor: the keys alone for RSA, a bare Ink app for the wizard's first frame (bench/floor.ts).
 const floorRows = floorBench(runs, only);
@@ -117,4 +157,11 @@ if (floorRows.length > 0) {
 	const floorLine = (cells: string[]) => cells.map((cell, i) => cell.padEnd(floorWidths[i]!)).join('  ').trimEnd();
 	console.log('\n' + floorLine(floorHeader));
 	for (const row of floorCells) console.log(floorLine(row));
+}
+
+// lint on a kubepki folder of a 10,000-worker cluster (bench/lint-scale.ts): the cluster is validated once per
+// folder. BENCH_CASES=lint runs only this; BENCH_LINT_WORKERS sets the size.
+if (!only || only.includes('lint')) {
+	const scale = await lintScaleBench();
+	console.log(`\nlint, one folder of ${scale.workers.toLocaleString('en')} workers (${scale.files.toLocaleString('en')} files): ${scale.seconds.toFixed(1)} s, max RSS ${Math.round(scale.maxRssMb)} MB, ${scale.findings} findings`);
 }

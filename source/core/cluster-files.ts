@@ -1,4 +1,5 @@
-import {bundleFiles} from './distribute.js';
+import {ansibleFiles, hostsOf} from './ansible.js';
+import {bundleFiles, bundlesDir, distribution, hardwayServices, installDirs} from './distribute.js';
 import {decideEncryptionConfig, encryptionConfigName, type EncryptionDecision, type EncryptionProvider} from './encryption.js';
 import {etcdFiles} from './etcd.js';
 import {bundleCopies, certificateFiles, refuseIfOldSurvives, RefusedError} from './generate.js';
@@ -6,7 +7,8 @@ import {previousManifest, readFolderFile, requireTrusted} from './reuse.js';
 import {kubeconfigFiles} from './kubeconfig.js';
 import type {Plan} from './plan.js';
 import type {Issued} from './pki/issue.js';
-import {unitFiles} from './units.js';
+import {ansibleDirName} from './topology.js';
+import {loadBalancerHost, unitFiles} from './units.js';
 import type {OutputFile} from './write.js';
 
 export type ClusterFilesOptions = {
@@ -41,5 +43,15 @@ export async function clusterFiles(plan: Plan, issued: readonly Issued[], option
 	if (decision.status === 'refused') throw new RefusedError(decision.reason);
 	options.onEncryption?.(decision);
 	const made = [...kubeconfigFiles(plan, issued), decision.file, ...etcdFiles(plan, options.joiningMasters), ...unitFiles(plan)];
-	return [...made, ...bundleFiles(plan, [...certificateFiles(issued), ...made])];
+	const originals = [...certificateFiles(issued), ...made];
+	const bundles = bundleFiles(plan, originals);
+	// The playbook copies from the nodes/<host>/ folders (and haproxy.cfg from the top) to where each file is installed.
+	const ansible = ansibleFiles({
+		hosts: [...hostsOf(distribution(plan), bundlesDir), loadBalancerHost(plan)],
+		files: [...originals, ...bundles],
+		dir: `${bundlesDir}/${ansibleDirName}`,
+		services: [...hardwayServices.map(s => s.name), 'haproxy'],
+		unitDir: installDirs.systemd,
+	});
+	return [...made, ...bundles, ...ansible];
 }

@@ -16,6 +16,8 @@ export type Delivery = {
 	readonly target: string;
 	readonly why: string;
 	readonly installTo: readonly string[];
+	/** The services on the machine that read it there: a change to the file means restarting them (the playbook's handlers). */
+	readonly services: readonly NodeService[];
 };
 
 /** The folders the guide installs files into, on masters and workers. */
@@ -29,7 +31,53 @@ export const installDirs = {
 	systemd: '/etc/systemd/system',
 	/** Component configuration files (kube-scheduler.yaml). */
 	config: '/etc/kubernetes/config',
+	/** haproxy.cfg on the load balancer. */
+	haproxy: '/etc/haproxy',
 } as const;
+
+/**
+ * The services of the hard way that read the delivered files, where they run and the folders they read from
+ * (the guide runs no kubelet on its masters). The Ansible handlers and Delivery.services come from this table.
+ */
+export const hardwayServices = [
+	{name: 'etcd', runsOn: 'master', reads: [installDirs.etcd, installDirs.systemd]},
+	{name: 'kube-apiserver', runsOn: 'master', reads: [installDirs.kubernetes, installDirs.systemd]},
+	{name: 'kube-controller-manager', runsOn: 'master', reads: [installDirs.kubernetes, installDirs.systemd]},
+	{name: 'kube-scheduler', runsOn: 'master', reads: [installDirs.kubernetes, installDirs.config, installDirs.systemd]},
+	{name: 'kubelet', runsOn: 'worker', reads: [installDirs.kubelet, installDirs.kubernetes, installDirs.systemd]},
+	{name: 'kube-proxy', runsOn: 'worker', reads: [installDirs.kubeProxy, installDirs.systemd]},
+] as const satisfies ReadonlyArray<{name: string; runsOn: 'master' | 'worker'; reads: readonly string[]}>;
+
+export type NodeService = (typeof hardwayServices)[number]['name'];
+
+/** True when a component named in the plan (`kubelet (node1)`, `etcd`, `kubectl (admin)`) is this service. */
+export function isService(component: string, service: string): boolean {
+	return component === service || component.startsWith(`${service} `);
+}
+
+/** A file's name up to its first dot: `kube-apiserver.service` is kube-apiserver's, `kube-scheduler.yaml` the scheduler's. */
+function stem(file: string): string {
+	return file.slice(file.lastIndexOf('/') + 1).split('.')[0] ?? file;
+}
+
+/**
+ * Which services read a file installed at these paths on a machine of this role: the services of the role that read
+ * from each path's folder, narrowed to the readers the plan names (a certificate's consumers, a kubeconfig's component).
+ * Without named readers (a unit, a config file) the file's name says whose it is.
+ */
+function servicesReading(role: string, installTo: readonly string[], readers: readonly string[]): NodeService[] {
+	const found = new Set<NodeService>();
+	for (const file of installTo) {
+		const dir = file.slice(0, file.lastIndexOf('/'));
+		const named = dir === installDirs.systemd ? [stem(file)] : readers;
+		for (const service of hardwayServices) {
+			if (service.runsOn !== role || !(service.reads as readonly string[]).includes(dir)) continue;
+			if (named.some(reader => isService(reader, service.name))) found.add(service.name);
+		}
+	}
+
+	return hardwayServices.map(s => s.name).filter(name => found.has(name));
+}
 
 /** What one machine receives (the guide's distribution list, corrected: masters need more than certs). */
 export type Bundle = {
@@ -45,21 +93,21 @@ export const bundlesDir = 'nodes';
 export const unitsDir = 'units';
 
 /** One unit or configuration file of a service: its name, the folder it is installed in, what it is. */
-export type ServiceFile = {readonly file: string; readonly dir: string; readonly why: string};
+export type ServiceFile = {readonly file: string; readonly dir: string; readonly why: string; readonly service: NodeService};
 
 /** The units and configuration files of the services that read the PKI, per role of machine. */
 export const serviceFiles: Readonly<Record<'master' | 'worker', readonly ServiceFile[]>> = {
 	master: [
-		{file: 'kube-apiserver.service', dir: installDirs.systemd, why: 'kube-apiserver (systemd unit)'},
-		{file: 'kube-controller-manager.service', dir: installDirs.systemd, why: 'kube-controller-manager (systemd unit)'},
-		{file: 'kube-scheduler.service', dir: installDirs.systemd, why: 'kube-scheduler (systemd unit)'},
-		{file: 'kube-scheduler.yaml', dir: installDirs.config, why: 'kube-scheduler --config (KubeSchedulerConfiguration)'},
+		{file: 'kube-apiserver.service', dir: installDirs.systemd, why: 'kube-apiserver (systemd unit)', service: 'kube-apiserver'},
+		{file: 'kube-controller-manager.service', dir: installDirs.systemd, why: 'kube-controller-manager (systemd unit)', service: 'kube-controller-manager'},
+		{file: 'kube-scheduler.service', dir: installDirs.systemd, why: 'kube-scheduler (systemd unit)', service: 'kube-scheduler'},
+		{file: 'kube-scheduler.yaml', dir: installDirs.config, why: 'kube-scheduler --config (KubeSchedulerConfiguration)', service: 'kube-scheduler'},
 	],
 	worker: [
-		{file: 'kubelet.service', dir: installDirs.systemd, why: 'kubelet (systemd unit)'},
-		{file: 'kubelet-config.yaml', dir: installDirs.kubelet, why: 'kubelet --config (KubeletConfiguration)'},
-		{file: 'kube-proxy.service', dir: installDirs.systemd, why: 'kube-proxy (systemd unit)'},
-		{file: 'kube-proxy-config.yaml', dir: installDirs.kubeProxy, why: 'kube-proxy --config (KubeProxyConfiguration)'},
+		{file: 'kubelet.service', dir: installDirs.systemd, why: 'kubelet (systemd unit)', service: 'kubelet'},
+		{file: 'kubelet-config.yaml', dir: installDirs.kubelet, why: 'kubelet --config (KubeletConfiguration)', service: 'kubelet'},
+		{file: 'kube-proxy.service', dir: installDirs.systemd, why: 'kube-proxy (systemd unit)', service: 'kube-proxy'},
+		{file: 'kube-proxy-config.yaml', dir: installDirs.kubeProxy, why: 'kube-proxy --config (KubeProxyConfiguration)', service: 'kube-proxy'},
 	],
 };
 
@@ -75,28 +123,31 @@ export function distribution(plan: Plan): Bundle[] {
 	];
 	const files = new Map<string, Delivery[]>(hosts.map(h => [h.name, []]));
 	const roleOf = new Map(hosts.map(h => [h.name, h.role]));
-	const give = (host: string, delivery: Delivery) => {
+	// `readers`: who reads the file, as the plan names them; without, the file's name says (kube-scheduler.yaml).
+	const give = (host: string, {readers, ...delivery}: Omit<Delivery, 'services'> & {readers?: readonly string[]}) => {
 		const list = files.get(host);
 		if (!list) throw new Error(`bug: ${delivery.source} is meant for ${host}, which is not in the cluster`);
-		if (!list.some(d => d.target === delivery.target)) list.push(delivery);
+		const services = servicesReading(roleOf.get(host) ?? '', delivery.installTo, readers ?? [stem(delivery.target)]);
+		if (!list.some(d => d.target === delivery.target)) list.push({...delivery, services});
 	};
 	const {etcd, kubernetes, kubelet, kubeProxy, systemd} = installDirs;
 
 	for (const spec of plan.certs) {
 		const paths = hardwayPaths(spec);
+		const readers = spec.consumers.map(c => c.component);
 		// etcd reads the CA (to check peers and clients) and the certificate it serves with, from its own folder.
 		const etcdReads = spec.consumers.some(c => c.component === 'etcd');
 		const etcdReadsKey = etcdReads && spec.signer !== 'self';
 		for (const host of spec.copyTo.cert) {
 			const onWorker = roleOf.get(host) === 'worker';
 			const dirs = onWorker ? [spec.role === 'kubelet' ? kubelet : kubernetes] : [...(etcdReads ? [etcd] : []), kubernetes];
-			give(host, {source: paths.cert, target: paths.cert, why: spec.title, installTo: dirs.map(dir => `${dir}/${paths.cert}`)});
+			give(host, {source: paths.cert, target: paths.cert, why: spec.title, installTo: dirs.map(dir => `${dir}/${paths.cert}`), readers});
 		}
 
 		for (const host of spec.copyTo.key) {
 			const onWorker = roleOf.get(host) === 'worker';
 			const dirs = onWorker ? [spec.role === 'kubelet' ? kubelet : kubernetes] : [...(etcdReadsKey ? [etcd] : []), kubernetes];
-			give(host, {source: paths.key, target: paths.key, why: `${spec.title} (private key)`, installTo: dirs.map(dir => `${dir}/${paths.key}`)});
+			give(host, {source: paths.key, target: paths.key, why: `${spec.title} (private key)`, installTo: dirs.map(dir => `${dir}/${paths.key}`), readers});
 		}
 	}
 
@@ -106,7 +157,7 @@ export function distribution(plan: Plan): Bundle[] {
 			roleOf.get(host) === 'worker'
 				? [kubeconfig.certId === 'kube-proxy' ? `${kubeProxy}/kubeconfig` : `${kubelet}/kubeconfig`]
 				: [`${kubernetes}/${kubeconfig.file}`];
-		for (const host of kubeconfig.hosts) give(host, {source: kubeconfig.file, target: kubeconfig.file, why: `kubeconfig of ${kubeconfig.component}`, installTo: installed(host)});
+		for (const host of kubeconfig.hosts) give(host, {source: kubeconfig.file, target: kubeconfig.file, why: `kubeconfig of ${kubeconfig.component}`, installTo: installed(host), readers: [kubeconfig.component]});
 	}
 
 	for (const master of topology.masters) {
@@ -116,6 +167,7 @@ export function distribution(plan: Plan): Bundle[] {
 			target: encryptionConfigName,
 			why: 'kube-apiserver --encryption-provider-config',
 			installTo: [`${kubernetes}/${encryptionConfigName}`],
+			readers: ['kube-apiserver'],
 		});
 		give(master.name, {
 			source: `etcd/${master.name}.service`,
@@ -128,12 +180,14 @@ export function distribution(plan: Plan): Bundle[] {
 			target: apiserverToKubeletRbacName,
 			why: 'RBAC for the API server towards the kubelets (kubectl apply -f, once)',
 			installTo: [`${kubernetes}/${apiserverToKubeletRbacName}`],
+			// Applied once with kubectl: no service reads it.
+			readers: [],
 		});
 	}
 
 	for (const host of hosts) {
 		for (const unit of serviceFiles[host.role]) {
-			give(host.name, {source: `${unitsDir}/${host.name}/${unit.file}`, target: unit.file, why: unit.why, installTo: [`${unit.dir}/${unit.file}`]});
+			give(host.name, {source: `${unitsDir}/${host.name}/${unit.file}`, target: unit.file, why: unit.why, installTo: [`${unit.dir}/${unit.file}`], readers: [unit.service]});
 		}
 	}
 

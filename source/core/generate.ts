@@ -1,16 +1,18 @@
 import {createPrivateKey, X509Certificate as NodeX509} from 'node:crypto';
 import {link, rm, rmdir, stat} from 'node:fs/promises';
 import path from 'node:path';
-import {bundlesDir, distribution} from './distribute.js';
+import {ansibleFiles, hostsOf} from './ansible.js';
+import {bundlesDir, distribution, installDirs} from './distribute.js';
 import {backupDir, folderTimestamp, retiredDir} from './folders.js';
 import {clusterChange, etcdMembershipSteps, leavingFiles, otherClusterRefusal, readPreviousRun, retiredCertificates, type ClusterChange, type PreviousRun} from './cluster-change.js';
 import {kubeadmFiles, kubeadmPaths, kubeadmPkiDir} from './kubeadm.js';
-import {kubeadmUnitFiles} from './kubeadm-units.js';
+import {kubeadmPlacement, kubeadmServices, kubeadmUnitFiles} from './kubeadm-units.js';
 import {buildPlan, hardwayPaths, renewWithinDays, type CertSpec, type Layout, type Plan} from './plan.js';
 import {certInfo} from './pki/cert-info.js';
 import {issueAll, type Issued} from './pki/issue.js';
 import {importPrivateKeyPem, KeyTypeError, type KeyPair} from './pki/keys.js';
-import type {Topology} from './topology.js';
+import {ansibleDirName, type Topology} from './topology.js';
+import {loadBalancerHost} from './units.js';
 import {buildManifest, manifestName, type Manifest} from './manifest.js';
 import {DistrustError, existingPaths, previousManifest, publicDistrust, readFolderFile, requireTrusted, secretDistrust, someOf} from './reuse.js';
 import {ensurePrivateDir, lockFolder, modeText, RefusedError, resolveInside, type LockedFolder, type OutputFile} from './write.js';
@@ -500,7 +502,16 @@ async function generateKubeadm(plan: Plan, options: GenerateOptions, now: Date, 
 	}
 
 	const issued = await issueAll(plan.certs, {existing, now, keys: keysWith(options.keys, keptKeys), onProgress: options.onProgress});
-	const files = [...kubeadmFiles(plan, issued), ...kubeadmUnitFiles(plan)];
+	const layoutFiles = [...kubeadmFiles(plan, issued), ...kubeadmUnitFiles(plan)];
+	// ansible/ sits beside the host folders; haproxy.cfg is at the top, as in the hard way.
+	const ansible = ansibleFiles({
+		hosts: [...hostsOf(kubeadmPlacement(plan, layoutFiles), '.'), loadBalancerHost(plan)],
+		files: layoutFiles,
+		dir: ansibleDirName,
+		services: [...kubeadmServices.map(s => s.name), 'haproxy'],
+		unitDir: installDirs.systemd,
+	});
+	const files = [...layoutFiles, ...ansible];
 	const all = [...files, manifest(plan, issued, files, options.source ?? 'built-in example cluster', now)];
 	const retired = await retire(outDir, all, context);
 	const written = await folder.commit(all, {...(force ? {backupDir: backupDirFor(now)} : {}), remove: retired.files});

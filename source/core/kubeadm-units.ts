@@ -1,3 +1,4 @@
+import {installDirs, isService, type Bundle, type Delivery, type NodeService} from './distribute.js';
 import {etcdMemberFlags, etcdServers} from './etcd.js';
 import {kubeadmPaths, kubeadmPkiDir} from './kubeadm.js';
 import {apiServerPort} from './kubeconfig.js';
@@ -191,4 +192,47 @@ export function kubeadmUnitFiles(plan: Plan): OutputFile[] {
 	}
 
 	return [...files, {path: haproxyConfigName, content: haproxyConfig(plan), mode: 0o644, kind: 'haproxy'}];
+}
+
+/** What runs on each machine of the kubeadm layout, all as systemd units: the control plane on the masters, a kubelet everywhere. */
+export const kubeadmServices = [
+	{name: 'etcd', runsOn: ['master']},
+	{name: 'kube-apiserver', runsOn: ['master']},
+	{name: 'kube-controller-manager', runsOn: ['master']},
+	{name: 'kube-scheduler', runsOn: ['master']},
+	{name: 'kubelet', runsOn: ['master', 'worker']},
+] as const satisfies ReadonlyArray<{name: NodeService; runsOn: ReadonlyArray<'master' | 'worker'>}>;
+
+/**
+ * The kubeadm layout's placement: each file of `<host>/` goes to the same path under /etc/kubernetes on that host
+ * (kubeadmInstalledAt), the units of `<host>/systemd/` to /etc/systemd/system/. A file is read by the services that
+ * run there among its certificate's consumers; a unit by its own service, the kubelet configuration by the kubelet.
+ * `files` are the layout's files (kubeadmFiles and kubeadmUnitFiles).
+ */
+export function kubeadmPlacement(plan: Plan, files: readonly OutputFile[]): Bundle[] {
+	const hosts = [...plan.topology.masters.map(h => ({...h, role: 'master' as const})), ...plan.topology.workers.map(h => ({...h, role: 'worker' as const}))];
+	const unitsPrefix = `${kubeadmUnitsDir}/`;
+	return hosts.map(host => ({
+		host: host.name,
+		ip: host.ip,
+		role: host.role,
+		files: files
+			.filter(file => file.path.startsWith(`${host.name}/`))
+			.map((file): Delivery => {
+				const target = file.path.slice(host.name.length + 1);
+				const unit = target.startsWith(unitsPrefix) ? target.slice(unitsPrefix.length) : undefined;
+				const readers = file.certId
+					? specById(plan, file.certId).consumers.map(c => c.component)
+					: unit
+						? [unit.replace(/\.service$/, '')]
+						: target === kubeadmKubeletConfigName
+							? ['kubelet']
+							: [];
+				const services = kubeadmServices
+					.filter(s => (s.runsOn as readonly string[]).includes(host.role) && readers.some(reader => isService(reader, s.name)))
+					.map(s => s.name);
+				const installTo = unit ? `${installDirs.systemd}/${unit}` : kubeadmInstalledAt(host.name, file.path);
+				return {source: file.path, target, why: file.kind, installTo: [installTo], services};
+			}),
+	}));
 }

@@ -147,3 +147,4 @@ export function kubeadmFiles(plan: Plan, issued: readonly Issued[]): OutputFile[
 		...clusterAdminsBinding(plan, byId),
 	];
 }
+

@@ -1,7 +1,7 @@
 // What a run may take from the folder it writes into. Trust nothing kubepki did not make for the caller:
 // a key, CA or encryption config is reused only when it is a plain file, the caller's, and closed to others.
 import {constants, type Stats} from 'node:fs';
-import {lstat, open, readFile} from 'node:fs/promises';
+import {lstat, open} from 'node:fs/promises';
 import path from 'node:path';
 import {manifestName, parseManifest, type Manifest} from './manifest.js';
 import {modeText, ownerText, RefusedError, writeError} from './write.js';
@@ -28,7 +28,7 @@ function kindOf(stats: Stats): string {
  * symbolic link, never blocks on a FIFO or reads a device: those, and an unreadable file, are refused (exit
  * 1) rather than taken for missing, so nothing is made anew over them.
  */
-export async function readFolderFile(outDir: string, rel: string): Promise<FolderFile | undefined> {
+export async function readFolderFile(outDir: string, rel: string, options: {maxBytes?: number} = {}): Promise<FolderFile | undefined> {
 	const full = path.join(outDir, rel);
 	let handle;
 	try {
@@ -50,7 +50,8 @@ export async function readFolderFile(outDir: string, rel: string): Promise<Folde
 	try {
 		const stats = await handle.stat();
 		if (!stats.isFile()) throw new RefusedError(`${full} is ${kindOf(stats)}, not a file kubepki wrote; remove it`);
-		if (stats.size > maxReuseBytes) throw new RefusedError(`${full} is larger than 1 MiB, not a file kubepki wrote; remove it`);
+		const maxBytes = options.maxBytes ?? maxReuseBytes;
+		if (stats.size > maxBytes) throw new RefusedError(`${full} is larger than ${maxBytes / 1024 / 1024} MiB, not a file kubepki wrote; remove it`);
 		const buffer = Buffer.alloc(stats.size);
 		const {bytesRead} = stats.size > 0 ? await handle.read(buffer, 0, stats.size, 0) : {bytesRead: 0};
 		return {rel, full, text: buffer.subarray(0, bytesRead).toString('utf8'), stats};
@@ -104,8 +105,10 @@ export async function requireTrusted(file: FolderFile | undefined, what: 'secret
 
 /** The manifest an earlier run left, if any (only to know what existed; nothing is reused from it). */
 export async function previousManifest(outDir: string): Promise<Manifest | undefined> {
-	const text = await readFile(path.join(outDir, manifestName), 'utf8').catch(() => undefined);
-	return text === undefined ? undefined : parseManifest(text);
+	// Through readFolderFile, like everything read back: a FIFO or /dev/zero under this name is refused, not read.
+	// The manifest grows with the cluster (about 2 KiB a worker): a larger bound than for keys.
+	const file = await readFolderFile(outDir, manifestName, {maxBytes: 256 * 1024 * 1024});
+	return file === undefined ? undefined : parseManifest(file.text);
 }
 
 /** Which of these relative paths exist in the output folder (any kind of entry). */

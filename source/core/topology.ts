@@ -148,6 +148,13 @@ export function parseClusterFile(text: string): TopologyResult {
 const componentFiles = ['ca', 'admin', 'kube-proxy', 'kube-controller-manager', 'kube-scheduler', 'kubernetes', 'service-account'];
 const reservedWorkerNames = new Set(componentFiles.flatMap(name => [name, `${name}-key`]));
 
+/**
+ * The folder beside the host folders (nodes/ansible/, or ansible/ in the kubeadm layout) that holds the Ansible
+ * inventory and playbook: no host may have its name.
+ */
+export const ansibleDirName = 'ansible';
+
+
 /** The fields a cluster file must give: they have no default (the built-in example applies only without --config). */
 export const requiredFields = ['cluster', 'serviceCIDR', 'loadBalancer', 'masters', 'workers'] as const;
 
@@ -311,6 +318,10 @@ export function validateTopology(raw: unknown): TopologyResult {
 			else seenIps.set(ip, field);
 			const inside = ranges?.find(range => cidrContains(range, ip));
 			if (inside) add(addressField(index), ip, `lies inside serviceCIDR ${inside.network}/${inside.prefix}; machines and services need separate ranges`, h.name);
+		}
+
+		if (h.name === ansibleDirName) {
+			add(`${field}.name`, h.name, `is the name of the folder of the Ansible playbook beside the host folders; choose another host name`);
 		}
 
 		if (field.startsWith('workers')) {

@@ -8,6 +8,7 @@ import {
 	unitsDir,
 	type Bundle,
 } from './distribute.js';
+import type {AnsibleHost} from './ansible.js';
 import {encryptionConfigName} from './encryption.js';
 import {etcdInstall, etcdServers} from './etcd.js';
 import {apiServerPort, apiServerUrl, kubeconfigSpecs} from './kubeconfig.js';
@@ -293,8 +294,19 @@ export function haproxyConfig(plan: Plan): string {
 	].join('\n');
 }
 
-/** The load balancer's configuration file (not a machine of the bundles: copy it by hand). */
+/** The load balancer's configuration file (not a machine of the bundles: copy.sh leaves it to you, the playbook copies it). */
 export const haproxyConfigName = 'haproxy.cfg';
+
+/** The load balancer as a machine of the Ansible playbook: haproxy.cfg, from the top of the output folder, to /etc/haproxy/. */
+export function loadBalancerHost(plan: Plan): AnsibleHost {
+	const {loadBalancer} = plan.topology;
+	return {
+		host: loadBalancer.name,
+		ip: loadBalancer.ip,
+		group: 'loadbalancers',
+		files: [{from: haproxyConfigName, installTo: [`${installDirs.haproxy}/${haproxyConfigName}`], services: ['haproxy']}],
+	};
+}
 
 /** Every unit and configuration file of the hard way, under units/<host>/, plus the RBAC manifest and haproxy.cfg. */
 export function unitFiles(plan: Plan): OutputFile[] {

@@ -61,13 +61,13 @@ describe.each([
 	it('gives each master and each worker exactly the files it needs', () => {
 		for (const m of masters) expect(inBundle(m), m).toEqual(masterFiles);
 		for (const w of workers) expect(inBundle(w), w).toEqual(workerFiles(w));
-		const hosts = new Set(files.filter(f => f.path.startsWith('nodes/') && f.path.split('/').length === 3).map(f => f.path.split('/')[1]));
+		const hosts = new Set(files.filter(f => f.kind === 'bundle').map(f => f.path.split('/')[1]));
 		expect([...hosts].sort()).toEqual([...masters, ...workers].sort());
 	});
 
 	it('keeps private keys and kubeconfigs 0600 in the bundles, and copies the bytes of the originals', () => {
 		const top = new Map([...certificates, ...files].filter(f => !f.path.startsWith('nodes/')).map(f => [f.path, f]));
-		for (const file of files.filter(f => f.path.startsWith('nodes/') && !f.path.endsWith('copy.sh'))) {
+		for (const file of files.filter(f => f.kind === 'bundle')) {
 			const name = path.basename(file.path);
 			const secret = name.endsWith('-key.pem') || name.endsWith('.kubeconfig') || name === 'encryption-config.yaml';
 			expect(file.mode, file.path).toBe(secret ? 0o600 : 0o644);
@@ -128,6 +128,41 @@ describe('where each file is installed on its machine', () => {
 			'node2-key.pem': ['/var/lib/kubelet/node2-key.pem'],
 			'node2.kubeconfig': ['/var/lib/kubelet/kubeconfig'],
 			'node2.pem': ['/var/lib/kubelet/node2.pem'],
+		});
+	});
+
+	it('says which services read each file, so a changed file restarts only them', () => {
+		// From the guide's flags: etcd reads /etc/etcd, the control plane /var/lib/kubernetes (admin.kubeconfig is
+		// kubectl's), a worker's kubelet its own folder and the CA (clientCAFile), kube-proxy its kubeconfig.
+		const services = (host: string) => Object.fromEntries((bundles.find(b => b.host === host)?.files ?? []).map(d => [d.target, d.services.join(' ')]));
+		expect(services('master2')).toEqual({
+			'admin.kubeconfig': '',
+			'ca-key.pem': 'kube-apiserver kube-controller-manager',
+			'ca.pem': 'etcd kube-apiserver kube-controller-manager',
+			'encryption-config.yaml': 'kube-apiserver',
+			'etcd.service': 'etcd',
+			'kube-apiserver-to-kubelet.yaml': '',
+			'kube-apiserver.service': 'kube-apiserver',
+			'kube-controller-manager.kubeconfig': 'kube-controller-manager',
+			'kube-controller-manager.service': 'kube-controller-manager',
+			'kube-scheduler.kubeconfig': 'kube-scheduler',
+			'kube-scheduler.service': 'kube-scheduler',
+			'kube-scheduler.yaml': 'kube-scheduler',
+			'kubernetes-key.pem': 'etcd kube-apiserver',
+			'kubernetes.pem': 'etcd kube-apiserver',
+			'service-account-key.pem': 'kube-apiserver kube-controller-manager',
+			'service-account.pem': 'kube-apiserver kube-controller-manager',
+		});
+		expect(services('node1')).toEqual({
+			'ca.pem': 'kubelet',
+			'kube-proxy-config.yaml': 'kube-proxy',
+			'kube-proxy.kubeconfig': 'kube-proxy',
+			'kube-proxy.service': 'kube-proxy',
+			'kubelet-config.yaml': 'kubelet',
+			'kubelet.service': 'kubelet',
+			'node1-key.pem': 'kubelet',
+			'node1.kubeconfig': 'kubelet',
+			'node1.pem': 'kubelet',
 		});
 	});
 

@@ -13,6 +13,7 @@ export const debianPackage: Record<string, string> = {
 	etcd: 'etcd-server',
 	etcdctl: 'etcd-client',
 	tmux: 'tmux',
+	'ansible-playbook': 'ansible-core',
 	haproxy: 'haproxy',
 };
 

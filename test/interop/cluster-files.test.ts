@@ -88,7 +88,7 @@ describe.each(clusters)('files of $name', cluster => {
 			worker: ['kubelet.service', 'kubelet-config.yaml', 'kube-proxy.service', 'kube-proxy-config.yaml'],
 		};
 		const unitOriginal = (host: string, file: string) => (file === 'kube-apiserver-to-kubelet.yaml' ? path.join(out, file) : path.join(out, 'units', host, file));
-		expect(readdirSync(path.join(out, 'nodes')).sort()).toEqual(['copy.sh', ...cluster.masters, ...cluster.workers].sort());
+		expect(readdirSync(path.join(out, 'nodes')).sort()).toEqual(['ansible', 'copy.sh', ...cluster.masters, ...cluster.workers].sort());
 		for (const host of [...cluster.masters, ...cluster.workers]) {
 			const dir = path.join(out, 'nodes', host);
 			const role = cluster.masters.includes(host) ? 'master' : 'worker';

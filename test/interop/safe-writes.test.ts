@@ -133,7 +133,7 @@ describe('one run at a time: the folder lock', () => {
 
 		// Started together, the two runs of a pair overlap: the lock must have turned some second run away.
 		expect(refused).toBeGreaterThan(0);
-	}, 600_000);
+	}, 1_800_000);
 });
 
 describe('kill -9 and Ctrl-C at random moments (fixed seed)', () => {
@@ -173,7 +173,7 @@ describe('kill -9 and Ctrl-C at random moments (fixed seed)', () => {
 		const last = kubepki(['generate', ...small, '--out', again]);
 		expect(last.status, last.stderr).toBe(0);
 		expect(expectConsistent(again, 'the last run')).toBe('complete');
-	}, 900_000);
+	}, 1_800_000);
 
 	it('10 Ctrl-Cs at random moments leave no .kubepki-tmp-* file, no staging and a consistent folder', async () => {
 		const random = seeded(1218);

@@ -1,0 +1,577 @@
+import {createServer, request as httpsRequest, type Server} from 'node:https';
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
+import type {TLSSocket} from 'node:tls';
+import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest';
+import {parse as parseYaml, stringify} from 'yaml';
+import {kubeadmConfs} from '../../source/core/kubeadm.js';
+import {kubeconfigSpecs} from '../../source/core/kubeconfig.js';
+import {buildPlan, type Plan} from '../../source/core/plan.js';
+import {parseClusterFile} from '../../source/core/topology.js';
+import {builtKubernetes} from '../helpers/kubernetes.js';
+import {hasTool, kubepki, tempDir} from '../helpers/tools.js';
+import {ControlPlane, execStart, installList, runAsync} from './cluster.js';
+
+/*
+ * The real thing: etcd, one kube-apiserver per master, haproxy in front, the controller-manager and the scheduler,
+ * started from the units `kubepki generate` writes, on loopback addresses (masters 127.0.1.x, workers 127.0.2.x,
+ * the load balancer 127.0.3.1). Every check talks to them with the built kubectl and the generated files as written.
+ */
+
+// API servers start and restart here, on two cores shared with the rest of npm test: the waits poll a condition,
+// and this is only the safety net against a hang.
+vi.setConfig({testTimeout: 600_000, hookTimeout: 900_000});
+
+const bin = builtKubernetes();
+const ready = Boolean(bin) && hasTool('etcd') && hasTool('etcdctl') && hasTool('haproxy') && hasTool('openssl');
+
+const fixture = readFileSync(path.resolve(import.meta.dirname, '../../fixtures/cluster-3m.yaml'), 'utf8');
+
+/** The 3-master fixture with its machines moved to loopback addresses (same names, ranges, domain and SANs). */
+function fixtureOnLoopback(): string {
+	const raw = parseYaml(fixture) as {masters: Array<{name: string}>; workers: Array<{name: string} | string>; loadBalancer: {name: string}};
+	const workerName = (w: {name: string} | string) => (typeof w === 'string' ? w.split(':')[0]! : w.name);
+	return stringify({
+		...raw,
+		loadBalancer: {name: raw.loadBalancer.name, ip: '127.0.3.1'},
+		masters: raw.masters.map((m, i) => ({name: m.name, ip: `127.0.1.${i + 1}`})),
+		workers: raw.workers.map((w, i) => ({name: workerName(w), ip: `127.0.2.${i + 1}`})),
+	});
+}
+
+const builtInShape = stringify({
+	cluster: 'kubernetes-the-hard-way',
+	serviceCIDR: '10.32.0.0/24',
+	clusterDomain: 'cluster.local',
+	loadBalancer: {name: 'lb', ip: '127.0.3.1'},
+	masters: [
+		{name: 'master1', ip: '127.0.1.1'},
+		{name: 'master2', ip: '127.0.1.2'},
+	],
+	workers: [
+		{name: 'node1', ip: '127.0.2.1'},
+		{name: 'node2', ip: '127.0.2.2'},
+	],
+});
+
+/*
+ * Proven so far (run against the real API servers on this machine): the first cluster's identities, RBAC, Node
+ * authorizer and the guide's mistakes. The rest is written but switched off until it has had one green run with
+ * the built controller-manager, scheduler and kubectl (they finished building only at the end of the session that
+ * wrote this): `unproven` below. Enable by making it `it` and dropping the slice.
+ */
+const unproven = it.skip;
+
+const allClusters = [
+	{name: 'the built-in-shaped 2-master RSA cluster', config: builtInShape, algorithm: 'rsa-2048', provider: 'aescbc'},
+	{name: 'the 3-master ECDSA fixture', config: fixtureOnLoopback(), algorithm: 'ecdsa-p256', provider: 'secretbox'},
+] as const;
+const clusters = allClusters.slice(0, 1);
+
+describe.skipIf(!ready).each(clusters)('a real control plane from $name', cluster => {
+	const root = tempDir('kubepki-cp-');
+	const out = path.join(root, 'pki');
+	const configFile = path.join(root, 'cluster.yaml');
+	let plan: Plan;
+	let cp: ControlPlane;
+	const masters = () => plan.topology.masters;
+	const workers = () => plan.topology.workers;
+	const lb = () => plan.topology.loadBalancer;
+	const first = () => masters()[0]!;
+
+	/** A generated file as installed on a machine. */
+	const installedOn = (host: string, file: string) => {
+		const entry = installList(readFileSync(path.join(out, 'nodes', 'copy.sh'), 'utf8')).get(host)?.find(e => e.file === file);
+		if (!entry) throw new Error(`${file} is not installed on ${host}`);
+		return cp.on(host, entry.paths.at(-1)!);
+	};
+
+	/** The installed kubeconfig of a component (by the plan's certificate id), on a machine that has it. */
+	const kubeconfigOf = (certId: string) => {
+		const spec = kubeconfigSpecs(plan).find(k => k.certId === certId)!;
+		return installedOn(spec.hosts[0]!, spec.file);
+	};
+
+	const kubectl = (kubeconfig: string, args: readonly string[], input?: string) => cp.kubectl(['--kubeconfig', kubeconfig, ...args], input);
+	/** A merge patch sent with a kubeconfig's own server, CA and client certificate. */
+	const patchAs = (kubeconfig: string, apiPath: string, body: unknown) => {
+		const config = parseYaml(readFileSync(kubeconfig, 'utf8'));
+		const server = new URL(config.clusters[0].cluster.server);
+		const b64 = (value: string) => Buffer.from(value, 'base64');
+		return new Promise<{status: number; body: string}>((resolve, reject) => {
+			const request = httpsRequest(
+				{
+					host: server.hostname,
+					port: server.port,
+					method: 'PATCH',
+					path: apiPath,
+					ca: b64(config.clusters[0].cluster['certificate-authority-data']),
+					cert: b64(config.users[0].user['client-certificate-data']),
+					key: b64(config.users[0].user['client-key-data']),
+					headers: {'Content-Type': 'application/merge-patch+json'},
+				},
+				response => {
+					let text = '';
+					response.on('data', chunk => (text += chunk));
+					response.on('end', () => resolve({status: response.statusCode ?? 0, body: text}));
+				},
+			);
+			request.on('error', reject);
+			request.end(JSON.stringify(body));
+		});
+	};
+	const admin = (args: readonly string[], input?: string) => kubectl(kubeconfigOf('admin'), args, input);
+
+	/** etcdctl with the API server's own etcd flags (its client certificate and CA) on the first master. */
+	const etcdctl = (endpoint: string, args: readonly string[]) => {
+		const flags = new Map(execStart(readFileSync(path.join(out, 'nodes', first().name, 'kube-apiserver.service'), 'utf8')).flags);
+		const at = (flag: string) => cp.on(first().name, String(flags.get(flag)));
+		return runAsync('etcdctl', [`--endpoints=${endpoint}`, `--cacert=${at('etcd-cafile')}`, `--cert=${at('etcd-certfile')}`, `--key=${at('etcd-keyfile')}`, ...args], {encoding: 'latin1'});
+	};
+
+	const generate = async () => {
+		const result = kubepki(['generate', '--config', configFile, '--out', out, '--algorithm', cluster.algorithm, '--encryption-provider', cluster.provider, '--quiet']);
+		if (result.status !== 0) throw new Error(`generate failed: ${result.stderr}`);
+		cp.install();
+	};
+
+	const startEtcd = (master: string) => {
+		const {args} = cp.unitFlags(master, 'etcd.service', (name, value) => {
+			if (name === 'data-dir') return path.join(root, 'data', `etcd-${master}`);
+			// Every member listens on 127.0.0.1:2379 too; here all masters share one loopback, and nothing dials it.
+			if (name === 'listen-client-urls') return String(value).split(',').filter(url => !url.includes('//127.0.0.1:')).join(',');
+			return value;
+		});
+		cp.start(`etcd-${master}`, 'etcd', args);
+	};
+
+	const startApiserver = async (master: {name: string; ip: string}) => {
+		const {program, args} = cp.unitFlags(master.name, 'kube-apiserver.service', (name, value) =>
+			// The unit listens on every address (0.0.0.0); here the masters share one network stack, so each binds its own IP.
+			name === 'bind-address' ? master.ip : value,
+		);
+		// The one flag the test adds: kube-apiserver refuses to publish a loopback address as the endpoint of the
+		// kubernetes Service ("may not be in the loopback range"), and every address here is loopback.
+		cp.start(`apiserver-${master.name}`, program, [...args, '--endpoint-reconciler-type=none']);
+		await cp.until(
+			`kube-apiserver on ${master.name} to be ready`,
+			async () => (await admin(['--server', `https://${master.ip}:6443`, 'get', '--raw', '/readyz'])).stdout === 'ok',
+			[`apiserver-${master.name}`],
+		);
+	};
+
+	beforeAll(async () => {
+		writeFileSync(configFile, cluster.config);
+		const parsed = parseClusterFile(cluster.config);
+		if (!parsed.ok) throw new Error(`cluster file: ${JSON.stringify(parsed.problems)}`);
+		plan = buildPlan({...parsed.topology, algorithm: cluster.algorithm});
+		cp = new ControlPlane(root, out, bin!);
+		await generate();
+
+		for (const m of masters()) startEtcd(m.name);
+		for (const m of masters()) {
+			await cp.until(`etcd on ${m.name} to be healthy`, async () => (await etcdctl(`https://${m.ip}:2379`, ['endpoint', 'health'])).code === 0, [`etcd-${m.name}`]);
+		}
+
+		for (const m of masters()) await startApiserver(m);
+
+		// The load balancer, from the generated haproxy.cfg as it is.
+		const lbConfig = cp.on(lb().name, '/etc/haproxy/haproxy.cfg');
+		mkdirSync(path.dirname(lbConfig), {recursive: true});
+		writeFileSync(lbConfig, readFileSync(path.join(out, 'haproxy.cfg')));
+		cp.start('haproxy-lb', 'haproxy', ['-db', '-f', lbConfig]);
+		// The test's own: what 127.0.0.1:6443 is on the first master (its API server), for the kubeconfigs of the
+		// controller-manager, the scheduler and admin, which dial https://127.0.0.1:6443 as written.
+		const local = path.join(root, 'local-6443.cfg');
+		writeFileSync(local, ['defaults', '  mode tcp', '  timeout connect 5s', '  timeout client 1h', '  timeout server 1h', 'listen local', '  bind 127.0.0.1:6443', `  server ${first().name} ${first().ip}:6443`, ''].join('\n'));
+		cp.start('haproxy-local', 'haproxy', ['-db', '-f', local]);
+		await cp.until('the load balancer to answer', async () => (await kubectl(kubeconfigOf(`kubelet:${workers()[0]!.name}`), ['get', '--raw', '/readyz'])).stdout === 'ok', ['haproxy-lb']);
+		await cp.until('127.0.0.1:6443 to answer', async () => (await admin(['get', '--raw', '/readyz'])).stdout === 'ok', ['haproxy-local']);
+
+		for (const unit of ['kube-controller-manager', 'kube-scheduler']) {
+			const {program, args} = cp.unitFlags(first().name, `${unit}.service`);
+			cp.start(unit, program, args);
+		}
+
+		// The RBAC manifest, applied once from a master as its header says.
+		const applied = await admin(['apply', '-f', installedOn(first().name, 'kube-apiserver-to-kubelet.yaml')]);
+		if (applied.code !== 0) throw new Error(`apply kube-apiserver-to-kubelet.yaml: ${applied.stderr}`);
+	}, 900_000);
+
+	afterAll(async () => {
+		await cp?.stopAll();
+	}, 120_000);
+
+	it('authenticates every kubeconfig, as written, as the user and groups the plan gives it', async () => {
+		for (const spec of kubeconfigSpecs(plan)) {
+			for (const host of spec.hosts) {
+				const r = await kubectl(installedOn(host, spec.file), ['auth', 'whoami', '-o', 'json']);
+				expect(r.code, `${host}/${spec.file}: ${r.stderr}`).toBe(0);
+				const {userInfo} = JSON.parse(r.stdout).status;
+				const expected = plan.certs.find(c => c.id === spec.certId)!.kubernetes!;
+				expect(userInfo.username, `${host}/${spec.file}`).toBe(expected.user);
+				expect([...userInfo.groups].sort(), `${host}/${spec.file}`).toEqual([...expected.groups, 'system:authenticated'].sort());
+			}
+		}
+	});
+
+	it('gives each component what its default RBAC role allows, and no more', async () => {
+		const canI = async (certId: string, args: string[]) => (await kubectl(kubeconfigOf(certId), ['auth', 'can-i', ...args])).stdout.trim();
+		expect(await canI('kube-scheduler', ['create', 'pods', '--subresource=binding'])).toBe('yes');
+		expect(await canI('kube-scheduler', ['create', 'leases.coordination.k8s.io', '-n', 'kube-system'])).toBe('yes');
+		expect(await canI('kube-scheduler', ['create', 'secrets'])).toBe('no');
+		expect(await canI('kube-controller-manager', ['create', 'serviceaccounts', '--subresource=token', '-n', 'kube-system'])).toBe('yes');
+		expect(await canI('kube-controller-manager', ['create', 'leases.coordination.k8s.io', '-n', 'kube-system'])).toBe('yes');
+		expect(await canI('kube-controller-manager', ['create', 'clusterrolebindings'])).toBe('no');
+		expect(await canI('kube-proxy', ['list', 'endpointslices.discovery.k8s.io'])).toBe('yes');
+		expect(await canI('kube-proxy', ['create', 'pods'])).toBe('no');
+		expect(await canI('admin', ['*', '*'])).toBe('yes');
+		// The binding from kube-apiserver-to-kubelet.yaml names the user of the API server's certificate.
+		const apiUser = plan.certs.find(c => c.id === 'apiserver')!.kubernetes!.user;
+		expect((await admin(['auth', 'can-i', 'get', 'nodes', '--subresource=proxy', '--as', apiUser])).stdout.trim()).toBe('yes');
+	});
+
+	it('lets a kubelet create and update its own Node and refuses it another node\'s (Node authorizer + NodeRestriction)', async () => {
+		const [one, two] = workers();
+		const kubelet = (w: {name: string}) => kubeconfigOf(`kubelet:${w.name}`);
+		const node = (name: string) => JSON.stringify({apiVersion: 'v1', kind: 'Node', metadata: {name}});
+		expect((await kubectl(kubelet(one!), ['create', '-f', '-'], node(one!.name))).code).toBe(0);
+		const annotated = await kubectl(kubelet(one!), ['annotate', 'node', one!.name, 'kubepki/proof=own']);
+		expect(annotated.code, annotated.stderr).toBe(0);
+		const other = await kubectl(kubelet(one!), ['create', '-f', '-'], node(two!.name));
+		expect(other.code).not.toBe(0);
+		expect(other.stderr).toMatch(/forbidden/i);
+		expect((await kubectl(kubelet(two!), ['create', '-f', '-'], node(two!.name))).code).toBe(0);
+		const foreign = await kubectl(kubelet(one!), ['annotate', 'node', two!.name, 'kubepki/proof=foreign']);
+		expect(foreign.code).not.toBe(0);
+		expect(foreign.stderr).toMatch(/forbidden|not allowed to modify/i);
+	});
+
+	// Not possible on loopback: the API server refuses to proxy to a node whose address is loopback ("address not
+	// allowed"). Needs the workers on addresses of their own (network namespaces).
+	unproven('reaches a kubelet through the real API server: the worker\'s serving SANs and the API server\'s kubelet client certificate', async () => {
+		const worker = workers()[0]!;
+		const ca = installedOn(worker.name, 'ca.pem');
+		const clients: string[] = [];
+		// A stand-in for the kubelet's port: the worker's own certificate and key, client certificates from the cluster CA only.
+		const server: Server = createServer(
+			{cert: readFileSync(installedOn(worker.name, `${worker.name}.pem`)), key: readFileSync(installedOn(worker.name, `${worker.name}-key.pem`)), ca: readFileSync(ca), requestCert: true, rejectUnauthorized: true},
+			(request, response) => {
+				clients.push((request.socket as TLSSocket).getPeerCertificate().subject.CN);
+				response.end(request.url === '/healthz' ? 'ok' : 'not found');
+			},
+		);
+		await new Promise<void>(resolve => server.listen(10_250, worker.ip, resolve));
+		try {
+			const status = {status: {addresses: [{type: 'InternalIP', address: worker.ip}], daemonEndpoints: {kubeletEndpoint: {Port: 10_250}}}};
+			// As a kubelet reports its status: PATCH nodes/<self>/status with its own kubeconfig (kubectl patch would GET
+			// the subresource first, which the Node authorizer does not allow).
+			const patched = await patchAs(kubeconfigOf(`kubelet:${worker.name}`), `/api/v1/nodes/${worker.name}/status`, status);
+			expect(patched.status, patched.body).toBe(200);
+			const r = await admin(['get', '--raw', `/api/v1/nodes/${worker.name}/proxy/healthz`]);
+			expect(r.code, r.stderr).toBe(0);
+			expect(r.stdout).toBe('ok');
+			expect(clients).toContain(plan.certs.find(c => c.id === 'apiserver')!.kubernetes!.user);
+		} finally {
+			await new Promise(resolve => server.close(resolve));
+		}
+	});
+
+	it('refuses the guide\'s mistakes exactly as lint predicts: authenticated, but forbidden', async () => {
+		const dir = path.join(root, 'mistakes');
+		mkdirSync(dir, {recursive: true});
+		const worker = workers()[0]!;
+		const sign = async (name: string, subject: string, ext: string) => {
+			const key = path.join(dir, `${name}-key.pem`);
+			const csr = path.join(dir, `${name}.csr`);
+			const extFile = path.join(dir, `${name}.ext`);
+			writeFileSync(extFile, `${ext}\n`);
+			const req = await runAsync('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-subj', subject, '-out', csr]);
+			expect(req.code, req.stderr).toBe(0);
+			const x509 = await runAsync('openssl', ['x509', '-req', '-in', csr, '-CA', path.join(out, 'ca.pem'), '-CAkey', path.join(out, 'ca-key.pem'), '-CAcreateserial', '-days', '30', '-sha256', '-extfile', extFile, '-out', path.join(dir, `${name}.pem`)]);
+			expect(x509.code, x509.stderr).toBe(0);
+			return {cert: path.join(dir, `${name}.pem`), key};
+		};
+		const kubelet = await sign(worker.name, `/CN=system:nodes:${worker.name}/O=system:nodes`, `extendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=DNS:${worker.name},IP:${worker.ip}`);
+		const adminOu = await sign('admin', '/CN=admin/OU=system:masters', 'extendedKeyUsage=clientAuth');
+
+		const lint = kubepki(['lint', dir, path.join(out, 'ca.pem'), '--json']);
+		const findings = (JSON.parse(lint.stdout) as {findings: Array<{path: string; rule: string}>}).findings;
+		expect(findings.filter(f => f.rule === 'kubelet-identity').map(f => path.basename(f.path))).toContain(`${worker.name}.pem`);
+		expect(findings.filter(f => f.rule === 'group-in-ou').map(f => path.basename(f.path))).toContain('admin.pem');
+
+		const as = (pair: {cert: string; key: string}, args: string[]) =>
+			cp.kubectl(['--server', `https://${lb().ip}:6443`, '--certificate-authority', path.join(out, 'ca.pem'), '--client-certificate', pair.cert, '--client-key', pair.key, ...args]);
+		const whoami = async (pair: {cert: string; key: string}) => JSON.parse((await as(pair, ['auth', 'whoami', '-o', 'json'])).stdout).status.userInfo;
+		expect(await whoami(kubelet)).toMatchObject({username: `system:nodes:${worker.name}`, groups: expect.arrayContaining(['system:nodes'])});
+		const node = await as(kubelet, ['get', 'node', worker.name]);
+		expect(node.code).not.toBe(0);
+		expect(node.stderr).toMatch(/forbidden/i);
+		const adminUser = await whoami(adminOu);
+		expect(adminUser.username).toBe('admin');
+		expect(adminUser.groups).not.toContain('system:masters');
+		const pods = await as(adminOu, ['get', 'pods', '-A']);
+		expect(pods.code).not.toBe(0);
+		expect(pods.stderr).toMatch(/forbidden/i);
+	});
+
+	unproven('issues a service account token that a TokenReview authenticates', async () => {
+		await cp.until('the default service account', async () => (await admin(['get', 'serviceaccount', 'default'])).code === 0, ['kube-controller-manager']);
+		const token = await admin(['create', 'token', 'default']);
+		expect(token.code, token.stderr).toBe(0);
+		const review = {apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: {token: token.stdout.trim()}};
+		const r = await admin(['create', '-f', '-', '-o', 'json'], JSON.stringify(review));
+		expect(r.code, r.stderr).toBe(0);
+		const {status} = JSON.parse(r.stdout);
+		expect(status.authenticated).toBe(true);
+		expect(status.user.username).toBe('system:serviceaccount:default:default');
+		// The same token logs in through the load balancer: any master verifies what another signed.
+		const who = await cp.kubectl(['--server', `https://${lb().ip}:6443`, '--certificate-authority', path.join(out, 'ca.pem'), '--token', token.stdout.trim(), 'auth', 'whoami', '-o', 'json']);
+		expect(who.code, who.stderr).toBe(0);
+		expect(JSON.parse(who.stdout).status.userInfo.username).toBe('system:serviceaccount:default:default');
+	});
+
+	unproven('holds the controller-manager\'s and the scheduler\'s leader leases in kube-system', async () => {
+		for (const lease of ['kube-controller-manager', 'kube-scheduler']) {
+			await cp.until(
+				`the ${lease} lease`,
+				async () => {
+					const r = await admin(['get', 'lease', lease, '-n', 'kube-system', '-o', 'jsonpath={.spec.holderIdentity}']);
+					return r.code === 0 && r.stdout.length > 0;
+				},
+				[lease],
+			);
+		}
+	});
+
+	unproven('signs an approved CertificateSigningRequest with the cluster CA (the controller-manager\'s --cluster-signing-*)', async () => {
+		const dir = path.join(root, 'csr');
+		mkdirSync(dir, {recursive: true});
+		const req = await runAsync('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'probe-key.pem'), '-subj', '/CN=kubepki-csr-probe', '-out', path.join(dir, 'probe.csr')]);
+		expect(req.code, req.stderr).toBe(0);
+		const csr = {
+			apiVersion: 'certificates.k8s.io/v1',
+			kind: 'CertificateSigningRequest',
+			metadata: {name: 'kubepki-csr-probe'},
+			spec: {request: readFileSync(path.join(dir, 'probe.csr')).toString('base64'), signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth'], expirationSeconds: 3600},
+		};
+		expect((await admin(['create', '-f', '-'], JSON.stringify(csr))).code).toBe(0);
+		expect((await admin(['certificate', 'approve', 'kubepki-csr-probe'])).code).toBe(0);
+		let issued = '';
+		await cp.until(
+			'the CSR to be signed',
+			async () => {
+				issued = (await admin(['get', 'csr', 'kubepki-csr-probe', '-o', 'jsonpath={.status.certificate}'])).stdout;
+				return issued.length > 0;
+			},
+			['kube-controller-manager'],
+		);
+		writeFileSync(path.join(dir, 'probe.pem'), Buffer.from(issued, 'base64'));
+		const verify = await runAsync('openssl', ['verify', '-CAfile', path.join(out, 'ca.pem'), path.join(dir, 'probe.pem')]);
+		expect(verify.code, verify.stderr).toBe(0);
+		expect(verify.stdout).toContain('OK');
+	});
+
+	const secretValue = `kubepki-${cluster.provider}-secret`;
+	const readSecret = async () => Buffer.from((await admin(['--server', `https://${lb().ip}:6443`, 'get', 'secret', 'kubepki-probe', '-o', 'jsonpath={.data.value}'])).stdout, 'base64').toString();
+
+	unproven(`encrypts Secrets in etcd with ${cluster.provider} (the raw value starts k8s:enc:${cluster.provider}:v1:key1:)`, async () => {
+		expect((await admin(['create', 'secret', 'generic', 'kubepki-probe', `--from-literal=value=${secretValue}`])).code).toBe(0);
+		expect(await readSecret()).toBe(secretValue);
+		const raw = await etcdctl(`https://${first().ip}:2379`, ['get', '/registry/secrets/default/kubepki-probe', '--print-value-only']);
+		expect(raw.code, raw.stderr).toBe(0);
+		expect(raw.stdout.startsWith(`k8s:enc:${cluster.provider}:v1:key1:`), raw.stdout.slice(0, 40)).toBe(true);
+		expect(raw.stdout).not.toContain(secretValue);
+	});
+
+	unproven('restarts each API server in turn on a re-generated folder: the workers\' kubeconfigs answer through haproxy while it is down, and the Secret still reads', async () => {
+		await generate();
+		const workerConfigs = [...workers().map(w => kubeconfigOf(`kubelet:${w.name}`)), kubeconfigOf('kube-proxy')];
+		for (const down of masters()) {
+			await cp.stop(`apiserver-${down.name}`);
+			// More calls than masters, so round robin would have sent some to the stopped one.
+			for (let i = 0; i < masters().length + 1; i++) {
+				for (const config of workerConfigs) {
+					const r = await kubectl(config, ['get', '--raw', '/readyz']);
+					expect(r.code, `${down.name} down, ${path.basename(path.dirname(config))}/${path.basename(config)}: ${r.stderr}`).toBe(0);
+				}
+			}
+			await startApiserver(down);
+		}
+		expect(await readSecret()).toBe(secretValue);
+	});
+});
+
+describe.skip('a real control plane from the kubeadm layout (its flags as units, no static pods)', () => {
+	const root = tempDir('kubepki-cp-kubeadm-');
+	const out = path.join(root, 'pki');
+	const configFile = path.join(root, 'cluster.yaml');
+	let plan: Plan;
+	let cp: ControlPlane;
+	const masters = () => plan.topology.masters;
+	const first = () => masters()[0]!;
+	const nodes = () => [...plan.topology.masters, ...plan.topology.workers];
+	const lb = () => plan.topology.loadBalancer;
+	/** A file of a host's folder, where that machine reads it (/etc/kubernetes/...). */
+	const etc = (host: string, file: string) => cp.on(host, path.join('/etc/kubernetes', file));
+	const kubectl = (kubeconfig: string, args: readonly string[], input?: string) => cp.kubectl(['--kubeconfig', kubeconfig, ...args], input);
+	const superAdmin = (args: readonly string[], input?: string) => kubectl(etc(first().name, 'super-admin.conf'), args, input);
+
+	const startApiserver = async (master: {name: string; ip: string}) => {
+		const {program, args} = cp.unitFlags(master.name, 'kube-apiserver.service', (name, value) => (name === 'bind-address' ? master.ip : value));
+		// As for the hard way: a loopback address cannot be the kubernetes Service's endpoint.
+		cp.start(`apiserver-${master.name}`, program, [...args, '--endpoint-reconciler-type=none']);
+		await cp.until(
+			`kube-apiserver on ${master.name} to be ready`,
+			async () => (await superAdmin(['--server', `https://${master.ip}:6443`, 'get', '--raw', '/readyz'])).stdout === 'ok',
+			[`apiserver-${master.name}`],
+		);
+	};
+
+	beforeAll(async () => {
+		writeFileSync(configFile, builtInShape);
+		const parsed = parseClusterFile(builtInShape);
+		if (!parsed.ok) throw new Error(`cluster file: ${JSON.stringify(parsed.problems)}`);
+		plan = buildPlan({...parsed.topology, algorithm: 'ecdsa-p256'}, {layout: 'kubeadm'});
+		const result = kubepki(['generate', '--layout', 'kubeadm', '--config', configFile, '--out', out, '--algorithm', 'ecdsa-p256', '--quiet']);
+		if (result.status !== 0) throw new Error(`generate failed: ${result.stderr}`);
+		cp = new ControlPlane(root, out, bin!);
+		cp.installKubeadm(nodes().map(n => n.name));
+
+		for (const m of masters()) {
+			const {args} = cp.unitFlags(m.name, 'etcd.service', (name, value) => {
+				if (name === 'data-dir') return path.join(root, 'data', `etcd-${m.name}`);
+				if (name === 'listen-client-urls') return String(value).split(',').filter(url => !url.includes('//127.0.0.1:')).join(',');
+				return value;
+			});
+			cp.start(`etcd-${m.name}`, 'etcd', args);
+		}
+
+		for (const m of masters()) {
+			// etcd's own health check client (etcd/healthcheck-client.crt), as kubeadm's liveness probe uses it.
+			const pair = ['--cacert', etc(m.name, 'pki/etcd/ca.crt'), '--cert', etc(m.name, 'pki/etcd/healthcheck-client.crt'), '--key', etc(m.name, 'pki/etcd/healthcheck-client.key')];
+			await cp.until(`etcd on ${m.name}`, async () => (await runAsync('etcdctl', [`--endpoints=https://${m.ip}:2379`, ...pair, 'endpoint', 'health'])).code === 0, [`etcd-${m.name}`]);
+		}
+
+		for (const m of masters()) await startApiserver(m);
+		const lbConfig = cp.on(lb().name, '/etc/haproxy/haproxy.cfg');
+		mkdirSync(path.dirname(lbConfig), {recursive: true});
+		writeFileSync(lbConfig, readFileSync(path.join(out, 'haproxy.cfg')));
+		cp.start('haproxy-lb', 'haproxy', ['-db', '-f', lbConfig]);
+		await cp.until('the load balancer to answer', async () => (await superAdmin(['get', '--raw', '/readyz'])).stdout === 'ok', ['haproxy-lb']);
+		for (const unit of ['kube-controller-manager', 'kube-scheduler']) {
+			const {program, args} = cp.unitFlags(first().name, `${unit}.service`);
+			cp.start(unit, program, args);
+		}
+	}, 900_000);
+
+	afterAll(async () => {
+		await cp?.stopAll();
+	}, 120_000);
+
+	it('authenticates every .conf on its machine as the user and groups the plan gives it', async () => {
+		for (const conf of kubeadmConfs(plan)) {
+			const r = await kubectl(etc(conf.host, conf.file), ['auth', 'whoami', '-o', 'json']);
+			expect(r.code, `${conf.host}/${conf.file}: ${r.stderr}`).toBe(0);
+			const {userInfo} = JSON.parse(r.stdout).status;
+			const expected = plan.certs.find(c => c.id === conf.certId)!.kubernetes!;
+			expect(userInfo.username, `${conf.host}/${conf.file}`).toBe(expected.user);
+			expect([...userInfo.groups].sort(), `${conf.host}/${conf.file}`).toEqual([...expected.groups, 'system:authenticated'].sort());
+		}
+	});
+
+	it('gives admin.conf * on * only once super-admin.conf applies the cluster-admins binding', async () => {
+		const admin = etc(first().name, 'admin.conf');
+		expect((await kubectl(admin, ['auth', 'can-i', '*', '*'])).stdout.trim()).toBe('no');
+		const applied = await superAdmin(['apply', '-f', path.join(out, first().name, 'cluster-admins-binding.yaml')]);
+		expect(applied.code, applied.stderr).toBe(0);
+		await cp.until('admin.conf to be cluster-admin', async () => (await kubectl(admin, ['auth', 'can-i', '*', '*'])).stdout.trim() === 'yes');
+	});
+
+	it('lets the scheduler bind pods, and a kubelet change only its own Node', async () => {
+		const scheduler = etc(first().name, 'scheduler.conf');
+		expect((await kubectl(scheduler, ['auth', 'can-i', 'create', 'pods', '--subresource=binding'])).stdout.trim()).toBe('yes');
+		const [one, two] = plan.topology.workers;
+		const node = (name: string) => JSON.stringify({apiVersion: 'v1', kind: 'Node', metadata: {name}});
+		expect((await kubectl(etc(one!.name, 'kubelet.conf'), ['create', '-f', '-'], node(one!.name))).code).toBe(0);
+		const other = await kubectl(etc(one!.name, 'kubelet.conf'), ['create', '-f', '-'], node(two!.name));
+		expect(other.code).not.toBe(0);
+		expect(other.stderr).toMatch(/forbidden/i);
+	});
+
+	it('takes the user from the front proxy\'s headers only from front-proxy-client.crt (--requestheader-*)', async () => {
+		const master = first();
+		const review = (cert: string, key: string) =>
+			new Promise<{status: number; body: string}>((resolve, reject) => {
+				const request = httpsRequest(
+					{
+						host: master.ip,
+						port: 6443,
+						method: 'POST',
+						path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+						ca: readFileSync(etc(master.name, 'pki/ca.crt')),
+						cert: readFileSync(cert),
+						key: readFileSync(key),
+						headers: {'Content-Type': 'application/json', 'X-Remote-User': 'kubepki-proxied', 'X-Remote-Group': 'kubepki-group'},
+					},
+					response => {
+						let body = '';
+						response.on('data', chunk => (body += chunk));
+						response.on('end', () => resolve({status: response.statusCode ?? 0, body}));
+					},
+				);
+				request.on('error', reject);
+				request.end(JSON.stringify({apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview'}));
+			});
+		const proxied = await review(etc(master.name, 'pki/front-proxy-client.crt'), etc(master.name, 'pki/front-proxy-client.key'));
+		expect(proxied.status, proxied.body).toBe(201);
+		expect(JSON.parse(proxied.body).status.userInfo).toMatchObject({username: 'kubepki-proxied', groups: expect.arrayContaining(['kubepki-group'])});
+		// Any other client certificate of the cluster CA logs in as itself, whatever the headers say.
+		const other = await review(etc(master.name, 'pki/apiserver-kubelet-client.crt'), etc(master.name, 'pki/apiserver-kubelet-client.key'));
+		expect(JSON.parse(other.body).status.userInfo.username).toBe('kube-apiserver-kubelet-client');
+	});
+
+	it('issues a service account token that a TokenReview authenticates', async () => {
+		await cp.until('the default service account', async () => (await superAdmin(['get', 'serviceaccount', 'default'])).code === 0, ['kube-controller-manager']);
+		const token = await superAdmin(['create', 'token', 'default']);
+		expect(token.code, token.stderr).toBe(0);
+		const r = await superAdmin(['create', '-f', '-', '-o', 'json'], JSON.stringify({apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: {token: token.stdout.trim()}}));
+		expect(r.code, r.stderr).toBe(0);
+		expect(JSON.parse(r.stdout).status).toMatchObject({authenticated: true, user: {username: 'system:serviceaccount:default:default'}});
+	});
+
+	it('holds the leader leases and signs an approved CSR with ca.crt', async () => {
+		for (const lease of ['kube-controller-manager', 'kube-scheduler']) {
+			await cp.until(`the ${lease} lease`, async () => (await superAdmin(['get', 'lease', lease, '-n', 'kube-system', '-o', 'jsonpath={.spec.holderIdentity}'])).stdout.length > 0, [lease]);
+		}
+		const dir = path.join(root, 'csr');
+		mkdirSync(dir, {recursive: true});
+		expect((await runAsync('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'k.pem'), '-subj', '/CN=kubepki-kubeadm-probe', '-out', path.join(dir, 'r.csr')])).code).toBe(0);
+		const csr = {
+			apiVersion: 'certificates.k8s.io/v1',
+			kind: 'CertificateSigningRequest',
+			metadata: {name: 'kubepki-kubeadm-probe'},
+			spec: {request: readFileSync(path.join(dir, 'r.csr')).toString('base64'), signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth']},
+		};
+		expect((await superAdmin(['create', '-f', '-'], JSON.stringify(csr))).code).toBe(0);
+		expect((await superAdmin(['certificate', 'approve', 'kubepki-kubeadm-probe'])).code).toBe(0);
+		let issued = '';
+		await cp.until('the CSR to be signed', async () => (issued = (await superAdmin(['get', 'csr', 'kubepki-kubeadm-probe', '-o', 'jsonpath={.status.certificate}'])).stdout).length > 0, ['kube-controller-manager']);
+		writeFileSync(path.join(dir, 'c.pem'), Buffer.from(issued, 'base64'));
+		const verify = await runAsync('openssl', ['verify', '-CAfile', etc(first().name, 'pki/ca.crt'), path.join(dir, 'c.pem')]);
+		expect(verify.code, verify.stderr).toBe(0);
+	});
+
+	it('answers the kubelets\' kubelet.conf through haproxy while any one API server is stopped', async () => {
+		for (const down of masters()) {
+			await cp.stop(`apiserver-${down.name}`);
+			for (let i = 0; i < masters().length + 1; i++) {
+				for (const worker of plan.topology.workers) {
+					const r = await kubectl(etc(worker.name, 'kubelet.conf'), ['get', '--raw', '/readyz']);
+					expect(r.code, `${down.name} down, ${worker.name}: ${r.stderr}`).toBe(0);
+				}
+			}
+			await startApiserver(down);
+		}
+	});
+});
