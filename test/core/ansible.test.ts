@@ -9,7 +9,7 @@ import {kubeadmFiles} from '../../source/core/kubeadm.js';
 import {kubeadmPlacement, kubeadmUnitFiles} from '../../source/core/kubeadm-units.js';
 import {buildPlan} from '../../source/core/plan.js';
 import {issueAll} from '../../source/core/pki/issue.js';
-import {exampleTopology, validateTopology, type Topology} from '../../source/core/topology.js';
+import {exampleCluster, exampleTopology, validateTopology, type Topology} from '../../source/core/topology.js';
 import type {OutputFile} from '../../source/core/write.js';
 
 type FileVar = {src: string; dest: string; mode: string; notify: string};
@@ -20,6 +20,7 @@ type Play = {hosts: string; serial?: number; gather_facts: boolean; tasks: Task[
 
 const ipv6 = (() => {
 	const result = validateTopology({
+		...exampleCluster,
 		serviceCIDR: 'fd00:32::/112',
 		algorithm: 'ecdsa-p256',
 		loadBalancer: {name: 'lb', ip: 'fd00::10'},
