@@ -2,7 +2,7 @@ import {execFileSync} from 'node:child_process';
 import {chmodSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {beforeAll, describe, expect, it} from 'vitest';
-import {loadPaths, parseBytes, type Item} from '../../source/core/pki/load.js';
+import {loadPaths, parseBytes, pemBlocks, type Item} from '../../source/core/pki/load.js';
 import {hasTool, run, tempDir} from '../helpers/tools.js';
 
 const openssl = hasTool('openssl');
@@ -134,6 +134,31 @@ describe.skipIf(!openssl)('loadPaths reads what openssl writes', () => {
 
 	it('records file modes for the key-permissions rule', () => {
 		for (const name of ['notes.txt', 'ca-key.pem', 'ec-key.pem']) expect(itemsOf(items, name)[0]?.mode, name).toBe(statSync(at(name)).mode & 0o777);
+	});
+});
+
+describe('PEM blocks are found in one pass', () => {
+	// The blocks a lazy regular expression finds (the reader's old way), as the reference on small inputs.
+	const byRegex = (text: string) => [...text.matchAll(/-----BEGIN ([A-Z\d ]{1,40})-----([\s\S]*?)-----END \1-----/g)].map(m => ({label: m[1], body: m[2], whole: m[0]}));
+	const cert = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+	const key = '-----BEGIN EC PRIVATE KEY-----\nMHc\n-----END EC PRIVATE KEY-----\n';
+
+	it.each([
+		['two blocks', cert + key],
+		['text around and between', `junk\n${cert}more junk\n${key}tail`],
+		['a BEGIN without END before a good block', `-----BEGIN RSA PRIVATE KEY-----\nabc\n${cert}`],
+		['a BEGIN whose END is another label\'s', `-----BEGIN CERTIFICATE-----\nabc\n-----END X509 CRL-----\n${key}`],
+		['a nested BEGIN of the same label', `-----BEGIN CERTIFICATE-----\n${cert}`],
+		['a label too long or lower case', `-----BEGIN ${'A'.repeat(41)}-----\nx\n-----END ${'A'.repeat(41)}-----\n-----BEGIN cert-----\n${cert}`],
+		['dashes in a header line', `-----BEGIN -----\n${cert}`],
+	])('finds what the regular expression finds: %s', (_name, text) => {
+		expect(pemBlocks(text)).toEqual(byRegex(text));
+	});
+
+	it('reads 100,000 BEGIN lines without an END as one truncated block', () => {
+		const text = '-----BEGIN CERTIFICATE-----\n'.repeat(100_000);
+		expect(pemBlocks(text)).toEqual([]);
+		expect(parseBytes('many.pem', Buffer.from(text)).map(item => [item.kind, item.error])).toEqual([['unreadable', 'CERTIFICATE block without its END line (truncated?)']]);
 	});
 });
 

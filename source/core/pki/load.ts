@@ -250,10 +250,46 @@ function looksLikeKubeconfig(text: string): boolean {
 // ---------------------------------------------------------------------------------------------------
 // PEM
 
-const pemBlock = /-----BEGIN ([A-Z\d ]{1,40})-----([\s\S]*?)-----END \1-----/g;
+type PemBlock = {readonly label: string; readonly body: string; readonly whole: string};
+
+/**
+ * Every `-----BEGIN X----- … -----END X-----` block, in order, in one pass: each END is looked for once, and a label
+ * found without its END is not looked for again. (A regular expression with a lazy body rescanned the rest of the
+ * text for every BEGIN: 100,000 unterminated BEGIN lines took minutes.) Same blocks as that expression gave.
+ */
+export function pemBlocks(text: string): PemBlock[] {
+	const blocks: PemBlock[] = [];
+	const endless = new Set<string>();
+	let at = 0;
+	for (;;) {
+		const begin = text.indexOf('-----BEGIN ', at);
+		if (begin < 0) break;
+		const labelStart = begin + 11;
+		const dashes = text.slice(labelStart, labelStart + 46).indexOf('-----');
+		const label = dashes < 0 ? '' : text.slice(labelStart, labelStart + dashes);
+		if (!/^[A-Z\d ]{1,40}$/.test(label) || endless.has(label)) {
+			at = labelStart;
+			continue;
+		}
+
+		const bodyStart = labelStart + dashes + 5;
+		const endMarker = `-----END ${label}-----`;
+		const end = text.indexOf(endMarker, bodyStart);
+		if (end < 0) {
+			endless.add(label);
+			at = labelStart;
+			continue;
+		}
+
+		blocks.push({label, body: text.slice(bodyStart, end), whole: text.slice(begin, end + endMarker.length)});
+		at = end + endMarker.length;
+	}
+
+	return blocks;
+}
 
 function pemItems(file: string, text: string): Item[] {
-	const blocks = [...text.matchAll(pemBlock)];
+	const blocks = pemBlocks(text);
 	if (blocks.length === 0) {
 		const label = /-----BEGIN ([A-Z\d ]{1,40})-----/.exec(text)?.[1] ?? 'PEM';
 		return [unreadable(file, `${label} block without its END line (truncated?)`, 'pem')];
@@ -261,11 +297,11 @@ function pemItems(file: string, text: string): Item[] {
 
 	const items: Item[] = [];
 	// openssl ecparam -genkey writes EC PARAMETERS before the key: part of the key, not an item.
-	const counted = blocks.filter(block => block[1] !== 'EC PARAMETERS');
+	const counted = blocks.filter(block => block.label !== 'EC PARAMETERS');
 	let number = 0;
 	for (const block of counted) {
 		number++;
-		const item = pemItem(file, block[1]!, block[2]!, block[0]);
+		const item = pemItem(file, block.label, block.body, block.whole);
 		items.push(counted.length > 1 ? {...item, block: number} : item);
 	}
 
@@ -420,9 +456,9 @@ function kubeconfigItems(file: string, config: ParsedKubeconfig): Item[] {
 	const items: Item[] = [{path: file, kind: 'kubeconfig', source: 'kubeconfig', kubeconfig: outline, kubernetes: kubernetesMeaning(file, undefined), raw: {parsedKubeconfig: config}}];
 	const embedded = (where: string, pem: string, cert: boolean): Item => {
 		const source = `kubeconfig:${where}`;
-		const first = [...pem.matchAll(pemBlock)][0];
+		const first = pemBlocks(pem)[0];
 		if (!first) return unreadable(file, 'no PEM block', source);
-		const item = pemItem(file, first[1]!, first[2]!, first[0]);
+		const item = pemItem(file, first.label, first.body, first.whole);
 		if (cert && item.kind !== 'certificate' && item.kind !== 'unreadable') return unreadable(file, `expected a certificate, found a ${item.kind}`, source);
 		return {...item, source};
 	};
