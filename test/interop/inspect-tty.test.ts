@@ -8,7 +8,8 @@ const ready = hasTool('tmux') && hasTool('openssl') && hasTool('kubectl');
 const dir = tempDir('kubepki-inspect-tty-');
 const session = `kubepki-viewer-${process.pid}`;
 
-const tmux = (...args: string[]) => spawnSync('tmux', args, {encoding: 'utf8'});
+// A tmux server of its own (-L): never the person's default server, never another test file's.
+const tmux = (...args: string[]) => spawnSync('tmux', ['-L', session, ...args], {encoding: 'utf8'});
 const screen = () => tmux('capture-pane', '-p', '-t', session).stdout;
 
 async function waitForScreen(expected: string | RegExp, timeout = 8000): Promise<string> {
@@ -34,7 +35,7 @@ describe.skipIf(!ready)('kubepki inspect in a real terminal (tmux, 80×24) opens
 	});
 
 	afterAll(() => {
-		tmux('kill-session', '-t', session);
+		tmux('kill-server');
 	});
 
 	it('shows the tree, the first certificate and the verdict, within 80×24', async () => {
