@@ -1,12 +1,13 @@
 import {execFile, spawn, type ChildProcess} from 'node:child_process';
 import {mkdirSync, readdirSync, readFileSync, statSync} from 'node:fs';
 import {createServer as createHttpsServer, type Server} from 'node:https';
-import {createServer as createNetServer, type AddressInfo} from 'node:net';
+import type {AddressInfo} from 'node:net';
 import path from 'node:path';
 import type {TLSSocket} from 'node:tls';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {parse as parseYaml} from 'yaml';
 import {hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
+import {freePorts} from '../helpers/ports.js';
 
 const haveKubectl = hasTool('kubectl');
 const haveEtcd = hasTool('etcd') && hasTool('etcdctl');
@@ -56,27 +57,6 @@ function runAsync(tool: string, args: string[], env: NodeJS.ProcessEnv = process
 	});
 }
 
-/**
- * Distinct free loopback ports, all held open until every one is known: asking for one port at a time
- * can hand the same port out twice (it is free again once its probe closes), and two etcd members
- * sharing a port never elect a leader.
- */
-async function freePorts(count: number): Promise<number[]> {
-	const servers = Array.from({length: count}, () => createNetServer());
-	try {
-		return await Promise.all(
-			servers.map(
-				async server =>
-					new Promise<number>((resolve, reject) => {
-						server.once('error', reject);
-						server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
-					}),
-			),
-		);
-	} finally {
-		await Promise.all(servers.map(async server => new Promise(resolve => server.close(resolve))));
-	}
-}
 
 describe.each(clusters)('files of $name', cluster => {
 	it('holds exactly the expected files in every nodes/<host>/ bundle, keys and kubeconfigs 0600, same bytes as the originals', () => {

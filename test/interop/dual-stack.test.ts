@@ -3,11 +3,12 @@
 import {execFile, spawn, type ChildProcess} from 'node:child_process';
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import {createServer as createHttpsServer, type Server} from 'node:https';
-import {createServer as createNetServer, type AddressInfo} from 'node:net';
+import type {AddressInfo} from 'node:net';
 import path from 'node:path';
 import type {TLSSocket} from 'node:tls';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
+import {freePorts} from '../helpers/ports.js';
 
 const haveOpenssl = hasTool('openssl');
 const haveKubectl = hasTool('kubectl');
@@ -164,23 +165,6 @@ describe.skipIf(!haveKubectl)('kubectl mutual TLS against an endpoint presenting
 	});
 });
 
-/** Distinct free loopback ports, all held until every one is known (one at a time can repeat a port). */
-async function freePorts(count: number): Promise<number[]> {
-	const servers = Array.from({length: count}, () => createNetServer());
-	try {
-		return await Promise.all(
-			servers.map(
-				async server =>
-					new Promise<number>((resolve, reject) => {
-						server.once('error', reject);
-						server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
-					}),
-			),
-		);
-	} finally {
-		await Promise.all(servers.map(async server => new Promise(resolve => server.close(resolve))));
-	}
-}
 
 /*
  * Two of the three members, from their generated .env files: a quorum of 3 is 2, so the cluster elects a
