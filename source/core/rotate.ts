@@ -329,7 +329,8 @@ export async function rotateCa(options: RotateOptions): Promise<RotationResult> 
 			}),
 		};
 		const changed = [...differs.filter(f => f.path !== `${bundlesDir}/copy.sh`), ...scripts, ...retiredFiles, manifestFile];
-		const backupDir = `${backupFolder}/${folderTimestamp(now)}`;
+		// The step in the name: phases run within one second (a script) keep a backup each.
+		const backupDir = `${backupFolder}/${folderTimestamp(now)}-rotate-ca-${options.step}`;
 		await folder.commit(changed, {backupDir, remove: removed});
 		return {
 			step: options.step,
