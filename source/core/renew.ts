@@ -295,17 +295,33 @@ export async function planRenewal(options: RenewOptions): Promise<RenewalPlan> {
 
 /**
  * Put a renewal in place: every replaced file is first kept under backupDir (0700, same relative paths),
- * then the changed files are written, the manifest last.
+ * then the changed files are written, the manifest last. It takes the folder's lock only to write: a run that
+ * changed the folder between planRenewal and this call would be overwritten. renewFolder reads and writes
+ * under one lock; prefer it.
  */
 export async function applyRenewal(outDir: string, renewal: RenewalPlan): Promise<void> {
 	if (renewal.changed.length === 0) return;
-	await commitWithBackup(outDir, renewal.changed, renewal.replaced, renewal.backupDir);
+	const {commitFolder} = await import('./write.js');
+	await commitFolder(outDir, renewal.changed, {backupDir: renewal.backupDir, command: 'renew'});
 }
 
-async function commitWithBackup(outDir: string, files: readonly OutputFile[], replaced: readonly string[], backupDir: string): Promise<void> {
-	// One transaction (write.ts): every live file it replaces is hard-linked under backupDir first, then the
-	// new set is swapped in; a kill leaves the old complete set or the new one, never a mix.
-	const {commitFolder} = await import('./write.js');
-	if (replaced.length === 0 && files.length === 0) return;
-	await commitFolder(outDir, files, {backupDir, command: 'renew'});
+/**
+ * The whole renewal as one transaction: the folder's lock is taken first (a killed run's commit is finished
+ * or dropped then), everything is read and issued under it, and the changed files are committed before it is
+ * released (write.ts: a kill leaves the old complete set or the new one). RefusedError when another run holds
+ * the folder. `dryRun` plans without the lock and writes nothing, not even the lock file.
+ */
+export async function renewFolder(options: RenewOptions & {readonly dryRun?: boolean}): Promise<RenewalPlan & {readonly warnings: readonly string[]}> {
+	// Refuse a folder that is not kubepki's before the lock, which would make a missing folder.
+	await folderCluster(options.outDir);
+	if (options.dryRun) return {...(await planRenewal(options)), warnings: []};
+	const {lockFolder} = await import('./write.js');
+	const folder = await lockFolder(options.outDir, {command: 'renew'});
+	try {
+		const renewal = await planRenewal(options);
+		if (renewal.changed.length > 0) await folder.commit(renewal.changed, {backupDir: renewal.backupDir});
+		return {...renewal, warnings: folder.warnings};
+	} finally {
+		await folder.release();
+	}
 }

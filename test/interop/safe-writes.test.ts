@@ -315,6 +315,34 @@ describe('hostile files and bad paths', () => {
 		}
 	}, 120_000);
 
+	it('lint and inspect stay inside the named tree, and note a FIFO or device in one line without reading it', () => {
+		const out = path.join(base, 'walk');
+		expect(kubepki(['generate', ...fast, '--out', out, '--quiet']).status).toBe(0);
+		// Elsewhere: a loose folder holding a second CA with the same subject, which lint would report if it walked there.
+		const elsewhere = path.join(base, 'elsewhere');
+		expect(kubepki(['generate', ...fast, '--out', elsewhere, '--quiet']).status).toBe(0);
+		chmodSync(elsewhere, 0o755);
+		symlinkSync(elsewhere, path.join(out, 'linked'));
+		spawnSync('mkfifo', [path.join(out, 'pipe.pem')]);
+		symlinkSync('/dev/zero', path.join(out, 'zero.pem'));
+		const lint = kubepki(['lint', '--json', out]);
+		expect(lint.status, lint.stderr).toBe(0);
+		const findings = (JSON.parse(lint.stdout) as {findings: Array<{path: string; rule: string}>}).findings;
+		expect(findings.filter(finding => finding.path.includes(`${path.sep}linked`))).toEqual([]);
+		const inspect = kubepki(['inspect', out]);
+		expect(inspect.status, inspect.stderr).toBe(0);
+		const notes = inspect.stdout.split('\n').filter(line => line.includes('skipped:'));
+		expect(notes).toEqual([
+			expect.stringContaining(`skipped: a symbolic link to a folder outside ${out} (${elsewhere}); name it to read it`),
+			expect.stringContaining('skipped: a FIFO, not a regular file'),
+			expect.stringContaining('skipped: a device, not a regular file'),
+		]);
+		// Named, the link is the user's choice and is read.
+		const named = kubepki(['inspect', '--json', path.join(out, 'linked')]);
+		expect(named.status, named.stderr).toBe(0);
+		expect(named.stdout).toContain('ca-key.pem');
+	});
+
 	it('--out \'\' is refused (exit 2) and nothing is written into the working folder', () => {
 		const cwd = path.join(base, 'cwd');
 		mkdirSync(cwd);
