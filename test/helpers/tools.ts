@@ -15,6 +15,7 @@ export const debianPackage: Record<string, string> = {
 	tmux: 'tmux',
 	'ansible-playbook': 'ansible-core',
 	haproxy: 'haproxy',
+	strace: 'strace',
 };
 
 function onPath(tool: string): boolean {
