@@ -98,13 +98,28 @@ export const commands: readonly Command[] = [
 	{
 		name: 'inspect',
 		summary: 'read certificates, keys, CSRs and kubeconfigs; the viewer in a terminal, a report when piped',
-		args: '[PATH...]',
-		description: ['PATH: files or folders (default ./pki). Exit 1 when a finding is an error.'],
-		flags: {json},
+		args: '[PATH | https://HOST:PORT | HOST:PORT ...]',
+		description: [
+			'PATH: files or folders (default ./pki). Exit 1 when a finding is an error.',
+			'An endpoint: connect, show the chain the server sends, check it against the CA (--ca, the kubeconfig\'s,',
+			'else the CAs of ./pki), the name dialled against its SANs, whether it is a file of ./pki, and mutual TLS',
+			'with a client certificate. A refused connection, a time-out or a port that is not TLS: one line, exit 2.',
+		],
+		flags: {
+			json,
+			servername: {type: 'string', value: 'NAME', help: 'endpoints: the name sent (SNI) and checked against the SANs, as kubectl\'s tls-server-name (default: the host dialled)'},
+			ca: {type: 'string', value: 'FILE', help: 'endpoints: the CA certificate (or bundle) the served chain must lead to (default: the kubeconfig\'s, else the CAs of ./pki)'},
+			kubeconfig: {type: 'string', value: 'FILE', help: 'endpoints: connect as this kubeconfig\'s current user (mutual TLS); its cluster\'s CA is the default CA'},
+			cert: {type: 'string', value: 'FILE', help: 'endpoints: a client certificate for mutual TLS (with --key)'},
+			key: {type: 'string', value: 'FILE', help: 'endpoints: the client certificate\'s private key (read only to connect; never printed)'},
+			timeout: {type: 'string', value: 'T', help: 'endpoints: connect and handshake within T, such as 10s (default) or 500ms'},
+		},
 		examples: [
 			['kubepki inspect', 'the viewer on ./pki (a text report when piped)'],
 			['kubepki inspect pki/admin.kubeconfig pki/ca.pem', 'only these files'],
 			['kubepki inspect --json pki | jq \'.items[].subject\'', 'machine-readable'],
+			['kubepki inspect https://127.0.0.1:2379 --cert pki/kubernetes.pem --key pki/kubernetes-key.pem', 'what etcd serves, checked against ./pki, mutual TLS'],
+			['kubepki inspect 10.0.0.5:6443 --servername kubernetes --kubeconfig pki/admin.kubeconfig', 'an API server as kubectl sees it'],
 		],
 		async run(positionals, flags, io) {
 			const {runInspect} = await import('./inspect.js');

@@ -93,7 +93,8 @@ export const kubeconfigCaMismatch: Rule = {
 	},
 };
 
-function covers(cert: CertItem, host: string): boolean {
+/** True when one of the certificate's SANs names `host` (an address, or a DNS name; a wildcard covers one label). */
+export function sanCovers(cert: CertItem, host: string): boolean {
 	if (ipFamily(host)) return cert.cert.ipAddresses.some(ip => ipFamily(ip) && normalizeIp(ip) === normalizeIp(host));
 	const name = host.toLowerCase();
 	return cert.cert.dnsNames.some(dns => {
@@ -121,7 +122,7 @@ export const kubeconfigServerSan: Rule = {
 		for (const item of kubeconfigs(items)) {
 			for (const cluster of item.raw!.parsedKubeconfig!.clusters) {
 				const host = cluster.server ? serverHost(cluster.server) : undefined;
-				if (!host || apiservers.some(cert => covers(cert, host))) continue;
+				if (!host || apiservers.some(cert => sanCovers(cert, host))) continue;
 				findings.push({
 					...about(item),
 					rule: 'kubeconfig-server-san',
