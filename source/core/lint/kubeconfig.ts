@@ -2,8 +2,8 @@
 // slip), an embedded CA that did not sign the embedded client certificate, and a server address the API
 // server's certificate does not cover.
 import path from 'node:path';
-import {ipFamily, normalizeIp} from '../ip.js';
 import type {Item} from '../pki/load.js';
+import {sansCover} from '../pki/san-match.js';
 import {apiServerCerts} from './sans.js';
 import {about, certItems, type CertItem, type Finding, type Rule} from './types.js';
 
@@ -95,13 +95,7 @@ export const kubeconfigCaMismatch: Rule = {
 
 /** True when one of the certificate's SANs names `host` (an address, or a DNS name; a wildcard covers one label). */
 export function sanCovers(cert: CertItem, host: string): boolean {
-	if (ipFamily(host)) return cert.cert.ipAddresses.some(ip => ipFamily(ip) && normalizeIp(ip) === normalizeIp(host));
-	const name = host.toLowerCase();
-	return cert.cert.dnsNames.some(dns => {
-		const pattern = dns.toLowerCase();
-		// A wildcard covers exactly one label.
-		return pattern === name || (pattern.startsWith('*.') && name.endsWith(pattern.slice(1)) && !name.slice(0, -pattern.length + 1).includes('.'));
-	});
+	return sansCover(cert.cert, host);
 }
 
 function serverHost(server: string): string | undefined {
