@@ -479,7 +479,12 @@ function kubeconfigItems(file: string, config: ParsedKubeconfig): Item[] {
 	};
 
 	for (const cluster of config.clusters) {
-		if (cluster.caPem) items.push(embedded(`clusters[${cluster.name}].certificate-authority-data`, cluster.caPem, true));
+		if (!cluster.caPem) continue;
+		// Trust may be a bundle (two CAs while one is rotated): every certificate in it is an item, numbered.
+		const where = `clusters[${cluster.name}].certificate-authority-data`;
+		const blocks = pemBlocks(cluster.caPem);
+		if (blocks.length <= 1) items.push(embedded(where, cluster.caPem, true));
+		else blocks.forEach((block, index) => items.push({...embedded(where, block.whole, true), block: index + 1}));
 	}
 
 	for (const user of config.users) {
