@@ -98,13 +98,28 @@ export const commands: readonly Command[] = [
 	{
 		name: 'inspect',
 		summary: 'read certificates, keys, CSRs and kubeconfigs; the viewer in a terminal, a report when piped',
-		args: '[PATH...]',
-		description: ['PATH: files or folders (default ./pki). Exit 1 when a finding is an error.'],
-		flags: {json},
+		args: '[PATH | https://HOST:PORT | HOST:PORT ...]',
+		description: [
+			'PATH: files or folders (default ./pki). Exit 1 when a finding is an error.',
+			'An endpoint: connect, show the chain the server sends, check it against the CA (--ca, the kubeconfig\'s,',
+			'else the CAs of ./pki), the name dialled against its SANs, whether it is a file of ./pki, and mutual TLS',
+			'with a client certificate. A refused connection, a time-out or a port that is not TLS: one line, exit 2.',
+		],
+		flags: {
+			json,
+			servername: {type: 'string', value: 'NAME', help: 'endpoints: the name sent (SNI) and checked against the SANs, as kubectl\'s tls-server-name (default: the host dialled)'},
+			ca: {type: 'string', value: 'FILE', help: 'endpoints: the CA certificate (or bundle) the served chain must lead to (default: the kubeconfig\'s, else the CAs of ./pki)'},
+			kubeconfig: {type: 'string', value: 'FILE', help: 'endpoints: connect as this kubeconfig\'s current user (mutual TLS); its cluster\'s CA is the default CA'},
+			cert: {type: 'string', value: 'FILE', help: 'endpoints: a client certificate for mutual TLS (with --key)'},
+			key: {type: 'string', value: 'FILE', help: 'endpoints: the client certificate\'s private key (read only to connect; never printed)'},
+			timeout: {type: 'string', value: 'T', help: 'endpoints: connect and handshake within T, such as 10s (default) or 500ms'},
+		},
 		examples: [
 			['kubepki inspect', 'the viewer on ./pki (a text report when piped)'],
 			['kubepki inspect pki/admin.kubeconfig pki/ca.pem', 'only these files'],
 			['kubepki inspect --json pki | jq \'.items[].subject\'', 'machine-readable'],
+			['kubepki inspect https://127.0.0.1:2379 --cert pki/kubernetes.pem --key pki/kubernetes-key.pem', 'what etcd serves, checked against ./pki, mutual TLS'],
+			['kubepki inspect 10.0.0.5:6443 --servername kubernetes --kubeconfig pki/admin.kubeconfig', 'an API server as kubectl sees it'],
 		],
 		async run(positionals, flags, io) {
 			const {runInspect} = await import('./inspect.js');
@@ -212,6 +227,34 @@ export const commands: readonly Command[] = [
 			noArguments('renew', positionals);
 			const {runRenew} = await import('./renew.js');
 			return runRenew(flags, io);
+		},
+	},
+	{
+		name: 'rotate-ca',
+		summary: 'replace a CA in three phases (start, reissue, finish) so machines one phase apart keep talking',
+		args: 'start|reissue|finish|status',
+		description: [
+			'start: a new CA beside the old; every trust file (ca.pem, each kubeconfig\'s CA) holds both; no leaf changes.',
+			'reissue: every leaf signed by the new CA with a new key; kubeconfigs rebuilt; trust still both.',
+			'finish: trust is the new CA alone; the old CA\'s certificate and key move to DIR/retired/<UTC time>/.',
+			'status: the phase, which files trust or are signed by which CA, what to copy next.',
+			'Each phase: one transaction with a backup (DIR/.backup/<UTC time>/), nodes/copy.sh of what changed, the restart',
+			'order and what to check before the next phase. A phase cannot be skipped or run twice (the manifest records it).',
+			'The service-account key and the encryption key are never touched.',
+		],
+		flags: {
+			out: {type: 'string', value: 'DIR', help: 'the folder kubepki generate made (default ./pki)'},
+			ca: {type: 'string', value: 'CA', help: 'which CA: cluster, etcd, front-proxy or all (default: all of the layout; the hard way has one, cluster)'},
+			json: {type: 'boolean', help: 'status only: machine-readable (a documented, stable shape; see the README)'},
+		},
+		examples: [
+			['kubepki rotate-ca start --out pki', 'make the new CA; trust both'],
+			['kubepki rotate-ca status --json', 'where ./pki stands, machine-readable'],
+			['kubepki rotate-ca reissue && kubepki rotate-ca finish', 'the next two phases, each after its checks'],
+		],
+		async run(positionals, flags, io) {
+			const {runRotateCa} = await import('./rotate-ca.js');
+			return runRotateCa(positionals, flags, io);
 		},
 	},
 	{

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import {defaultWithin, expiryJson, expiryReport, expiryText, parseDuration} from '../core/expiry.js';
 import {loadPaths} from '../core/pki/load.js';
+import {recoverFolder} from '../core/write.js';
 import {resolvePaths} from './inspect.js';
 import {UsageError, type CommandIo} from './io.js';
 
@@ -14,6 +15,8 @@ export async function runExpiry(paths: string[], flags: ExpiryFlags, io: Command
 	const within = parseDuration(flags.within ?? defaultWithin);
 	if (within === undefined) throw new UsageError(`--within: ${JSON.stringify(flags.within)} is not a duration; use days or hours such as 30d or 720h`);
 	const resolved = await resolvePaths('expiry', paths, io);
+	// As lint and inspect do: a folder a killed run left half-committed is finished (or its staging dropped) first.
+	await Promise.all(resolved.map(async given => recoverFolder(given).catch(() => undefined)));
 	const report = expiryReport(await loadPaths(resolved), now, within);
 	const shown = (file: string) => {
 		const relative = path.relative(process.cwd(), path.resolve(process.cwd(), file));

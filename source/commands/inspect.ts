@@ -1,7 +1,9 @@
 import {existsSync} from 'node:fs';
 import {lstat} from 'node:fs/promises';
 import path from 'node:path';
-import {hasErrors, inspectJson, inspectPaths, inspectText} from '../core/inspect.js';
+import {parseEndpoint, type Endpoint} from '../core/endpoint.js';
+import {hasErrors, inspectJson, inspectPaths, inspectText, type Inspection} from '../core/inspect.js';
+import {EndpointError, inspectLive, type LiveRequest} from '../core/inspect-live.js';
 import {UsageError, type CommandIo} from './io.js';
 
 /**
@@ -30,15 +32,83 @@ function shown(item: string, io: CommandIo): string {
 	return io.cwd === process.cwd() ? path.normalize(item) : path.resolve(io.cwd, item);
 }
 
-/** `kubepki inspect PATH... [--json]`: the viewer in a terminal, a report otherwise. Exit 1 when a finding is an error. */
-export async function runInspect(paths: string[], flags: {json?: boolean}, io: CommandIo): Promise<number> {
-	const resolved = await resolvePaths('inspect', paths, io);
-	if (!flags.json && io.stdout.isTTY && process.stdin.isTTY) {
-		const {openViewer} = await import('../ui/viewer/open.js');
-		return openViewer(resolved, io.env);
+type InspectFlags = {json?: boolean; servername?: string; ca?: string; kubeconfig?: string; cert?: string; key?: string; timeout?: string};
+
+/** `--timeout 10s`, `500ms`, `2` (seconds). */
+function parseTimeout(value: string): number {
+	const match = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(value.trim());
+	const ms = match ? Number(match[1]) * (match[2] === 'ms' ? 1 : 1000) : Number.NaN;
+	if (!(ms >= 1 && ms <= 600_000)) throw new UsageError(`inspect: --timeout ${JSON.stringify(value)}: give a duration such as 10s or 500ms (at most 600s)`);
+	return ms;
+}
+
+/** The arguments, told apart: a path that exists is a path; otherwise https://HOST:PORT or HOST:PORT is an endpoint. */
+async function sortTargets(given: readonly string[], io: CommandIo): Promise<{paths: string[]; endpoints: Endpoint[]}> {
+	const paths: string[] = [];
+	const endpoints: Endpoint[] = [];
+	for (const item of given) {
+		const onDisk = await lstat(path.resolve(io.cwd, item)).catch(() => undefined);
+		const endpoint = onDisk ? undefined : parseEndpoint(item);
+		if (endpoint) endpoints.push(endpoint);
+		else paths.push(item);
 	}
 
-	const inspection = await inspectPaths(resolved);
+	return {paths, endpoints};
+}
+
+async function mustExist(flag: string, file: string | undefined, io: CommandIo): Promise<string | undefined> {
+	if (file === undefined) return undefined;
+	const found = await lstat(path.resolve(io.cwd, file)).catch(() => undefined);
+	if (!found) throw new UsageError(`inspect: --${flag} ${file}: no such file`);
+	return shown(file, io);
+}
+
+/** `kubepki inspect PATH|ENDPOINT... [--json]`: the viewer in a terminal, a report otherwise. Exit 1 when a finding is an error. */
+export async function runInspect(given: string[], flags: InspectFlags, io: CommandIo): Promise<number> {
+	const {paths, endpoints} = await sortTargets(given, io);
+	const liveFlags = (['servername', 'ca', 'kubeconfig', 'cert', 'key', 'timeout'] as const).filter(flag => flags[flag] !== undefined);
+	if (endpoints.length === 0 && liveFlags.length > 0) throw new UsageError(`inspect: --${liveFlags[0]} is for endpoints (https://HOST:PORT or HOST:PORT); none given`);
+	if ((flags.cert === undefined) !== (flags.key === undefined)) throw new UsageError(`inspect: ${flags.cert === undefined ? '--key needs --cert' : '--cert needs --key'} (a client certificate and its key)`);
+	const resolved = endpoints.length > 0 && paths.length === 0 ? [] : await resolvePaths('inspect', paths, io);
+	const load = await liveLoader(endpoints, flags, io);
+	if (!flags.json && io.stdout.isTTY && process.stdin.isTTY) {
+		const {openViewer} = await import('../ui/viewer/open.js');
+		return openViewer(resolved, io.env, undefined, load, [...resolved, ...endpoints.map(endpoint => endpoint.given)].join(', '));
+	}
+
+	let inspection: Inspection;
+	try {
+		inspection = load ? await load(resolved) : await inspectPaths(resolved);
+	} catch (error) {
+		if (error instanceof EndpointError) throw new UsageError(`inspect: ${error.message}`);
+		throw error;
+	}
+
 	io.stdout.write(flags.json ? JSON.stringify(inspectJson(inspection), null, 2) + '\n' : inspectText(inspection, process.cwd()));
 	return hasErrors(inspection.findings) ? 1 : 0;
+}
+
+/** With endpoints: a loader that reads the paths and connects to each (undefined without endpoints). */
+async function liveLoader(endpoints: readonly Endpoint[], flags: InspectFlags, io: CommandIo): Promise<((paths: readonly string[]) => Promise<Inspection>) | undefined> {
+	if (endpoints.length === 0) return undefined;
+	const request: LiveRequest = {
+		endpoints,
+		...(flags.servername ? {servername: flags.servername} : {}),
+		...(flags.timeout ? {timeoutMs: parseTimeout(flags.timeout)} : {}),
+	};
+	const caFile = await mustExist('ca', flags.ca, io);
+	const kubeconfig = await mustExist('kubeconfig', flags.kubeconfig, io);
+	const certFile = await mustExist('cert', flags.cert, io);
+	const keyFile = await mustExist('key', flags.key, io);
+	// The local folder the served certificates are compared with, and whose CAs are the default.
+	const localFolder = existsSync(path.join(io.cwd, 'pki')) ? shown('pki', io) : undefined;
+	const full: LiveRequest = {
+		...request,
+		...(caFile ? {caFile} : {}),
+		...(kubeconfig ? {kubeconfig} : {}),
+		...(certFile ? {certFile} : {}),
+		...(keyFile ? {keyFile} : {}),
+		...(localFolder ? {localFolder} : {}),
+	};
+	return async paths => inspectLive(paths, full);
 }

@@ -31,12 +31,13 @@ export async function runRenew(flags: RenewFlags, io: CommandIo): Promise<number
 	if (ids && ids.length === 0) throw new UsageError('--only: give one or more certificate ids, such as kubelet:node1,apiserver (kubepki expiry shows them)');
 	const selection = flags.all ? ({kind: 'all'} as const) : ids ? ({kind: 'only', ids} as const) : ({kind: 'within', seconds: within} as const);
 	const outDir = path.resolve(io.cwd, flags.out ?? 'pki');
-	const {planRenewal, applyRenewal, RenewUsageError} = await import('../core/renew.js');
+	const {renewFolder, RenewUsageError} = await import('../core/renew.js');
 	const {RefusedError} = await import('../core/generate.js');
 	const {renewalText} = await import('../core/renew-text.js');
 	try {
-		const renewal = await planRenewal({outDir, selection, validityHours, reuseKeys: flags['reuse-keys']});
-		if (!flags['dry-run']) await applyRenewal(outDir, renewal);
+		const renewal = await renewFolder({outDir, selection, validityHours, reuseKeys: flags['reuse-keys'], dryRun: flags['dry-run']});
+		// A folder tightened to 0700 is said even with --quiet: the user should know others could get in.
+		for (const warning of renewal.warnings) io.stderr.write(`kubepki renew: warning: ${warning}\n`);
 		if (!flags.quiet || flags['dry-run']) io.stdout.write(renewalText(renewal, {dryRun: Boolean(flags['dry-run']), outDir: shown(io.cwd, outDir)}));
 		return 0;
 	} catch (error) {

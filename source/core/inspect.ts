@@ -10,6 +10,7 @@ import type {CsrInfo} from './pki/parse-der.js';
 import {printable} from './printable.js';
 import {expiryReport, expiryText} from './expiry.js';
 import {renewWithinDays} from './plan.js';
+import type {EndpointReport} from './endpoint.js';
 
 export type JsonItem = Record<string, unknown> & {path: string; kind: Item['kind']; source: string};
 
@@ -75,6 +76,8 @@ export type Inspection = {
 	readonly signedBy?: ReadonlyMap<Item, string>;
 	/** For each certificate, the other places the same certificate is (nodes/<host>/ copies, kubeconfigs). */
 	readonly copies?: ReadonlyMap<Item, readonly Item[]>;
+	/** Live endpoints (`inspect https://HOST:PORT`): what each served and the verdicts (inspect-live.ts). */
+	readonly endpoints?: readonly EndpointReport[];
 };
 
 /** Load and lint: what inspect, lint and the viewer all start from. */
@@ -136,7 +139,7 @@ export function signers(items: readonly Item[]): Map<Item, string> {
  * it, `itself`, or null when none read does), `copies` (the other places the same certificate is, as
  * `path` or `path (kubeconfig field)`), and `secondsLeft` (negative once ended); each finding its `item`.
  */
-export function inspectJson({loaded, findings}: Inspection, now = new Date()): {items: JsonItem[]; findings: Finding[]} {
+export function inspectJson({loaded, findings, endpoints}: Inspection, now = new Date()): {items: JsonItem[]; findings: Finding[]; endpoints?: readonly EndpointReport[]} {
 	const certs = certItems(loaded.items);
 	const chain = buildChain(certs);
 	const copies = copiesOf(loaded.items);
@@ -151,7 +154,7 @@ export function inspectJson({loaded, findings}: Inspection, now = new Date()): {
 		});
 	}
 
-	return {items: loaded.items.map(item => ({...jsonItem(item), ...extra.get(item)})), findings};
+	return {items: loaded.items.map(item => ({...jsonItem(item), ...extra.get(item)})), findings, ...(endpoints ? {endpoints} : {})};
 }
 
 const marks = {error: '✗', warning: '!', info: '·'} as const;
@@ -271,8 +274,15 @@ export function summaryLine(items: readonly Item[], findings: readonly Finding[]
 }
 
 function shown(cwd: string, file: string): string {
+	// A live endpoint's certificates are named by its URL, not a path.
+	if (isEndpointPath(file)) return file;
 	const relative = path.relative(cwd, path.resolve(cwd, file));
 	return relative.startsWith('..') ? file : relative || '.';
+}
+
+/** The path of a served certificate (`https://HOST:PORT`), which no file has. */
+export function isEndpointPath(file: string): boolean {
+	return /^https:\/\//.test(file);
 }
 
 export {hasErrors};

@@ -59,7 +59,8 @@ const isUserCert = (item: Item) => /^kubeconfig:users\[.*\]\.client-certificate-
 
 /** The folder every path shares, so rows show short names. */
 export function commonRoot(items: readonly Item[]): string {
-	const dirs = items.map(item => path.dirname(item.path).split(path.sep));
+	// A live endpoint's certificates (path `https://HOST:PORT`) are not in a folder.
+	const dirs = items.filter(item => !isUrl(item.path)).map(item => path.dirname(item.path).split(path.sep));
 	if (dirs.length === 0) return '';
 	const first = dirs[0]!;
 	let length = first.length;
@@ -72,7 +73,10 @@ export function commonRoot(items: readonly Item[]): string {
 	return first.slice(0, length).join(path.sep);
 }
 
+const isUrl = (file: string) => /^https:\/\//.test(file);
+
 function shortPath(root: string, file: string): string {
+	if (isUrl(file)) return file;
 	return root ? path.relative(root, file) || path.basename(file) : file;
 }
 
@@ -239,7 +243,8 @@ export function inventory(items: readonly Item[], findings: readonly Finding[], 
 			...(Number.isNaN(end) ? {} : {secondsLeft: Math.floor((end - now.getTime()) / 1000)}),
 			signedBy: signed.signedBy,
 			...(signed.signer ? {signer: signed.signer} : {}),
-			group: signed.group,
+			// What a live endpoint serves is a root of its own: the server, then its chain.
+			group: item.source === 'tls' ? {id: `endpoint:${item.path}`, label: `served by ${item.path}`, rank: 0} : signed.group,
 			search: [name, item.path, cert.cert.subject, cert.cert.issuer, ...cert.cert.dnsNames, ...cert.cert.ipAddresses].join('\n').toLowerCase(),
 		};
 	};

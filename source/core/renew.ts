@@ -11,6 +11,7 @@ import {clusterFiles} from './cluster-files.js';
 import {bundlesDir, copyScript, distribution, type Bundle, type Delivery} from './distribute.js';
 import {backupDir as backupFolder, folderTimestamp} from './folders.js';
 import {certificateFiles, loadRootCa, manifest, manifestName, RefusedError} from './generate.js';
+import {rotationInProgress} from './manifest.js';
 import {buildPlan, hardwayPaths, type CertSpec, type Plan} from './plan.js';
 import {urlHost} from './ip.js';
 import {issueAll, type Issued} from './pki/issue.js';
@@ -186,13 +187,16 @@ export async function folderCluster(outDir: string): Promise<{topology: Topology
 	}
 
 	if (body.tool !== 'kubepki') throw new RefusedError(`${path.join(outDir, manifestName)} was not written by kubepki`);
+	const rotating = rotationInProgress(text, 'renew');
+	if (rotating) throw new RefusedError(rotating);
 	if ((body.layout ?? 'hardway') !== 'hardway') throw new RefusedError(`renew knows the hard-way layout; for --layout kubeadm run kubepki generate again (it signs every leaf afresh from the kept CAs)`);
 	const result = validateTopology(body.cluster);
 	if (!result.ok) throw new RefusedError(`the cluster in ${manifestName} does not validate (${result.problems[0]?.field}: ${result.problems[0]?.message}); run kubepki generate --config FILE`);
 	return {topology: result.topology, source: typeof body.source === 'string' ? body.source : 'kubepki-manifest.json'};
 }
 
-async function readLeaf(outDir: string, spec: CertSpec, ca: NodeX509): Promise<LeafState> {
+/** One leaf as the folder holds it, checked against the CA that must have signed it. */
+export async function readLeaf(outDir: string, spec: CertSpec, ca: NodeX509): Promise<LeafState> {
 	const paths = hardwayPaths(spec);
 	const read = async (file: string) => readFile(path.join(outDir, file), 'utf8').catch(() => undefined);
 	const [certPem, keyPem] = await Promise.all([read(paths.cert), read(paths.key)]);
@@ -291,17 +295,33 @@ export async function planRenewal(options: RenewOptions): Promise<RenewalPlan> {
 
 /**
  * Put a renewal in place: every replaced file is first kept under backupDir (0700, same relative paths),
- * then the changed files are written, the manifest last.
+ * then the changed files are written, the manifest last. It takes the folder's lock only to write: a run that
+ * changed the folder between planRenewal and this call would be overwritten. renewFolder reads and writes
+ * under one lock; prefer it.
  */
 export async function applyRenewal(outDir: string, renewal: RenewalPlan): Promise<void> {
 	if (renewal.changed.length === 0) return;
-	await commitWithBackup(outDir, renewal.changed, renewal.replaced, renewal.backupDir);
+	const {commitFolder} = await import('./write.js');
+	await commitFolder(outDir, renewal.changed, {backupDir: renewal.backupDir, command: 'renew'});
 }
 
-async function commitWithBackup(outDir: string, files: readonly OutputFile[], replaced: readonly string[], backupDir: string): Promise<void> {
-	// One transaction (write.ts): every live file it replaces is hard-linked under backupDir first, then the
-	// new set is swapped in; a kill leaves the old complete set or the new one, never a mix.
-	const {commitFolder} = await import('./write.js');
-	if (replaced.length === 0 && files.length === 0) return;
-	await commitFolder(outDir, files, {backupDir, command: 'renew'});
+/**
+ * The whole renewal as one transaction: the folder's lock is taken first (a killed run's commit is finished
+ * or dropped then), everything is read and issued under it, and the changed files are committed before it is
+ * released (write.ts: a kill leaves the old complete set or the new one). RefusedError when another run holds
+ * the folder. `dryRun` plans without the lock and writes nothing, not even the lock file.
+ */
+export async function renewFolder(options: RenewOptions & {readonly dryRun?: boolean}): Promise<RenewalPlan & {readonly warnings: readonly string[]}> {
+	// Refuse a folder that is not kubepki's before the lock, which would make a missing folder.
+	await folderCluster(options.outDir);
+	if (options.dryRun) return {...(await planRenewal(options)), warnings: []};
+	const {lockFolder} = await import('./write.js');
+	const folder = await lockFolder(options.outDir, {command: 'renew'});
+	try {
+		const renewal = await planRenewal(options);
+		if (renewal.changed.length > 0) await folder.commit(renewal.changed, {backupDir: renewal.backupDir});
+		return {...renewal, warnings: folder.warnings};
+	} finally {
+		await folder.release();
+	}
 }

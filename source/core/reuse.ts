@@ -15,7 +15,8 @@ export type FolderFile = {readonly rel: string; readonly full: string; readonly 
 // Nothing kubepki writes and reads back comes near this; a bigger file (or /dev/zero behind a name) is not one.
 const maxReuseBytes = 1024 * 1024;
 
-function kindOf(stats: Stats): string {
+/** What a path that is not a plain file is, in words ("a FIFO", "a device"). */
+export function kindOf(stats: Stats): string {
 	if (stats.isFIFO()) return 'a FIFO';
 	if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
 	if (stats.isSocket()) return 'a socket';

@@ -1,5 +1,5 @@
 import {execFileSync} from 'node:child_process';
-import {chmodSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
+import {chmodSync, mkdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {beforeAll, describe, expect, it} from 'vitest';
 import {loadPaths, parseBytes, pemBlocks, type Item} from '../../source/core/pki/load.js';
@@ -189,7 +189,23 @@ describe('parseBytes never throws', () => {
 		const fifoDir = tempDir('kubepki-fifo-');
 		execFileSync('mkfifo', [path.join(fifoDir, 'pipe.pem')]);
 		const {items} = await loadPaths([fifoDir]);
-		expect(items).toEqual([expect.objectContaining({kind: 'unreadable', error: 'not a regular file'})]);
+		expect(items).toEqual([expect.objectContaining({kind: 'unreadable', error: 'skipped: a FIFO, not a regular file'})]);
+	});
+
+	it('stays inside the named tree: a link to a folder elsewhere is noted, not walked; the named link itself is read', async () => {
+		const outside = tempDir('kubepki-outside-');
+		mkdirSync(path.join(outside, 'deep'));
+		writeFileSync(path.join(outside, 'deep', 'elsewhere.pem'), 'not a certificate\n');
+		const tree = tempDir('kubepki-tree-');
+		writeFileSync(path.join(tree, 'own.pem'), 'not a certificate\n');
+		symlinkSync(outside, path.join(tree, 'away'));
+		mkdirSync(path.join(tree, 'sub'));
+		symlinkSync('..', path.join(tree, 'sub', 'up'));
+		const {items} = await loadPaths([tree]);
+		expect(items.map(item => path.relative(tree, item.path))).toEqual(['away', 'own.pem']);
+		expect(items[0]?.error).toBe(`skipped: a symbolic link to a folder outside ${realpathSync(tree)} (${realpathSync(outside)}); name it to read it`);
+		const named = await loadPaths([path.join(tree, 'away')]);
+		expect(named.items.map(item => path.basename(item.path))).toEqual(['elsewhere.pem']);
 	});
 
 	it.skipIf(process.getuid?.() === 0)('reports a file it may not read as permission denied', async () => {

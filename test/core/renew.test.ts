@@ -1,12 +1,13 @@
 import {createHash, X509Certificate} from 'node:crypto';
-import {cpSync, readdirSync, readFileSync, statSync} from 'node:fs';
+import {cpSync, existsSync, readdirSync, readFileSync, statSync} from 'node:fs';
 import path from 'node:path';
 import {beforeAll, describe, expect, it} from 'vitest';
 import {clusterFiles} from '../../source/core/cluster-files.js';
 import {generate} from '../../source/core/generate.js';
 import {buildPlan, specById} from '../../source/core/plan.js';
-import {applyRenewal, planRenewal, RenewUsageError, restartSteps, selectLeaves, servicesReading, type LeafState, type MachineChange} from '../../source/core/renew.js';
+import {applyRenewal, planRenewal, renewFolder, RenewUsageError, restartSteps, selectLeaves, servicesReading, type LeafState, type MachineChange} from '../../source/core/renew.js';
 import {exampleTopology} from '../../source/core/topology.js';
+import {lockFolder} from '../../source/core/write.js';
 import {tempDir} from '../helpers/tools.js';
 
 const day = 24 * 3600 * 1000;
@@ -169,6 +170,43 @@ describe('renewing a folder generate made', () => {
 		const nothing = await planRenewal({outDir: dir, selection: {kind: 'within', seconds: 86_400}, now});
 		expect([nothing.renewed, nothing.changed]).toEqual([[], []]);
 		await applyRenewal(dir, nothing);
+		expect(changedBetween(before, snapshot(dir))).toEqual([]);
+	});
+	it('reads the folder under its lock: while it issues, the lock is its own and another run is refused', async () => {
+		const dir = copy('locked');
+		const holders: string[] = [];
+		const probes: Array<Promise<string>> = [];
+		const renewal = await renewFolder({
+			outDir: dir,
+			selection: {kind: 'all'},
+			now,
+			onProgress(done) {
+				if (done !== 1) return;
+				// Read while the certificates are being issued: before the commit, after every read of the folder.
+				holders.push(existsSync(path.join(dir, '.kubepki-lock')) ? readFileSync(path.join(dir, '.kubepki-lock'), 'utf8') : 'no lock file');
+				probes.push(lockFolder(dir, {command: 'probe'}).then(async folder => {
+					await folder.release();
+					return 'the probe got the lock';
+				}, (error: Error) => error.message));
+			},
+		});
+		expect(holders).toHaveLength(1);
+		expect(JSON.parse(holders[0]!)).toMatchObject({pid: process.pid, command: 'renew'});
+		const [probe] = await Promise.all(probes);
+		expect(probe).toMatch(/is being written by another kubepki run/);
+		expect(renewal.renewed).toHaveLength(7);
+		// Released afterwards, and the files are the ones it planned.
+		expect(existsSync(path.join(dir, '.kubepki-lock'))).toBe(false);
+		for (const file of renewal.changed) expect(readFileSync(path.join(dir, file.path)).equals(Buffer.from(file.content)), file.path).toBe(true);
+	});
+
+	it('writes nothing, not even a lock file, for a dry run', async () => {
+		const dir = copy('dry');
+		const before = snapshot(dir);
+		let lockSeen = false;
+		const renewal = await renewFolder({outDir: dir, selection: {kind: 'all'}, now, dryRun: true, onProgress: () => (lockSeen ||= existsSync(path.join(dir, '.kubepki-lock')))});
+		expect(renewal.changed.length).toBeGreaterThan(20);
+		expect(lockSeen).toBe(false);
 		expect(changedBetween(before, snapshot(dir))).toEqual([]);
 	});
 });

@@ -18,6 +18,7 @@ export const debianPackage: Record<string, string> = {
 	ip: 'iproute2',
 	unshare: 'util-linux',
 	nsenter: 'util-linux',
+	strace: 'strace',
 };
 
 function onPath(tool: string): boolean {

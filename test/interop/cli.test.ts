@@ -53,7 +53,7 @@ describe('unknown flags and commands: one line, exit 2', () => {
 	const dir = tempDir();
 	it.each([
 		[['generate', '--outdir', 'x'], /^kubepki: unknown option --outdir for kubepki generate \(did you mean --out\?\); it takes --config, --out, .*--quiet, --help, --version$/],
-		[['inspect', '--bogus'], /^kubepki: unknown option --bogus for kubepki inspect; it takes --json, --help, --version$/],
+		[['inspect', '--bogus'], /^kubepki: unknown option --bogus for kubepki inspect; it takes --json, --servername, --ca, --kubeconfig, --cert, --key, --timeout, --help, --version$/],
 		[['lint', '--force'], /^kubepki: --force is not an option of kubepki lint \(it is one of kubepki generate\); kubepki lint takes --json, --help, --version$/],
 		[['generate', '--out'], /^kubepki: --out: needs a value \(--out DIR\)$/],
 		[['generate', '--out', '--force'], /^kubepki: --out: needs a value \(--out DIR\), got the flag "--force"/],

@@ -1,21 +1,10 @@
 import {writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {beforeAll, describe, expect, it} from 'vitest';
+import {writeClusterFile} from '../helpers/cluster-file.js';
 import {hasTool, kubepki, run, tempDir} from '../helpers/tools.js';
 
 const haveOpenssl = hasTool('openssl');
-
-// The built-in cluster with three-day leaves: what a cron job must catch.
-const shortLived = `cluster: short
-serviceCIDR: 10.32.0.0/24
-loadBalancer: {name: lb, ip: 10.0.0.10}
-masters:
-  - {name: m1, ip: 10.0.0.11}
-workers:
-  - {name: w1, ip: 10.0.0.21}
-algorithm: ecdsa-p256
-validity: {leaf: 72h}
-`;
 
 /** Re-sign admin.pem with openssl's own CA command, with dates that ended last year. */
 function expireWithOpenssl(dir: string): void {
@@ -34,7 +23,8 @@ describe.skipIf(!haveOpenssl)('kubepki expiry on the command line', () => {
 	const root = tempDir();
 	const out = path.join(root, 'pki');
 	beforeAll(() => {
-		writeFileSync(path.join(root, 'c.yaml'), shortLived);
+		// The built-in cluster with three-day leaves: what a cron job must catch.
+		writeClusterFile(root, {name: 'short', masters: 1, workers: 1, leaf: '72h'});
 		const made = kubepki(['generate', '--config', 'c.yaml', '--quiet'], {cwd: root});
 		expect(made.status, made.stderr).toBe(0);
 	});

@@ -1,29 +1,16 @@
 import {execFile} from 'node:child_process';
 import {createHash, X509Certificate} from 'node:crypto';
-import {readdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {readdirSync, readFileSync} from 'node:fs';
 import {createServer, type Server} from 'node:https';
 import type {AddressInfo} from 'node:net';
 import path from 'node:path';
 import type {TLSSocket} from 'node:tls';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {writeClusterFile} from '../helpers/cluster-file.js';
 import {hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
 
 const haveOpenssl = hasTool('openssl');
 const haveKubectl = hasTool('kubectl');
-
-// Three-day leaves, as a cluster that is about to stop.
-const clusterFile = `cluster: day2
-serviceCIDR: 10.32.0.0/24
-loadBalancer: {name: lb, ip: 10.0.0.10}
-masters:
-  - {name: m1, ip: 10.0.0.11}
-  - {name: m2, ip: 10.0.0.12}
-workers:
-  - {name: w1, ip: 10.0.0.21}
-  - {name: w2, ip: 10.0.0.22}
-algorithm: ecdsa-p256
-validity: {leaf: 72h}
-`;
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
@@ -34,7 +21,8 @@ describe.skipIf(!haveOpenssl)('kubepki renew on a folder of three-day leaves', (
 	const before = new Map<string, string>();
 	let renewed: ReturnType<typeof kubepki>;
 	beforeAll(() => {
-		writeFileSync(path.join(root, 'c.yaml'), clusterFile);
+		// Three-day leaves, as a cluster that is about to stop.
+		writeClusterFile(root, {name: 'day2', masters: 2, workers: 2, leaf: '72h'});
 		const made = kubepki(['generate', '--config', 'c.yaml', '--quiet'], {cwd: root});
 		if (made.status !== 0) throw new Error(made.stderr);
 		for (const file of kept) before.set(file, sha(path.join(out, file)));

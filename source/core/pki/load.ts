@@ -8,6 +8,7 @@ import path from 'node:path';
 import {parseKubeconfig, type ParsedKubeconfig} from '../kubeconfig.js';
 import {manifestName, parseManifest, privateEntries, type ManifestFileEntry} from '../manifest.js';
 import type {CertInfo} from './cert-info.js';
+import {kindOf} from '../reuse.js';
 import {notLiveFolders} from '../folders.js';
 import {kubernetesMeaning, kubernetesRoles, type KubernetesMeaning, type KubernetesRole} from './meaning.js';
 import {parseCertificate, parseCsr, parsePublicKey, type CsrInfo, type ParsedCertificate} from './parse-der.js';
@@ -103,7 +104,7 @@ export async function loadPaths(paths: readonly string[]): Promise<LoadResult> {
 	const seenDirs = new Set<string>();
 	const folders: FolderInfo[] = [];
 	const digests: FileDigest[] = [];
-	for (const given of paths) await collect(given, found, seenDirs, folders);
+	for (const given of paths) await collect(given, found, seenDirs, folders, undefined);
 	// A file named twice (a.pem a.pem, or a folder and a file in it) is read once.
 	const unique = [...new Map(found.map(file => [path.resolve(file.path), file])).values()];
 	found.length = 0;
@@ -125,7 +126,11 @@ export async function loadPaths(paths: readonly string[]): Promise<LoadResult> {
 	return {items: adoptPartnerRoles(all), manifests, files: digests, folders};
 }
 
-async function collect(given: string, found: Found[], seenDirs: Set<string>, folders: FolderInfo[]): Promise<void> {
+/**
+ * `root` is the real path of the folder the user named (undefined for the named path itself): a walk stays inside
+ * it, so a symbolic link inside the tree that leads to a folder elsewhere (`/`, another user's home) is noted, not read.
+ */
+async function collect(given: string, found: Found[], seenDirs: Set<string>, folders: FolderInfo[], root: string | undefined): Promise<void> {
 	const link = await lstat(given).catch((error: NodeJS.ErrnoException) => error);
 	if (link instanceof Error) {
 		found.push({path: given, error: fsReason(link)});
@@ -145,6 +150,11 @@ async function collect(given: string, found: Found[], seenDirs: Set<string>, fol
 
 	// A folder reached twice (a symlink loop, or two links to one place) is read once.
 	const real = await realpath(given).catch(() => given);
+	if (root !== undefined && !isInside(root, real)) {
+		found.push({path: given, error: `skipped: a symbolic link to a folder outside ${root} (${real}); name it to read it`});
+		return;
+	}
+
 	if (seenDirs.has(real)) return;
 	seenDirs.add(real);
 	const entries = await readdir(given, {withFileTypes: true}).catch((error: NodeJS.ErrnoException) => error);
@@ -158,8 +168,13 @@ async function collect(given: string, found: Found[], seenDirs: Set<string>, fol
 	// The transaction's staging and lock, retired/ and .backup/ are not the live set: read only when named.
 	for (const entry of sorted) {
 		if (privateEntries.includes(entry.name) || (entry.isDirectory() && notLiveFolders.includes(entry.name))) continue;
-		await collect(path.join(given, entry.name), found, seenDirs, folders);
+		await collect(path.join(given, entry.name), found, seenDirs, folders, root ?? real);
 	}
+}
+
+function isInside(root: string, real: string): boolean {
+	const relative = path.relative(root, real);
+	return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
 function fsReason(error: NodeJS.ErrnoException): string {
@@ -189,7 +204,7 @@ async function loadFound(file: Found, manifests: FolderManifest[], digests: File
 	if (file.error || !file.stats) return [unreadable(file.path, file.error ?? 'cannot read')];
 	const mode = file.stats.mode & 0o777;
 	// Never open a FIFO or a device: reading one can block forever.
-	if (!file.stats.isFile()) return [unreadable(file.path, 'not a regular file', 'file', mode)];
+	if (!file.stats.isFile()) return [unreadable(file.path, `skipped: ${kindOf(file.stats)}, not a regular file`, 'file', mode)];
 	if (file.stats.size > maxFileBytes) return [unreadable(file.path, `larger than ${maxFileBytes / 1024 / 1024} MiB: not a certificate file`, 'file', mode)];
 	let bytes: Buffer;
 	try {
@@ -464,7 +479,12 @@ function kubeconfigItems(file: string, config: ParsedKubeconfig): Item[] {
 	};
 
 	for (const cluster of config.clusters) {
-		if (cluster.caPem) items.push(embedded(`clusters[${cluster.name}].certificate-authority-data`, cluster.caPem, true));
+		if (!cluster.caPem) continue;
+		// Trust may be a bundle (two CAs while one is rotated): every certificate in it is an item, numbered.
+		const where = `clusters[${cluster.name}].certificate-authority-data`;
+		const blocks = pemBlocks(cluster.caPem);
+		if (blocks.length <= 1) items.push(embedded(where, cluster.caPem, true));
+		else blocks.forEach((block, index) => items.push({...embedded(where, block.whole, true), block: index + 1}));
 	}
 
 	for (const user of config.users) {

@@ -15,8 +15,12 @@ export type PathViewerProps = {
 	readonly onExit: () => void;
 	/** Told, once loaded, whether any finding is an error (`kubepki inspect` exits 1 then). */
 	readonly onResult?: (hasErrors: boolean) => void;
+	/** Told when nothing could be read (an endpoint refused or timed out). */
+	readonly onFailure?: () => void;
 	/** How to read and lint: core's inspectPaths; tests pass their own. */
 	readonly load?: (paths: readonly string[]) => Promise<Inspection>;
+	/** What is being read, in words (default: the paths); live endpoints add their URLs. */
+	readonly label?: string;
 	readonly width?: number;
 	readonly height?: number;
 };
@@ -24,7 +28,7 @@ export type PathViewerProps = {
 type State = {readonly status: 'loading'} | {readonly status: 'ready'; readonly inspection: Inspection} | {readonly status: 'failed'; readonly error: string};
 
 /** Reads and lints `paths` off the render path (a spinner meanwhile), then shows the Viewer. */
-export function PathViewer({paths, onExit, onResult, load = inspectPaths, width, height}: PathViewerProps): React.ReactElement {
+export function PathViewer({paths, onExit, onResult, onFailure, load = inspectPaths, label, width, height}: PathViewerProps): React.ReactElement {
 	const [state, setState] = useState<State>({status: 'loading'});
 	const key = paths.join('\n');
 	useEffect(() => {
@@ -37,7 +41,9 @@ export function PathViewer({paths, onExit, onResult, load = inspectPaths, width,
 				setState({status: 'ready', inspection});
 			},
 			(error: unknown) => {
-				if (!cancelled) setState({status: 'failed', error: error instanceof Error ? error.message : String(error)});
+				if (cancelled) return;
+				onFailure?.();
+				setState({status: 'failed', error: error instanceof Error ? error.message : String(error)});
 			},
 		);
 		return () => {
@@ -54,11 +60,12 @@ export function PathViewer({paths, onExit, onResult, load = inspectPaths, width,
 		{isActive: state.status !== 'ready'},
 	);
 
-	if (state.status === 'loading') return <Spinner label={`reading ${paths.join(', ')}`} />;
+	const what = label ?? paths.join(', ');
+	if (state.status === 'loading') return <Spinner label={`reading ${what}`} />;
 	if (state.status === 'failed') {
 		return (
 			<Box flexDirection="column">
-				<Text>{`${marks.error} cannot read ${paths.join(', ')}: ${state.error}`}</Text>
+				<Text>{`${marks.error} cannot read ${what}: ${state.error}`}</Text>
 				<Text dimColor>q/esc back</Text>
 			</Box>
 		);

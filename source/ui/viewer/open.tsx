@@ -1,6 +1,7 @@
 import {defaultTheme, extendTheme, ThemeProvider} from '@inkjs/ui';
 import {render} from 'ink';
 import React from 'react';
+import type {Inspection} from '../../core/inspect.js';
 import {printable} from '../../core/printable.js';
 import {ErrorBoundary, failureLine} from '../ErrorBoundary.js';
 import {makeTheme, ThemeContext} from '../theme.js';
@@ -13,7 +14,13 @@ const plainUiTheme = extendTheme(defaultTheme, {components: {Spinner: {styles: {
 export const viewerFailedCode = 70;
 
 /** Mount the viewer on the terminal for `kubepki inspect`; resolves with the exit code when it is left. */
-export async function openViewer(paths: readonly string[], env: NodeJS.ProcessEnv, stderr: NodeJS.WritableStream = process.stderr): Promise<number> {
+export async function openViewer(
+	paths: readonly string[],
+	env: NodeJS.ProcessEnv,
+	stderr: NodeJS.WritableStream = process.stderr,
+	load?: (paths: readonly string[]) => Promise<Inspection>,
+	label?: string,
+): Promise<number> {
 	let code = 0;
 	let failure: string | undefined;
 	// NO_COLOR (no-color.org): any non-empty value turns colour off; marks and words still carry the meaning.
@@ -30,8 +37,14 @@ export async function openViewer(paths: readonly string[], env: NodeJS.ProcessEn
 				<PathViewer
 					paths={paths}
 					onExit={() => instance.unmount()}
+					load={load}
+					label={label}
 					onResult={hasErrors => {
 						code = hasErrors ? 1 : 0;
+					}}
+					onFailure={() => {
+						// Nothing could be read (an endpoint refused, timed out): bad input, as the headless report says.
+						code = 2;
 					}}
 				/>
 			</ThemeContext.Provider>
