@@ -7,6 +7,7 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {floorBench} from './floor.js';
 import {lintScaleBench} from './lint-scale.js';
+import {renewBench} from './renew.js';
 
 const cli = path.resolve(import.meta.dirname, '../cli.js');
 const runs = Number(process.env.BENCH_RUNS ?? 5);
@@ -164,4 +165,14 @@ if (floorRows.length > 0) {
 if (!only || only.includes('lint')) {
 	const scale = await lintScaleBench();
 	console.log(`\nlint, one folder of ${scale.workers.toLocaleString('en')} workers (${scale.files.toLocaleString('en')} files): ${scale.seconds.toFixed(1)} s, max RSS ${Math.round(scale.maxRssMb)} MB, ${scale.findings} findings`);
+}
+
+// renew --all on a 100-worker cluster against generate of the same cluster (bench/renew.ts). BENCH_CASES=renew
+// runs only this.
+const renewRows = renewBench(cli, bigRuns, only);
+if (renewRows.length > 0) {
+	console.log(`\nrenew --all against generate of the same cluster, median of ${bigRuns} runs:`);
+	for (const row of renewRows) {
+		console.log(`  ${row.name} ${row.algorithm}: generate ${row.generate.toFixed(2)} s, renew ${row.renew.toFixed(2)} s (${row.files} files changed), renew/generate ${(row.renew / row.generate).toFixed(2)}x`);
+	}
 }

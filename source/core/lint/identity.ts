@@ -1,6 +1,6 @@
 // Who the API server thinks a client is: CN is the user, O the groups (reference §1). These rules catch
 // the identities the guides get wrong: the kubelet's `system:nodes:` typo, groups in OU, copy slips.
-import {ipFamily, normalizeIp} from '../ip.js';
+import {sansCover} from '../pki/san-match.js';
 import {manifestFor, manifestTopology} from './manifest.js';
 import {about, certItems, where, type CertItem, type Finding, type Rule} from './types.js';
 
@@ -55,7 +55,7 @@ export const kubeletIdentity: Rule = {
 				const node = nodes.find(n => n.name === name);
 				if (!node) {
 					finding(`CN names node "${name}", which is not a machine of this cluster (${nodes.map(n => n.name).join(', ')}): no kubelet registers under that name, so the Node authorizer never matches it. Reissue with the node's name.`, 'warning');
-				} else if (serves && cert.ipAddresses.length > 0 && !cert.ipAddresses.some(ip => ipFamily(ip) && normalizeIp(ip) === normalizeIp(node.ip))) {
+				} else if (serves && cert.ipAddresses.length > 0 && !sansCover({dnsNames: [], ipAddresses: cert.ipAddresses}, node.ip)) {
 					finding(`serves the kubelet of ${name} but lacks its IP ${node.ip}: the API server's logs/exec calls to ${node.ip} fail certificate validation. Add IP:${node.ip} to the SANs and reissue.`);
 				}
 			}

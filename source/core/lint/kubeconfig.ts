@@ -2,8 +2,8 @@
 // slip), an embedded CA that did not sign the embedded client certificate, and a server address the API
 // server's certificate does not cover.
 import path from 'node:path';
-import {ipFamily, normalizeIp} from '../ip.js';
 import type {Item} from '../pki/load.js';
+import {sansCover} from '../pki/san-match.js';
 import {apiServerCerts} from './sans.js';
 import {about, certItems, type CertItem, type Finding, type Rule} from './types.js';
 
@@ -51,9 +51,11 @@ export const kubeconfigContext: Rule = {
 	},
 };
 
-/** The embedded certificate items of a kubeconfig, by source field. */
-function embedded(items: readonly Item[], kubeconfig: Item): Map<string, CertItem> {
-	return new Map(certItems(items).filter(i => i.path === kubeconfig.path && i.source.startsWith('kubeconfig:')).map(i => [i.source, i]));
+/** The embedded certificate items of a kubeconfig, by source field (a CA bundle's field holds several). */
+function embedded(items: readonly Item[], kubeconfig: Item): Map<string, CertItem[]> {
+	const found = new Map<string, CertItem[]>();
+	for (const item of certItems(items).filter(i => i.path === kubeconfig.path && i.source.startsWith('kubeconfig:'))) found.set(item.source, [...(found.get(item.source) ?? []), item]);
+	return found;
 }
 
 /** The first certificate of a file in the set, by absolute path. */
@@ -118,11 +120,14 @@ export const kubeconfigCaMismatch: Rule = {
 				const cluster = config.clusters.find(c => c.name === context.cluster);
 				const user = config.users.find(u => u.name === context.user);
 				// Embedded, or a file reference followed when the kubeconfig was read (load.ts), or that file read on its own.
-				const ca = certs.get(`kubeconfig:clusters[${context.cluster}].certificate-authority-data`) ?? certs.get(`kubeconfig:clusters[${context.cluster}].certificate-authority`) ?? referenced(cluster?.caFile);
-				const client = certs.get(`kubeconfig:users[${context.user}].client-certificate-data`) ?? certs.get(`kubeconfig:users[${context.user}].client-certificate`) ?? referenced(user?.certFile);
+				const fileCa = referenced(cluster?.caFile);
+				const trusted = certs.get(`kubeconfig:clusters[${context.cluster}].certificate-authority-data`) ?? certs.get(`kubeconfig:clusters[${context.cluster}].certificate-authority`) ?? (fileCa ? [fileCa] : []);
+				const ca = trusted[0];
+				const client = (certs.get(`kubeconfig:users[${context.user}].client-certificate-data`) ?? certs.get(`kubeconfig:users[${context.user}].client-certificate`))?.[0] ?? referenced(user?.certFile);
 				if (!ca || !client || checked.has(`${context.cluster}|${context.user}`)) continue;
 				checked.add(`${context.cluster}|${context.user}`);
-				if (chain.verifies(ca, client)) continue;
+				// A bundle (mid CA rotation: old + new) is fine when any CA in it signed the client certificate.
+				if (trusted.some(candidate => chain.verifies(candidate, client))) continue;
 				findings.push({
 					...about(item),
 					rule: 'kubeconfig-ca-mismatch',
@@ -138,13 +143,7 @@ export const kubeconfigCaMismatch: Rule = {
 
 /** True when one of the certificate's SANs names `host` (an address, or a DNS name; a wildcard covers one label). */
 export function sanCovers(cert: CertItem, host: string): boolean {
-	if (ipFamily(host)) return cert.cert.ipAddresses.some(ip => ipFamily(ip) && normalizeIp(ip) === normalizeIp(host));
-	const name = host.toLowerCase();
-	return cert.cert.dnsNames.some(dns => {
-		const pattern = dns.toLowerCase();
-		// A wildcard covers exactly one label.
-		return pattern === name || (pattern.startsWith('*.') && name.endsWith(pattern.slice(1)) && !name.slice(0, -pattern.length + 1).includes('.'));
-	});
+	return sansCover(cert.cert, host);
 }
 
 function serverHost(server: string): string | undefined {

@@ -1,8 +1,8 @@
 // The API server certificate must name every address clients use (reference §3): a missing one fails
 // with "x509: certificate is valid for A, B, not C". With kubepki's manifest the cluster is known and the
 // expected list is exactly what plan.ts would put in; without it, the names every cluster needs.
-import {normalizeIp, ipFamily} from '../ip.js';
 import {apiServerSans} from '../plan.js';
+import {sansCover} from '../pki/san-match.js';
 import {baseName} from '../pki/meaning.js';
 import {manifestFor, manifestTopology} from './manifest.js';
 import {about, certItems, type CertItem, type Finding, type Rule} from './types.js';
@@ -44,8 +44,7 @@ function conventional(item: CertItem): {expected: Expected[]; notes: string[]} {
 }
 
 function has(item: CertItem, san: Expected): boolean {
-	if (san.type === 'ip') return item.cert.ipAddresses.some(ip => ipFamily(ip) && normalizeIp(ip) === normalizeIp(san.value));
-	return item.cert.dnsNames.some(name => name.toLowerCase() === san.value.toLowerCase());
+	return san.type === 'ip' ? sansCover({dnsNames: [], ipAddresses: item.cert.ipAddresses}, san.value) : sansCover({dnsNames: item.cert.dnsNames, ipAddresses: []}, san.value);
 }
 
 export const apiserverSans: Rule = {

@@ -11,6 +11,7 @@ import type {CertInfo} from './cert-info.js';
 import {kindOf} from '../reuse.js';
 import {notLiveFolders} from '../folders.js';
 import {kubernetesMeaning, kubernetesRoles, type KubernetesMeaning, type KubernetesRole} from './meaning.js';
+import {readTlv, whole} from './der.js';
 import {parseCertificate, parseCsr, parsePublicKey, type CsrInfo, type ParsedCertificate} from './parse-der.js';
 
 export type ItemKind = 'certificate' | 'private-key' | 'csr' | 'public-key' | 'kubeconfig' | 'unreadable';
@@ -391,18 +392,13 @@ function reason(error: unknown): string {
 }
 
 function firstElement(der: Uint8Array): Uint8Array {
-	// TRUSTED CERTIFICATE is a certificate followed by openssl's trust settings.
-	if (der.length < 2) return der;
-	let length = der[1]!;
-	let start = 2;
-	if (length & 0x80) {
-		const count = length & 0x7f;
-		length = 0;
-		for (let i = 0; i < count && i < 4; i++) length = length * 256 + (der[2 + i] ?? 0);
-		start += count;
+	// TRUSTED CERTIFICATE is a certificate followed by openssl's trust settings. The one DER reader, bounds checked:
+	// a malformed header leaves the bytes as they are, for the certificate parser to name what is wrong.
+	try {
+		return whole(readTlv(der, 0));
+	} catch {
+		return der;
 	}
-
-	return der.subarray(0, Math.min(der.length, start + length));
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -496,7 +492,12 @@ function kubeconfigItems(file: string, config: ParsedKubeconfig): Item[] {
 	};
 
 	for (const cluster of config.clusters) {
-		if (cluster.caPem) items.push(embedded(`clusters[${cluster.name}].certificate-authority-data`, cluster.caPem, true));
+		if (!cluster.caPem) continue;
+		// Trust may be a bundle (two CAs while one is rotated): every certificate in it is an item, numbered.
+		const where = `clusters[${cluster.name}].certificate-authority-data`;
+		const blocks = pemBlocks(cluster.caPem);
+		if (blocks.length <= 1) items.push(embedded(where, cluster.caPem, true));
+		else blocks.forEach((block, index) => items.push({...embedded(where, block.whole, true), block: index + 1}));
 	}
 
 	for (const user of config.users) {
@@ -537,23 +538,28 @@ async function followReferences(file: string, items: Item[]): Promise<Item[]> {
 	if (refs.length === 0) return items;
 	const dir = path.dirname(file);
 	const followed = await Promise.all(
-		refs.map(async ({field, ref, cert}): Promise<Item> => {
+		refs.map(async ({field, ref, cert}): Promise<Item[]> => {
 			const source = `kubeconfig:${field}`;
 			const target = path.isAbsolute(ref) ? ref : path.join(dir, ref);
 			const bytes = await readFileBounded(target);
 			if (!bytes) {
 				const why = (await lstat(target).catch(() => undefined)) ? 'cannot be read' : 'no such file';
-				return {...unreadable(file, `${ref}: ${why} (relative paths are taken from the kubeconfig's folder, ${dir || '.'})`, source), referenced: target};
+				return [{...unreadable(file, `${ref}: ${why} (relative paths are taken from the kubeconfig's folder, ${dir || '.'})`, source), referenced: target}];
 			}
 
-			const parsed = parseBytes(target, bytes).find(item => item.kind !== 'unreadable') ?? parseBytes(target, bytes)[0]!;
-			if (cert && parsed.kind !== 'certificate' && parsed.kind !== 'unreadable') return {...unreadable(file, `${ref}: expected a certificate, found a ${parsed.kind}`, source), referenced: target};
-			// The item belongs to the kubeconfig (its row, its checks); `referenced` says which file it came from.
-			const {mode: _mode, ...rest} = parsed;
-			return {...rest, path: file, source, referenced: target, kubernetes: parsed.cert ? kubernetesMeaning(file, parsed.cert) : rest.kubernetes};
+			const all = parseBytes(target, bytes);
+			const readable = all.filter(item => item.kind !== 'unreadable');
+			// A CA file may be a bundle (old and new CA, mid rotation): every certificate of it; a user's file: its first item.
+			const chosen = field.endsWith('certificate-authority') && readable.length > 1 ? readable : [readable[0] ?? all[0]!];
+			return chosen.map((parsed): Item => {
+				if (cert && parsed.kind !== 'certificate' && parsed.kind !== 'unreadable') return {...unreadable(file, `${ref}: expected a certificate, found a ${parsed.kind}`, source), referenced: target};
+				// The item belongs to the kubeconfig (its row, its checks); `referenced` says which file it came from.
+				const {mode: _mode, ...rest} = parsed;
+				return {...rest, path: file, source, referenced: target, kubernetes: parsed.cert ? kubernetesMeaning(file, parsed.cert) : rest.kubernetes};
+			});
 		}),
 	);
-	return [...items, ...followed];
+	return [...items, ...followed.flat()];
 }
 
 // ---------------------------------------------------------------------------------------------------
