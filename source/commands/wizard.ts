@@ -135,7 +135,8 @@ async function runScreen(flags: WizardFlags, io: CommandIo): Promise<never> {
 	if (existsSync(path.join(outPath, manifestName))) {
 		io.stdout.write('\r\u001B[2Kkubepki: reading the folder…');
 		const [{openFolder}, {renewFolder}, {renewWithinDays}] = await Promise.all([import('../core/folder-glance.js'), import('../core/renew.js'), import('../core/plan.js')]);
-		const glance = await openFolder(outPath);
+		// A folder renew cannot read (no CA, a broken service-account pair) opens on the stages, as before.
+		const glance = await openFolder(outPath).catch(() => undefined);
 		if (glance) {
 			folder = {
 				glance,

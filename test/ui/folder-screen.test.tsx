@@ -83,7 +83,7 @@ describe('the folder screen', () => {
 		expect(first).toContain('8 certificate(s): 0 expired or not yet valid, 7 ending within 30d, 1 fine · 0 lint error(s)');
 		// c: the commands by hand for the selected choice, from the same plan (openssl for one certificate).
 		expect(await press(r, 'c', 'openssl')).toMatch(/openssl (req|genpkey|ecparam)/);
-		const review = await press(r, keys.enter, 'before anything is written');
+		const review = await press(r, keys.enter, '7 certificate(s) would be renewed in pki');
 		expect(review).toContain('7 certificate(s) would be renewed in pki');
 		expect(review).toMatch(/renew apiserver +kubernetes\.pem: ends on 2026-12-06, within 30d; would end 2027-12-01 \(new key\)/);
 		// Nothing written yet.
