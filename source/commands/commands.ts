@@ -230,6 +230,34 @@ export const commands: readonly Command[] = [
 		},
 	},
 	{
+		name: 'rotate-ca',
+		summary: 'replace a CA in three phases (start, reissue, finish) so machines one phase apart keep talking',
+		args: 'start|reissue|finish|status',
+		description: [
+			'start: a new CA beside the old; every trust file (ca.pem, each kubeconfig\'s CA) holds both; no leaf changes.',
+			'reissue: every leaf signed by the new CA with a new key; kubeconfigs rebuilt; trust still both.',
+			'finish: trust is the new CA alone; the old CA\'s certificate and key move to DIR/retired/<UTC time>/.',
+			'status: the phase, which files trust or are signed by which CA, what to copy next.',
+			'Each phase: one transaction with a backup (DIR/.backup/<UTC time>/), nodes/copy.sh of what changed, the restart',
+			'order and what to check before the next phase. A phase cannot be skipped or run twice (the manifest records it).',
+			'The service-account key and the encryption key are never touched.',
+		],
+		flags: {
+			out: {type: 'string', value: 'DIR', help: 'the folder kubepki generate made (default ./pki)'},
+			ca: {type: 'string', value: 'CA', help: 'which CA: cluster, etcd, front-proxy or all (default: all of the layout; the hard way has one, cluster)'},
+			json: {type: 'boolean', help: 'status only: machine-readable (a documented, stable shape; see the README)'},
+		},
+		examples: [
+			['kubepki rotate-ca start --out pki', 'make the new CA; trust both'],
+			['kubepki rotate-ca status --json', 'where ./pki stands, machine-readable'],
+			['kubepki rotate-ca reissue && kubepki rotate-ca finish', 'the next two phases, each after its checks'],
+		],
+		async run(positionals, flags, io) {
+			const {runRotateCa} = await import('./rotate-ca.js');
+			return runRotateCa(positionals, flags, io);
+		},
+	},
+	{
 		name: 'help',
 		summary: 'this overview, or one command\'s usage, flags and examples',
 		args: '[COMMAND]',

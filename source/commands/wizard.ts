@@ -94,7 +94,7 @@ async function runScreen(flags: WizardFlags, io: CommandIo): Promise<never> {
 	// Loading the screen (Ink and React) takes a moment: say so at once on a line the first frame then clears,
 	// rather than leave a silent terminal.
 	io.stdout.write('kubepki: opening the wizard…');
-	const [{mountWizard}, {removePendingTemps}] = await Promise.all([import('../ui/wizard/mount.js'), import('../core/write.js')]);
+	const [{mountWizard, wizardFailedCode}, {removePendingTemps}, {printable}] = await Promise.all([import('../ui/wizard/mount.js'), import('../core/write.js'), import('../core/printable.js')]);
 
 	// First frame first: key generation and x509 compete with drawing for both cores, so they start only once the
 	// first frame is on the screen. The engine the wizard holds waits for the session they make.
@@ -148,6 +148,7 @@ async function runScreen(flags: WizardFlags, io: CommandIo): Promise<never> {
 	}
 
 	let code = 0;
+	let failure: string | undefined;
 	const color = !io.env.NO_COLOR;
 	io.stdout.write('\r\u001B[2K');
 	const app = mountWizard({
@@ -162,6 +163,11 @@ async function runScreen(flags: WizardFlags, io: CommandIo): Promise<never> {
 			code = exitCode;
 			app.unmount();
 		},
+		onFailure(line: string) {
+			failure = line;
+			// Unmounting gives the terminal back (raw mode off, cursor shown) before the line is printed.
+			setImmediate(() => app.unmount());
+		},
 	});
 	setImmediate(frameDrawn);
 	// The launcher gone (killed, its terminal closed): nobody waits for this screen any more.
@@ -172,6 +178,11 @@ async function runScreen(flags: WizardFlags, io: CommandIo): Promise<never> {
 	});
 	await app.waitUntilExit();
 	await removePendingTemps();
+	if (failure !== undefined) {
+		io.stderr.write(`kubepki: the wizard failed: ${printable(failure)}\n`);
+		code = wizardFailedCode;
+	}
+
 	// The terminal as it was: Ink has shown the cursor again on unmount; raw mode, set above, goes off here.
 	if (process.stdin.isTTY) process.stdin.setRawMode(false);
 	process.removeAllListeners('disconnect');

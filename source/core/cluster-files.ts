@@ -18,6 +18,8 @@ export type ClusterFilesOptions = {
 	readonly force?: boolean;
 	/** Masters joining a running etcd cluster: their units start with --initial-cluster-state existing. */
 	readonly joiningMasters?: readonly string[];
+	/** Files made elsewhere that machines receive too (a CA rotation's signing pair): copied into nodes/ like the rest. */
+	readonly alsoDelivered?: readonly OutputFile[];
 	/** Told what became of encryption-config.yaml (the CLI reports a kept key). */
 	readonly onEncryption?: (decision: Exclude<EncryptionDecision, {status: 'refused'}>) => void;
 };
@@ -43,7 +45,7 @@ export async function clusterFiles(plan: Plan, issued: readonly Issued[], option
 	if (decision.status === 'refused') throw new RefusedError(decision.reason);
 	options.onEncryption?.(decision);
 	const made = [...kubeconfigFiles(plan, issued), decision.file, ...etcdFiles(plan, options.joiningMasters), ...unitFiles(plan)];
-	const originals = [...certificateFiles(issued), ...made];
+	const originals = [...certificateFiles(issued), ...made, ...(options.alsoDelivered ?? [])];
 	const bundles = bundleFiles(plan, originals);
 	// The playbook copies from the nodes/<host>/ folders (and haproxy.cfg from the top) to where each file is installed.
 	const ansible = ansibleFiles({

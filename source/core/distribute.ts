@@ -2,7 +2,7 @@ import {encryptionConfigName} from './encryption.js';
 import {etcdInstall} from './etcd.js';
 import {urlHost} from './ip.js';
 import {kubeconfigSpecs} from './kubeconfig.js';
-import {hardwayPaths, type Plan} from './plan.js';
+import {hardwayPaths, signingPaths, type Plan} from './plan.js';
 import type {OutputFile} from './write.js';
 
 /**
@@ -148,6 +148,15 @@ export function distribution(plan: Plan): Bundle[] {
 			const onWorker = roleOf.get(host) === 'worker';
 			const dirs = onWorker ? [spec.role === 'kubelet' ? kubelet : kubernetes] : [...(etcdReadsKey ? [etcd] : []), kubernetes];
 			give(host, {source: paths.key, target: paths.key, why: `${spec.title} (private key)`, installTo: dirs.map(dir => `${dir}/${paths.key}`), readers});
+		}
+	}
+
+	// While a CA is rotated the controller-manager signs with a pair of its own (signingPaths): on every master.
+	for (const spec of plan.certs.filter(s => plan.rotation?.cas.includes(s.id))) {
+		const signing = signingPaths(plan, spec);
+		for (const master of topology.masters) {
+			give(master.name, {source: signing.cert, target: signing.cert, why: `${spec.title}: the certificate CSRs are signed with during the rotation`, installTo: [`${kubernetes}/${signing.cert}`], readers: ['kube-controller-manager']});
+			give(master.name, {source: signing.key, target: signing.key, why: `${spec.title}: the key CSRs are signed with during the rotation`, installTo: [`${kubernetes}/${signing.key}`], readers: ['kube-controller-manager']});
 		}
 	}
 

@@ -13,7 +13,7 @@ import {issueAll, type Issued} from './pki/issue.js';
 import {importPrivateKeyPem, KeyTypeError, type KeyPair} from './pki/keys.js';
 import {ansibleDirName, type Topology} from './topology.js';
 import {loadBalancerHost} from './units.js';
-import {buildManifest, manifestName, type Manifest} from './manifest.js';
+import {buildManifest, manifestName, rotationInProgress, type Manifest} from './manifest.js';
 import {DistrustError, existingPaths, previousManifest, publicDistrust, readFolderFile, requireTrusted, secretDistrust, someOf} from './reuse.js';
 import {ensurePrivateDir, lockFolder, modeText, RefusedError, resolveInside, type LockedFolder, type OutputFile} from './write.js';
 
@@ -348,6 +348,8 @@ export async function generate(topology: Topology, options: GenerateOptions): Pr
 	const plan = buildPlan(topology, {layout: options.layout});
 	const folder = await lockFolder(options.outDir, {command: 'generate'});
 	try {
+		const rotating = rotationInProgress((await readFolderFile(folder.dir, manifestName, {maxBytes: 256 * 1024 * 1024}).catch(() => undefined))?.text, 'generate');
+		if (rotating) throw new RefusedError(rotating);
 		const previous = await readPreviousRun(folder.dir, manifestName);
 		const refusal = options.force ? undefined : otherClusterRefusal(previous, topology, options.outDir);
 		if (refusal) throw new RefusedError(refusal);

@@ -28,8 +28,45 @@ export type Manifest = {
 	readonly source: string;
 	readonly cluster: unknown;
 	readonly serviceIp?: string;
+	/** Where a CA rotation stands (kubepki rotate-ca); absent when none was ever run since the last generate. */
+	readonly rotation?: ManifestRotation;
 	readonly files: readonly ManifestFileEntry[];
 };
+
+/** A CA rotation as the manifest records it: the phase done last, which CAs, and when each phase ran. */
+export type ManifestRotation = {
+	readonly phase: 'started' | 'reissued' | 'finished';
+	/** Plan ids of the CAs rotated (`ca`; kubeadm: `ca`, `etcd-ca`, `front-proxy-ca`). */
+	readonly cas: readonly string[];
+	readonly startedAt: string;
+	readonly reissuedAt?: string;
+	readonly finishedAt?: string;
+	/** After finish: where the old CA's certificate and key went (relative to the folder). */
+	readonly retiredTo?: string;
+	/** What the last phase changed per machine (names in nodes/<host>/): what nodes/copy.sh copies. */
+	readonly lastCopy?: ReadonlyArray<{readonly host: string; readonly files: readonly string[]}>;
+};
+
+const rotationPhases = ['started', 'reissued', 'finished'] as const;
+
+function readRotation(value: unknown): ManifestRotation | undefined {
+	const body = value as Partial<ManifestRotation> | undefined;
+	if (!body || typeof body !== 'object' || !rotationPhases.includes(body.phase as never) || !Array.isArray(body.cas)) return undefined;
+	if (!body.cas.every(id => typeof id === 'string') || typeof body.startedAt !== 'string') return undefined;
+	return {
+		phase: body.phase!,
+		cas: body.cas,
+		startedAt: body.startedAt,
+		...(typeof body.reissuedAt === 'string' && {reissuedAt: body.reissuedAt}),
+		...(typeof body.finishedAt === 'string' && {finishedAt: body.finishedAt}),
+		...(typeof body.retiredTo === 'string' && {retiredTo: body.retiredTo}),
+		...(Array.isArray(body.lastCopy) && {
+			lastCopy: body.lastCopy
+				.filter(entry => typeof entry?.host === 'string' && Array.isArray(entry.files))
+				.map(entry => ({host: entry.host, files: (entry.files as unknown[]).filter((file): file is string => typeof file === 'string')})),
+		}),
+	};
+}
 
 /** What the manifest is told about each file: kept apart from write.ts's OutputFile to avoid a cycle. */
 export type ManifestInput = {
@@ -58,6 +95,7 @@ export function buildManifest(input: {
 	readonly generatedAt: Date;
 	readonly files: readonly ManifestInput[];
 	readonly roles: ReadonlyMap<string, string>;
+	readonly rotation?: ManifestRotation;
 }): string {
 	const body: Manifest = {
 		tool: 'kubepki',
@@ -67,6 +105,7 @@ export function buildManifest(input: {
 		source: input.source,
 		cluster: input.cluster,
 		...(input.serviceIp !== undefined && {serviceIp: input.serviceIp}),
+		...(input.rotation && {rotation: input.rotation}),
 		files: input.files.map(file => {
 			const role = file.certId ? input.roles.get(file.certId) : undefined;
 			return {
@@ -99,11 +138,19 @@ export function parseManifest(text: string): Manifest | undefined {
 			source: String(body.source ?? ''),
 			cluster: body.cluster,
 			...(typeof body.serviceIp === 'string' && {serviceIp: body.serviceIp}),
+			...(readRotation(body.rotation) && {rotation: readRotation(body.rotation)}),
 			files,
 		};
 	} catch {
 		return undefined;
 	}
+}
+
+/** The refusal of a command that would undo a CA rotation in progress (generate, renew): one line, or undefined. */
+export function rotationInProgress(manifestText: string | undefined, command: string): string | undefined {
+	const phase = manifestText === undefined ? undefined : parseManifest(manifestText)?.rotation?.phase;
+	if (phase !== 'started' && phase !== 'reissued') return undefined;
+	return `a CA rotation is in progress in this folder (phase ${phase}); ${command} would undo it: run kubepki rotate-ca ${phase === 'started' ? 'reissue' : 'finish'} first (kubepki rotate-ca status shows where it stands)`;
 }
 
 /**

@@ -68,13 +68,23 @@ export type Plan = {
 	readonly certs: readonly CertSpec[];
 	/** Absent means the hard way. */
 	readonly layout?: Layout;
+	/** Set while a CA is being replaced (kubepki rotate-ca, between start and finish). */
+	readonly rotation?: Rotation;
 };
 
-export type PlanOptions = {readonly layout?: Layout};
+/**
+ * The two in-between states of a CA rotation: `started` (every trust file holds the old and the new CA, every leaf
+ * is still the old CA's) and `reissued` (every leaf is the new CA's, trust still both). `cas`: the CA spec ids rotated.
+ */
+export type RotationPhase = 'started' | 'reissued';
+export type Rotation = {readonly phase: RotationPhase; readonly cas: readonly string[]};
+
+export type PlanOptions = {readonly layout?: Layout; readonly rotation?: Rotation};
 
 /** The certificate plan of the multi-master hard way (or of kubeadm's layout): one spec per certificate. */
 export function buildPlan(topology: Topology, options: PlanOptions = {}): Plan {
-	if (options.layout === 'kubeadm') return {topology, serviceIp: serviceIp(topology), certs: kubeadmCerts(topology), layout: 'kubeadm'};
+	const rotation = options.rotation ? {rotation: options.rotation} : {};
+	if (options.layout === 'kubeadm') return {topology, serviceIp: serviceIp(topology), certs: kubeadmCerts(topology), layout: 'kubeadm', ...rotation};
 	const masters = topology.masters.map(m => m.name);
 	const workers = topology.workers.map(w => w.name);
 	const all = [...masters, ...workers];
@@ -231,6 +241,7 @@ export function buildPlan(topology: Topology, options: PlanOptions = {}): Plan {
 		topology,
 		serviceIp: serviceIp(topology),
 		certs: [ca, ...kubelets, controllerManager, scheduler, proxy, admin, apiserver, serviceAccount],
+		...rotation,
 	};
 }
 
@@ -270,6 +281,24 @@ export const renewWithinDays = expiresSoonDays;
 /** Where a certificate and its key go in the hard-way layout: `<file>.pem` and `<file>-key.pem`. */
 export function hardwayPaths(spec: CertSpec): {cert: string; key: string} {
 	return {cert: `${spec.file}.pem`, key: `${spec.file}-key.pem`};
+}
+
+/**
+ * The files a CA has while it is rotated, beside its own (hard way; kubeadmPaths for kubeadm's layout). Its own
+ * certificate file becomes the trust bundle (old + new: every component reads trust from it) and its own key
+ * file keeps the old key until the end; the new CA's pair is `next`; `old` is the old certificate alone, which
+ * the controller-manager signs with until reissue (its --cluster-signing-cert-file takes exactly one certificate).
+ */
+export function rotationPaths(paths: {cert: string; key: string}): {next: {cert: string; key: string}; old: string} {
+	const stem = (file: string, suffix: string) => file.replace(/(-key)?(\.[a-z]+)$/, `-${suffix}$1$2`);
+	return {next: {cert: stem(paths.cert, 'next'), key: stem(paths.key, 'next')}, old: stem(paths.cert, 'old')};
+}
+
+/** The certificate and key a CA signs with in this plan (the controller-manager's --cluster-signing-*): its own, or during a rotation the old (started) or new (reissued) pair. */
+export function signingPaths(plan: Plan, spec: CertSpec, paths: {cert: string; key: string} = hardwayPaths(spec)): {cert: string; key: string} {
+	if (!plan.rotation?.cas.includes(spec.id)) return paths;
+	const rotating = rotationPaths(paths);
+	return plan.rotation.phase === 'started' ? {cert: rotating.old, key: paths.key} : rotating.next;
 }
 
 /** Roots first, then intermediates, then leaves: each certificate comes after the one that signs it. */

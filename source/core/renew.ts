@@ -11,6 +11,7 @@ import {clusterFiles} from './cluster-files.js';
 import {bundlesDir, copyScript, distribution, type Bundle, type Delivery} from './distribute.js';
 import {backupDir as backupFolder, folderTimestamp} from './folders.js';
 import {certificateFiles, loadRootCa, manifest, manifestName, RefusedError} from './generate.js';
+import {rotationInProgress} from './manifest.js';
 import {buildPlan, hardwayPaths, type CertSpec, type Plan} from './plan.js';
 import {urlHost} from './ip.js';
 import {issueAll, type Issued} from './pki/issue.js';
@@ -186,13 +187,16 @@ export async function folderCluster(outDir: string): Promise<{topology: Topology
 	}
 
 	if (body.tool !== 'kubepki') throw new RefusedError(`${path.join(outDir, manifestName)} was not written by kubepki`);
+	const rotating = rotationInProgress(text, 'renew');
+	if (rotating) throw new RefusedError(rotating);
 	if ((body.layout ?? 'hardway') !== 'hardway') throw new RefusedError(`renew knows the hard-way layout; for --layout kubeadm run kubepki generate again (it signs every leaf afresh from the kept CAs)`);
 	const result = validateTopology(body.cluster);
 	if (!result.ok) throw new RefusedError(`the cluster in ${manifestName} does not validate (${result.problems[0]?.field}: ${result.problems[0]?.message}); run kubepki generate --config FILE`);
 	return {topology: result.topology, source: typeof body.source === 'string' ? body.source : 'kubepki-manifest.json'};
 }
 
-async function readLeaf(outDir: string, spec: CertSpec, ca: NodeX509): Promise<LeafState> {
+/** One leaf as the folder holds it, checked against the CA that must have signed it. */
+export async function readLeaf(outDir: string, spec: CertSpec, ca: NodeX509): Promise<LeafState> {
 	const paths = hardwayPaths(spec);
 	const read = async (file: string) => readFile(path.join(outDir, file), 'utf8').catch(() => undefined);
 	const [certPem, keyPem] = await Promise.all([read(paths.cert), read(paths.key)]);

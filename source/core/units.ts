@@ -12,7 +12,7 @@ import type {AnsibleHost} from './ansible.js';
 import {encryptionConfigName} from './encryption.js';
 import {etcdInstall, etcdServers} from './etcd.js';
 import {apiServerPort, apiServerUrl, kubeconfigSpecs} from './kubeconfig.js';
-import {hardwayPaths, specById, type Plan} from './plan.js';
+import {hardwayPaths, signingPaths, specById, type Plan} from './plan.js';
 import type {Host} from './topology.js';
 import {ipFamily} from './ip.js';
 import type {OutputFile} from './write.js';
@@ -79,6 +79,7 @@ export function apiserverFlags(plan: Plan, master: Host, bundles: readonly Bundl
 export function controllerManagerFlags(plan: Plan, master: Host, bundles: readonly Bundle[] = distribution(plan)): ServiceFlag[] {
 	const at = (file: string) => installedAt(bundles, master.name, file, installDirs.kubernetes);
 	const ca = hardwayPaths(specById(plan, 'ca'));
+	const signing = signingPaths(plan, specById(plan, 'ca'));
 	const sa = hardwayPaths(specById(plan, 'service-account'));
 	const kubeconfig = at(kubeconfigFile(plan, 'kube-controller-manager'));
 	return [
@@ -88,8 +89,8 @@ export function controllerManagerFlags(plan: Plan, master: Host, bundles: readon
 		{name: 'authentication-kubeconfig', value: kubeconfig, why: 'the same, to check who calls its own HTTPS port'},
 		{name: 'authorization-kubeconfig', value: kubeconfig, why: 'the same, to ask the API server whether that caller may'},
 		{name: 'leader-elect', value: 'true', why: 'one controller-manager acts at a time: the others wait on the lease in kube-system'},
-		{name: 'cluster-signing-cert-file', value: at(ca.cert), why: 'ca.pem: signs approved CertificateSigningRequests (kubelet certificates) with the cluster CA'},
-		{name: 'cluster-signing-key-file', value: at(ca.key), why: 'ca-key.pem: the CA\'s private key, which is why it is on the masters'},
+		{name: 'cluster-signing-cert-file', value: at(signing.cert), why: `${signing.cert}: signs approved CertificateSigningRequests (kubelet certificates) with the cluster CA${plan.rotation ? ' (during a CA rotation: the one CA that signs now; this flag takes one certificate, not a bundle)' : ''}`},
+		{name: 'cluster-signing-key-file', value: at(signing.key), why: `${signing.key}: the CA's private key, which is why it is on the masters`},
 		{name: 'root-ca-file', value: at(ca.cert), why: 'ca.pem: put in every namespace\'s kube-root-ca.crt, so pods can trust the API server'},
 		{name: 'service-account-private-key-file', value: at(sa.key), why: 'service-account-key.pem: signs the tokens of the service accounts it creates'},
 		{name: 'use-service-account-credentials', value: 'true', why: 'each controller acts as its own service account, with only the rights its role gives'},

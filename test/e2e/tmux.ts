@@ -8,7 +8,8 @@ export type Term = {
 	/** Send tmux key names (Enter, Up, C-c) or literal text with `literal`. */
 	keys(...names: string[]): void;
 	type(text: string): void;
-	waitFor(text: string | RegExp, timeoutMs?: number): Promise<string>;
+	/** Poll the screen until it shows the text (or the check holds); the timeout only ends a hung test. */
+	waitFor(text: string | RegExp | ((screen: string) => boolean), timeoutMs?: number): Promise<string>;
 	kill(): void;
 };
 
@@ -43,7 +44,7 @@ export function startTerm(argv: readonly string[], options: {columns: number; ro
 			const started = Date.now();
 			for (;;) {
 				const screen = term.screen();
-				if (typeof text === 'string' ? screen.includes(text) : text.test(screen)) return screen;
+				if (typeof text === 'string' ? screen.includes(text) : typeof text === 'function' ? text(screen) : text.test(screen)) return screen;
 				if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${String(text)}; screen:\n${screen}`);
 				await new Promise(resolve => setTimeout(resolve, 100));
 			}

@@ -1,13 +1,11 @@
-import {execFile, spawn, type ChildProcess} from 'node:child_process';
+import {spawn, type ChildProcess} from 'node:child_process';
 import {mkdirSync, readdirSync, readFileSync, statSync} from 'node:fs';
-import {createServer as createHttpsServer, type Server} from 'node:https';
-import type {AddressInfo} from 'node:net';
 import path from 'node:path';
-import type {TLSSocket} from 'node:tls';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {parse as parseYaml} from 'yaml';
 import {hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
 import {freePorts} from '../helpers/ports.js';
+import {fakeVersion, kubectlVersion, runAsync, startClientCheckingEndpoint, type ClientCheckingEndpoint} from '../helpers/tls-endpoint.js';
 
 const haveKubectl = hasTool('kubectl');
 const haveEtcd = hasTool('etcd') && hasTool('etcdctl');
@@ -47,16 +45,6 @@ beforeAll(() => {
 function filesUnder(dir: string): string[] {
 	return readdirSync(dir, {recursive: true, encoding: 'utf8'}).filter(f => statSync(path.join(dir, f)).isFile());
 }
-
-/** Run a tool without blocking the event loop (the TLS server answering it lives in this process). */
-function runAsync(tool: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{code: number; stdout: string; stderr: string}> {
-	return new Promise(resolve => {
-		execFile(tool, args, {env, timeout: 20_000, encoding: 'utf8'}, (error, stdout, stderr) => {
-			resolve({code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr});
-		});
-	});
-}
-
 
 describe.each(clusters)('files of $name', cluster => {
 	it('holds exactly the expected files in every nodes/<host>/ bundle, keys and kubeconfigs 0600, same bytes as the originals', () => {
@@ -117,57 +105,37 @@ describe.each(clusters)('files of $name', cluster => {
 		});
 
 		describe('mutual TLS against a local endpoint presenting kubernetes.pem', () => {
-			let server: Server;
-			let port: number;
-			const seen: Array<{cn: string; o: string[]; url?: string}> = [];
+			let endpoint: ClientCheckingEndpoint;
 			const home = tempDir('kubepki-kubectl-home-');
 			beforeAll(async () => {
 				const out = outFor(cluster.name);
-				server = createHttpsServer(
-					{
-						cert: readFileSync(path.join(out, 'kubernetes.pem')),
-						key: readFileSync(path.join(out, 'kubernetes-key.pem')),
-						ca: readFileSync(path.join(out, 'ca.pem')),
-						// As kube-apiserver --client-ca-file: a client cert signed by ca.pem or no handshake.
-						requestCert: true,
-						rejectUnauthorized: true,
-					},
-					(request, response) => {
-						const peer = (request.socket as TLSSocket).getPeerCertificate();
-						const o = peer.subject?.O;
-						seen.push({cn: String(peer.subject?.CN ?? ''), o: o === undefined ? [] : Array.isArray(o) ? o.map(String) : [String(o)], url: request.url});
-						response.writeHead(request.url === '/version' ? 200 : 404, {'content-type': 'application/json'});
-						response.end(JSON.stringify({major: '1', minor: '32', gitVersion: 'v1.32.0-kubepki-test', platform: 'linux/amd64'}));
-					},
-				);
-				await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-				port = (server.address() as AddressInfo).port;
-			});
-			afterAll(async () => new Promise<void>(resolve => server.close(() => resolve())));
-
-			const kubectl = async (kubeconfig: string) =>
-				runAsync('kubectl', ['--kubeconfig', kubeconfig, '--server', `https://127.0.0.1:${port}`, 'get', '--raw', '/version'], {
-					...process.env,
-					HOME: home,
-					KUBECONFIG: '',
+				// As kube-apiserver --client-ca-file: a client cert signed by ca.pem or no handshake.
+				endpoint = await startClientCheckingEndpoint({
+					cert: readFileSync(path.join(out, 'kubernetes.pem')),
+					key: readFileSync(path.join(out, 'kubernetes-key.pem')),
+					ca: readFileSync(path.join(out, 'ca.pem')),
 				});
+			});
+			afterAll(async () => endpoint.close());
+
+			const kubectl = async (kubeconfig: string) => kubectlVersion(kubeconfig, endpoint.port, home);
 
 			it.each(Object.keys(identities(cluster.workers)))('%s: kubectl completes the handshake and the server sees the expected CN and O', async file => {
-				seen.length = 0;
+				endpoint.seen.length = 0;
 				const r = await kubectl(path.join(outFor(cluster.name), file));
 				expect(r.code, r.stderr).toBe(0);
-				expect(JSON.parse(r.stdout).gitVersion).toBe('v1.32.0-kubepki-test');
+				expect(JSON.parse(r.stdout).gitVersion).toBe(fakeVersion.gitVersion);
 				// kubectl may ask /version?timeout=... first (its skew check): every request must carry the identity.
-				expect(seen.map(s => s.url)).toContain('/version');
-				for (const request of seen) expect({cn: request.cn, o: request.o}).toEqual(identities(cluster.workers)[file]);
+				expect(endpoint.seen.map(s => s.url)).toContain('/version');
+				for (const request of endpoint.seen) expect({cn: request.cn, o: request.o}).toEqual(identities(cluster.workers)[file]);
 			});
 
 			it('rejects a kubeconfig of the other cluster (another CA): the endpoint really checks', async () => {
 				const other = clusters.find(c => c !== cluster)!;
-				seen.length = 0;
+				endpoint.seen.length = 0;
 				const r = await kubectl(path.join(outFor(other.name), 'admin.kubeconfig'));
 				expect(r.code).not.toBe(0);
-				expect(seen).toEqual([]);
+				expect(endpoint.seen).toEqual([]);
 			});
 		});
 	});

@@ -5,6 +5,7 @@ import {createHash} from 'node:crypto';
 import {chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
+import {countEvents} from '../helpers/fs-events.js';
 import {cliPath, kubepki, tempDir} from '../helpers/tools.js';
 
 type Exit = {code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string};
@@ -139,26 +140,46 @@ describe('one run at a time: the folder lock', () => {
 describe('kill -9 and Ctrl-C at random moments (fixed seed)', () => {
 	const base = tempDir('kubepki-kill-');
 
-	it('30 SIGKILLs during first runs and --force re-runs leave the old complete set or the new one; the next run completes', async () => {
+	/** Run to the end while counting the file-system events under `watched`: how many moments a run has. */
+	async function eventsOfRun(watched: string, args: string[]): Promise<number> {
+		const counter = countEvents(watched);
+		const result = await start(args).exited;
+		expect(result.code, result.stderr).toBe(0);
+		// The last events may still be on their way from inotify: a second, empty run of the loop lets them in.
+		await new Promise(resolve => setImmediate(resolve));
+		counter.close();
+		return counter.count;
+	}
+
+	/** Start a run and send `signal` when `moment` file-system events have happened under `watched`. */
+	async function signalAt(watched: string, moment: number, args: string[], signal: NodeJS.Signals): Promise<Exit & {events: number}> {
+		const counter = countEvents(watched);
+		const run = start(args);
+		counter.at(moment, () => run.child.kill(signal));
+		const result = await run.exited;
+		counter.close();
+		return {...result, events: counter.count};
+	}
+
+	it('30 SIGKILLs among the writes of first runs and --force re-runs leave the old complete set or the new one; the next run completes', async () => {
 		const random = seeded(18);
 		const reference = path.join(base, 'reference');
-		const began = performance.now();
-		expect(kubepki(['generate', ...small, '--out', reference, '--quiet']).status).toBe(0);
-		// Not a bound: the span the kill moments are spread over (a little past a whole run).
-		const span = (performance.now() - began) * 1.2;
+		// The moments: a kill lands after the k-th file-system event of the run, k spread over all of a run's events.
+		const firstEvents = await eventsOfRun(reference, ['generate', ...small, '--out', path.join(reference, 'pki')]);
 		const again = path.join(base, 'again');
 		expect(kubepki(['generate', ...small, '--out', again, '--quiet']).status).toBe(0);
+		const forceEvents = await eventsOfRun(again, ['generate', ...small, '--force', '--out', again]);
+		expect(firstEvents).toBeGreaterThan(10);
+		expect(forceEvents).toBeGreaterThan(10);
 		const outcomes: string[] = [];
 		for (let kill = 0; kill < 30; kill++) {
 			// Every third kill hits a first run in an empty folder; the others a --force run replacing every file.
 			const firstRun = kill % 3 === 0;
-			const out = firstRun ? path.join(base, `first-${kill}`) : again;
-			const run = start(['generate', ...small, ...(firstRun ? [] : ['--force']), '--out', out]);
-			const wait = random() * span;
-			await new Promise(resolve => setTimeout(resolve, wait));
-			run.child.kill('SIGKILL');
-			const result = await run.exited;
-			const state = expectConsistent(out, `kill ${kill} after ${Math.round(wait)} ms`);
+			const watched = firstRun ? path.join(base, `first-${kill}`) : again;
+			const out = firstRun ? path.join(watched, 'pki') : again;
+			const moment = 1 + Math.floor(random() * (firstRun ? firstEvents : forceEvents));
+			const result = await signalAt(watched, moment, ['generate', ...small, ...(firstRun ? [] : ['--force']), '--out', out], 'SIGKILL');
+			const state = expectConsistent(out, `kill ${kill} at event ${moment}`);
 			outcomes.push(`${result.signal ?? result.code}:${state}`);
 			if (firstRun) {
 				// What a killed first run left is never taken for "the old CA": the next run just completes.
@@ -168,30 +189,31 @@ describe('kill -9 and Ctrl-C at random moments (fixed seed)', () => {
 			}
 		}
 
-		// The moments were spread: some kills landed mid-run.
-		expect(outcomes.filter(o => o.startsWith('SIGKILL')).length).toBeGreaterThan(0);
+		// The kills landed mid-run, among the writes: most runs died by the signal.
+		expect(outcomes.filter(o => o.startsWith('SIGKILL')).length).toBeGreaterThan(20);
 		const last = kubepki(['generate', ...small, '--out', again]);
 		expect(last.status, last.stderr).toBe(0);
 		expect(expectConsistent(again, 'the last run')).toBe('complete');
 	}, 1_800_000);
 
-	it('10 Ctrl-Cs at random moments leave no .kubepki-tmp-* file, no staging and a consistent folder', async () => {
+	it('10 Ctrl-Cs among the writes leave no .kubepki-tmp-* file, no staging and a consistent folder', async () => {
 		const random = seeded(1218);
 		const out = path.join(base, 'interrupted');
-		const began = performance.now();
 		expect(kubepki(['generate', ...small, '--out', out, '--quiet']).status).toBe(0);
-		const span = (performance.now() - began) * 1.2;
+		const events = await eventsOfRun(out, ['generate', ...small, '--force', '--out', out]);
+		let interrupted = 0;
 		for (let n = 0; n < 10; n++) {
-			const run = start(['generate', ...small, '--force', '--out', out]);
-			await new Promise(resolve => setTimeout(resolve, random() * span));
-			run.child.kill('SIGINT');
-			const result = await run.exited;
-			expect([0, null], result.stderr).toContain(result.code);
+			const moment = 1 + Math.floor(random() * events);
+			const result = await signalAt(out, moment, ['generate', ...small, '--force', '--out', out], 'SIGINT');
+			expect([0, 130, null], result.stderr).toContain(result.code);
+			if (result.code !== 0) interrupted++;
 			// Checked before lint could tidy anything: the interrupted run itself left nothing behind.
 			const names = readdirSync(out, {recursive: true, encoding: 'utf8'});
-			expect(names.filter(name => path.basename(name).startsWith('.kubepki-tmp-') || name.startsWith('.kubepki-staging')), `interrupt ${n}`).toEqual([]);
-			expect(expectConsistent(out, `interrupt ${n}`)).toBe('complete');
+			expect(names.filter(name => path.basename(name).startsWith('.kubepki-tmp-') || name.startsWith('.kubepki-staging')), `interrupt ${n} at event ${moment}`).toEqual([]);
+			expect(expectConsistent(out, `interrupt ${n} at event ${moment}`)).toBe('complete');
 		}
+
+		expect(interrupted).toBeGreaterThan(5);
 	}, 600_000);
 });
 

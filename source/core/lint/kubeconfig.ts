@@ -51,9 +51,11 @@ export const kubeconfigContext: Rule = {
 	},
 };
 
-/** The embedded certificate items of a kubeconfig, by source field. */
-function embedded(items: readonly Item[], kubeconfig: Item): Map<string, CertItem> {
-	return new Map(certItems(items).filter(i => i.path === kubeconfig.path && i.source.startsWith('kubeconfig:')).map(i => [i.source, i]));
+/** The embedded certificate items of a kubeconfig, by source field (a CA bundle's field holds several). */
+function embedded(items: readonly Item[], kubeconfig: Item): Map<string, CertItem[]> {
+	const found = new Map<string, CertItem[]>();
+	for (const item of certItems(items).filter(i => i.path === kubeconfig.path && i.source.startsWith('kubeconfig:'))) found.set(item.source, [...(found.get(item.source) ?? []), item]);
+	return found;
 }
 
 /** The first certificate of a file in the set, by absolute path. */
@@ -75,11 +77,14 @@ export const kubeconfigCaMismatch: Rule = {
 			for (const context of config.contexts) {
 				const cluster = config.clusters.find(c => c.name === context.cluster);
 				const user = config.users.find(u => u.name === context.user);
-				const ca = certs.get(`kubeconfig:clusters[${context.cluster}].certificate-authority-data`) ?? referenced(cluster?.caFile);
-				const client = certs.get(`kubeconfig:users[${context.user}].client-certificate-data`) ?? referenced(user?.certFile);
+				const fileCa = referenced(cluster?.caFile);
+				const trusted = certs.get(`kubeconfig:clusters[${context.cluster}].certificate-authority-data`) ?? (fileCa ? [fileCa] : []);
+				const ca = trusted[0];
+				const client = certs.get(`kubeconfig:users[${context.user}].client-certificate-data`)?.[0] ?? referenced(user?.certFile);
 				if (!ca || !client || checked.has(`${context.cluster}|${context.user}`)) continue;
 				checked.add(`${context.cluster}|${context.user}`);
-				if (chain.verifies(ca, client)) continue;
+				// A bundle (mid CA rotation: old + new) is fine when any CA in it signed the client certificate.
+				if (trusted.some(candidate => chain.verifies(candidate, client))) continue;
 				findings.push({
 					...about(item),
 					rule: 'kubeconfig-ca-mismatch',

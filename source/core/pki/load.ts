@@ -11,6 +11,7 @@ import type {CertInfo} from './cert-info.js';
 import {kindOf} from '../reuse.js';
 import {notLiveFolders} from '../folders.js';
 import {kubernetesMeaning, kubernetesRoles, type KubernetesMeaning, type KubernetesRole} from './meaning.js';
+import {readTlv, whole} from './der.js';
 import {parseCertificate, parseCsr, parsePublicKey, type CsrInfo, type ParsedCertificate} from './parse-der.js';
 
 export type ItemKind = 'certificate' | 'private-key' | 'csr' | 'public-key' | 'kubeconfig' | 'unreadable';
@@ -384,18 +385,13 @@ function reason(error: unknown): string {
 }
 
 function firstElement(der: Uint8Array): Uint8Array {
-	// TRUSTED CERTIFICATE is a certificate followed by openssl's trust settings.
-	if (der.length < 2) return der;
-	let length = der[1]!;
-	let start = 2;
-	if (length & 0x80) {
-		const count = length & 0x7f;
-		length = 0;
-		for (let i = 0; i < count && i < 4; i++) length = length * 256 + (der[2 + i] ?? 0);
-		start += count;
+	// TRUSTED CERTIFICATE is a certificate followed by openssl's trust settings. The one DER reader, bounds checked:
+	// a malformed header leaves the bytes as they are, for the certificate parser to name what is wrong.
+	try {
+		return whole(readTlv(der, 0));
+	} catch {
+		return der;
 	}
-
-	return der.subarray(0, Math.min(der.length, start + length));
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -479,7 +475,12 @@ function kubeconfigItems(file: string, config: ParsedKubeconfig): Item[] {
 	};
 
 	for (const cluster of config.clusters) {
-		if (cluster.caPem) items.push(embedded(`clusters[${cluster.name}].certificate-authority-data`, cluster.caPem, true));
+		if (!cluster.caPem) continue;
+		// Trust may be a bundle (two CAs while one is rotated): every certificate in it is an item, numbered.
+		const where = `clusters[${cluster.name}].certificate-authority-data`;
+		const blocks = pemBlocks(cluster.caPem);
+		if (blocks.length <= 1) items.push(embedded(where, cluster.caPem, true));
+		else blocks.forEach((block, index) => items.push({...embedded(where, block.whole, true), block: index + 1}));
 	}
 
 	for (const user of config.users) {
