@@ -174,7 +174,7 @@ async function serviceAccountKey(outDir: string, plan: Plan): Promise<{spec: Cer
 
 /** The subject of a new CA: the plan's, told apart from the old one by its date, so no verifier can mix the two by name. */
 function nextCaSpec(spec: CertSpec, now: Date): CertSpec {
-	return {...spec, commonName: `${spec.commonName} ${now.toISOString().slice(0, 16).replace(/:/g, '')}Z`};
+	return {...spec, commonName: `${spec.commonName} ${now.toISOString().slice(0, 19).replace(/:/g, '')}Z`};
 }
 
 const checksAfter: Record<RotationStep, (plan: Plan, bundles: readonly Bundle[]) => string[]> = {
