@@ -1,4 +1,5 @@
 import {execFile, spawn, type ChildProcess} from 'node:child_process';
+import {createInterface} from 'node:readline';
 import {chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {parse as parseYaml, stringify} from 'yaml';
@@ -212,4 +213,108 @@ export class ControlPlane {
 	kubectl(args: readonly string[], input?: string): Promise<Run> {
 		return runAsync(path.join(this.bin, 'kubectl'), args, {input});
 	}
+}
+
+/**
+ * The addresses of one cluster: a /24 of 198.18.0.0/15 (RFC 2544, set aside for tests), chosen at random so that two
+ * runs do not meet. Not loopback: the API server refuses to proxy to a loopback node address ("address not allowed"),
+ * and a cluster file may not mix loopback with other addresses. .1 is this machine's end of the link, the load
+ * balancer .10, masters .11 on, workers .21 on; the first worker sits in a network namespace of its own (startLab).
+ */
+export function labAddresses(): {readonly prefix: string; readonly host: string; readonly loadBalancer: string; master(i: number): string; worker(i: number): string} {
+	const block = Math.floor(Math.random() * 512);
+	const prefix = `198.${18 + (block >> 8)}.${block & 255}`;
+	return {prefix, host: `${prefix}.1`, loadBalancer: `${prefix}.10`, master: i => `${prefix}.${11 + i}`, worker: i => `${prefix}.${21 + i}`};
+}
+
+export type LabAddresses = ReturnType<typeof labAddresses>;
+
+export type StandInRequest = {path: string; cn?: string; o?: string | string[]};
+
+export type Lab = {
+	/** The stand-in kubelet of the first worker: what it was asked and which handshakes it refused. */
+	readonly requests: StandInRequest[];
+	readonly tlsErrors: string[];
+	/** Serve these files (a kubelet's tlsCertFile, tlsPrivateKeyFile, clientCAFile) on the first worker's address, port 10250. */
+	serve(files: {cert: string; key: string; ca: string}): Promise<void>;
+	stop(): Promise<void>;
+};
+
+const standInScript = path.join(import.meta.dirname, 'kubelet-stand-in.mjs');
+let labs = 0;
+
+/**
+ * The cluster's network: a veth pair from this machine to a network namespace of its own (unshare --net) where the
+ * first worker's stand-in kubelet runs. This machine's end carries the load balancer's and the masters' addresses, so
+ * every process of the test but the stand-in runs here as before. The stand-in process holds the namespace: when it
+ * ends (stop(), or the test process gone and its stdin closed), the namespace, the pair and every address on it go
+ * with it; nothing on this machine's network outlives the test.
+ */
+export async function startLab(addresses: LabAddresses, masters: number): Promise<Lab> {
+	const used = await runAsync('ip', ['-o', '-4', 'addr', 'show']);
+	if (used.stdout.includes(` ${addresses.prefix}.`)) throw new Error(`${addresses.prefix}.0/24 is already on this machine`);
+	const child = spawn('unshare', ['--net', '--', process.execPath, standInScript], {stdio: ['pipe', 'pipe', 'pipe']});
+	let stderr = '';
+	child.stderr!.on('data', chunk => (stderr += chunk));
+	const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
+	const requests: StandInRequest[] = [];
+	const tlsErrors: string[] = [];
+	const waiting = new Map<string, () => void>();
+	createInterface({input: child.stdout!}).on('line', line => {
+		const message = JSON.parse(line) as {event: string; path?: string; cn?: string; o?: string | string[]; message?: string};
+		if (message.event === 'request') requests.push({path: message.path!, cn: message.cn, o: message.o});
+		else if (message.event === 'tls-error') tlsErrors.push(message.message!);
+		waiting.get(message.event)?.();
+	});
+	const event = (name: string) =>
+		Promise.race([
+			new Promise<void>(resolve => waiting.set(name, resolve)),
+			exited.then(() => {
+				throw new Error(`the kubelet stand-in ended before '${name}': ${stderr}`);
+			}),
+		]);
+	const stop = async () => {
+		child.stdin!.end();
+		await exited;
+	};
+
+	try {
+		// 'ready' comes from node itself, so unshare has already moved it into the new namespace.
+		await event('ready');
+		const n = ++labs;
+		const hostEnd = `kp${process.pid % 100_000}h${n}`;
+		const nsEnd = `kp${process.pid % 100_000}n${n}`;
+		const inside = (args: string[]) => ['nsenter', `--net=/proc/${child.pid}/ns/net`, 'ip', ...args];
+		const local = [addresses.loadBalancer, ...Array.from({length: masters}, (_, i) => addresses.master(i))];
+		for (const command of [
+			['ip', 'link', 'add', hostEnd, 'type', 'veth', 'peer', 'name', nsEnd, 'netns', String(child.pid)],
+			['ip', 'addr', 'add', `${addresses.host}/24`, 'dev', hostEnd],
+			...local.map(ip => ['ip', 'addr', 'add', `${ip}/32`, 'dev', hostEnd]),
+			// What was true on loopback: a connection between two of these addresses comes from 127.0.0.1. Without it,
+			// the kernel takes the dialled address itself as the source, and etcd refuses a peer whose certificate does
+			// not carry the address it dials from (kubeadm's etcd/peer.crt holds its own master's IP and 127.0.0.1).
+			...local.map(ip => ['ip', 'route', 'replace', 'local', ip, 'dev', hostEnd, 'table', 'local', 'proto', 'kernel', 'scope', 'host', 'src', '127.0.0.1']),
+			['ip', 'link', 'set', hostEnd, 'up'],
+			inside(['link', 'set', 'lo', 'up']),
+			inside(['addr', 'add', `${addresses.worker(0)}/24`, 'dev', nsEnd]),
+			inside(['link', 'set', nsEnd, 'up']),
+		]) {
+			const r = await runAsync(command[0]!, command.slice(1));
+			if (r.code !== 0) throw new Error(`${command.join(' ')}: ${r.stderr.trim()}`);
+		}
+	} catch (error) {
+		await stop();
+		throw error;
+	}
+
+	return {
+		requests,
+		tlsErrors,
+		async serve(files) {
+			const listening = event('listening');
+			child.stdin!.write(`${JSON.stringify({address: addresses.worker(0), port: 10_250, ...files})}\n`);
+			await listening;
+		},
+		stop,
+	};
 }

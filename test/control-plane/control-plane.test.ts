@@ -1,21 +1,21 @@
-import {createServer, request as httpsRequest, type Server} from 'node:https';
+import {request as httpsRequest} from 'node:https';
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
-import type {TLSSocket} from 'node:tls';
 import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest';
 import {parse as parseYaml, stringify} from 'yaml';
 import {kubeadmConfs} from '../../source/core/kubeadm.js';
 import {kubeconfigSpecs} from '../../source/core/kubeconfig.js';
-import {buildPlan, type Plan} from '../../source/core/plan.js';
+import {buildPlan, specById, type Plan} from '../../source/core/plan.js';
 import {parseClusterFile} from '../../source/core/topology.js';
 import {builtKubernetes} from '../helpers/kubernetes.js';
 import {hasTool, kubepki, tempDir} from '../helpers/tools.js';
-import {ControlPlane, execStart, installList, runAsync} from './cluster.js';
+import {ControlPlane, execStart, installList, labAddresses, runAsync, startLab, type Lab, type LabAddresses} from './cluster.js';
 
 /*
  * The real thing: etcd, one kube-apiserver per master, haproxy in front, the controller-manager and the scheduler,
- * started from the units `kubepki generate` writes, on loopback addresses (masters 127.0.1.x, workers 127.0.2.x,
- * the load balancer 127.0.3.1). Every check talks to them with the built kubectl and the generated files as written.
+ * started from the units `kubepki generate` writes, on a lab network of this machine (startLab: the load balancer
+ * <net>.10, masters <net>.11 on, workers <net>.21 on, the first worker's stand-in kubelet in a network namespace of its
+ * own). Every check talks to them with the built kubectl and the generated files as written.
  */
 
 // API servers start and restart here, on two cores shared with the rest of npm test: the waits poll a condition,
@@ -23,41 +23,92 @@ import {ControlPlane, execStart, installList, runAsync} from './cluster.js';
 vi.setConfig({testTimeout: 600_000, hookTimeout: 900_000});
 
 const bin = builtKubernetes();
-const ready = Boolean(bin) && hasTool('etcd') && hasTool('etcdctl') && hasTool('haproxy') && hasTool('openssl');
+const ready = Boolean(bin) && ['etcd', 'etcdctl', 'haproxy', 'openssl', 'ip', 'unshare', 'nsenter'].every(tool => hasTool(tool));
 
 const fixture = readFileSync(path.resolve(import.meta.dirname, '../../fixtures/cluster-3m.yaml'), 'utf8');
 
-/** The 3-master fixture with its machines moved to loopback addresses (same names, ranges, domain and SANs). */
-function fixtureOnLoopback(): string {
+/** The 3-master fixture with its machines moved to a lab's addresses (same names, ranges, domain and SANs). */
+function fixtureOn(lab: LabAddresses): string {
 	const raw = parseYaml(fixture) as {masters: Array<{name: string}>; workers: Array<{name: string} | string>; loadBalancer: {name: string}};
 	const workerName = (w: {name: string} | string) => (typeof w === 'string' ? w.split(':')[0]! : w.name);
 	return stringify({
 		...raw,
-		loadBalancer: {name: raw.loadBalancer.name, ip: '127.0.3.1'},
-		masters: raw.masters.map((m, i) => ({name: m.name, ip: `127.0.1.${i + 1}`})),
-		workers: raw.workers.map((w, i) => ({name: workerName(w), ip: `127.0.2.${i + 1}`})),
+		loadBalancer: {name: raw.loadBalancer.name, ip: lab.loadBalancer},
+		masters: raw.masters.map((m, i) => ({name: m.name, ip: lab.master(i)})),
+		workers: raw.workers.map((w, i) => ({name: workerName(w), ip: lab.worker(i)})),
 	});
 }
 
-const builtInShape = stringify({
-	cluster: 'kubernetes-the-hard-way',
-	serviceCIDR: '10.32.0.0/24',
-	clusterDomain: 'cluster.local',
-	loadBalancer: {name: 'lb', ip: '127.0.3.1'},
-	masters: [
-		{name: 'master1', ip: '127.0.1.1'},
-		{name: 'master2', ip: '127.0.1.2'},
-	],
-	workers: [
-		{name: 'node1', ip: '127.0.2.1'},
-		{name: 'node2', ip: '127.0.2.2'},
-	],
-});
+/** The built-in example's shape on a lab's addresses. */
+const builtInShape = (lab: LabAddresses) =>
+	stringify({
+		cluster: 'kubernetes-the-hard-way',
+		serviceCIDR: '10.32.0.0/24',
+		clusterDomain: 'cluster.local',
+		loadBalancer: {name: 'lb', ip: lab.loadBalancer},
+		masters: [
+			{name: 'master1', ip: lab.master(0)},
+			{name: 'master2', ip: lab.master(1)},
+		],
+		workers: [
+			{name: 'node1', ip: lab.worker(0)},
+			{name: 'node2', ip: lab.worker(1)},
+		],
+	});
+
+const [labRsa, labEcdsa, labKubeadm] = [labAddresses(), labAddresses(), labAddresses()];
+
+/** A merge patch sent with a kubeconfig's own server, CA and client certificate. */
+function patchAs(kubeconfig: string, apiPath: string, body: unknown) {
+	const config = parseYaml(readFileSync(kubeconfig, 'utf8'));
+	const server = new URL(config.clusters[0].cluster.server);
+	const b64 = (value: string) => Buffer.from(value, 'base64');
+	return new Promise<{status: number; body: string}>((resolve, reject) => {
+		const request = httpsRequest(
+			{
+				host: server.hostname,
+				port: server.port,
+				method: 'PATCH',
+				path: apiPath,
+				ca: b64(config.clusters[0].cluster['certificate-authority-data']),
+				cert: b64(config.users[0].user['client-certificate-data']),
+				key: b64(config.users[0].user['client-key-data']),
+				headers: {'Content-Type': 'application/merge-patch+json'},
+			},
+			response => {
+				let text = '';
+				response.on('data', chunk => (text += chunk));
+				response.on('end', () => resolve({status: response.statusCode ?? 0, body: text}));
+			},
+		);
+		request.on('error', reject);
+		request.end(JSON.stringify(body));
+	});
+}
+
+/** Its Node, as a kubelet registers it with its own kubeconfig (an earlier check may have made it already). */
+async function registerNode(cp: ControlPlane, kubeconfig: string, name: string): Promise<void> {
+	const r = await cp.kubectl(['--kubeconfig', kubeconfig, 'create', '-f', '-'], JSON.stringify({apiVersion: 'v1', kind: 'Node', metadata: {name}}));
+	if (r.code !== 0 && !/AlreadyExists/.test(r.stderr)) throw new Error(`create node ${name}: ${r.stderr}`);
+}
+
+/** A SubjectAccessReview sent with a kubeconfig: what a kubelet asks (authorization.mode: Webhook) before it answers a caller. */
+async function mayCallKubelet(cp: ControlPlane, kubeconfig: string, caller: {cn?: string; o?: string | string[]}, node: string): Promise<boolean> {
+	const review = {
+		apiVersion: 'authorization.k8s.io/v1',
+		kind: 'SubjectAccessReview',
+		spec: {user: caller.cn, groups: [caller.o ?? []].flat(), resourceAttributes: {verb: 'get', resource: 'nodes', subresource: 'proxy', name: node}},
+	};
+	// --validate=false: kubectl's schema check would list CRDs, which a kubelet may not (the kubelet posts the review as it is).
+	const r = await cp.kubectl(['--kubeconfig', kubeconfig, 'create', '--validate=false', '-f', '-', '-o', 'json'], JSON.stringify(review));
+	expect(r.code, r.stderr).toBe(0);
+	return JSON.parse(r.stdout).status.allowed === true;
+}
 
 /** The hard-way clusters the suite boots one after the other (the kubeadm layout has its own describe below). */
 const clusters = [
-	{name: 'the built-in-shaped 2-master RSA cluster', config: builtInShape, algorithm: 'rsa-2048', provider: 'aescbc'},
-	{name: 'the 3-master ECDSA fixture', config: fixtureOnLoopback(), algorithm: 'ecdsa-p256', provider: 'secretbox'},
+	{name: 'the built-in-shaped 2-master RSA cluster', addresses: labRsa, config: builtInShape(labRsa), algorithm: 'rsa-2048', provider: 'aescbc'},
+	{name: 'the 3-master ECDSA fixture', addresses: labEcdsa, config: fixtureOn(labEcdsa), algorithm: 'ecdsa-p256', provider: 'secretbox'},
 ] as const;
 
 describe.skipIf(!ready).each(clusters)('a real control plane from $name', cluster => {
@@ -66,6 +117,7 @@ describe.skipIf(!ready).each(clusters)('a real control plane from $name', cluste
 	const configFile = path.join(root, 'cluster.yaml');
 	let plan: Plan;
 	let cp: ControlPlane;
+	let lab: Lab | undefined;
 	const masters = () => plan.topology.masters;
 	const workers = () => plan.topology.workers;
 	const lb = () => plan.topology.loadBalancer;
@@ -85,33 +137,6 @@ describe.skipIf(!ready).each(clusters)('a real control plane from $name', cluste
 	};
 
 	const kubectl = (kubeconfig: string, args: readonly string[], input?: string) => cp.kubectl(['--kubeconfig', kubeconfig, ...args], input);
-	/** A merge patch sent with a kubeconfig's own server, CA and client certificate. */
-	const patchAs = (kubeconfig: string, apiPath: string, body: unknown) => {
-		const config = parseYaml(readFileSync(kubeconfig, 'utf8'));
-		const server = new URL(config.clusters[0].cluster.server);
-		const b64 = (value: string) => Buffer.from(value, 'base64');
-		return new Promise<{status: number; body: string}>((resolve, reject) => {
-			const request = httpsRequest(
-				{
-					host: server.hostname,
-					port: server.port,
-					method: 'PATCH',
-					path: apiPath,
-					ca: b64(config.clusters[0].cluster['certificate-authority-data']),
-					cert: b64(config.users[0].user['client-certificate-data']),
-					key: b64(config.users[0].user['client-key-data']),
-					headers: {'Content-Type': 'application/merge-patch+json'},
-				},
-				response => {
-					let text = '';
-					response.on('data', chunk => (text += chunk));
-					response.on('end', () => resolve({status: response.statusCode ?? 0, body: text}));
-				},
-			);
-			request.on('error', reject);
-			request.end(JSON.stringify(body));
-		});
-	};
 	const admin = (args: readonly string[], input?: string) => kubectl(kubeconfigOf('admin'), args, input);
 
 	/** etcdctl with the API server's own etcd flags (its client certificate and CA) on the first master. */
@@ -142,9 +167,7 @@ describe.skipIf(!ready).each(clusters)('a real control plane from $name', cluste
 			// The unit listens on every address (0.0.0.0); here the masters share one network stack, so each binds its own IP.
 			name === 'bind-address' ? master.ip : value,
 		);
-		// The one flag the test adds: kube-apiserver refuses to publish a loopback address as the endpoint of the
-		// kubernetes Service ("may not be in the loopback range"), and every address here is loopback.
-		cp.start(`apiserver-${master.name}`, program, [...args, '--endpoint-reconciler-type=none']);
+		cp.start(`apiserver-${master.name}`, program, args);
 		await cp.until(
 			`kube-apiserver on ${master.name} to be ready`,
 			async () => (await admin(['--server', `https://${master.ip}:6443`, 'get', '--raw', '/readyz'])).stdout === 'ok',
@@ -158,6 +181,7 @@ describe.skipIf(!ready).each(clusters)('a real control plane from $name', cluste
 		if (!parsed.ok) throw new Error(`cluster file: ${JSON.stringify(parsed.problems)}`);
 		plan = buildPlan({...parsed.topology, algorithm: cluster.algorithm});
 		cp = new ControlPlane(root, out, bin!);
+		lab = await startLab(cluster.addresses, masters().length);
 		await generate();
 
 		for (const m of masters()) startEtcd(m.name);
@@ -192,6 +216,7 @@ describe.skipIf(!ready).each(clusters)('a real control plane from $name', cluste
 
 	afterAll(async () => {
 		await cp?.stopAll();
+		await lab?.stop();
 	}, 120_000);
 
 	it('authenticates every kubeconfig, as written, as the user and groups the plan gives it', async () => {
@@ -239,34 +264,40 @@ describe.skipIf(!ready).each(clusters)('a real control plane from $name', cluste
 		expect(foreign.stderr).toMatch(/forbidden|not allowed to modify/i);
 	});
 
-	// Not possible on loopback: the API server refuses to proxy to a node whose address is loopback ("address not
-	// allowed"). Needs the workers on addresses of their own (network namespaces).
-	it.skip('reaches a kubelet through the real API server: the worker\'s serving SANs and the API server\'s kubelet client certificate', async () => {
-		const worker = workers()[0]!;
-		const ca = installedOn(worker.name, 'ca.pem');
-		const clients: string[] = [];
-		// A stand-in for the kubelet's port: the worker's own certificate and key, client certificates from the cluster CA only.
-		const server: Server = createServer(
-			{cert: readFileSync(installedOn(worker.name, `${worker.name}.pem`)), key: readFileSync(installedOn(worker.name, `${worker.name}-key.pem`)), ca: readFileSync(ca), requestCert: true, rejectUnauthorized: true},
-			(request, response) => {
-				clients.push((request.socket as TLSSocket).getPeerCertificate().subject.CN);
-				response.end(request.url === '/healthz' ? 'ok' : 'not found');
-			},
-		);
-		await new Promise<void>(resolve => server.listen(10_250, worker.ip, resolve));
-		try {
-			const status = {status: {addresses: [{type: 'InternalIP', address: worker.ip}], daemonEndpoints: {kubeletEndpoint: {Port: 10_250}}}};
-			// As a kubelet reports its status: PATCH nodes/<self>/status with its own kubeconfig (kubectl patch would GET
-			// the subresource first, which the Node authorizer does not allow).
-			const patched = await patchAs(kubeconfigOf(`kubelet:${worker.name}`), `/api/v1/nodes/${worker.name}/status`, status);
-			expect(patched.status, patched.body).toBe(200);
-			const r = await admin(['get', '--raw', `/api/v1/nodes/${worker.name}/proxy/healthz`]);
-			expect(r.code, r.stderr).toBe(0);
-			expect(r.stdout).toBe('ok');
-			expect(clients).toContain(plan.certs.find(c => c.id === 'apiserver')!.kubernetes!.user);
-		} finally {
-			await new Promise(resolve => server.close(resolve));
-		}
+	it('reaches a kubelet through the real API server: the files of kubelet-config.yaml, the worker\'s serving SANs, the API server\'s kubelet client certificate and its RBAC', async () => {
+		// The first worker sits in the lab's network namespace: its address is the stand-in's.
+		const [worker, other] = workers();
+		expect(worker!.ip).toBe(cluster.addresses.worker(0));
+		const config = parseYaml(readFileSync(installedOn(worker!.name, 'kubelet-config.yaml'), 'utf8'));
+		const ownFiles = {cert: config.tlsCertFile, key: config.tlsPrivateKeyFile, ca: config.authentication.x509.clientCAFile};
+		const kubelet = lab!; // the stand-in of the lab's first worker
+		// As a kubelet reports its status: PATCH nodes/<self>/status with its own kubeconfig (kubectl patch would GET
+		// the subresource first, which the Node authorizer does not allow).
+		const status = {status: {addresses: [{type: 'InternalIP', address: worker!.ip}], daemonEndpoints: {kubeletEndpoint: {Port: 10_250}}}};
+		await registerNode(cp, kubeconfigOf(`kubelet:${worker!.name}`), worker!.name);
+		const patched = await patchAs(kubeconfigOf(`kubelet:${worker!.name}`), `/api/v1/nodes/${worker!.name}/status`, status);
+		expect(patched.status, patched.body).toBe(200);
+
+		// First another worker's certificate on this worker's address: the API server must refuse it
+		// (--kubelet-certificate-authority checks the chain and the IP SAN).
+		const otherConfig = parseYaml(readFileSync(installedOn(other!.name, 'kubelet-config.yaml'), 'utf8'));
+		await kubelet.serve({cert: otherConfig.tlsCertFile, key: otherConfig.tlsPrivateKeyFile, ca: ownFiles.ca});
+		const refused = await admin(['get', '--raw', `/api/v1/nodes/${worker!.name}/proxy/healthz`]);
+		expect(refused.code).not.toBe(0);
+		expect(refused.stderr).toMatch(/x509|certificate/i);
+		expect(kubelet.requests).toEqual([]);
+
+		// Then the files its kubelet-config.yaml names, as written.
+		await kubelet.serve(ownFiles);
+		const r = await admin(['get', '--raw', `/api/v1/nodes/${worker!.name}/proxy/healthz`]);
+		expect(r.code, r.stderr).toBe(0);
+		expect(r.stdout).toBe('ok');
+		const apiUser = specById(plan, 'apiserver').kubernetes!.user;
+		const caller = kubelet.requests.find(request => request.path === '/healthz')!;
+		expect(caller.cn).toBe(apiUser);
+		// What the kubelet asks next, with its own kubeconfig: may this caller use my API? kube-apiserver-to-kubelet.yaml says yes.
+		expect(await mayCallKubelet(cp, kubeconfigOf(`kubelet:${worker!.name}`), caller, worker!.name)).toBe(true);
+		expect(await mayCallKubelet(cp, kubeconfigOf(`kubelet:${worker!.name}`), {cn: 'kubepki-nobody'}, worker!.name)).toBe(false);
 	});
 
 	it('refuses the guide\'s mistakes exactly as lint predicts: authenticated, but forbidden', async () => {
@@ -400,6 +431,7 @@ describe.skipIf(!ready)('a real control plane from the kubeadm layout (its flags
 	const configFile = path.join(root, 'cluster.yaml');
 	let plan: Plan;
 	let cp: ControlPlane;
+	let lab: Lab | undefined;
 	const masters = () => plan.topology.masters;
 	const first = () => masters()[0]!;
 	const nodes = () => [...plan.topology.masters, ...plan.topology.workers];
@@ -411,8 +443,7 @@ describe.skipIf(!ready)('a real control plane from the kubeadm layout (its flags
 
 	const startApiserver = async (master: {name: string; ip: string}) => {
 		const {program, args} = cp.unitFlags(master.name, 'kube-apiserver.service', (name, value) => (name === 'bind-address' ? master.ip : value));
-		// As for the hard way: a loopback address cannot be the kubernetes Service's endpoint.
-		cp.start(`apiserver-${master.name}`, program, [...args, '--endpoint-reconciler-type=none']);
+		cp.start(`apiserver-${master.name}`, program, args);
 		await cp.until(
 			`kube-apiserver on ${master.name} to be ready`,
 			async () => (await superAdmin(['--server', `https://${master.ip}:6443`, 'get', '--raw', '/readyz'])).stdout === 'ok',
@@ -421,13 +452,15 @@ describe.skipIf(!ready)('a real control plane from the kubeadm layout (its flags
 	};
 
 	beforeAll(async () => {
-		writeFileSync(configFile, builtInShape);
-		const parsed = parseClusterFile(builtInShape);
+		const config = builtInShape(labKubeadm);
+		writeFileSync(configFile, config);
+		const parsed = parseClusterFile(config);
 		if (!parsed.ok) throw new Error(`cluster file: ${JSON.stringify(parsed.problems)}`);
 		plan = buildPlan({...parsed.topology, algorithm: 'ecdsa-p256'}, {layout: 'kubeadm'});
 		const result = kubepki(['generate', '--layout', 'kubeadm', '--config', configFile, '--out', out, '--algorithm', 'ecdsa-p256', '--quiet']);
 		if (result.status !== 0) throw new Error(`generate failed: ${result.stderr}`);
 		cp = new ControlPlane(root, out, bin!);
+		lab = await startLab(labKubeadm, masters().length);
 		cp.installKubeadm(nodes().map(n => n.name));
 
 		for (const m of masters()) {
@@ -459,6 +492,7 @@ describe.skipIf(!ready)('a real control plane from the kubeadm layout (its flags
 
 	afterAll(async () => {
 		await cp?.stopAll();
+		await lab?.stop();
 	}, 120_000);
 
 	it('authenticates every .conf on its machine as the user and groups the plan gives it', async () => {
@@ -489,6 +523,34 @@ describe.skipIf(!ready)('a real control plane from the kubeadm layout (its flags
 		const other = await kubectl(etc(one!.name, 'kubelet.conf'), ['create', '-f', '-'], node(two!.name));
 		expect(other.code).not.toBe(0);
 		expect(other.stderr).toMatch(/forbidden/i);
+	});
+
+	it('reaches a kubelet through the real API server with apiserver-kubelet-client.crt, which the kubelet-config.yaml\'s clientCAFile accepts', async () => {
+		const [worker] = plan.topology.workers;
+		expect(worker!.ip).toBe(labKubeadm.worker(0));
+		const config = parseYaml(readFileSync(etc(worker!.name, 'kubelet-config.yaml'), 'utf8'));
+		// kubeadm's kubelet serves a certificate it makes itself (serverTLSBootstrap: false), and the API server has no
+		// --kubelet-certificate-authority to check it with: the stand-in makes one too.
+		const dir = path.join(root, 'kubelet-serving');
+		mkdirSync(dir, {recursive: true});
+		const serving = {cert: path.join(dir, 'kubelet.crt'), key: path.join(dir, 'kubelet.key'), ca: cp.on(worker!.name, config.authentication.x509.clientCAFile)};
+		const made = await runAsync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', `/CN=${worker!.name}`, '-addext', `subjectAltName=IP:${worker!.ip}`, '-keyout', serving.key, '-out', serving.cert]);
+		expect(made.code, made.stderr).toBe(0);
+		const kubelet = lab!; // the stand-in of the lab's first worker
+		const status = {status: {addresses: [{type: 'InternalIP', address: worker!.ip}], daemonEndpoints: {kubeletEndpoint: {Port: 10_250}}}};
+		await registerNode(cp, etc(worker!.name, 'kubelet.conf'), worker!.name);
+		const patched = await patchAs(etc(worker!.name, 'kubelet.conf'), `/api/v1/nodes/${worker!.name}/status`, status);
+		expect(patched.status, patched.body).toBe(200);
+		await kubelet.serve(serving);
+		const r = await superAdmin(['get', '--raw', `/api/v1/nodes/${worker!.name}/proxy/healthz`]);
+		expect(r.code, r.stderr).toBe(0);
+		expect(r.stdout).toBe('ok');
+		const caller = kubelet.requests.find(request => request.path === '/healthz')!;
+		expect(caller.cn).toBe(specById(plan, 'apiserver-kubelet-client').commonName);
+		// The kubelet's Webhook question, with its kubelet.conf: the caller's group is bound by cluster-admins-binding.yaml
+		// (applied by the check above; again here, as kubeadm init leaves the cluster, so that this check stands alone).
+		expect((await superAdmin(['apply', '-f', path.join(out, first().name, 'cluster-admins-binding.yaml')])).code).toBe(0);
+		expect(await mayCallKubelet(cp, etc(worker!.name, 'kubelet.conf'), caller, worker!.name)).toBe(true);
 	});
 
 	it('takes the user from the front proxy\'s headers only from front-proxy-client.crt (--requestheader-*)', async () => {

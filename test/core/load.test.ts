@@ -54,6 +54,17 @@ describe.skipIf(!openssl)('loadPaths reads what openssl writes', () => {
 		expect(ca?.kubernetes?.role).toBe('ca');
 	});
 
+	it('reads a TRUSTED CERTIFICATE block as the certificate it starts with', async () => {
+		// openssl's TRUSTED CERTIFICATE: the certificate, then its trust settings, in one block.
+		const trustedDir = tempDir('kubepki-trusted-');
+		run('openssl', ['x509', '-in', at('ca.pem'), '-addtrust', 'serverAuth', '-trustout', '-out', path.join(trustedDir, 'ca-trusted.pem')]);
+		expect(readFileSync(path.join(trustedDir, 'ca-trusted.pem'), 'utf8')).toContain('BEGIN TRUSTED CERTIFICATE');
+		const [trusted] = (await loadPaths([trustedDir])).items;
+		const [ca] = itemsOf(items, 'ca.pem');
+		expect(trusted?.kind).toBe('certificate');
+		expect(trusted?.cert?.fingerprintSha256).toBe(ca?.cert?.fingerprintSha256);
+	});
+
 	it('reads an ECDSA leaf with DNS, IPv4 and IPv6 SANs, and its DER twin gives the same fingerprint', () => {
 		const [pem] = itemsOf(items, 'ec.pem');
 		const [der] = itemsOf(items, 'ec.der');

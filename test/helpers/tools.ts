@@ -15,6 +15,9 @@ export const debianPackage: Record<string, string> = {
 	tmux: 'tmux',
 	'ansible-playbook': 'ansible-core',
 	haproxy: 'haproxy',
+	ip: 'iproute2',
+	unshare: 'util-linux',
+	nsenter: 'util-linux',
 	strace: 'strace',
 };
 

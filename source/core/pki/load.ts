@@ -11,6 +11,7 @@ import type {CertInfo} from './cert-info.js';
 import {kindOf} from '../reuse.js';
 import {notLiveFolders} from '../folders.js';
 import {kubernetesMeaning, kubernetesRoles, type KubernetesMeaning, type KubernetesRole} from './meaning.js';
+import {readTlv, whole} from './der.js';
 import {parseCertificate, parseCsr, parsePublicKey, type CsrInfo, type ParsedCertificate} from './parse-der.js';
 
 export type ItemKind = 'certificate' | 'private-key' | 'csr' | 'public-key' | 'kubeconfig' | 'unreadable';
@@ -384,18 +385,13 @@ function reason(error: unknown): string {
 }
 
 function firstElement(der: Uint8Array): Uint8Array {
-	// TRUSTED CERTIFICATE is a certificate followed by openssl's trust settings.
-	if (der.length < 2) return der;
-	let length = der[1]!;
-	let start = 2;
-	if (length & 0x80) {
-		const count = length & 0x7f;
-		length = 0;
-		for (let i = 0; i < count && i < 4; i++) length = length * 256 + (der[2 + i] ?? 0);
-		start += count;
+	// TRUSTED CERTIFICATE is a certificate followed by openssl's trust settings. The one DER reader, bounds checked:
+	// a malformed header leaves the bytes as they are, for the certificate parser to name what is wrong.
+	try {
+		return whole(readTlv(der, 0));
+	} catch {
+		return der;
 	}
-
-	return der.subarray(0, Math.min(der.length, start + length));
 }
 
 // ---------------------------------------------------------------------------------------------------
