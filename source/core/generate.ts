@@ -460,6 +460,23 @@ async function generateHardway(plan: Plan, options: GenerateOptions, now: Date, 
 }
 
 /**
+ * Every file of the kubeadm layout for these certificates: the host folders, the units, haproxy.cfg and the
+ * Ansible files. `alsoPlaced`: files of the host folders made elsewhere (a CA rotation's), placed and copied like the rest.
+ */
+export function kubeadmLayoutFiles(plan: Plan, issued: readonly Issued[], alsoPlaced: readonly OutputFile[] = []): OutputFile[] {
+	const layoutFiles = [...kubeadmFiles(plan, issued), ...kubeadmUnitFiles(plan), ...alsoPlaced];
+	// ansible/ sits beside the host folders; haproxy.cfg is at the top, as in the hard way.
+	const ansible = ansibleFiles({
+		hosts: [...hostsOf(kubeadmPlacement(plan, layoutFiles), '.'), loadBalancerHost(plan)],
+		files: layoutFiles,
+		dir: ansibleDirName,
+		services: [...kubeadmServices.map(s => s.name), 'haproxy'],
+		unitDir: installDirs.systemd,
+	});
+	return [...layoutFiles, ...ansible];
+}
+
+/**
  * The kubeadm layout. Its three CAs and the service-account key are looked for in every master's folder
  * (all copies must agree), so a master added first in the list finds them in the others'. They are checked
  * and reused, never made anew while a copy or the manifest's record of them remains (a CA: unless --force);
@@ -537,16 +554,7 @@ async function generateKubeadm(plan: Plan, options: GenerateOptions, now: Date, 
 	}
 
 	const issued = await issueAll(plan.certs, {existing, now, keys: keysWith(options.keys, keptKeys), onProgress: options.onProgress});
-	const layoutFiles = [...kubeadmFiles(plan, issued), ...kubeadmUnitFiles(plan)];
-	// ansible/ sits beside the host folders; haproxy.cfg is at the top, as in the hard way.
-	const ansible = ansibleFiles({
-		hosts: [...hostsOf(kubeadmPlacement(plan, layoutFiles), '.'), loadBalancerHost(plan)],
-		files: layoutFiles,
-		dir: ansibleDirName,
-		services: [...kubeadmServices.map(s => s.name), 'haproxy'],
-		unitDir: installDirs.systemd,
-	});
-	const files = [...layoutFiles, ...ansible];
+	const files = kubeadmLayoutFiles(plan, issued);
 	const all = [...files, manifest(plan, issued, files, options.source ?? 'built-in example cluster', now)];
 	const retired = await retire(outDir, all, context);
 	const written = await folder.commit(all, {...(force ? {backupDir: backupDirFor(now)} : {}), remove: retired.files});
