@@ -3,7 +3,8 @@ import {etcdMemberFlags, etcdServers} from './etcd.js';
 import {kubeadmPaths, kubeadmPkiDir} from './kubeadm.js';
 import {apiServerPort} from './kubeconfig.js';
 import {ipFamily} from './ip.js';
-import {specById, type Plan} from './plan.js';
+import path from 'node:path';
+import {signingPaths, specById, type Plan} from './plan.js';
 import type {Host} from './topology.js';
 import {binDir, configText, haproxyConfig, haproxyConfigName, unitText, type Field, type ServiceFlag} from './units.js';
 import type {OutputFile} from './write.js';
@@ -85,6 +86,9 @@ export function kubeadmApiserverFlags(plan: Plan, master: Host): ServiceFlag[] {
 export function kubeadmControllerManagerFlags(plan: Plan, master: Host): ServiceFlag[] {
 	const host = master.name;
 	const ca = pki(plan, host, 'ca');
+	const caSpec = specById(plan, 'ca');
+	const own = signingPaths(plan, caSpec, kubeadmPaths(caSpec, host)!);
+	const signing = {cert: kubeadmInstalledAt(host, own.cert), key: kubeadmInstalledAt(host, own.key)};
 	const frontCa = pki(plan, host, 'front-proxy-ca');
 	const kubeconfig = conf(host, 'controller-manager.conf');
 	return [
@@ -96,8 +100,8 @@ export function kubeadmControllerManagerFlags(plan: Plan, master: Host): Service
 		{name: 'client-ca-file', value: ca.cert, why: 'ca.crt: client certificates that may call its HTTPS port'},
 		{name: 'requestheader-client-ca-file', value: frontCa.cert, why: 'front-proxy-ca.crt: requests forwarded by the API server\'s front proxy'},
 		{name: 'leader-elect', value: 'true', why: 'one controller-manager acts at a time: the others wait on the lease in kube-system'},
-		{name: 'cluster-signing-cert-file', value: ca.cert, why: 'ca.crt: signs approved CertificateSigningRequests with the cluster CA'},
-		{name: 'cluster-signing-key-file', value: ca.key, why: 'ca.key: the CA\'s private key'},
+		{name: 'cluster-signing-cert-file', value: signing.cert, why: `${path.basename(signing.cert)}: signs approved CertificateSigningRequests with the cluster CA${plan.rotation ? ' (during a CA rotation: the one CA that signs now; this flag takes one certificate)' : ''}`},
+		{name: 'cluster-signing-key-file', value: signing.key, why: `${path.basename(signing.key)}: the CA's private key`},
 		{name: 'root-ca-file', value: ca.cert, why: 'ca.crt: put in every namespace\'s kube-root-ca.crt'},
 		{name: 'service-account-private-key-file', value: saKey(host), why: 'sa.key: signs the tokens of the service accounts it creates'},
 		{name: 'use-service-account-credentials', value: 'true', why: 'each controller acts as its own service account'},
