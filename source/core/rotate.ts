@@ -470,6 +470,7 @@ export type SignerState = 'old' | 'new' | 'other';
 
 /**
  * `kubepki rotate-ca status --json`, a stable shape:
+ * - `folder`; `layout`: hardway | kubeadm;
  * - `phase`: none | started | reissued | finished; `cas`: the CA ids rotated; `startedAt`, `reissuedAt`, `finishedAt`;
  * - `next`: the next command (`kubepki rotate-ca reissue`), null when none is due;
  * - `trust`: one entry per file that holds trust (the CA file, each kubeconfig's certificate-authority-data):
@@ -480,6 +481,7 @@ export type SignerState = 'old' | 'new' | 'other';
  */
 export type RotationStatus = {
 	readonly folder: string;
+	readonly layout: Layout;
 	readonly phase: FolderPhase;
 	readonly cas: readonly string[];
 	readonly startedAt?: string;
@@ -562,6 +564,7 @@ export async function rotationStatus(outDir: string): Promise<RotationStatus> {
 	const count = <T extends string>(keys: readonly T[], values: readonly T[]) => Object.fromEntries(keys.map(k => [k, values.filter(v => v === k).length])) as Record<T, number>;
 	return {
 		folder: outDir,
+		layout: state.layout,
 		phase: state.phase,
 		cas: rotation?.cas ?? [],
 		...(rotation?.startedAt && {startedAt: rotation.startedAt}),
