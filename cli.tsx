@@ -2,6 +2,8 @@
 // Argument parsing and dispatch only. Headless commands never load Ink or React (half a second saved).
 import {oneLine, UsageError, type CommandIo} from './source/commands/io.js';
 import {parseInvocation, runInvocation} from './source/commands/commands.js';
+import {startEarlyKeysFor} from './source/commands/early-keys.js';
+import {discardEarlyKeys} from './source/core/pki/keys.js';
 
 // The shipped CLI is a bundle (scripts/build.mjs): map the stack of an internal error back to source/ files. Only
 // the chunks loaded from here on are mapped, which is every command's code; this file is dispatch only.
@@ -41,8 +43,13 @@ quietOnClosedPipe(process.stdout);
 quietOnClosedPipe(process.stderr);
 
 try {
-	process.exitCode = await runInvocation(parseInvocation(process.argv.slice(2)), io);
+	const invocation = parseInvocation(process.argv.slice(2));
+	// `generate` into an empty folder: its first keys start now, while the rest of the program loads.
+	startEarlyKeysFor(invocation, io.cwd);
+	process.exitCode = await runInvocation(invocation, io);
 } catch (error) {
+	// Bad input found before the plan took the early keys: those not yet begun are never made.
+	discardEarlyKeys();
 	if (error instanceof UsageError) {
 		// Every line escaped: a value from a file or an argument never reaches the terminal as control characters.
 		for (const line of error.message.split('\n')) io.stderr.write(`kubepki: ${oneLine(line)}\n`);

@@ -2,7 +2,7 @@ import path from 'node:path';
 import {existsSync} from 'node:fs';
 import {stat} from 'node:fs/promises';
 import {buildPlan} from '../core/plan.js';
-import {startKeyGeneration} from '../core/pki/keys.js';
+import {discardEarlyKeys, startKeyGeneration} from '../core/pki/keys.js';
 import {formatProblem} from '../core/topology.js';
 import {oneLine, UsageError, type CommandIo} from './io.js';
 import {layoutFlags} from './layout-flags.js';
@@ -36,6 +36,7 @@ export async function runGenerate(flags: GenerateFlags, io: CommandIo): Promise<
 	const progress = !flags.quiet && (io.stderr as {isTTY?: boolean}).isTTY
 		? (done: number, total: number) => io.stderr.write(done < total ? `\rmaking keys ${done}/${total}` : '\r\u001B[K')
 		: undefined;
+	if (!fresh) discardEarlyKeys();
 	const keys = fresh ? startKeyGeneration(buildPlan(topology, {layout}).certs, progress) : undefined;
 	const {generate, RefusedError, newMachineReason} = await import('../core/generate.js');
 	const {retiredWarning} = await import('../core/cluster-change.js');

@@ -2,6 +2,7 @@ import {spawn} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import {readFile, stat} from 'node:fs/promises';
 import path from 'node:path';
+import type {FolderOpening} from '../ui/folder/Opening.js';
 import type {WizardEngine} from '../ui/wizard/engine.js';
 import {UsageError, type CommandIo} from './io.js';
 
@@ -128,6 +129,24 @@ async function runScreen(flags: WizardFlags, io: CommandIo): Promise<never> {
 	const existingConfig = await readFile(path.join(outPath, encryptionConfigName), 'utf8').catch(() => undefined);
 	const parsedConfig = existingConfig === undefined ? undefined : parseEncryptionConfig(existingConfig);
 	const encryption = parsedConfig?.ok && isEncryptionProvider(parsedConfig.summary.firstProvider) ? parsedConfig.summary.firstProvider : undefined;
+	// A folder kubepki made opens on itself: what expires, lint errors, and renew / change the cluster / a new folder.
+	const {manifestName} = await import('../core/manifest.js');
+	let folder: FolderOpening | undefined;
+	if (existsSync(path.join(outPath, manifestName))) {
+		io.stdout.write('\r\u001B[2Kkubepki: reading the folder…');
+		const [{openFolder}, {renewFolder}, {renewWithinDays}] = await Promise.all([import('../core/folder-glance.js'), import('../core/renew.js'), import('../core/plan.js')]);
+		// A folder renew cannot read (no CA, a broken service-account pair) opens on the stages, as before.
+		const glance = await openFolder(outPath).catch(() => undefined);
+		if (glance) {
+			folder = {
+				glance,
+				// A --config given too wins over the manifest's cluster for "Change the cluster".
+				topology: flags.config ? topology : glance.topology,
+				renew: async () => renewFolder({outDir: outPath, selection: {kind: 'within', seconds: renewWithinDays * 86_400}}),
+			};
+		}
+	}
+
 	let code = 0;
 	let failure: string | undefined;
 	const color = !io.env.NO_COLOR;
@@ -139,6 +158,7 @@ async function runScreen(flags: WizardFlags, io: CommandIo): Promise<never> {
 		outPath,
 		encryption,
 		color,
+		folder,
 		onExit(exitCode: number) {
 			code = exitCode;
 			app.unmount();

@@ -50,7 +50,7 @@ async function fromKubeconfig(file: string): Promise<{client?: Client; cas: Cert
 	let cas: CertItem[] = [];
 	let caWhere: string | undefined;
 	if (cluster?.caPem) {
-		cas = certItems(loaded.items).filter(item => item.source === `kubeconfig:clusters[${cluster.name}].certificate-authority-data`);
+		cas = certItems(loaded.items).filter(item => item.source === `kubeconfig:clusters[${cluster.name}].certificate-authority-data` || item.source === `kubeconfig:clusters[${cluster.name}].certificate-authority`);
 		caWhere = `${file} (clusters[${cluster.name}])`;
 	} else if (cluster?.caFile) {
 		await read(cluster.caFile, 'certificate-authority');

@@ -31,7 +31,7 @@ function requestedFields(c: CsrInfo) {
 
 /** One item as `inspect --json` prints it: no raw bytes, never any private key material. */
 export function jsonItem(item: Item): JsonItem {
-	const base: JsonItem = {path: item.path, kind: item.kind, source: item.source, ...(item.block === undefined ? {} : {block: item.block})};
+	const base: JsonItem = {path: item.path, kind: item.kind, source: item.source, ...(item.block === undefined ? {} : {block: item.block}), ...(item.referenced ? {referenced: item.referenced} : {})};
 	const kubernetes = item.kubernetes && {user: item.kubernetes.user, groups: [...item.kubernetes.groups], role: item.kubernetes.role};
 	switch (item.kind) {
 		case 'certificate': {
@@ -201,6 +201,7 @@ export function detailRows(item: Item, signedBy?: string, now = new Date(), copi
 			const c = item.cert!;
 			const sans = [...c.dnsNames.map(n => `DNS:${n}`), ...c.ipAddresses.map(ip => `IP:${ip}`)];
 			return [
+				...(item.referenced ? [['File', `${item.referenced} (named by the kubeconfig)`] as [string, string]] : []),
 				['Subject', c.subject || '(empty)'],
 				['Issuer', c.issuer || '(empty)'],
 				...(signedBy ? [['Signed by', signedBy] as [string, string]] : []),
@@ -223,7 +224,11 @@ export function detailRows(item: Item, signedBy?: string, now = new Date(), copi
 
 		case 'private-key':
 		case 'public-key': {
-			return [['Key', item.encrypted ? 'encrypted (needs a passphrase; not checked)' : keyText(item.publicKey)], ...(k8s ? [['Role', k8s.role] as [string, string]] : [])];
+			return [
+				...(item.referenced ? [['File', `${item.referenced} (named by the kubeconfig)`] as [string, string]] : []),
+				['Key', item.encrypted ? 'encrypted (needs a passphrase; not checked)' : keyText(item.publicKey)],
+				...(k8s ? [['Role', k8s.role] as [string, string]] : []),
+			];
 		}
 
 		case 'kubeconfig': {
@@ -232,8 +237,11 @@ export function detailRows(item: Item, signedBy?: string, now = new Date(), copi
 			return [
 				['Context', k.currentContext ?? '(no current-context)'],
 				...k.contexts.filter(c => c.name !== k.currentContext || k.contexts.length > 1).map((c): [string, string] => ['Context', `${c.name}${c.name === k.currentContext ? ' (current)' : ''}: cluster ${c.cluster}, user ${c.user}`]),
-				...k.clusters.map((c): [string, string] => ['Cluster', `${c.name} → ${c.server ?? '(no server)'}`]),
-				...k.users.map((u): [string, string] => ['User', `${u.name} (${u.auth})`]),
+				...k.clusters.map((c): [string, string] => [
+					'Cluster',
+					`${c.name} → ${c.server ?? '(no server)'}${c.certificateAuthority ? `, CA file ${c.certificateAuthority}` : ''}${c.insecureSkipTlsVerify ? ', insecure-skip-tls-verify (TLS not checked)' : ''}`,
+				]),
+				...k.users.map((u): [string, string] => ['User', `${u.name} (${u.auth}${[u.clientCertificate, u.clientKey].some(Boolean) ? `; files ${[u.clientCertificate, u.clientKey].filter(Boolean).join(', ')}` : ''})`]),
 				...(k8s && k8s.role !== 'other' ? [['Role', k8s.role] as [string, string]] : []),
 			];
 		}

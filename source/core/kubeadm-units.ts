@@ -1,7 +1,7 @@
 import {installDirs, isService, type Bundle, type Delivery, type NodeService} from './distribute.js';
 import {etcdMemberFlags} from './etcd.js';
 import {kubeadmPaths, kubeadmPkiDir} from './kubeadm.js';
-import {specById, type Plan} from './plan.js';
+import {signingPaths, specById, type Plan} from './plan.js';
 import type {Host} from './topology.js';
 import {
 	apiserverFlagList,
@@ -105,12 +105,16 @@ export function kubeadmApiserverFlags(plan: Plan, master: Host): ServiceFlag[] {
 export function kubeadmControllerManagerFlags(plan: Plan, master: Host): ServiceFlag[] {
 	const host = master.name;
 	const ca = pki(plan, host, 'ca');
+	const caSpec = specById(plan, 'ca');
+	const own = signingPaths(plan, caSpec, kubeadmPaths(caSpec, host)!);
+	const signing = {cert: kubeadmInstalledAt(host, own.cert), key: kubeadmInstalledAt(host, own.key)};
 	const frontCa = pki(plan, host, 'front-proxy-ca');
 	return controllerManagerFlagList(
 		plan,
-		{kubeconfig: conf(host, 'controller-manager.conf'), signingCert: ca.cert, signingKey: ca.key, rootCa: ca.cert, saPrivate: saKey(host)},
+		{kubeconfig: conf(host, 'controller-manager.conf'), signingCert: signing.cert, signingKey: signing.key, rootCa: ca.cert, saPrivate: saKey(host)},
 		{
 			label: kubeadmLabel,
+			signingNote: plan.rotation ? ' (during a CA rotation: the one CA that signs now; this flag takes one certificate)' : undefined,
 			guard: [
 				{name: 'client-ca-file', value: ca.cert, why: `${kubeadmLabel(ca.cert)}: client certificates that may call its HTTPS port`},
 				{name: 'requestheader-client-ca-file', value: frontCa.cert, why: `${kubeadmLabel(frontCa.cert)}: requests forwarded by the API server's front proxy`},

@@ -1,9 +1,9 @@
 import {parse as parseYaml} from 'yaml';
 import {addressProblem, cidrContains, firstServiceIp, hostBits, ipFamily, isLoopback, normalizeIp, parseCidr, type Cidr} from './ip.js';
 
-/** Key algorithms kubepki can make; RSA-2048 is what the guide and kubeadm use. */
-export const algorithms = ['rsa-2048', 'rsa-4096', 'ecdsa-p256'] as const;
-export type Algorithm = (typeof algorithms)[number];
+import {algorithms, defaultAlgorithm, type Algorithm} from './pki/keys.js';
+
+export {algorithms, type Algorithm} from './pki/keys.js';
 
 /** A machine: `ip` is the address connections use (the first of `ips`); every one of `ips` is in its SANs. */
 export type Host = {readonly name: string; readonly ip: string; readonly ips: readonly string[]};
@@ -344,7 +344,7 @@ export function validateTopology(raw: unknown): TopologyResult {
 		for (const [field, ip, name] of loopback) add(field, ip, 'is a loopback address: only this machine reaches it (accepted only when every host is on loopback)', name);
 	}
 
-	let algorithm: Algorithm = 'rsa-2048';
+	let algorithm: Algorithm = defaultAlgorithm;
 	if (input.algorithm !== undefined) {
 		if (typeof input.algorithm === 'string' && (algorithms as readonly string[]).includes(input.algorithm)) {
 			algorithm = input.algorithm as Algorithm;

@@ -24,8 +24,8 @@ function shellQuote(value: string): string {
  * EXIT=<code> afterwards, and the pane stays so the test can read it. `env` is set explicitly: a tmux server
  * does not pass the caller's environment to the command (and CI=true would make Ink draw nothing).
  */
-export function startTerm(argv: readonly string[], options: {columns: number; rows: number; cwd: string; env: Record<string, string | undefined>}): Term {
-	const socket = `kubepki-e2e-${process.pid}-${counter++}`;
+export function startTerm(argv: readonly string[], options: {columns: number; rows: number; cwd: string; env: Record<string, string | undefined>; socketPrefix?: string}): Term {
+	const socket = `${options.socketPrefix ?? 'kubepki-e2e'}-${process.pid}-${counter++}`;
 	const name = 'e2e';
 	const unset = Object.entries(options.env).filter(([, v]) => v === undefined).map(([k]) => `-u ${k}`);
 	const set = Object.entries(options.env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${shellQuote(v!)}`);

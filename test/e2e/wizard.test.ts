@@ -106,6 +106,11 @@ describe.runIf(haveTmux)('the wizard in a real terminal', () => {
 		const caKey = readFileSync(path.join(out, 'ca-key.pem'), 'utf8');
 		rmSync(path.join(out, 'node1.pem'));
 		const term = wizard(dir, ['--out', 'pki', '--algorithm', 'ecdsa-p256']);
+		// The folder screen first (a kubepki folder): Change the cluster opens the stages.
+		await term.waitFor('2. Change the cluster');
+		term.keys('Down');
+		await term.waitFor('› 2. Change the cluster');
+		term.keys('Enter');
 		await term.waitFor('step 1 of 10');
 		term.keys('Enter');
 		await term.waitFor('step 2 of 10');

@@ -1,6 +1,10 @@
 import {createPrivateKey, createPublicKey, KeyObject} from 'node:crypto';
 import {availableParallelism} from 'node:os';
-import type {Algorithm} from '../topology.js';
+
+/** Key algorithms kubepki can make; RSA-2048 is what the guide and kubeadm use (and the default). */
+export const algorithms = ['rsa-2048', 'rsa-4096', 'ecdsa-p256'] as const;
+export type Algorithm = (typeof algorithms)[number];
+export const defaultAlgorithm: Algorithm = 'rsa-2048';
 
 /** A key pair as webcrypto keys, with the algorithm it was made for. */
 export type KeyPair = {
@@ -47,42 +51,83 @@ export async function generateKeyPair(algorithm: Algorithm): Promise<KeyPair> {
  */
 export const keyConcurrency = Math.max(1, Math.min(availableParallelism(), 3));
 
+// One queue for every key of the process, `keyConcurrency` at a time: the keys started at process start and
+// those the plan asks for later share it, so the count never overshoots. A finished job hands its slot
+// straight to the next waiting one.
+let running = 0;
+const waiting: Array<() => void> = [];
+async function slot(): Promise<void> {
+	if (running < keyConcurrency) running++;
+	else await new Promise<void>(resolve => waiting.push(resolve));
+}
+
+function release(): void {
+	const next = waiting.shift();
+	if (next) next();
+	else running--;
+}
+
+/** Keys started before the cluster file is read, taken by the first specs of their algorithm. */
+let early: {readonly algorithm: Algorithm; readonly jobs: Array<Promise<KeyPair | undefined>>; cancelled: boolean} | undefined;
+
 /**
- * Request every key, `keyConcurrency` at a time. Reports progress as each key arrives. Needs only
- * webcrypto, so it can start before the x509 module has loaded.
+ * Start `count` keys at once, before anything else is loaded (`generate` into an empty folder: the certificates
+ * that do not depend on the cluster file, such as the CA, admin and the components, always need one). The
+ * plan's keys then take them in order; those not taken are never made (see discardEarlyKeys).
+ */
+export function startEarlyKeys(algorithm: Algorithm, count: number): void {
+	const pool = {algorithm, jobs: [] as Array<Promise<KeyPair | undefined>>, cancelled: false};
+	for (let i = 0; i < count; i++) {
+		pool.jobs.push(
+			slot()
+				.then(async () => (pool.cancelled ? undefined : generateKeyPair(algorithm)))
+				.finally(release),
+		);
+	}
+
+	early = pool;
+}
+
+/** The run needs no new keys after all (the folder has a PKI, or bad input): keys not yet begun are never made. */
+export function discardEarlyKeys(): void {
+	if (early) early.cancelled = true;
+	early = undefined;
+}
+
+function takeEarlyKey(algorithm: Algorithm): Promise<KeyPair> | undefined {
+	if (!early || early.algorithm !== algorithm) return undefined;
+	const job = early.jobs.shift();
+	if (!job) return undefined;
+	return job.then(keys => keys ?? generateKeyPair(algorithm));
+}
+
+/**
+ * Request every key, `keyConcurrency` at a time (keys started at process start first). Reports progress as each
+ * key arrives. Needs only webcrypto, so it can start before the x509 module has loaded.
  */
 export function startKeyGeneration(
 	specs: ReadonlyArray<{readonly id: string; readonly algorithm: Algorithm}>,
 	onProgress?: (done: number, total: number) => void,
 ): Map<string, Promise<KeyPair>> {
 	let done = 0;
-	let running = 0;
-	const waiting: Array<() => void> = [];
-	// A finished job hands its slot straight to the next waiting one, so the count never overshoots.
-	const slot = async () => {
-		if (running < keyConcurrency) running++;
-		else await new Promise<void>(resolve => waiting.push(resolve));
-	};
-
-	const release = () => {
-		const next = waiting.shift();
-		if (next) next();
-		else running--;
-	};
-
 	onProgress?.(0, specs.length);
-	return new Map(
+	const keys = new Map(
 		specs.map(spec => {
-			const job = slot()
-				.then(async () => generateKeyPair(spec.algorithm))
-				.finally(release)
-				.then(keys => {
-					onProgress?.(++done, specs.length);
-					return keys;
-				});
+			const job = (
+				takeEarlyKey(spec.algorithm) ??
+				slot()
+					.then(async () => generateKeyPair(spec.algorithm))
+					.finally(release)
+			).then(keys => {
+				onProgress?.(++done, specs.length);
+				return keys;
+			});
 			return [spec.id, job];
 		}),
 	);
+	// Early keys this run has no certificate for are not made.
+	discardEarlyKeys();
+	return keys;
 }
 
 /** The signature algorithm a key signs with: SHA-256 always. */

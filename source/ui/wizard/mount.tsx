@@ -1,6 +1,7 @@
 import {render, type Instance} from 'ink';
 import React from 'react';
 import {ErrorBoundary, failureLine} from '../ErrorBoundary.js';
+import {Opening, type FolderOpening} from '../folder/Opening.js';
 import {Wizard, type WizardProps} from './Wizard.js';
 
 /** Exit code when the wizard itself fails (a bug in kubepki): one line on stderr, the terminal restored. */
@@ -9,20 +10,19 @@ export const wizardFailedCode = 70;
 export type WizardRootProps = WizardProps & {
 	/** Told once when drawing throws, with one line (never a stack): the caller unmounts and prints it. */
 	readonly onFailure: (line: string) => void;
+	/** A folder kubepki made: the folder screen comes first (what expires, renew, change the cluster). */
+	readonly folder?: FolderOpening;
 };
 
 /** The wizard inside an error boundary: a throw while drawing ends in one line, not Ink's error overview. */
-export function WizardRoot({onFailure, ...props}: WizardRootProps): React.JSX.Element {
-	return (
-		<ErrorBoundary onError={error => onFailure(failureLine(error))}>
-			<Wizard {...props} />
-		</ErrorBoundary>
-	);
+export function WizardRoot({onFailure, folder, ...props}: WizardRootProps): React.JSX.Element {
+	return <ErrorBoundary onError={error => onFailure(failureLine(error))}>{folder ? <Opening {...props} folder={folder} /> : <Wizard {...props} />}</ErrorBoundary>;
 }
 
 /**
  * Draw the wizard on the terminal. Ink writes the first frame before render returns, so whatever the caller
- * starts after this call (key generation, loading x509) never delays it.
+ * starts after this call (key generation, loading x509) never delays it. With `folder` (a folder kubepki made)
+ * the folder screen comes first.
  */
 export function mountWizard(props: WizardRootProps): Instance {
 	// Ctrl-C arrives as a key (raw mode): the wizard handles it, so it can clean up and exit 130.

@@ -1,0 +1,88 @@
+import {Box} from 'ink';
+import React, {useCallback, useRef, useState} from 'react';
+import {folderReducer, initialFolderState, type FolderEffect, type FolderGlance, type FolderIntent, type FolderState} from '../../core/folder-glance.js';
+import type {RenewalPlan} from '../../core/renew.js';
+import type {Key} from '../keys/keys.js';
+import {priority, useKeyHandler} from '../keys/router.js';
+import {useTerminalSize} from '../use-terminal-size.js';
+import {LineText} from '../widgets/LineText.js';
+import {folderScreenLines} from './folder-lines.js';
+
+export type FolderScreenProps = {
+	readonly glance: FolderGlance;
+	/** The folder as the person typed it. */
+	readonly outDir: string;
+	/** Write the renewal (core/renew.ts renewFolder: under the folder's lock). */
+	readonly renew: () => Promise<RenewalPlan>;
+	/** The person chose "Change the cluster". */
+	readonly onOpenWizard: () => void;
+	/** Leave: 0, or 130 for Ctrl-C. */
+	readonly onExit: (code: number) => void;
+	readonly size?: {readonly columns: number; readonly rows: number};
+};
+
+/** A key as the folder screen's reducer takes it; undefined for a key that means nothing here. */
+export function folderIntent(key: Key): FolderIntent | undefined {
+	if (key.name === 'up') return {type: 'up'};
+	if (key.name === 'down') return {type: 'down'};
+	if (key.name === 'enter') return {type: 'enter'};
+	if (key.name === 'esc') return {type: 'back'};
+	if (key.name === 'char' && key.input === 'c') return {type: 'commands'};
+	if (key.name === 'char' && key.input === 'q') return {type: 'quit'};
+	return undefined;
+}
+
+/** The wizard's first screen on a folder kubepki made: draws core's state, sends keys as intents. */
+export function FolderScreen({glance, outDir, renew, onOpenWizard, onExit, size}: FolderScreenProps): React.ReactElement {
+	const [state, setState] = useState<FolderState>(initialFolderState);
+	const current = useRef(state);
+	// Ctrl-C while writing: the write finishes first (the whole new set), then the screen leaves with 130.
+	const exitAfterWrite = useRef(false);
+	const terminal = useTerminalSize();
+	const {columns, rows} = size ?? terminal;
+	const run = useCallback(
+		(effect: FolderEffect) => {
+			if (effect === 'quit') onExit(0);
+			if (effect === 'open-wizard') onOpenWizard();
+			if (effect === 'write-renewal') {
+				renew().then(
+					renewal => (exitAfterWrite.current ? onExit(130) : send({type: 'written', renewal})),
+					(error: Error) => (exitAfterWrite.current ? onExit(130) : send({type: 'failed', message: error.message.split('\n')[0] ?? 'failed'})),
+				);
+			}
+		},
+		[renew, onExit, onOpenWizard],
+	);
+	const send = useCallback(
+		(intent: FolderIntent) => {
+			const next = folderReducer(current.current, intent, glance);
+			current.current = next.state;
+			setState(next.state);
+			run(next.effect);
+		},
+		[glance, run],
+	);
+	useKeyHandler(
+		key => {
+			if (key.name === 'ctrl-c') {
+				// A write in progress finishes first: the whole new set or, before it, the old one.
+				if (current.current.phase === 'writing') exitAfterWrite.current = true;
+				else onExit(130);
+				return true;
+			}
+
+			const intent = folderIntent(key);
+			if (intent) send(intent);
+			return true;
+		},
+		{priority: priority.normal},
+	);
+	const lines = folderScreenLines(glance, state, columns, rows - 1, outDir);
+	return (
+		<Box flexDirection="column" width={columns}>
+			{lines.map((line, index) => (
+				<LineText key={index} line={line} />
+			))}
+		</Box>
+	);
+}

@@ -1,0 +1,90 @@
+// What the folder screen shows, as fitted lines: the glance (expiry table worst first, lint errors, the three
+// choices with the selected one explained), the renewal before writing, and what was written. Only layout:
+// every fact comes from core/folder-glance.ts and core/renew-text.ts.
+import path from 'node:path';
+import {folderChoiceCommands, folderChoices, type FolderGlance, type FolderState} from '../../core/folder-glance.js';
+import {printable} from '../../core/printable.js';
+import {renewalText} from '../../core/renew-text.js';
+import {marks} from '../theme.js';
+import {textLines, type Line} from '../widgets/lines.js';
+import {cutMiddle, padTo} from '../widgets/width.js';
+
+const stateMark = {expired: marks.error, 'not-yet-valid': marks.error, within: marks.warn, ok: marks.done} as const;
+const stateTone = {expired: 'error', 'not-yet-valid': 'error', within: 'warn', ok: 'ok'} as const;
+
+/** The screen's lines at this size; the key help is always the last line. */
+export function folderScreenLines(glance: FolderGlance, state: FolderState, columns: number, rows: number, shownDir: string): Line[] {
+	const width = Math.max(20, columns - 1);
+	const {topology} = glance;
+	const head: Line = {
+		text: printable(`kubepki · ${shownDir}: cluster ${topology.cluster}, ${topology.masters.length} master(s), ${topology.workers.length} worker(s), ${topology.algorithm}`),
+		tone: 'title',
+		bold: true,
+	};
+	if (state.phase === 'glance') return glanceLines(glance, state, width, rows, head);
+	const text = state.phase === 'done' && state.written ? renewalText(state.written, {dryRun: false, outDir: shownDir}) : renewalText(glance.renewal, {dryRun: true, outDir: shownDir});
+	const body = text
+		.trimEnd()
+		.split('\n')
+		.flatMap(line => indented(printable(line), width, line.startsWith('!') ? 'warn' : undefined));
+	const help =
+		state.phase === 'review'
+			? glance.renewal.renewed.length > 0
+				? 'enter write these files · ↑↓ scroll · esc back · q quit'
+				: 'nothing to renew · esc back · q quit'
+			: state.phase === 'writing'
+				? 'writing…'
+				: state.phase === 'failed'
+					? 'esc back · q quit'
+					: 'enter or q leave · ↑↓ scroll';
+	const title: Line =
+		state.phase === 'review'
+			? {text: 'Renew: the new certificates and the restart order, before anything is written', bold: true}
+			: state.phase === 'failed'
+				? {text: printable(`Renew failed: ${state.error ?? ''}`), tone: 'error', bold: true}
+				: state.phase === 'writing'
+					? {text: 'Renewing…', bold: true}
+					: {text: `${marks.done} Renewed and written`, tone: 'ok', bold: true};
+	const room = Math.max(1, rows - 4);
+	const scroll = Math.min(state.scroll, Math.max(0, body.length - room));
+	const shown = state.phase === 'failed' || state.phase === 'writing' ? [] : body.slice(scroll, scroll + room);
+	return [head, title, ...shown, {text: help, tone: 'muted'}];
+}
+
+/** A line wrapped to the width, every piece keeping the line's own indent. */
+function indented(text: string, width: number, tone?: Line['tone']): Line[] {
+	const lead = /^ */.exec(text)![0];
+	return textLines(text.slice(lead.length), Math.max(10, width - lead.length), tone).map(line => ({...line, text: lead + line.text}));
+}
+
+function glanceLines(glance: FolderGlance, state: FolderState, width: number, rows: number, head: Line): Line[] {
+	const count = (s: string) => glance.rows.filter(row => row.state === s).length;
+	const ended = count('expired') + count('not-yet-valid');
+	const summary: Line = {
+		text: `${glance.rows.length} certificate(s): ${ended} expired or not yet valid, ${count('within')} ending within ${glance.withinDays}d, ${count('ok')} fine · ${glance.lintErrors.length} lint error(s)`,
+		tone: ended > 0 || glance.lintErrors.length > 0 ? 'error' : count('within') > 0 ? 'warn' : 'ok',
+	};
+	const choices = folderChoices(glance);
+	const selected = choices[state.selected]!;
+	const choiceLines: Line[] = choices.map((choice, index) => ({
+		text: `${index === state.selected ? marks.focus : ' '} ${index + 1}. ${choice.title}`,
+		tone: index === state.selected ? 'accent' : 'plain',
+		bold: index === state.selected,
+	}));
+	const explain = (state.commands ? folderChoiceCommands(glance, selected.id) : selected.explain).flatMap(text => indented(`  ${printable(text)}`, width, state.commands ? 'muted' : undefined));
+	const errors = glance.lintErrors.slice(0, 3).map(f => ({text: printable(`${marks.error} ${f.path}: ${f.message}`), tone: 'error' as const}));
+	const help: Line = {text: `↑↓ choose · enter open · c ${state.commands ? 'hide the commands' : 'the commands by hand'} · q quit`, tone: 'muted'};
+	// The table takes what the rest leaves.
+	const fixed = 1 + 1 + 1 + errors.length + 1 + choiceLines.length + explain.length + 1;
+	const tableRoom = Math.max(2, rows - fixed);
+	const shown = (file: string) => path.relative(glance.outDir, file) || file;
+	const pathWidth = Math.min(40, Math.max(12, ...glance.rows.map(row => shown(row.path).length)));
+	const table: Line[] = [{text: `  ${padTo('CERTIFICATE', pathWidth)}  ${padTo('ROLE', 24)}  LEFT`, tone: 'muted'}];
+	const visible = glance.rows.slice(0, tableRoom - (glance.rows.length > tableRoom - 1 ? 2 : 1));
+	for (const row of visible) {
+		table.push({text: printable(`${stateMark[row.state]} ${padTo(cutMiddle(shown(row.path), pathWidth), pathWidth)}  ${padTo(row.isCA ? 'CA' : row.role, 24)}  ${row.residual}`), tone: stateTone[row.state]});
+	}
+
+	if (visible.length < glance.rows.length) table.push({text: `  … ${glance.rows.length - visible.length} more, soonest first above (kubepki expiry lists every one)`, tone: 'muted'});
+	return [head, summary, ...table, ...errors, {text: ''}, ...choiceLines, ...explain, help];
+}

@@ -1,0 +1,76 @@
+// The built CLI opened on a folder kubepki made (issue 13, item 5), in a real terminal (tmux on a private
+// socket): the folder at a glance, a renewal walked and written, and "Change the cluster" starting from the
+// cluster the folder's manifest records, not the built-in example.
+import {readdirSync} from 'node:fs';
+import path from 'node:path';
+import {afterEach, describe, expect, test} from 'vitest';
+import {clusterFiles} from '../../source/core/cluster-files.js';
+import {generate} from '../../source/core/generate.js';
+import {exampleTopology} from '../../source/core/topology.js';
+import {writeClusterFile} from '../helpers/cluster-file.js';
+import {cliPath, hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
+import {startTerm, type Term} from './tmux.js';
+
+const haveTmux = hasTool('tmux');
+const haveOpenssl = hasTool('openssl');
+const terms: Term[] = [];
+afterEach(() => {
+	for (const term of terms.splice(0)) term.kill();
+});
+
+function wizard(dir: string, args: string[]): Term {
+	const term = startTerm([process.execPath, cliPath, ...args], {columns: 100, rows: 30, cwd: dir, env: {CI: 'false', NO_COLOR: undefined, TERM: 'xterm-256color'}, socketPrefix: 'day2-folder'});
+	terms.push(term);
+	return term;
+}
+
+describe.skipIf(!haveTmux)('the wizard on a folder kubepki made', () => {
+	test('shows what ends soon, renews it after showing the restart order, and expiry is clean afterwards', async () => {
+		const dir = tempDir();
+		const out = path.join(dir, 'pki');
+		// One-year leaves issued 360 days ago (the library backdates; the product's clock is the real one).
+		await generate({...exampleTopology(), algorithm: 'ecdsa-p256'}, {outDir: out, now: new Date(Date.now() - 360 * 86_400_000), extraFiles: async (plan, issued) => clusterFiles(plan, issued, {outDir: out})});
+		expect(kubepki(['expiry', 'pki'], {cwd: dir}).status).toBe(1);
+		const term = wizard(dir, ['--out', 'pki']);
+		const glance = await term.waitFor('› 1. Renew 7 certificate(s)');
+		expect(glance).toMatch(/7 ending within 30d, 1 fine · 0 lint error\(s\)/);
+		expect(glance).toMatch(/^! +kubernetes\.pem +apiserver +[45]d$/m);
+		term.keys('Enter');
+		const review = await term.waitFor('7 certificate(s) would be renewed in pki');
+		expect(review).toContain('7 certificate(s) would be renewed in pki');
+		// Nothing on disk changed yet.
+		expect(kubepki(['expiry', 'pki'], {cwd: dir}).status).toBe(1);
+		term.keys('Enter');
+		await term.waitFor('Renewed and written');
+		term.keys('q');
+		await term.waitFor('EXIT=0');
+		const after = kubepki(['expiry', 'pki'], {cwd: dir});
+		expect(after.status, after.stdout).toBe(0);
+		expect(readdirSync(path.join(out, '.backup'))).toHaveLength(1);
+		if (!haveOpenssl) return;
+		const leaves = readdirSync(out).filter(f => f.endsWith('.pem') && !f.endsWith('-key.pem') && f !== 'ca.pem');
+		const verified = runStatus('openssl', ['verify', '-x509_strict', '-CAfile', 'ca.pem', ...leaves], {cwd: out});
+		expect(verified.stdout.trim().split('\n').sort(), verified.stderr).toEqual(leaves.map(f => `${f}: OK`).sort());
+		const lint = kubepki(['lint', 'pki'], {cwd: dir});
+		expect(lint.status, lint.stdout).toBe(0);
+	});
+
+	test('Change the cluster opens the stages on the cluster the manifest records', async () => {
+		const dir = tempDir();
+		writeClusterFile(dir, {name: 'recorded', masters: 1, workers: 3});
+		expect(kubepki(['generate', '--config', 'c.yaml', '--quiet'], {cwd: dir}).status).toBe(0);
+		const term = wizard(dir, ['--out', 'pki']);
+		const glance = await term.waitFor('2. Change the cluster');
+		expect(glance).toContain('cluster recorded, 1 master(s), 3 worker(s), ecdsa-p256');
+		term.keys('Down');
+		await term.waitFor('› 2. Change the cluster');
+		term.keys('Enter');
+		await term.waitFor('step 1 of 10: Tools');
+		term.keys('Enter');
+		const cluster = await term.waitFor('step 2 of 10: Cluster');
+		expect(cluster).toContain('w3');
+		expect(cluster).not.toContain('node1');
+		term.keys('C-c');
+		await term.waitFor('EXIT=130');
+	});
+});

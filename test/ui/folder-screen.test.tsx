@@ -1,0 +1,103 @@
+// The wizard opened on a folder kubepki made (issue 13, item 5), rendered with Ink: the folder at a glance
+// (worst first), the three choices, the renewal before writing, and the write itself through the real
+// renewFolder on a real folder whose leaves end in five days.
+import {X509Certificate} from 'node:crypto';
+import {readFileSync} from 'node:fs';
+import path from 'node:path';
+import React from 'react';
+import {afterEach, beforeAll, describe, expect, test} from 'vitest';
+import {clusterFiles} from '../../source/core/cluster-files.js';
+import {folderReducer, initialFolderState, openFolder, type FolderGlance} from '../../source/core/folder-glance.js';
+import {generate} from '../../source/core/generate.js';
+import {renewFolder} from '../../source/core/renew.js';
+import {exampleTopology} from '../../source/core/topology.js';
+import {KeyRouter} from '../../source/ui/keys/router.js';
+import {FolderScreen} from '../../source/ui/folder/FolderScreen.js';
+import {tempDir} from '../helpers/tools.js';
+import {cleanup, keys, press, renderAt, waitFor} from './ink.js';
+
+afterEach(cleanup);
+
+const day = 24 * 3600 * 1000;
+const now = new Date('2026-12-01T12:00:00Z');
+const topology = {...exampleTopology(), algorithm: 'ecdsa-p256' as const};
+
+/** A folder made by the real generate 360 days before `now`: one-year leaves with five days left. */
+async function folder(): Promise<string> {
+	const dir = path.join(tempDir('kubepki-folder-screen-'), 'pki');
+	await generate(topology, {outDir: dir, now: new Date(now.getTime() - 360 * day), extraFiles: async (plan, issued) => clusterFiles(plan, issued, {outDir: dir})});
+	return dir;
+}
+
+const fingerprint = (file: string) => new X509Certificate(readFileSync(file)).fingerprint256;
+
+describe('the folder at a glance', () => {
+	let dir: string;
+	let glance: FolderGlance;
+	beforeAll(async () => {
+		dir = await folder();
+		glance = (await openFolder(dir, now))!;
+	});
+
+	test('reads the cluster from the manifest and lists the leaves due, worst first, the CA last', () => {
+		expect(glance.topology.cluster).toBe(topology.cluster);
+		expect(glance.topology.workers.map(w => w.name)).toEqual(topology.workers.map(w => w.name));
+		expect(glance.rows.slice(0, 7).every(row => row.state === 'within')).toBe(true);
+		expect(glance.rows.at(-1)!.isCA).toBe(true);
+		expect(glance.renewal.renewed.map(r => r.id).sort()).toEqual(['admin', 'apiserver', 'kube-controller-manager', 'kube-proxy', 'kube-scheduler', 'kubelet:node1', 'kubelet:node2']);
+		expect(glance.lintErrors).toEqual([]);
+	});
+
+	test('a folder with no manifest opens as a new cluster (no glance)', async () => {
+		expect(await openFolder(tempDir('kubepki-empty-'), now)).toBeUndefined();
+	});
+
+	test('goes glance → review → writing only through Renew, back with esc; Change the cluster asks for the stages', () => {
+		let step = folderReducer(initialFolderState, {type: 'enter'}, glance);
+		expect([step.state.phase, step.effect]).toEqual(['review', undefined]);
+		expect(folderReducer(step.state, {type: 'back'}, glance).state.phase).toBe('glance');
+		step = folderReducer(step.state, {type: 'enter'}, glance);
+		expect([step.state.phase, step.effect]).toEqual(['writing', 'write-renewal']);
+		expect(folderReducer(step.state, {type: 'quit'}, glance).effect).toBeUndefined();
+		const change = folderReducer(folderReducer(initialFolderState, {type: 'down'}, glance).state, {type: 'enter'}, glance);
+		expect(change.effect).toBe('open-wizard');
+	});
+});
+
+describe('the folder screen', () => {
+	test('shows what expires, walks a renewal with the restart order before writing, writes it, and the leaves are new', async () => {
+		const dir = await folder();
+		const glance = (await openFolder(dir, now))!;
+		const before = fingerprint(path.join(dir, 'kubernetes.pem'));
+		const ca = fingerprint(path.join(dir, 'ca.pem'));
+		let exit: number | undefined;
+		const r = renderAt(
+			<KeyRouter>
+				<FolderScreen glance={glance} outDir="pki" renew={async () => renewFolder({outDir: dir, selection: {kind: 'within', seconds: 30 * 86_400}, now})} onOpenWizard={() => undefined} onExit={code => (exit = code)} />
+			</KeyRouter>,
+			{columns: 100, rows: 40},
+		);
+		const first = await waitFor(r, '› 1. Renew 7 certificate(s)');
+		expect(first).toMatch(/^! +admin\.pem +admin +5d$/m);
+		expect(first).toMatch(/^✓ +ca\.pem +CA +\d+d$/m);
+		expect(first).toContain('8 certificate(s): 0 expired or not yet valid, 7 ending within 30d, 1 fine · 0 lint error(s)');
+		// c: the commands by hand for the selected choice, from the same plan (openssl for one certificate).
+		expect(await press(r, 'c', 'openssl')).toMatch(/openssl (req|genpkey|ecparam)/);
+		const review = await press(r, keys.enter, '7 certificate(s) would be renewed in pki');
+		expect(review).toContain('7 certificate(s) would be renewed in pki');
+		expect(review).toMatch(/renew apiserver +kubernetes\.pem: ends on 2026-12-06, within 30d; would end 2027-12-01 \(new key\)/);
+		// Nothing written yet.
+		expect(fingerprint(path.join(dir, 'kubernetes.pem'))).toBe(before);
+		// The restart order is at the end: scroll to it.
+		let frame = review;
+		for (let i = 0; i < 40 && !/1\. master1: systemctl restart etcd/.test(frame); i++) frame = await press(r, keys.down, f => f !== frame);
+		expect(frame).toMatch(/1\. master1: systemctl restart etcd/);
+		const done = await press(r, keys.enter, 'Renewed and written');
+		expect(done).toContain('7 certificate(s) renewed in pki');
+		expect(fingerprint(path.join(dir, 'kubernetes.pem'))).not.toBe(before);
+		expect(fingerprint(path.join(dir, 'ca.pem'))).toBe(ca);
+		expect(Date.parse(new X509Certificate(readFileSync(path.join(dir, 'kubernetes.pem'))).validTo)).toBe(now.getTime() + 8760 * 3600 * 1000);
+		await press(r, keys.enter, () => exit !== undefined);
+		expect(exit).toBe(0);
+	});
+});
