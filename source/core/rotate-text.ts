@@ -58,7 +58,7 @@ export function statusText(status: RotationStatus, options: {outDir: string}): s
 	for (const entry of status.leaves) lines.push(`    ${entry.signedBy.padEnd(5)} ${entry.path}`);
 	if (status.retiredTo) lines.push(`  the old CA is in ${options.outDir}/${status.retiredTo}/`);
 	if (status.copyNext.length > 0) {
-		lines.push(`  to copy after the last phase${status.copyNext.length > 0 && status.trust.some(t => t.path.endsWith('.crt')) ? '' : ` (sh ${options.outDir}/${bundlesDir}/copy.sh)`}:`);
+		lines.push(`  to copy after the last phase${status.layout === 'kubeadm' ? ' (from each <host>/ folder)' : ` (sh ${options.outDir}/${bundlesDir}/copy.sh)`}:`);
 		for (const entry of status.copyNext) lines.push(`    ${entry.host}: ${entry.files.join(' ')}`);
 	}
 

@@ -470,16 +470,18 @@ export type SignerState = 'old' | 'new' | 'other';
 
 /**
  * `kubepki rotate-ca status --json`, a stable shape:
+ * - `folder`; `layout`: hardway | kubeadm;
  * - `phase`: none | started | reissued | finished; `cas`: the CA ids rotated; `startedAt`, `reissuedAt`, `finishedAt`;
  * - `next`: the next command (`kubepki rotate-ca reissue`), null when none is due;
  * - `trust`: one entry per file that holds trust (the CA file, each kubeconfig's certificate-authority-data):
- *   `{path, trusts: old|new|both|other}`;
- * - `leaves`: one per leaf certificate: `{path, id, signedBy: old|new|other}`;
+ *   `{path, trusts: old|new|both|other}`; once a rotation began, only the files of the CAs it rotates;
+ * - `leaves`: one per leaf certificate (of those CAs): `{path, id, signedBy: old|new|other}`;
  * - `copyNext`: what the last phase changed per machine, `{host, files: [name in nodes/<host>/]}`: nodes/copy.sh copies them;
  * - `counts`: `{trust: {old, new, both, other}, leaves: {old, new, other}}`.
  */
 export type RotationStatus = {
 	readonly folder: string;
+	readonly layout: Layout;
 	readonly phase: FolderPhase;
 	readonly cas: readonly string[];
 	readonly startedAt?: string;
@@ -528,7 +530,9 @@ export async function rotationStatus(outDir: string): Promise<RotationStatus> {
 
 	const trust: Array<{path: string; trusts: TrustState}> = [];
 	const hosts = [...state.topology.masters, ...state.topology.workers].map(h => h.name);
-	for (const spec of roots) {
+	// Once a rotation has begun, the status is about its CAs (kubeadm: a CA not rotated is neither old nor new).
+	const concerned = (caId: string) => state.phase === 'none' || (rotation?.cas.includes(caId) ?? false);
+	for (const spec of roots.filter(r => concerned(r.id))) {
 		const places = plan.layout === 'kubeadm' ? hosts.map(host => kubeadmPaths(spec, host)!.cert) : [hardwayPaths(spec).cert];
 		for (const place of places) {
 			const text = await read(place);
@@ -537,7 +541,7 @@ export async function rotationStatus(outDir: string): Promise<RotationStatus> {
 	}
 
 	const clusterCa = specCa(plan).id;
-	for (const entry of state.manifest.files.filter(f => f.kind === 'kubeconfig')) {
+	for (const entry of state.manifest.files.filter(f => f.kind === 'kubeconfig' && concerned(clusterCa))) {
 		const parsed = parseKubeconfig((await read(entry.path)) ?? '');
 		const caPem = parsed.ok ? parsed.kubeconfig.clusters[0]?.caPem : undefined;
 		trust.push({path: entry.path, trusts: trusts(clusterCa, caPem ? certificateBlocks(caPem) : [])});
@@ -552,7 +556,7 @@ export async function rotationStatus(outDir: string): Promise<RotationStatus> {
 	};
 
 	const leaves: Array<{path: string; id: string; signedBy: SignerState}> = [];
-	for (const spec of plan.certs.filter(s => s.signer !== 'self' && !(plan.layout === 'kubeadm' && s.role === 'service-account'))) {
+	for (const spec of plan.certs.filter(s => s.signer !== 'self' && concerned(s.signer) && !(plan.layout === 'kubeadm' && s.role === 'service-account'))) {
 		const {where, certPem} = await readLeafText(outDir, plan, spec);
 		leaves.push({path: where, id: spec.id, signedBy: signer(spec.signer, certPem ? certificateBlocks(certPem)[0] : undefined)});
 	}
@@ -560,6 +564,7 @@ export async function rotationStatus(outDir: string): Promise<RotationStatus> {
 	const count = <T extends string>(keys: readonly T[], values: readonly T[]) => Object.fromEntries(keys.map(k => [k, values.filter(v => v === k).length])) as Record<T, number>;
 	return {
 		folder: outDir,
+		layout: state.layout,
 		phase: state.phase,
 		cas: rotation?.cas ?? [],
 		...(rotation?.startedAt && {startedAt: rotation.startedAt}),

@@ -303,4 +303,11 @@ describe('kubeadm\'s layout: one of its three CAs (--ca etcd)', () => {
 		expect(signedBy(read(dir, 'master2/pki/etcd/server.crt'), finalCa)).toBe(true);
 		expect([...states.get('finish')!.keys()].filter(f => /-(next|old)\./.test(f))).toEqual([]);
 	});
+
+	it('status speaks of the CA rotated only: its trust file on each master, its six leaves', async () => {
+		const status = await rotationStatus(dir);
+		expect(status.phase).toBe('finished');
+		expect(status.trust.map(t => `${t.trusts} ${t.path}`)).toEqual(['new master1/pki/etcd/ca.crt', 'new master2/pki/etcd/ca.crt']);
+		expect(status.counts.leaves).toEqual({old: 0, new: 6, other: 0});
+	});
 });

@@ -174,10 +174,30 @@ describe.runIf(layout.name === 'hardway')('the command line', () => {
 		const r = kubepki(['rotate-ca', 'status', '--json', '--out', side(1)]);
 		expect(r.status, r.stderr).toBe(0);
 		const status = JSON.parse(r.stdout);
-		expect(Object.keys(status)).toEqual(expect.arrayContaining(['folder', 'phase', 'cas', 'next', 'trust', 'leaves', 'copyNext', 'counts']));
+		expect(Object.keys(status)).toEqual(expect.arrayContaining(['folder', 'layout', 'phase', 'cas', 'next', 'trust', 'leaves', 'copyNext', 'counts']));
 		expect(status).toMatchObject({phase: 'started', cas: ['ca'], next: 'kubepki rotate-ca reissue'});
 		expect(status.trust.every((t: {trusts: string}) => t.trusts === 'both')).toBe(true);
 	});
+});
+
+it('after finish no live file holds or trusts an old CA (its certificate or key, in PEM or in a kubeconfig\'s base64)', () => {
+	const body = (pem: string) => pem.replace(/-----[A-Z ]+-----|\s/g, '');
+	const before = side(0);
+	const oldCas = [...new Set(['ca.pem', 'ca-key.pem', ...masters.flatMap(m => ['ca', 'etcd/ca', 'front-proxy-ca'].flatMap(n => [`${m}/pki/${n}.crt`, `${m}/pki/${n}.key`]))])]
+		.filter(file => existsSync(path.join(before, file)))
+		.map(file => body(readFileSync(path.join(before, file), 'utf8')));
+	expect(oldCas.length).toBeGreaterThan(1);
+	const final = side(3);
+	const live = [...filesUnder(final)].filter(([file]) => !/^(retired|\.backup)\//.test(file));
+	expect(live.length).toBeGreaterThan(20);
+	for (const [file, text] of live) {
+		// A kubeconfig's certificate-authority-data is base64 of the PEM: look inside it too.
+		const decoded = [...text.matchAll(/-data: (\S+)/g)].map(m => Buffer.from(m[1]!, 'base64').toString('utf8'));
+		for (const content of [text, ...decoded]) for (const old of oldCas) expect(content.replace(/\s/g, '').includes(old), file).toBe(false);
+	}
+
+	// And the old CA is kept, out of the live set.
+	expect([...filesUnder(final).keys()].some(file => file.startsWith('retired/'))).toBe(true);
 });
 
 it('lint and expiry report no error on any side', () => {
