@@ -8,6 +8,7 @@ import path from 'node:path';
 import {floorBench} from './floor.js';
 import {lintScaleBench} from './lint-scale.js';
 import {renewBench} from './renew.js';
+import {makeCertificates, timeViewer} from './inspect.js';
 
 const cli = path.resolve(import.meta.dirname, '../cli.js');
 const runs = Number(process.env.BENCH_RUNS ?? 5);
@@ -174,5 +175,18 @@ if (renewRows.length > 0) {
 	console.log(`\nrenew --all against generate of the same cluster, median of ${bigRuns} runs:`);
 	for (const row of renewRows) {
 		console.log(`  ${row.name} ${row.algorithm}: generate ${row.generate.toFixed(2)} s, renew ${row.renew.toFixed(2)} s (${row.files} files changed), renew/generate ${(row.renew / row.generate).toFixed(2)}x`);
+	}
+}
+
+// The viewer's first frame on 1,000 certificates (bench/inspect.ts): the "reading N files…" row, then the list.
+// BENCH_CASES=viewer runs only this (once: it is one pty run per figure).
+if (!only || only.includes('viewer')) {
+	const folder = mkdtempSync(path.join(tmpdir(), 'kubepki-bench-viewer-'));
+	try {
+		await makeCertificates(path.join(folder, 'certs'), 1000);
+		const viewer = timeViewer(path.join(folder, 'certs'));
+		console.log(`\nviewer on 1,000 certificates (pty 100x30, one run): first frame ${viewer.firstFrameMs.toFixed(0)} ms, the list ${viewer.listMs.toFixed(0)} ms (goal: first frame < 1 s)`);
+	} finally {
+		rmSync(folder, {recursive: true, force: true});
 	}
 }

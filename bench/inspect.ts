@@ -75,6 +75,23 @@ async function timeX509(files: readonly string[]): Promise<number> {
 	return performance.now() - started;
 }
 
+/**
+ * The viewer on the folder, in a pseudo-terminal (bench/pty-first-frame.py, 100x30): milliseconds from start to
+ * its first frame (the "reading N files…" row) and to the list itself (the header line). One run each.
+ */
+export function timeViewer(dir: string): {firstFrameMs: number; listMs: number} {
+	const built = path.resolve(import.meta.dirname, '../cli.js');
+	const cli = existsSync(built) ? built : path.resolve(import.meta.dirname, '../dist/cli.js');
+	const pty = path.resolve(import.meta.dirname, existsSync(built) ? '../../bench/pty-first-frame.py' : 'pty-first-frame.py');
+	const frame = (pattern: string) => {
+		const result = spawnSync('python3', [pty, pattern, process.execPath, cli, 'inspect', dir], {encoding: 'utf8'});
+		if (result.status !== 0) throw new Error(`viewer first frame (${pattern}): ${result.stderr.slice(-300)}`);
+		return Number(result.stdout.trim());
+	};
+
+	return {firstFrameMs: frame('reading'), listMs: frame('kubepki inspect \u00b7')};
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function main(): Promise<void> {
@@ -82,6 +99,13 @@ async function main(): Promise<void> {
 	const dir = mkdtempSync(path.join(tmpdir(), 'kubepki-bench-inspect-'));
 	try {
 		const files = await makeCertificates(path.join(dir, 'certs'), count);
+		// `node dist/bench/inspect.js 1000 --viewer`: only the viewer's first frame and list, one run each.
+		if (process.argv.includes('--viewer')) {
+			const viewer = timeViewer(path.join(dir, 'certs'));
+			console.log(`viewer on ${files.length} certificates (pty 100x30, one run each): first frame ("reading N files…") ${viewer.firstFrameMs.toFixed(0)} ms, the list ${viewer.listMs.toFixed(0)} ms after start`);
+			return;
+		}
+
 		const inProcess = [];
 		for (let run = 0; run < 5; run++) inProcess.push(await timeInProcess(path.join(dir, 'certs')));
 		const cli = [0, 1, 2].map(() => timeCli(path.join(dir, 'certs')));

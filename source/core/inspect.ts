@@ -81,10 +81,14 @@ export type Inspection = {
 };
 
 /** Load and lint: what inspect, lint and the viewer all start from. */
-export async function inspectPaths(paths: readonly string[], now = new Date(), input: {readonly stdin?: Uint8Array} = {}): Promise<Inspection> {
+export async function inspectPaths(
+	paths: readonly string[],
+	now = new Date(),
+	input: {readonly stdin?: Uint8Array; readonly onProgress?: (read: number, total: number) => void} = {},
+): Promise<Inspection> {
 	// A folder a killed run left half-committed is finished (or its uncommitted staging dropped) before it is read.
 	await Promise.all(paths.map(async given => recoverFolder(given).catch(() => undefined)));
-	const fromPaths = paths.length > 0 ? await loadPaths(paths) : {items: [], manifests: [], files: [], folders: []};
+	const fromPaths = paths.length > 0 ? await loadPaths(paths, input.onProgress ? {onProgress: input.onProgress} : {}) : {items: [], manifests: [], files: [], folders: []};
 	// `-`: standard input, read like one file named `-` (PEM, DER, a kubeconfig, Secrets and ConfigMaps).
 	const loaded: LoadResult = input.stdin ? {...fromPaths, items: [...fromPaths.items, ...parseBytes('-', input.stdin)]} : fromPaths;
 	return {loaded, findings: lint(loaded, {now}), signedBy: signers(loaded.items), copies: copiesOf(loaded.items)};

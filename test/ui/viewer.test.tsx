@@ -329,6 +329,37 @@ describe('PathViewer', () => {
 		expect(results).toEqual([true]);
 	});
 
+	it('the first frame does not wait for the reads: "reading N files… M read", then "checking N files…"', async () => {
+		let release: (value: Inspection) => void = () => {};
+		let report: (read: number, total: number) => void = () => {};
+		const pending = new Promise<Inspection>(resolve => {
+			release = resolve;
+		});
+		const r = renderAt(
+			<PathViewer
+				paths={['pki']}
+				onExit={() => {}}
+				load={async (_paths, onProgress) => {
+					report = onProgress!;
+					return pending;
+				}}
+				width={80}
+				height={24}
+			/>,
+		);
+		await waitFor(r, 'reading pki');
+		report(0, 1000);
+		await waitFor(r, 'reading 1,000 files… 0 read');
+		report(500, 1000);
+		await waitFor(r, 'reading 1,000 files… 500 read');
+		// Not every file re-renders: 501 is not a twentieth.
+		report(501, 1000);
+		report(1000, 1000);
+		await waitFor(r, 'checking 1,000 files…');
+		release({loaded: {items, manifests: []}, findings});
+		await waitFor(r, 'by name');
+	});
+
 	it('says what failed, in one line, when reading fails, and q still leaves', async () => {
 		let exits = 0;
 		const r = renderAt(<PathViewer paths={['pki']} onExit={() => exits++} load={async () => Promise.reject(new Error('disk on fire'))} />);

@@ -108,7 +108,7 @@ export const manifestFileName = manifestName;
 type Found = {readonly path: string; readonly stats?: Stats; readonly error?: string};
 
 /** Read every path (files, folders recursively). Never throws for what the files contain. */
-export async function loadPaths(paths: readonly string[]): Promise<LoadResult> {
+export async function loadPaths(paths: readonly string[], options: {readonly onProgress?: (read: number, total: number) => void} = {}): Promise<LoadResult> {
 	const found: Found[] = [];
 	const seenDirs = new Set<string>();
 	const folders: FolderInfo[] = [];
@@ -121,11 +121,14 @@ export async function loadPaths(paths: readonly string[]): Promise<LoadResult> {
 	const items: Item[][] = Array.from({length: found.length}, () => []);
 	const manifests: FolderManifest[] = [];
 	let next = 0;
+	let read = 0;
+	options.onProgress?.(0, found.length);
 	const worker = async () => {
 		while (next < found.length) {
 			const index = next++;
 			const file = found[index]!;
 			items[index] = await loadFound(file, manifests, digests);
+			options.onProgress?.(++read, found.length);
 		}
 	};
 

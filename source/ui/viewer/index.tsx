@@ -18,7 +18,7 @@ export type PathViewerProps = {
 	/** Told when nothing could be read (an endpoint refused or timed out). */
 	readonly onFailure?: () => void;
 	/** How to read and lint: core's inspectPaths; tests pass their own. */
-	readonly load?: (paths: readonly string[]) => Promise<Inspection>;
+	readonly load?: (paths: readonly string[], onProgress?: (read: number, total: number) => void) => Promise<Inspection>;
 	/** What is being read, in words (default: the paths); live endpoints add their URLs. */
 	readonly label?: string;
 	readonly width?: number;
@@ -28,13 +28,30 @@ export type PathViewerProps = {
 type State = {readonly status: 'loading'} | {readonly status: 'ready'; readonly inspection: Inspection} | {readonly status: 'failed'; readonly error: string};
 
 /** Reads and lints `paths` off the render path (a spinner meanwhile), then shows the Viewer. */
-export function PathViewer({paths, onExit, onResult, onFailure, load = inspectPaths, label, width, height}: PathViewerProps): React.ReactElement {
+const readPaths = async (paths: readonly string[], onProgress?: (read: number, total: number) => void) => inspectPaths(paths, undefined, onProgress ? {onProgress} : {});
+
+/** The loading row: what is read, then how many files of how many, then that they are being checked. */
+export function progressLabel(what: string, progress: {read: number; total: number} | undefined): string {
+	if (!progress || progress.total === 0) return `reading ${what}`;
+	const files = `${progress.total.toLocaleString('en')} file${progress.total === 1 ? '' : 's'}`;
+	return progress.read < progress.total ? `reading ${files}… ${progress.read.toLocaleString('en')} read` : `checking ${files}…`;
+}
+
+export function PathViewer({paths, onExit, onResult, onFailure, load = readPaths, label, width, height}: PathViewerProps): React.ReactElement {
 	const [state, setState] = useState<State>({status: 'loading'});
+	const [progress, setProgress] = useState<{read: number; total: number} | undefined>(undefined);
 	const key = paths.join('\n');
 	useEffect(() => {
 		let cancelled = false;
 		setState({status: 'loading'});
-		load(paths).then(
+		setProgress(undefined);
+		// About twenty updates for the whole read, not one render per file.
+		const onProgress = (read: number, total: number) => {
+			const step = Math.max(1, Math.floor(total / 20));
+			if (!cancelled && (read === 0 || read === total || read % step === 0)) setProgress({read, total});
+		};
+
+		load(paths, onProgress).then(
 			inspection => {
 				if (cancelled) return;
 				onResult?.(hasErrors(inspection.findings));
@@ -61,7 +78,7 @@ export function PathViewer({paths, onExit, onResult, onFailure, load = inspectPa
 	);
 
 	const what = label ?? paths.join(', ');
-	if (state.status === 'loading') return <Spinner label={`reading ${what}`} />;
+	if (state.status === 'loading') return <Spinner label={progressLabel(what, progress)} />;
 	if (state.status === 'failed') {
 		return (
 			<Box flexDirection="column">
