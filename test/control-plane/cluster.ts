@@ -1,4 +1,4 @@
-import {execFile, spawn, type ChildProcess} from 'node:child_process';
+import {execFile, spawn, spawnSync, type ChildProcess} from 'node:child_process';
 import {createInterface} from 'node:readline';
 import {chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
@@ -265,12 +265,21 @@ export class ControlPlane {
  * balancer .10, masters .11 on, workers .21 on; the first worker sits in a network namespace of its own (startLab).
  */
 export function labAddresses(): {readonly prefix: string; readonly host: string; readonly loadBalancer: string; master(i: number): string; worker(i: number): string} {
-	const block = Math.floor(Math.random() * 512);
-	const prefix = `198.${18 + (block >> 8)}.${block & 255}`;
+	// Never one this file took already (a lab's addresses may still be going when the next cluster starts), nor one
+	// this machine has.
+	const onMachine = spawnSync('ip', ['-o', '-4', 'addr', 'show'], {encoding: 'utf8'}).stdout ?? '';
+	let prefix: string;
+	do {
+		const block = Math.floor(Math.random() * 512);
+		prefix = `198.${18 + (block >> 8)}.${block & 255}`;
+	} while (takenBlocks.has(prefix) || onMachine.includes(` ${prefix}.`));
+	takenBlocks.add(prefix);
 	return {prefix, host: `${prefix}.1`, loadBalancer: `${prefix}.10`, master: i => `${prefix}.${11 + i}`, worker: i => `${prefix}.${21 + i}`};
 }
 
 export type LabAddresses = ReturnType<typeof labAddresses>;
+
+const takenBlocks = new Set<string>();
 
 export type StandInRequest = {path: string; cn?: string; o?: string | string[]};
 
