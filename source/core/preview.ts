@@ -1,5 +1,6 @@
 import {stat} from 'node:fs/promises';
 import path from 'node:path';
+import {clusterChange, etcdMembershipSteps, readPreviousRun} from './cluster-change.js';
 import {clusterFiles} from './cluster-files.js';
 import {manifestName} from './manifest.js';
 import {certificateFiles, commitPrepared, loadExisting, manifest, retiringFiles, type CertOutcome} from './generate.js';
@@ -43,6 +44,8 @@ export type Prepared = {
 	readonly retiring?: readonly string[];
 	/** True when the folder already holds a kubepki run (Review & write must not say "nothing is on disk"). */
 	readonly hasPreviousRun?: boolean;
+	/** The etcdctl member remove / add commands a change of masters needs, in order. */
+	readonly etcdSteps?: readonly string[];
 };
 
 export type PreviewSession = {
@@ -151,8 +154,11 @@ export function createPreviewSession(options: {
 
 		async prepare(preview, prepareOptions = {}) {
 			let encryption: Prepared['encryption'] = {status: 'new', provider: prepareOptions.encryptionProvider ?? defaultEncryptionProvider};
+			// As generate: a master that joins an existing etcd starts with --initial-cluster-state=existing.
+			const change = clusterChange((await readPreviousRun(options.outDir, manifestName))?.topology, preview.plan.topology);
 			const extra = await clusterFiles(preview.plan, preview.issued, {
 				outDir: options.outDir,
+				joiningMasters: change.addedMasters.map(host => host.name),
 				encryptionProvider: prepareOptions.encryptionProvider,
 				onEncryption(decision) {
 					encryption = {status: decision.status, provider: decision.provider};
@@ -162,7 +168,7 @@ export function createPreviewSession(options: {
 			const all = [...files, manifest(preview.plan, preview.issued, files, options.source, now())];
 			const retiring = await retiringFiles(options.outDir, all);
 			const hasPreviousRun = await stat(path.join(options.outDir, manifestName)).then(s => s.isFile(), () => false);
-			return {files: all, encryption, topology: preview.plan.topology, retiring, hasPreviousRun};
+			return {files: all, encryption, topology: preview.plan.topology, retiring, hasPreviousRun, etcdSteps: etcdMembershipSteps(change)};
 		},
 
 		async write(prepared) {

@@ -78,4 +78,17 @@ describe('the wizard\'s write on a folder it made before', () => {
 		const otherPrepared = await other.prepare(await other.preview({...base, cluster: 'another'}));
 		await expect(other.write(otherPrepared)).rejects.toThrow(/holds cluster .* not "another": a folder is one cluster/);
 	});
+
+	it('a master added: its etcd unit joins the existing cluster, and the etcdctl member add to run first is listed', async () => {
+		const out = path.join(tempDir('kubepki-preview-join-'), 'pki');
+		const first = createPreviewSession({outDir: out, source: 'test'});
+		await first.write(await first.prepare(await first.preview(base)));
+		const second = createPreviewSession({outDir: out, source: 'test'});
+		const bigger: Topology = {...base, masters: [...base.masters, {name: 'master3', ip: '10.128.15.230', ips: ['10.128.15.230']}]};
+		const prepared = await second.prepare(await second.preview(bigger));
+		const unit = (name: string) => String(prepared.files.find(f => f.path === `etcd/${name}.service`)!.content);
+		expect(unit('master3')).toContain('--initial-cluster-state=existing');
+		expect(unit('master1')).toContain('--initial-cluster-state=new');
+		expect(prepared.etcdSteps).toEqual([expect.stringMatching(/^etcdctl member add master3 --peer-urls=https:\/\/10\.128\.15\.230:2380 /)]);
+	});
 });

@@ -126,6 +126,9 @@ function phaseLines(state: WizardState, width: number): Line[] {
 				...(retiring.length > 0
 					? textLines(`! retired: ${retiring.length} file(s) of machines no longer in the cluster move to ${state.outDir}/retired/<UTC time>/ (${retiring.slice(0, 4).join(', ')}${retiring.length > 4 ? ', …' : ''}). Their certificates stay valid until their end date: Kubernetes checks no revocation list.`, width, 'warn')
 					: []),
+				...((prepared.etcdSteps ?? []).length > 0
+					? [...textLines('! etcd membership changes; run on a master that stays, in this order, before the new units start:', width, 'warn'), ...(prepared.etcdSteps ?? []).flatMap(step => textLines(`  ${step}`, width, 'muted'))]
+					: []),
 				...fileLines(state, prepared.files, width),
 				{text: ''},
 				...copyList(state, width),
