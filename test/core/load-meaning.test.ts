@@ -80,3 +80,34 @@ describe('the user and groups the API server would see', () => {
 		expect(kubernetesMeaning('pki/admin.pem', {commonName: 'x', organizations: [], isCA: true, extKeyUsage: []})).toMatchObject({role: 'ca'});
 	});
 });
+
+describe('one role set: the loader keeps every role the manifest records', () => {
+	it.each(['hardway', 'kubeadm'] as const)('%s: each certificate file the manifest lists is read with the role it recorded', async layout => {
+		const {generate} = await import('../../source/core/generate.js');
+		const {loadPaths} = await import('../../source/core/pki/load.js');
+		const {exampleTopology} = await import('../../source/core/topology.js');
+		const {manifestName} = await import('../../source/core/manifest.js');
+		const {tempDir} = await import('../helpers/tools.js');
+		const {readFileSync} = await import('node:fs');
+		const path = await import('node:path');
+		const out = tempDir(`kubepki-roles-${layout}-`);
+		await generate({...exampleTopology(), algorithm: 'ecdsa-p256'}, {outDir: out, layout});
+		const manifest = JSON.parse(readFileSync(path.join(out, manifestName), 'utf8')) as {files: Array<{path: string; role?: string; kind?: string}>};
+		const recorded = manifest.files.filter(file => file.role && file.kind === 'certificate');
+		const {items} = await loadPaths([out]);
+		const read = recorded.map(file => {
+			const item = items.find(i => i.kind === 'certificate' && i.path === path.join(out, file.path) && i.source === 'pem');
+			return [file.path, item?.cert?.isCA ? 'ca' : file.role, item?.kubernetes?.role, item?.kubernetes?.roleFrom];
+		});
+		expect(recorded.length).toBeGreaterThan(8);
+		expect(read.filter(([, wanted, got]) => wanted !== got)).toEqual([]);
+		// A leaf's role comes from the manifest (a CA's from its basic constraints).
+		expect(read.filter(([, role, , from]) => role !== 'ca' && from !== 'manifest')).toEqual([]);
+		// kubeadm splits the API server's jobs: each of its certificates keeps its own role, none dropped to a guess.
+		if (layout === 'kubeadm') {
+			expect(new Set(read.map(([, , role]) => role))).toEqual(
+				new Set(['ca', 'apiserver', 'apiserver-kubelet-client', 'apiserver-etcd-client', 'front-proxy-client', 'etcd-server', 'etcd-peer', 'etcd-healthcheck-client']),
+			);
+		}
+	});
+});
