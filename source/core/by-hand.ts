@@ -1,8 +1,9 @@
 import {encryptionConfigName, encryptionKeyBytes, type EncryptionProvider} from './encryption.js';
-import {etcdInstall, etcdUnit} from './etcd.js';
+import {etcdInstall, etcdUnit, hardwayEtcdFiles} from './etcd.js';
+import {installDirs} from './distribute.js';
 import type {KubeadmConf} from './kubeadm.js';
 import {kubeconfigSpecs, type KubeconfigSpec} from './kubeconfig.js';
-import type {CertSpec, ExtKeyUsage, Plan} from './plan.js';
+import {hardwayPaths, specById, type CertSpec, type ExtKeyUsage, type Plan} from './plan.js';
 
 /*
  * The cfssl, openssl and kubectl commands that do one step of the PKI by hand: the wizard's "show command"
@@ -285,15 +286,17 @@ export function encryptionCommands(provider: EncryptionProvider): string[] {
 export function etcdCommands(plan: Plan): string[] {
 	const master = plan.topology.masters[0];
 	if (!master) return [];
+	const files = hardwayEtcdFiles(plan, master);
+	const api = hardwayPaths(specById(plan, 'apiserver'));
 	return [
 		`# on ${master.name}: certificates where the unit expects them`,
-		`sudo mkdir -p ${etcdInstall.certDir} ${etcdInstall.dataDir} && sudo chmod 700 ${etcdInstall.dataDir}`,
-		`sudo cp ca.pem kubernetes.pem kubernetes-key.pem ${etcdInstall.certDir}/`,
-		`sudo tee /etc/systemd/system/${etcdInstall.unitName} > /dev/null <<'EOF'`,
+		`sudo mkdir -p ${installDirs.etcd} ${etcdInstall.dataDir} && sudo chmod 700 ${etcdInstall.dataDir}`,
+		`sudo cp ${hardwayPaths(specById(plan, 'ca')).cert} ${api.cert} ${api.key} ${installDirs.etcd}/`,
+		`sudo tee ${installDirs.systemd}/${etcdInstall.unitName} > /dev/null <<'EOF'`,
 		...etcdUnit(plan, master).trimEnd().split('\n'),
 		'EOF',
 		`sudo systemctl daemon-reload && sudo systemctl enable --now etcd`,
 		`sudo ETCDCTL_API=3 etcdctl member list --endpoints=https://127.0.0.1:2379 \\`,
-		`  --cacert=${etcdInstall.certDir}/ca.pem --cert=${etcdInstall.certDir}/kubernetes.pem --key=${etcdInstall.certDir}/kubernetes-key.pem`,
+		`  --cacert=${files.ca} --cert=${files.cert} --key=${files.key}`,
 	];
 }

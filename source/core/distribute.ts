@@ -1,5 +1,4 @@
 import {encryptionConfigName} from './encryption.js';
-import {etcdInstall} from './etcd.js';
 import {urlHost} from './ip.js';
 import {kubeconfigSpecs} from './kubeconfig.js';
 import {hardwayPaths, signingPaths, type Plan} from './plan.js';
@@ -22,8 +21,8 @@ export type Delivery = {
 
 /** The folders the guide installs files into, on masters and workers. */
 export const installDirs = {
-	/** etcd's certificates (the guide's `/etc/etcd/`). */
-	etcd: etcdInstall.certDir,
+	/** etcd's certificates and its environment file (the guide's `/etc/etcd/`). */
+	etcd: '/etc/etcd',
 	/** What the API server, controller-manager and scheduler read on a master; the CA on a worker too. */
 	kubernetes: '/var/lib/kubernetes',
 	kubelet: '/var/lib/kubelet',
@@ -33,6 +32,14 @@ export const installDirs = {
 	config: '/etc/kubernetes/config',
 	/** haproxy.cfg on the load balancer. */
 	haproxy: '/etc/haproxy',
+} as const;
+
+/** Where the guide installs etcd itself on each master (its certificates: installDirs.etcd, placed by distribution()). */
+export const etcdInstall = {
+	binary: '/usr/local/bin/etcd',
+	dataDir: '/var/lib/etcd',
+	envFile: `${installDirs.etcd}/etcd.env`,
+	unitName: 'etcd.service',
 } as const;
 
 /**

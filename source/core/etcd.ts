@@ -1,16 +1,10 @@
+import {distribution, etcdInstall, installDirs, installedAt, type Bundle} from './distribute.js';
 import {urlHost} from './ip.js';
-import {specById, type Plan} from './plan.js';
+import {hardwayPaths, specById, type Plan} from './plan.js';
 import type {Host} from './topology.js';
 import type {OutputFile} from './write.js';
 
-/** Where the guide installs etcd and its certificates on each master. */
-export const etcdInstall = {
-	binary: '/usr/local/bin/etcd',
-	dataDir: '/var/lib/etcd',
-	certDir: '/etc/etcd',
-	envFile: '/etc/etcd/etcd.env',
-	unitName: 'etcd.service',
-} as const;
+export {etcdInstall};
 
 export const etcdClientPort = 2379;
 export const etcdPeerPort = 2380;
@@ -37,18 +31,21 @@ export function etcdClusterToken(plan: Plan): string {
 export type EtcdMemberFiles = {readonly cert: string; readonly key: string; readonly peerCert: string; readonly peerKey: string; readonly ca: string};
 
 /**
- * The flags of one member (reference §6). As in the guide, kubernetes.pem is the server, peer and
- * client certificate: it carries every master's IP and 127.0.0.1, and both serverAuth and clientAuth
- * (peers are TLS clients of each other).
+ * The files a member reads in the hard way, where distribution() installs them for etcd (installDirs.etcd). As in
+ * the guide, kubernetes.pem is the server, peer and client certificate: it carries every master's IP and 127.0.0.1,
+ * and both serverAuth and clientAuth (peers are TLS clients of each other).
  */
-export function etcdMemberFlags(plan: Plan, master: Host, files?: EtcdMemberFiles, state: 'new' | 'existing' = 'new'): EtcdFlag[] {
-	const apiserver = specById(plan, 'apiserver');
-	const ca = specById(plan, 'ca');
-	const cert = files?.cert ?? `${etcdInstall.certDir}/${apiserver.file}.pem`;
-	const key = files?.key ?? `${etcdInstall.certDir}/${apiserver.file}-key.pem`;
-	const peerCert = files?.peerCert ?? cert;
-	const peerKey = files?.peerKey ?? key;
-	const caFile = files?.ca ?? `${etcdInstall.certDir}/${ca.file}.pem`;
+export function hardwayEtcdFiles(plan: Plan, master: Host, bundles: readonly Bundle[] = distribution(plan)): EtcdMemberFiles {
+	const at = (file: string) => installedAt(bundles, master.name, file, installDirs.etcd);
+	const api = hardwayPaths(specById(plan, 'apiserver'));
+	const cert = at(api.cert);
+	const key = at(api.key);
+	return {cert, key, peerCert: cert, peerKey: key, ca: at(hardwayPaths(specById(plan, 'ca')).cert)};
+}
+
+/** The flags of one member (reference §6), reading `files` (the hard way's unless given). */
+export function etcdMemberFlags(plan: Plan, master: Host, files: EtcdMemberFiles = hardwayEtcdFiles(plan, master), state: 'new' | 'existing' = 'new'): EtcdFlag[] {
+	const {cert, key, peerCert, peerKey, ca: caFile} = files;
 	const url = (host: string, port: number) => `https://${urlHost(host)}:${port}`;
 	return [
 		{name: 'name', value: master.name},
@@ -95,10 +92,12 @@ function quorumNote(plan: Plan): string[] {
 
 /** The systemd unit for one master, as the guide installs it (/etc/systemd/system/etcd.service). */
 export function etcdUnit(plan: Plan, master: Host, state: 'new' | 'existing' = 'new'): string {
-	const flags = etcdMemberFlags(plan, master, undefined, state).map(flag => (flag.value === true ? `--${flag.name}` : `--${flag.name}=${flag.value}`));
+	const files = hardwayEtcdFiles(plan, master);
+	const flags = etcdMemberFlags(plan, master, files, state).map(flag => (flag.value === true ? `--${flag.name}` : `--${flag.name}=${flag.value}`));
+	const read = [...new Set([files.ca, files.cert, files.key, files.peerCert, files.peerKey])];
 	return [
 		`# etcd member ${master.name} of cluster ${plan.topology.cluster}, written by kubepki.`,
-		`# Install as /etc/systemd/system/${etcdInstall.unitName}; certificates in ${etcdInstall.certDir}/ (ca.pem, kubernetes.pem, kubernetes-key.pem).`,
+		`# Install as ${installDirs.systemd}/${etcdInstall.unitName}; it reads ${read.join(', ')}.`,
 		...quorumNote(plan),
 		'[Unit]',
 		'Description=etcd',

@@ -140,7 +140,7 @@ export function expiryReport(loaded: LoadResult, now: Date, withinSeconds: numbe
 	for (const group of groups.values()) {
 		const main = plainest(group);
 		// A kubeconfig's plan id is its user's certificate, not the CA embedded beside it.
-		const ownFile = (item: CertItem) => !item.source.startsWith('kubeconfig:') || item.source.endsWith('.client-certificate-data');
+		const ownFile = (item: CertItem) => !item.source.startsWith('kubeconfig:') || /\.client-certificate(-data)?$/.test(item.source);
 		const id = group.filter(ownFile).map(item => manifestOf(loaded.manifests, item.path)?.certIds.get(path.resolve(item.path))).find(Boolean);
 		const role = main.kubernetes?.role ?? 'other';
 		const end = Date.parse(main.cert.notAfter);

@@ -362,6 +362,39 @@ export async function generate(topology: Topology, options: GenerateOptions): Pr
 	}
 }
 
+/**
+ * Write files prepared elsewhere (the wizard's Review & write) as generate writes its own: under the folder's
+ * lock, another cluster's folder refused, and what the previous run wrote for machines no longer in the cluster
+ * moved to retired/<UTC time>/ in the same transaction.
+ */
+export async function commitPrepared(outDir: string, files: readonly OutputFile[], topology: Topology, options: {readonly command: string; readonly now?: Date; readonly force?: boolean}): Promise<{written: string[]; retired: NonNullable<GenerateResult['retired']>; change: ClusterChange; etcdSteps: string[]}> {
+	const now = options.now ?? new Date();
+	const folder = await lockFolder(outDir, {command: options.command});
+	try {
+		const previous = await readPreviousRun(folder.dir, manifestName);
+		const refusal = options.force ? undefined : otherClusterRefusal(previous, topology, outDir);
+		if (refusal) throw new RefusedError(refusal);
+		const change = clusterChange(previous?.topology, topology);
+		const retired = await retire(folder.dir, files, {previous, change, now});
+		const written = await folder.commit(files, {remove: retired.files});
+		await removeEmptied(folder.dir, retired.files);
+		return {written, retired, change, etcdSteps: etcdMembershipSteps(change)};
+	} finally {
+		await folder.release();
+	}
+}
+
+/** The files of the folder's previous run that a write of `files` would move to retired/ (shown before writing). */
+export async function retiringFiles(outDir: string, files: readonly OutputFile[]): Promise<string[]> {
+	const previous = await readPreviousRun(outDir, manifestName);
+	const leaving: string[] = [];
+	for (const file of leavingFiles(previous, files.map(f => f.path), manifestName)) {
+		if (await stat(path.join(outDir, file)).then(s => s.isFile(), () => false)) leaving.push(file);
+	}
+
+	return leaving;
+}
+
 /** `.backup/20261201T101500Z`: where a run that replaces a CA or key keeps the old files. */
 export function backupDirFor(now: Date): string {
 	return `${backupDir}/${folderTimestamp(now)}`;
@@ -424,6 +457,23 @@ async function generateHardway(plan: Plan, options: GenerateOptions, now: Date, 
 	const written = await folder.commit(all, {...(found.backup ? {backupDir: backupDirFor(now)} : {}), remove: retired.files});
 	await removeEmptied(folder.dir, retired.files);
 	return {plan, issued, outcomes: allOutcomes, files: all, written, made: found.made, retired};
+}
+
+/**
+ * Every file of the kubeadm layout for these certificates: the host folders, the units, haproxy.cfg and the
+ * Ansible files. `alsoPlaced`: files of the host folders made elsewhere (a CA rotation's), placed and copied like the rest.
+ */
+export function kubeadmLayoutFiles(plan: Plan, issued: readonly Issued[], alsoPlaced: readonly OutputFile[] = []): OutputFile[] {
+	const layoutFiles = [...kubeadmFiles(plan, issued), ...kubeadmUnitFiles(plan), ...alsoPlaced];
+	// ansible/ sits beside the host folders; haproxy.cfg is at the top, as in the hard way.
+	const ansible = ansibleFiles({
+		hosts: [...hostsOf(kubeadmPlacement(plan, layoutFiles), '.'), loadBalancerHost(plan)],
+		files: layoutFiles,
+		dir: ansibleDirName,
+		services: [...kubeadmServices.map(s => s.name), 'haproxy'],
+		unitDir: installDirs.systemd,
+	});
+	return [...layoutFiles, ...ansible];
 }
 
 /**
@@ -504,16 +554,7 @@ async function generateKubeadm(plan: Plan, options: GenerateOptions, now: Date, 
 	}
 
 	const issued = await issueAll(plan.certs, {existing, now, keys: keysWith(options.keys, keptKeys), onProgress: options.onProgress});
-	const layoutFiles = [...kubeadmFiles(plan, issued), ...kubeadmUnitFiles(plan)];
-	// ansible/ sits beside the host folders; haproxy.cfg is at the top, as in the hard way.
-	const ansible = ansibleFiles({
-		hosts: [...hostsOf(kubeadmPlacement(plan, layoutFiles), '.'), loadBalancerHost(plan)],
-		files: layoutFiles,
-		dir: ansibleDirName,
-		services: [...kubeadmServices.map(s => s.name), 'haproxy'],
-		unitDir: installDirs.systemd,
-	});
-	const files = [...layoutFiles, ...ansible];
+	const files = kubeadmLayoutFiles(plan, issued);
 	const all = [...files, manifest(plan, issued, files, options.source ?? 'built-in example cluster', now)];
 	const retired = await retire(outDir, all, context);
 	const written = await folder.commit(all, {...(force ? {backupDir: backupDirFor(now)} : {}), remove: retired.files});

@@ -5,7 +5,7 @@ import path from 'node:path';
 import {buildChain, label} from './lint/chain-index.js';
 import {hasErrors, lint, type Finding} from './lint/index.js';
 import {certItems} from './lint/types.js';
-import {isBroken, loadPaths, type Item, type LoadResult} from './pki/load.js';
+import {isBroken, loadPaths, parseBytes, type Item, type LoadResult} from './pki/load.js';
 import type {CsrInfo} from './pki/parse-der.js';
 import {printable} from './printable.js';
 import {expiryReport, expiryText} from './expiry.js';
@@ -31,7 +31,7 @@ function requestedFields(c: CsrInfo) {
 
 /** One item as `inspect --json` prints it: no raw bytes, never any private key material. */
 export function jsonItem(item: Item): JsonItem {
-	const base: JsonItem = {path: item.path, kind: item.kind, source: item.source, ...(item.block === undefined ? {} : {block: item.block})};
+	const base: JsonItem = {path: item.path, kind: item.kind, source: item.source, ...(item.block === undefined ? {} : {block: item.block}), ...(item.referenced ? {referenced: item.referenced} : {})};
 	const kubernetes = item.kubernetes && {user: item.kubernetes.user, groups: [...item.kubernetes.groups], role: item.kubernetes.role};
 	switch (item.kind) {
 		case 'certificate': {
@@ -81,10 +81,12 @@ export type Inspection = {
 };
 
 /** Load and lint: what inspect, lint and the viewer all start from. */
-export async function inspectPaths(paths: readonly string[], now = new Date()): Promise<Inspection> {
+export async function inspectPaths(paths: readonly string[], now = new Date(), input: {readonly stdin?: Uint8Array} = {}): Promise<Inspection> {
 	// A folder a killed run left half-committed is finished (or its uncommitted staging dropped) before it is read.
 	await Promise.all(paths.map(async given => recoverFolder(given).catch(() => undefined)));
-	const loaded = await loadPaths(paths);
+	const fromPaths = paths.length > 0 ? await loadPaths(paths) : {items: [], manifests: [], files: [], folders: []};
+	// `-`: standard input, read like one file named `-` (PEM, DER, a kubeconfig, Secrets and ConfigMaps).
+	const loaded: LoadResult = input.stdin ? {...fromPaths, items: [...fromPaths.items, ...parseBytes('-', input.stdin)]} : fromPaths;
 	return {loaded, findings: lint(loaded, {now}), signedBy: signers(loaded.items), copies: copiesOf(loaded.items)};
 }
 
@@ -201,6 +203,7 @@ export function detailRows(item: Item, signedBy?: string, now = new Date(), copi
 			const c = item.cert!;
 			const sans = [...c.dnsNames.map(n => `DNS:${n}`), ...c.ipAddresses.map(ip => `IP:${ip}`)];
 			return [
+				...(item.referenced ? [['File', `${item.referenced} (named by the kubeconfig)`] as [string, string]] : []),
 				['Subject', c.subject || '(empty)'],
 				['Issuer', c.issuer || '(empty)'],
 				...(signedBy ? [['Signed by', signedBy] as [string, string]] : []),
@@ -223,7 +226,11 @@ export function detailRows(item: Item, signedBy?: string, now = new Date(), copi
 
 		case 'private-key':
 		case 'public-key': {
-			return [['Key', item.encrypted ? 'encrypted (needs a passphrase; not checked)' : keyText(item.publicKey)], ...(k8s ? [['Role', k8s.role] as [string, string]] : [])];
+			return [
+				...(item.referenced ? [['File', `${item.referenced} (named by the kubeconfig)`] as [string, string]] : []),
+				['Key', item.encrypted ? 'encrypted (needs a passphrase; not checked)' : keyText(item.publicKey)],
+				...(k8s ? [['Role', k8s.role] as [string, string]] : []),
+			];
 		}
 
 		case 'kubeconfig': {
@@ -232,8 +239,11 @@ export function detailRows(item: Item, signedBy?: string, now = new Date(), copi
 			return [
 				['Context', k.currentContext ?? '(no current-context)'],
 				...k.contexts.filter(c => c.name !== k.currentContext || k.contexts.length > 1).map((c): [string, string] => ['Context', `${c.name}${c.name === k.currentContext ? ' (current)' : ''}: cluster ${c.cluster}, user ${c.user}`]),
-				...k.clusters.map((c): [string, string] => ['Cluster', `${c.name} → ${c.server ?? '(no server)'}`]),
-				...k.users.map((u): [string, string] => ['User', `${u.name} (${u.auth})`]),
+				...k.clusters.map((c): [string, string] => [
+					'Cluster',
+					`${c.name} → ${c.server ?? '(no server)'}${c.certificateAuthority ? `, CA file ${c.certificateAuthority}` : ''}${c.insecureSkipTlsVerify ? ', insecure-skip-tls-verify (TLS not checked)' : ''}`,
+				]),
+				...k.users.map((u): [string, string] => ['User', `${u.name} (${u.auth}${[u.clientCertificate, u.clientKey].some(Boolean) ? `; files ${[u.clientCertificate, u.clientKey].filter(Boolean).join(', ')}` : ''})`]),
 				...(k8s && k8s.role !== 'other' ? [['Role', k8s.role] as [string, string]] : []),
 			];
 		}

@@ -55,7 +55,8 @@ export type Row = {
 };
 
 const isEmbedded = (item: Item) => item.source.startsWith('kubeconfig:');
-const isUserCert = (item: Item) => /^kubeconfig:users\[.*\]\.client-certificate-data$/.test(item.source);
+const isUserCert = (item: Item) => /^kubeconfig:users\[.*\]\.client-certificate(-data)?$/.test(item.source);
+const isUserKey = (item: Item) => /^kubeconfig:users\[.*\]\.client-key(-data)?$/.test(item.source);
 
 /** The folder every path shares, so rows show short names. */
 export function commonRoot(items: readonly Item[]): string {
@@ -274,7 +275,7 @@ export function inventory(items: readonly Item[], findings: readonly Finding[], 
 		const inFile = copies.flatMap(inFileOf);
 		const user = currentUserCert(kubeconfig, inFileOf(kubeconfig));
 		const name = `${shortPath(root, kubeconfig.path)}${copies.length > 1 ? ` ×${copies.length}` : ''}`;
-		const members = [...copies, ...inFile.filter(item => isUserCert(item) || item.source.endsWith('.client-key-data') || item.kind === 'unreadable')];
+		const members = [...copies, ...inFile.filter(item => isUserCert(item) || isUserKey(item) || item.kind === 'unreadable')];
 		const embeds = certItems(inFileOf(kubeconfig))
 			.filter(item => /^kubeconfig:clusters\[/.test(item.source))
 			.map(ca => {
@@ -381,9 +382,9 @@ function searchOf(cert: CertItem): string {
 /** A kubeconfig's embedded parts, named short: `CA of kthw`, `user admin`. */
 export function embeddedLabel(source: string): string {
 	const field = source.slice('kubeconfig:'.length);
-	const user = /^users\[(.*)\]\.client-(certificate|key)-data$/.exec(field);
+	const user = /^users\[(.*)\]\.client-(certificate|key)(-data)?$/.exec(field);
 	if (user) return user[2] === 'key' ? `key of ${user[1]}` : `user ${user[1]}`;
-	const cluster = /^clusters\[(.*)\]\.certificate-authority-data$/.exec(field);
+	const cluster = /^clusters\[(.*)\]\.certificate-authority(-data)?$/.exec(field);
 	return cluster ? `CA of ${cluster[1]}` : field;
 }
 
@@ -392,7 +393,7 @@ function currentUserCert(kubeconfig: Item, inFile: readonly Item[]): CertItem | 
 	const users = certItems(inFile).filter(isUserCert);
 	const outline = kubeconfig.kubeconfig;
 	const context = outline?.contexts.find(c => c.name === outline.currentContext);
-	return (context && users.find(u => u.source === `kubeconfig:users[${context.user}].client-certificate-data`)) ?? users[0];
+	return (context && users.find(u => u.source === `kubeconfig:users[${context.user}].client-certificate-data` || u.source === `kubeconfig:users[${context.user}].client-certificate`)) ?? users[0];
 }
 
 const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -1,11 +1,24 @@
 import {installDirs, isService, type Bundle, type Delivery, type NodeService} from './distribute.js';
-import {etcdMemberFlags, etcdServers} from './etcd.js';
+import {etcdMemberFlags} from './etcd.js';
 import {kubeadmPaths, kubeadmPkiDir} from './kubeadm.js';
-import {apiServerPort} from './kubeconfig.js';
-import {ipFamily} from './ip.js';
-import {specById, type Plan} from './plan.js';
+import {signingPaths, specById, type Plan} from './plan.js';
 import type {Host} from './topology.js';
-import {binDir, configText, haproxyConfig, haproxyConfigName, unitText, type Field, type ServiceFlag} from './units.js';
+import {
+	apiserverFlagList,
+	binDir,
+	configText,
+	controllerManagerFlagList,
+	haproxyConfig,
+	haproxyConfigName,
+	kubeletAuthFields,
+	kubeletFlagList,
+	schedulerFlagList,
+	unitText,
+	type ApiserverFiles,
+	type Field,
+	type FileLabel,
+	type ServiceFlag,
+} from './units.js';
 import type {OutputFile} from './write.js';
 
 /*
@@ -40,93 +53,88 @@ const conf = (host: string, file: string) => kubeadmInstalledAt(host, `${host}/$
 const saKey = (host: string) => kubeadmInstalledAt(host, `${host}/${kubeadmPkiDir}/sa.key`);
 const saPub = (host: string) => kubeadmInstalledAt(host, `${host}/${kubeadmPkiDir}/sa.pub`);
 
+/** A kubeadm file as a flag's reason names it: relative to pki/ (etcd/ca.crt), or to /etc/kubernetes (scheduler.conf). */
+const kubeadmLabel: FileLabel = installed => {
+	const pkiRoot = `${kubeadmInstallRoot}/${kubeadmPkiDir}/`;
+	if (installed.startsWith(pkiRoot)) return installed.slice(pkiRoot.length);
+	return installed.startsWith(`${kubeadmInstallRoot}/`) ? installed.slice(kubeadmInstallRoot.length + 1) : installed;
+};
+
 export function kubeadmApiserverFlags(plan: Plan, master: Host): ServiceFlag[] {
 	const host = master.name;
 	const ca = pki(plan, host, 'ca');
 	const api = pki(plan, host, 'apiserver');
-	const etcdCa = pki(plan, host, 'etcd-ca');
 	const etcdClient = pki(plan, host, 'apiserver-etcd-client');
 	const kubeletClient = pki(plan, host, 'apiserver-kubelet-client');
 	const frontCa = pki(plan, host, 'front-proxy-ca');
 	const frontClient = pki(plan, host, 'front-proxy-client');
 	const frontName = specById(plan, 'front-proxy-client').commonName;
-	return [
-		{name: 'advertise-address', value: master.ip, why: 'the address this master publishes in the kubernetes Service endpoints (an IP SAN of apiserver.crt)'},
-		{name: 'bind-address', value: ipFamily(master.ip) === 6 ? '::' : '0.0.0.0', why: 'every address: the load balancer and the other masters connect'},
-		{name: 'secure-port', value: String(apiServerPort), why: 'the port every .conf and the load balancer dial'},
-		{name: 'tls-cert-file', value: api.cert, why: 'apiserver.crt: the certificate it presents, with every name clients dial'},
-		{name: 'tls-private-key-file', value: api.key, why: 'its private key'},
-		{name: 'client-ca-file', value: ca.cert, why: 'ca.crt: a client certificate from the cluster CA logs in as its CN, in the groups of its O'},
-		{name: 'etcd-servers', value: etcdServers(plan), why: 'every etcd member (their etcd/server.crt carry each master IP)'},
-		{name: 'etcd-cafile', value: etcdCa.cert, why: 'etcd/ca.crt: etcd has a CA of its own, so no cluster certificate reaches it'},
-		{name: 'etcd-certfile', value: etcdClient.cert, why: 'apiserver-etcd-client.crt: the client certificate etcd asks for'},
-		{name: 'etcd-keyfile', value: etcdClient.key, why: 'its private key'},
-		{name: 'kubelet-client-certificate', value: kubeletClient.cert, why: 'apiserver-kubelet-client.crt: the client towards the kubelets (group kubeadm:cluster-admins)'},
-		{name: 'kubelet-client-key', value: kubeletClient.key, why: 'its private key'},
-		{name: 'kubelet-preferred-address-types', value: 'InternalIP,ExternalIP,Hostname', why: 'as kubeadm: dial kubelets by IP first'},
-		{name: 'proxy-client-cert-file', value: frontClient.cert, why: 'front-proxy-client.crt: presented to aggregated APIs (metrics-server) when it forwards a request'},
-		{name: 'proxy-client-key-file', value: frontClient.key, why: 'its private key'},
-		{name: 'requestheader-client-ca-file', value: frontCa.cert, why: 'front-proxy-ca.crt: only a client of this CA may assert a user in the headers below'},
-		{name: 'requestheader-allowed-names', value: frontName, why: 'and only with this CN (front-proxy-client.crt\'s)'},
-		{name: 'requestheader-username-headers', value: 'X-Remote-User', why: 'the header carrying the forwarded user'},
-		{name: 'requestheader-group-headers', value: 'X-Remote-Group', why: 'the header carrying the forwarded groups'},
-		{name: 'requestheader-extra-headers-prefix', value: 'X-Remote-Extra-', why: 'the headers carrying the forwarded extra fields'},
-		{name: 'service-account-key-file', value: saPub(host), why: 'sa.pub: verifies service account tokens'},
-		{name: 'service-account-signing-key-file', value: saKey(host), why: 'sa.key: signs them (the same pair on every master)'},
-		{name: 'service-account-issuer', value: `https://kubernetes.default.svc.${plan.topology.clusterDomain}`, why: 'the iss claim of every token, as kubeadm sets it'},
-		{name: 'service-cluster-ip-range', value: plan.topology.serviceCIDR, why: `must match the certificate: its first address ${plan.serviceIp} is an IP SAN of apiserver.crt`},
-		{name: 'authorization-mode', value: 'Node,RBAC', why: 'Node: kubelets (system:node:<name> in system:nodes) may touch only their own node; RBAC: everyone else'},
-		{name: 'enable-admission-plugins', value: 'NodeRestriction', why: 'with the Node authorizer: a kubelet may change only its own Node and its pods'},
-		{name: 'allow-privileged', value: 'true', why: 'not PKI: kube-proxy and CNI pods need it'},
-		{name: 'v', value: '2', why: 'log which certificate files were loaded'},
-	];
+	const files: ApiserverFiles = {
+		tlsCert: api.cert,
+		tlsKey: api.key,
+		clientCa: ca.cert,
+		etcdCa: pki(plan, host, 'etcd-ca').cert,
+		etcdCert: etcdClient.cert,
+		etcdKey: etcdClient.key,
+		kubeletClientCert: kubeletClient.cert,
+		kubeletClientKey: kubeletClient.key,
+		saPublic: saPub(host),
+		saPrivate: saKey(host),
+	};
+	return apiserverFlagList(plan, master, files, {
+		label: kubeadmLabel,
+		issuer: {value: `https://kubernetes.default.svc.${plan.topology.clusterDomain}`, why: 'the iss claim of every token, as kubeadm sets it'},
+		kubeletAddressTypes: {value: 'InternalIP,ExternalIP,Hostname', why: 'as kubeadm: dial kubelets by IP first'},
+		more: [
+			{name: 'proxy-client-cert-file', value: frontClient.cert, why: `${kubeadmLabel(frontClient.cert)}: presented to aggregated APIs (metrics-server) when it forwards a request`},
+			{name: 'proxy-client-key-file', value: frontClient.key, why: 'its private key'},
+			{name: 'requestheader-client-ca-file', value: frontCa.cert, why: `${kubeadmLabel(frontCa.cert)}: only a client of this CA may assert a user in the headers below`},
+			{name: 'requestheader-allowed-names', value: frontName, why: `and only with this CN (${kubeadmLabel(frontClient.cert)}'s)`},
+			{name: 'requestheader-username-headers', value: 'X-Remote-User', why: 'the header carrying the forwarded user'},
+			{name: 'requestheader-group-headers', value: 'X-Remote-Group', why: 'the header carrying the forwarded groups'},
+			{name: 'requestheader-extra-headers-prefix', value: 'X-Remote-Extra-', why: 'the headers carrying the forwarded extra fields'},
+		],
+		why: {
+			'etcd-servers': 'every etcd member (their etcd/server.crt carry each master IP)',
+			'etcd-cafile': `${kubeadmLabel(files.etcdCa)}: etcd has a CA of its own, so no cluster certificate reaches it`,
+			'kubelet-client-certificate': `${kubeadmLabel(kubeletClient.cert)}: the client towards the kubelets (group ${specById(plan, 'apiserver-kubelet-client').kubernetes?.groups.join(', ')})`,
+		},
+	});
 }
 
 export function kubeadmControllerManagerFlags(plan: Plan, master: Host): ServiceFlag[] {
 	const host = master.name;
 	const ca = pki(plan, host, 'ca');
+	const caSpec = specById(plan, 'ca');
+	const own = signingPaths(plan, caSpec, kubeadmPaths(caSpec, host)!);
+	const signing = {cert: kubeadmInstalledAt(host, own.cert), key: kubeadmInstalledAt(host, own.key)};
 	const frontCa = pki(plan, host, 'front-proxy-ca');
-	const kubeconfig = conf(host, 'controller-manager.conf');
-	return [
-		{name: 'bind-address', value: '127.0.0.1', why: 'its health and metrics port answers on this machine only'},
-		{name: 'cluster-name', value: plan.topology.cluster, why: 'the cluster name of every .conf'},
-		{name: 'kubeconfig', value: kubeconfig, why: 'controller-manager.conf: logs in as system:kube-controller-manager, the user of its default RBAC binding'},
-		{name: 'authentication-kubeconfig', value: kubeconfig, why: 'the same, to check who calls its own HTTPS port'},
-		{name: 'authorization-kubeconfig', value: kubeconfig, why: 'the same, to ask the API server whether that caller may'},
-		{name: 'client-ca-file', value: ca.cert, why: 'ca.crt: client certificates that may call its HTTPS port'},
-		{name: 'requestheader-client-ca-file', value: frontCa.cert, why: 'front-proxy-ca.crt: requests forwarded by the API server\'s front proxy'},
-		{name: 'leader-elect', value: 'true', why: 'one controller-manager acts at a time: the others wait on the lease in kube-system'},
-		{name: 'cluster-signing-cert-file', value: ca.cert, why: 'ca.crt: signs approved CertificateSigningRequests with the cluster CA'},
-		{name: 'cluster-signing-key-file', value: ca.key, why: 'ca.key: the CA\'s private key'},
-		{name: 'root-ca-file', value: ca.cert, why: 'ca.crt: put in every namespace\'s kube-root-ca.crt'},
-		{name: 'service-account-private-key-file', value: saKey(host), why: 'sa.key: signs the tokens of the service accounts it creates'},
-		{name: 'use-service-account-credentials', value: 'true', why: 'each controller acts as its own service account'},
-		{name: 'controllers', value: '*,bootstrapsigner,tokencleaner', why: 'as kubeadm: with the bootstrap token controllers that kubeadm join relies on'},
-		{name: 'service-cluster-ip-range', value: plan.topology.serviceCIDR, why: 'the same range as the API server\'s'},
-		{name: 'v', value: '2', why: 'log which certificate files were loaded'},
-	];
+	return controllerManagerFlagList(
+		plan,
+		{kubeconfig: conf(host, 'controller-manager.conf'), signingCert: signing.cert, signingKey: signing.key, rootCa: ca.cert, saPrivate: saKey(host)},
+		{
+			label: kubeadmLabel,
+			signingNote: plan.rotation ? ' (during a CA rotation: the one CA that signs now; this flag takes one certificate)' : undefined,
+			guard: [
+				{name: 'client-ca-file', value: ca.cert, why: `${kubeadmLabel(ca.cert)}: client certificates that may call its HTTPS port`},
+				{name: 'requestheader-client-ca-file', value: frontCa.cert, why: `${kubeadmLabel(frontCa.cert)}: requests forwarded by the API server's front proxy`},
+			],
+			more: [{name: 'controllers', value: '*,bootstrapsigner,tokencleaner', why: 'as kubeadm: with the bootstrap token controllers that kubeadm join relies on'}],
+		},
+	);
 }
 
-export function kubeadmSchedulerFlags(master: Host): ServiceFlag[] {
-	const kubeconfig = conf(master.name, 'scheduler.conf');
-	return [
-		{name: 'bind-address', value: '127.0.0.1', why: 'its health and metrics port answers on this machine only'},
-		{name: 'kubeconfig', value: kubeconfig, why: 'scheduler.conf: logs in as system:kube-scheduler, the user of its default RBAC binding'},
-		{name: 'authentication-kubeconfig', value: kubeconfig, why: 'the same, to check who calls its own HTTPS port'},
-		{name: 'authorization-kubeconfig', value: kubeconfig, why: 'the same, to ask the API server whether that caller may'},
-		{name: 'leader-elect', value: 'true', why: 'one scheduler acts at a time: the others wait on the lease in kube-system'},
-		{name: 'v', value: '2', why: 'log which files were loaded'},
-	];
+export function kubeadmSchedulerFlags(plan: Plan, master: Host): ServiceFlag[] {
+	return schedulerFlagList(plan, conf(master.name, 'scheduler.conf'), kubeadmLabel);
 }
 
 function kubeletConfigFields(plan: Plan, node: Host): Field[] {
+	const ca = pki(plan, node.name, 'ca').cert;
 	return [
-		{path: ['apiVersion'], value: 'kubelet.config.k8s.io/v1beta1'},
-		{path: ['kind'], value: 'KubeletConfiguration'},
-		{path: ['authentication', 'anonymous', 'enabled'], value: false, why: 'no anonymous calls to the kubelet API'},
-		{path: ['authentication', 'webhook', 'enabled'], value: true, why: 'service account tokens are checked with the API server (TokenReview)'},
-		{path: ['authentication', 'x509', 'clientCAFile'], value: pki(plan, node.name, 'ca').cert, why: 'ca.crt: apiserver-kubelet-client.crt logs in as its CN'},
-		{path: ['authorization', 'mode'], value: 'Webhook', why: 'asks the API server whether that user may (kubeadm:cluster-admins may)'},
+		...kubeletAuthFields(
+			{path: ca, why: `${kubeadmLabel(ca)}: ${kubeadmLabel(pki(plan, node.name, 'apiserver-kubelet-client').cert)} logs in as its CN`},
+			'asks the API server whether that user may (kubeadm:cluster-admins may)',
+		),
 		{path: ['rotateCertificates'], value: true, why: 'kubeadm lets the kubelet renew its client certificate through a CSR'},
 		{path: ['serverTLSBootstrap'], value: false, why: 'kubeadm\'s kubelet serves a self-signed certificate, which the API server does not verify'},
 		{path: ['clusterDomain'], value: plan.topology.clusterDomain, why: 'the domain of kubernetes.default.svc.<domain>, a SAN of apiserver.crt'},
@@ -134,12 +142,7 @@ function kubeletConfigFields(plan: Plan, node: Host): Field[] {
 }
 
 function kubeletFlags(node: Host): ServiceFlag[] {
-	return [
-		{name: 'config', value: conf(node.name, kubeadmKubeletConfigName), why: `${kubeadmKubeletConfigName}: its CA and authorization`},
-		{name: 'kubeconfig', value: conf(node.name, 'kubelet.conf'), why: `kubelet.conf: logs in as system:node:${node.name} (group system:nodes), which the Node authorizer accepts`},
-		{name: 'hostname-override', value: node.name, why: 'the Node name must equal the name in its certificate'},
-		{name: 'v', value: '2', why: 'log which certificate files were loaded'},
-	];
+	return kubeletFlagList(node, {path: conf(node.name, kubeadmKubeletConfigName), why: `${kubeadmKubeletConfigName}: its CA and authorization`}, conf(node.name, 'kubelet.conf'), kubeadmLabel);
 }
 
 /** kubeadm's etcd member flags: its own CA, and a server and a peer certificate per master. */
@@ -175,7 +178,7 @@ export function kubeadmUnitFiles(plan: Plan): OutputFile[] {
 			unit(master.name, 'etcd.service', unitText(`etcd ${on}`, 'etcd', `${binDir}/etcd`, kubeadmEtcdFlags(plan, master), 'network-online.target')),
 			unit(master.name, 'kube-apiserver.service', unitText(`kube-apiserver ${on}`, 'Kubernetes API Server', `${binDir}/kube-apiserver`, kubeadmApiserverFlags(plan, master), 'network.target etcd.service')),
 			unit(master.name, 'kube-controller-manager.service', unitText(`kube-controller-manager ${on}`, 'Kubernetes Controller Manager', `${binDir}/kube-controller-manager`, kubeadmControllerManagerFlags(plan, master), 'network.target kube-apiserver.service')),
-			unit(master.name, 'kube-scheduler.service', unitText(`kube-scheduler ${on}`, 'Kubernetes Scheduler', `${binDir}/kube-scheduler`, kubeadmSchedulerFlags(master), 'network.target kube-apiserver.service')),
+			unit(master.name, 'kube-scheduler.service', unitText(`kube-scheduler ${on}`, 'Kubernetes Scheduler', `${binDir}/kube-scheduler`, kubeadmSchedulerFlags(plan, master), 'network.target kube-apiserver.service')),
 		);
 	}
 

@@ -1,12 +1,16 @@
+import {stat} from 'node:fs/promises';
+import path from 'node:path';
+import {clusterChange, etcdMembershipSteps, readPreviousRun} from './cluster-change.js';
 import {clusterFiles} from './cluster-files.js';
-import {certificateFiles, loadExisting, manifest, type CertOutcome} from './generate.js';
+import {manifestName} from './manifest.js';
+import {certificateFiles, commitPrepared, loadExisting, manifest, retiringFiles, type CertOutcome} from './generate.js';
 import {buildPlan, signingOrder, type CertSpec, type Plan} from './plan.js';
 import {certInfo, type CertInfo} from './pki/cert-info.js';
 import {issueAll, type Issued} from './pki/issue.js';
 import {startKeyGeneration, type KeyPair} from './pki/keys.js';
 import {defaultEncryptionProvider, type EncryptionProvider} from './encryption.js';
 import type {Algorithm, Topology} from './topology.js';
-import {commitFolder, type OutputFile} from './write.js';
+import type {OutputFile} from './write.js';
 
 /*
  * The wizard's side of the engine: issue the whole PKI in memory (the preview), show it, then write
@@ -34,6 +38,14 @@ export type Prepared = {
 	readonly files: readonly OutputFile[];
 	/** What became of encryption-config.yaml: a new key, or an existing file kept. */
 	readonly encryption: {readonly status: 'new' | 'kept' | 'replaced'; readonly provider: string};
+	/** The cluster the files are for (a write refuses another cluster's folder and retires removed machines). */
+	readonly topology?: Topology;
+	/** Files of the folder's previous run for machines no longer in the cluster: they move to retired/. */
+	readonly retiring?: readonly string[];
+	/** True when the folder already holds a kubepki run (Review & write must not say "nothing is on disk"). */
+	readonly hasPreviousRun?: boolean;
+	/** The etcdctl member remove / add commands a change of masters needs, in order. */
+	readonly etcdSteps?: readonly string[];
 };
 
 export type PreviewSession = {
@@ -142,19 +154,27 @@ export function createPreviewSession(options: {
 
 		async prepare(preview, prepareOptions = {}) {
 			let encryption: Prepared['encryption'] = {status: 'new', provider: prepareOptions.encryptionProvider ?? defaultEncryptionProvider};
+			// As generate: a master that joins an existing etcd starts with --initial-cluster-state=existing.
+			const change = clusterChange((await readPreviousRun(options.outDir, manifestName))?.topology, preview.plan.topology);
 			const extra = await clusterFiles(preview.plan, preview.issued, {
 				outDir: options.outDir,
+				joiningMasters: change.addedMasters.map(host => host.name),
 				encryptionProvider: prepareOptions.encryptionProvider,
 				onEncryption(decision) {
 					encryption = {status: decision.status, provider: decision.provider};
 				},
 			});
 			const files = [...certificateFiles(preview.issued), ...extra];
-			return {files: [...files, manifest(preview.plan, preview.issued, files, options.source, now())], encryption};
+			const all = [...files, manifest(preview.plan, preview.issued, files, options.source, now())];
+			const retiring = await retiringFiles(options.outDir, all);
+			const hasPreviousRun = await stat(path.join(options.outDir, manifestName)).then(s => s.isFile(), () => false);
+			return {files: all, encryption, topology: preview.plan.topology, retiring, hasPreviousRun, etcdSteps: etcdMembershipSteps(change)};
 		},
 
 		async write(prepared) {
-			return commitFolder(options.outDir, prepared.files, {command: 'wizard'});
+			// As generate: one transaction under the lock; a removed machine's files go to retired/.
+			if (!prepared.topology) throw new Error('bug: prepared files without their cluster');
+			return (await commitPrepared(options.outDir, prepared.files, prepared.topology, {command: 'wizard', now: now()})).written;
 		},
 	};
 }

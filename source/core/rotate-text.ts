@@ -20,7 +20,12 @@ export function rotationText(result: RotationResult, options: {outDir: string}):
 	}
 
 	lines.push(`${result.changed.length} file(s) written, ${result.removed.length} removed; the files they replace are kept in ${outDir}/${result.backupDir}/ (see the README, "Restoring a backup").`);
-	lines.push('', `Per machine (sh ${outDir}/${bundlesDir}/copy.sh copies only these; ${bundlesDir}/copy-all.sh copies everything):`);
+	lines.push(
+		'',
+		result.plan.layout === 'kubeadm'
+			? `Per machine (each <host>/ of ${outDir} is that machine's /etc/kubernetes; copy these of it):`
+			: `Per machine (sh ${outDir}/${bundlesDir}/copy.sh copies only these; ${bundlesDir}/copy-all.sh copies everything):`,
+	);
 	const hosts = [...new Set([...result.machines.map(m => m.host), ...result.leftovers.map(l => l.host)])];
 	for (const host of hosts) {
 		const machine = result.machines.find(m => m.host === host);
@@ -53,7 +58,7 @@ export function statusText(status: RotationStatus, options: {outDir: string}): s
 	for (const entry of status.leaves) lines.push(`    ${entry.signedBy.padEnd(5)} ${entry.path}`);
 	if (status.retiredTo) lines.push(`  the old CA is in ${options.outDir}/${status.retiredTo}/`);
 	if (status.copyNext.length > 0) {
-		lines.push(`  to copy after the last phase (sh ${options.outDir}/${bundlesDir}/copy.sh):`);
+		lines.push(`  to copy after the last phase${status.layout === 'kubeadm' ? ' (from each <host>/ folder)' : ` (sh ${options.outDir}/${bundlesDir}/copy.sh)`}:`);
 		for (const entry of status.copyNext) lines.push(`    ${entry.host}: ${entry.files.join(' ')}`);
 	}
 

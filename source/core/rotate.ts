@@ -11,19 +11,21 @@
 // whose bytes change are written, nodes/copy.sh copies those, and the restart order comes from renew's tiers. The
 // phase is recorded in the manifest; a phase can be neither skipped nor run twice. The service-account key and the
 // encryption key are never touched. Every path comes from the plan (hardwayPaths, rotationPaths, distribution).
-import {X509Certificate as NodeX509} from 'node:crypto';
+import {createPrivateKey, X509Certificate as NodeX509} from 'node:crypto';
 import path from 'node:path';
 import {clusterFiles} from './cluster-files.js';
 import {bundlesDir, copyScript, distribution, installDirs, installedAt, type Bundle, type Delivery} from './distribute.js';
 import {backupDir as backupFolder, folderTimestamp, retiredDir} from './folders.js';
-import {certificateFiles, loadRootCa} from './generate.js';
+import {certificateFiles, kubeadmLayoutFiles, loadRootCa} from './generate.js';
+import {kubeadmConfs, kubeadmPaths, kubeadmPkiDir} from './kubeadm.js';
+import {kubeadmInstalledAt, kubeadmPlacement} from './kubeadm-units.js';
 import {parseKubeconfig} from './kubeconfig.js';
 import {buildManifest, manifestName, parseManifest, type Manifest, type ManifestRotation} from './manifest.js';
-import {buildPlan, hardwayPaths, rotationPaths, signingPaths, type CertSpec, type Plan, type Rotation} from './plan.js';
+import {buildPlan, hardwayPaths, isLayout, rotationPaths, signingPaths, type CertSpec, type Layout, type Plan, type RotationPhase} from './plan.js';
 import {issue, issueAll, type Issued} from './pki/issue.js';
 import {generateKeyPair, importPrivateKeyPem, type KeyPair} from './pki/keys.js';
 import {pemBlocks} from './pki/load.js';
-import {readLeaf, restartSteps, type MachineChange, type RestartStep} from './renew.js';
+import {restartOrder, restartSteps, type MachineChange, type RestartStep} from './renew.js';
 import {readFolderFile, requireTrusted} from './reuse.js';
 import {validateTopology, type Topology} from './topology.js';
 import {lockFolder, RefusedError, type OutputFile} from './write.js';
@@ -108,17 +110,17 @@ export type RotationResult = {
 };
 
 /** The folder as a rotation reads it: the cluster, the manifest, where it stands. */
-type FolderState = {readonly topology: Topology; readonly source: string; readonly manifest: Manifest; readonly phase: FolderPhase};
+type FolderState = {readonly topology: Topology; readonly layout: Layout; readonly source: string; readonly manifest: Manifest; readonly phase: FolderPhase};
 
 async function readFolderState(outDir: string): Promise<FolderState> {
 	const file = await readFolderFile(outDir, manifestName, {maxBytes: 256 * 1024 * 1024});
 	if (!file) throw new RefusedError(`${path.join(outDir, manifestName)} not found: rotate-ca needs a folder kubepki made (kubepki generate)`);
 	const manifest = parseManifest(file.text);
 	if (!manifest) throw new RefusedError(`${path.join(outDir, manifestName)} is not a kubepki manifest; restore it from a backup or run kubepki generate`);
-	if (manifest.layout !== 'hardway') throw new RefusedError(`rotate-ca knows the hard-way layout so far; this folder is ${manifest.layout}'s`);
+	if (!isLayout(manifest.layout)) throw new RefusedError(`${manifestName} names layout ${JSON.stringify(manifest.layout)}, which kubepki does not know`);
 	const result = validateTopology(manifest.cluster);
 	if (!result.ok) throw new RefusedError(`the cluster in ${manifestName} does not validate (${result.problems[0]?.field}: ${result.problems[0]?.message})`);
-	return {topology: result.topology, source: manifest.source || manifestName, manifest, phase: manifest.rotation?.phase ?? 'none'};
+	return {topology: result.topology, layout: manifest.layout, source: manifest.source || manifestName, manifest, phase: manifest.rotation?.phase ?? 'none'};
 }
 
 /** The certificates of a PEM file, each block's text as written. */
@@ -130,69 +132,130 @@ export function certificateBlocks(text: string): string[] {
 
 type CaPair = {readonly issued: Issued; readonly cert: NodeX509; readonly pem: string};
 
+/** Where a CA's own pair sits in the folder: one place in the hard way, each master's folder in kubeadm's layout. */
+export function caLocations(plan: Plan, spec: CertSpec): Array<{cert: string; key: string}> {
+	if (plan.layout !== 'kubeadm') return [hardwayPaths(spec)];
+	return plan.topology.masters.map(m => kubeadmPaths(spec, m.name)!);
+}
+
 /** The old CA (its own key file, and the first certificate of its file) and, mid-rotation, the new one and the bundle's check. */
-async function readCas(outDir: string, spec: CertSpec, phase: FolderPhase, now: Date): Promise<{old: CaPair; next?: CaPair}> {
-	const paths = hardwayPaths(spec);
+async function readCaAt(outDir: string, spec: CertSpec, paths: {cert: string; key: string}, rotating: boolean, now: Date): Promise<{old: CaPair; next?: CaPair}> {
 	const old = await loadRootCa(spec, outDir, paths, now);
 	if (!old) throw new RefusedError(`${path.join(outDir, paths.cert)} is missing: rotate-ca starts from the folder's own CA`);
 	const blocks = certificateBlocks(old.issued.certPem);
 	const oldPair = {issued: {...old.issued, certPem: blocks[0]!}, cert: old.cert, pem: blocks[0]!};
-	if (phase !== 'started' && phase !== 'reissued') {
-		if (blocks.length !== 1) throw new RefusedError(`${paths.cert} holds ${blocks.length} certificates but no rotation is in progress; restore it from ${backupFolder}/`);
+	if (!rotating) {
+		if (blocks.length !== 1) throw new RefusedError(`${paths.cert} holds ${blocks.length} certificates but no rotation of it is in progress; restore it from ${backupFolder}/`);
 		return {old: oldPair};
 	}
 
 	const nextPaths = rotationPaths(paths).next;
 	const next = await loadRootCa(spec, outDir, nextPaths, now);
-	if (!next) throw new RefusedError(`${path.join(outDir, nextPaths.cert)} is missing but the manifest says a rotation is in phase ${phase}; restore it from ${backupFolder}/`);
+	if (!next) throw new RefusedError(`${path.join(outDir, nextPaths.cert)} is missing but the manifest says a rotation is in progress; restore it from ${backupFolder}/`);
 	const nextPem = certificateBlocks(next.issued.certPem)[0]!;
-	if (blocks.length !== 2 || blocks[1] !== nextPem) throw new RefusedError(`${paths.cert} is not the bundle of the old CA and ${nextPaths.cert}; restore it from ${backupFolder}/`);
+	if (blocks.length !== 2 || blocks[1] !== nextPem) throw new RefusedError(`${paths.cert} is not the bundle of the old CA and ${path.basename(nextPaths.cert)}; restore it from ${backupFolder}/`);
 	return {old: oldPair, next: {issued: {...next.issued, certPem: nextPem}, cert: next.cert, pem: nextPem}};
 }
 
-/** Every leaf of the plan as the folder holds it, checked against `signer`. Refuses when one cannot be used. */
-async function readLeaves(outDir: string, plan: Plan, signer: NodeX509, why: string): Promise<Map<string, Issued>> {
+/** A CA read at every place it sits; every copy must be the same. */
+async function readCa(outDir: string, plan: Plan, spec: CertSpec, rotating: boolean, now: Date): Promise<{old: CaPair; next?: CaPair}> {
+	const [first, ...others] = caLocations(plan, spec);
+	const found = await readCaAt(outDir, spec, first!, rotating, now);
+	for (const paths of others) {
+		const copy = await readCaAt(outDir, spec, paths, rotating, now);
+		if (copy.old.pem !== found.old.pem || copy.old.issued.keyPem !== found.old.issued.keyPem || copy.next?.pem !== found.next?.pem || copy.next?.issued.keyPem !== found.next?.issued.keyPem) {
+			throw new RefusedError(`${first!.cert} and ${paths.cert} are not the same CA (${spec.id}); every master's copy must be the same: restore them from ${backupFolder}/`);
+		}
+	}
+
+	return found;
+}
+
+/** Where a leaf's certificate and key are read back: its own files, or (kubeadm's identities) the .conf that embeds them. */
+function leafLocation(plan: Plan, spec: CertSpec): {cert: string; key: string} | {conf: string} | undefined {
+	if (plan.layout !== 'kubeadm') return hardwayPaths(spec);
+	const holder = spec.copyTo.cert[0] ?? plan.topology.masters[0]!.name;
+	const paths = kubeadmPaths(spec, holder);
+	if (paths) return paths;
+	const conf = kubeadmConfs(plan).find(c => c.certId === spec.id);
+	return conf ? {conf: `${conf.host}/${conf.file}`} : undefined;
+}
+
+/** A leaf's certificate and key as the folder holds them (undefined parts when missing). */
+async function readLeafText(outDir: string, plan: Plan, spec: CertSpec): Promise<{where: string; certPem?: string; keyPem?: string}> {
+	const at = leafLocation(plan, spec);
+	if (!at) return {where: spec.id};
+	const text = async (rel: string) => (await readFolderFile(outDir, rel).catch(() => undefined))?.text;
+	if ('conf' in at) {
+		const parsed = parseKubeconfig((await text(at.conf)) ?? '');
+		const user = parsed.ok ? parsed.kubeconfig.users[0] : undefined;
+		return {where: at.conf, certPem: user?.certPem, keyPem: user?.keyPem};
+	}
+
+	return {where: at.cert, certPem: await text(at.cert), keyPem: await text(at.key)};
+}
+
+/** Every leaf of the plan but the service-account pair, checked against the CA that must have signed it. Refuses when one cannot be used. */
+async function readLeaves(outDir: string, plan: Plan, signerOf: (spec: CertSpec) => NodeX509, why: string, only: (spec: CertSpec) => boolean = () => true): Promise<Map<string, Issued>> {
 	const leaves = new Map<string, Issued>();
-	for (const spec of plan.certs.filter(s => s.signer !== 'self')) {
-		const state = await readLeaf(outDir, spec, signer);
-		if (state.broken || !state.certPem || !state.keyPem) throw new RefusedError(`${spec.id} (${hardwayPaths(spec).cert}): ${state.broken ?? 'unreadable'}; ${why}`);
-		leaves.set(spec.id, {spec, certPem: state.certPem, keyPem: state.keyPem, keys: await importPrivateKeyPem(state.keyPem)});
+	for (const spec of plan.certs.filter(s => s.signer !== 'self' && s.role !== 'service-account' && only(s))) {
+		const {where, certPem, keyPem} = await readLeafText(outDir, plan, spec);
+		const signer = signerOf(spec);
+		let broken: string | undefined;
+		if (!certPem || !keyPem) broken = 'missing';
+		else {
+			try {
+				const cert = new NodeX509(certPem);
+				if (!cert.checkIssued(signer) || !cert.verify(signer.publicKey)) broken = 'not signed by the CA it should be';
+				else if (!cert.checkPrivateKey(createPrivateKey(keyPem))) broken = 'its key does not match';
+			} catch (error) {
+				broken = `unreadable (${(error as Error).message.split('\n')[0]})`;
+			}
+		}
+
+		if (broken) throw new RefusedError(`${spec.id} (${where}): ${broken}; ${why}`);
+		leaves.set(spec.id, {spec, certPem: certPem!, keyPem: keyPem!, keys: await importPrivateKeyPem(keyPem!)});
 	}
 
 	return leaves;
 }
 
 /** The service-account key as the folder holds it (checked like every key read back): kept through a rotation. */
-async function serviceAccountKey(outDir: string, plan: Plan): Promise<{spec: CertSpec; keys: KeyPair} | undefined> {
+async function serviceAccountKey(outDir: string, plan: Plan): Promise<{spec: CertSpec; keyPem: string; keys: KeyPair} | undefined> {
 	const spec = plan.certs.find(s => s.role === 'service-account');
 	if (!spec) return undefined;
-	const file = await readFolderFile(outDir, hardwayPaths(spec).key);
+	const rel = plan.layout === 'kubeadm' ? `${plan.topology.masters[0]!.name}/${kubeadmPkiDir}/sa.key` : hardwayPaths(spec).key;
+	const file = await readFolderFile(outDir, rel);
 	await requireTrusted(file, 'secret');
-	if (!file) throw new RefusedError(`${hardwayPaths(spec).key} is missing: rotate-ca keeps the service-account key (every token depends on it) and never makes one; restore it`);
-	return {spec, keys: await importPrivateKeyPem(file.text)};
+	if (!file) throw new RefusedError(`${rel} is missing: rotate-ca keeps the service-account key (every token depends on it) and never makes one; restore it`);
+	return {spec, keyPem: file.text, keys: await importPrivateKeyPem(file.text)};
 }
 
-/** The subject of a new CA: the plan's, told apart from the old one by its date, so no verifier can mix the two by name. */
+/** The subject of a new CA: the plan's, told apart from the old one by its time, so no verifier can mix the two by name. */
 function nextCaSpec(spec: CertSpec, now: Date): CertSpec {
-	return {...spec, commonName: `${spec.commonName} ${now.toISOString().slice(0, 16).replace(/:/g, '')}Z`};
+	return {...spec, commonName: `${spec.commonName} ${now.toISOString().slice(0, 19).replace(/:/g, '')}Z`};
+}
+
+/** Where the machine reads the cluster CA's trust file (for the checks). */
+function trustOnMachine(plan: Plan, bundles: readonly Bundle[]): string {
+	const master = plan.topology.masters[0]!.name;
+	const spec = specCa(plan);
+	if (plan.layout === 'kubeadm') return kubeadmInstalledAt(master, kubeadmPaths(spec, master)!.cert);
+	return installedAt(bundles, master, hardwayPaths(spec).cert, installDirs.kubernetes);
 }
 
 const checksAfter: Record<RotationStep, (plan: Plan, bundles: readonly Bundle[]) => string[]> = {
-	start: (plan, bundles) => {
-		const master = plan.topology.masters[0]!.name;
-		const trust = installedAt(bundles, master, hardwayPaths(specCa(plan)).cert, installDirs.kubernetes);
-		return [
-			'every machine above has its files and was restarted, in the order above',
-			`on each machine the CA file holds both CAs: openssl storeutl -noout -certs ${trust} ends with "Total found: 2"`,
-			'kubectl get nodes: every node Ready; etcdctl endpoint health on every member',
-			'kube-root-ca.crt holds both CAs (kubectl get configmap kube-root-ca.crt -o jsonpath=\'{.data.ca\\.crt}\' | grep -c BEGIN says 2); then restart the workloads that call the API server (kubectl rollout restart), which read ca.crt once when they start',
-		];
-	},
+	start: (plan, bundles) => [
+		'every machine above has its files and was restarted, in the order above',
+		`on each machine the CA file holds both CAs: openssl storeutl -noout -certs ${trustOnMachine(plan, bundles)} ends with "Total found: 2"`,
+		'kubectl get nodes: every node Ready; etcdctl endpoint health on every member',
+		'kube-root-ca.crt holds both CAs (kubectl get configmap kube-root-ca.crt -o jsonpath=\'{.data.ca\\.crt}\' | grep -c BEGIN says 2); then restart the workloads that call the API server (kubectl rollout restart), which read ca.crt once when they start',
+	],
 	reissue: () => [
 		'every machine above has its files and was restarted, in the order above: from now on each serves and logs in with a certificate of the new CA',
 		'each API server presents the new CA\'s certificate: openssl s_client -connect <master>:6443 </dev/null 2>/dev/null | openssl x509 -noout -issuer names the new CA',
 		'kubectl get nodes: every node Ready; etcdctl endpoint health on every member',
-		'every copy of a kubeconfig handed to people (admin.kubeconfig) replaced by the new one: after finish the old ones stop working',
+		'every copy of a kubeconfig handed to people (admin) replaced by the new one: after finish the old ones stop working',
 	],
 	finish: () => [
 		'every machine above has its files and was restarted, in the order above: anything still signed by the old CA is refused from now on',
@@ -208,12 +271,11 @@ function specCa(plan: Plan): CertSpec {
 
 /** Each machine's deliveries whose source changed, with the services that read them (Delivery.services), in restart order. */
 function changedMachines(bundles: readonly Bundle[], changedSources: ReadonlySet<string>): MachineChange[] {
-	const order = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy'];
 	return bundles
 		.map(bundle => {
 			const files = bundle.files.filter(d => changedSources.has(d.source));
-			const services = new Set(files.flatMap(d => d.services));
-			return {host: bundle.host, ip: bundle.ip, role: bundle.role, files, services: order.filter(s => services.has(s as never))};
+			const services = new Set<string>(files.flatMap(d => d.services));
+			return {host: bundle.host, ip: bundle.ip, role: bundle.role, files, services: restartOrder.filter(s => services.has(s))};
 		})
 		.filter(change => change.files.length > 0);
 }
@@ -226,6 +288,17 @@ function leftoversOf(before: readonly Bundle[], after: readonly Bundle[]): Lefto
 	});
 }
 
+/** Every file of the folder for these certificates (and the rotation's own files), and where each goes on the machines. */
+async function layoutFiles(outDir: string, plan: Plan, issued: readonly Issued[], rotationFiles: readonly OutputFile[]): Promise<{full: OutputFile[]; bundles: Bundle[]}> {
+	if (plan.layout === 'kubeadm') {
+		const full = kubeadmLayoutFiles(plan, issued, rotationFiles);
+		return {full, bundles: kubeadmPlacement(plan, full)};
+	}
+
+	const full = [...certificateFiles(issued), ...rotationFiles, ...(await clusterFiles(plan, issued, {outDir, alsoDelivered: rotationFiles}))];
+	return {full, bundles: distribution(plan)};
+}
+
 /** Run one step of the rotation on a folder, under its lock, as one transaction. */
 export async function rotateCa(options: RotateOptions): Promise<RotationResult> {
 	const now = options.now ?? new Date();
@@ -235,73 +308,106 @@ export async function rotateCa(options: RotateOptions): Promise<RotationResult> 
 		const state = await readFolderState(outDir);
 		const refusal = stepRefusal(options.step, state.phase);
 		if (refusal) throw new RotateUsageError(refusal);
-		const basePlan = buildPlan(state.topology);
+		const {layout} = state;
+		const basePlan = buildPlan(state.topology, {layout});
 		const cas = options.step === 'start' ? chosenCas(basePlan, options.ca) : [...state.manifest.rotation!.cas];
 		if (options.step !== 'start' && options.ca !== 'all' && chosenCas(basePlan, options.ca).join() !== cas.join()) {
 			throw new RotateUsageError(`--ca: the rotation in progress is of ${cas.join(', ')}; run ${options.step} without --ca, or with --ca all`);
 		}
 
-		const caSpec = specCa(basePlan);
-		const caPaths = hardwayPaths(caSpec);
-		const rotating = rotationPaths(caPaths);
-		const {old, next} = await readCas(outDir, caSpec, state.phase, now);
+		const rotatingNow = state.phase === 'started' || state.phase === 'reissued';
+		const roots = basePlan.certs.filter(spec => spec.signer === 'self');
+		const rotated = roots.filter(spec => cas.includes(spec.id));
+		const read = new Map<string, {old: CaPair; next?: CaPair}>();
+		for (const spec of roots) read.set(spec.id, await readCa(outDir, basePlan, spec, rotatingNow && cas.includes(spec.id), now));
 		const made: string[] = [];
 		let reissued: string[] = [];
 		let plan: Plan;
 		let issued: Issued[];
-		let rotationFiles: OutputFile[] = [];
-		let retiredFiles: OutputFile[] = [];
+		const rotationFiles: OutputFile[] = [];
+		const retiredFiles: OutputFile[] = [];
 		let retiredTo: string | undefined;
-		const previousRotation: Rotation | undefined = state.phase === 'started' || state.phase === 'reissued' ? {phase: state.phase, cas} : undefined;
-		const previousPlan = buildPlan(state.topology, previousRotation ? {rotation: previousRotation} : {});
-		const nextFiles = (pair: CaPair): OutputFile[] => [
-			{path: rotating.next.cert, content: pair.pem, mode: 0o644, kind: 'certificate', certId: caSpec.id},
-			{path: rotating.next.key, content: pair.issued.keyPem, mode: 0o600, kind: 'private-key', certId: caSpec.id},
-		];
+		const previousPlan = buildPlan(state.topology, {layout, ...(rotatingNow && {rotation: {phase: state.phase as RotationPhase, cas}})});
+		const sa = await serviceAccountKey(outDir, basePlan);
+		// Kept as it is where no leaf changes (kubeadm writes only sa.key and sa.pub: no certificate of its own).
+		const saCertPem = sa && layout !== 'kubeadm' ? (await readLeafText(outDir, basePlan, sa.spec)).certPem : '';
+		if (sa && saCertPem === undefined) throw new RefusedError(`${hardwayPaths(sa.spec).cert} is missing; restore it from ${backupFolder}/ (rotate-ca keeps the service-account pair)`);
+		const saIssued = (): Map<string, Issued> => (sa ? new Map([[sa.spec.id, {spec: sa.spec, certPem: saCertPem ?? '', keyPem: sa.keyPem, keys: sa.keys}]]) : new Map());
+		/** The rotation's own files of a CA, at each place the CA sits: the new pair and, while the old one signs CSRs, the old certificate alone. */
+		const addRotationFiles = (spec: CertSpec, next: CaPair, old?: CaPair) => {
+			for (const paths of caLocations(basePlan, spec)) {
+				const at = rotationPaths(paths);
+				rotationFiles.push(
+					{path: at.next.cert, content: next.pem, mode: 0o644, kind: 'certificate', certId: spec.id},
+					{path: at.next.key, content: next.issued.keyPem, mode: 0o600, kind: 'private-key', certId: spec.id},
+				);
+				// Only the cluster CA signs anything on the machines (the controller-manager's CSRs).
+				if (old && spec.id === specCa(basePlan).id) rotationFiles.push({path: at.old, content: old.pem, mode: 0o644, kind: 'certificate', certId: spec.id});
+			}
+		};
 
+		const bundleOf = (id: string, withNext: CaPair) => ({...read.get(id)!.old.issued, certPem: read.get(id)!.old.pem + withNext.pem});
 		if (options.step === 'start') {
-			plan = buildPlan(state.topology, {rotation: {phase: 'started', cas}});
-			const leaves = await readLeaves(outDir, plan, old.cert, 'rotate-ca start needs every leaf signed by the current CA: run kubepki renew first');
-			const keys = await generateKeyPair(caSpec.algorithm);
-			const fresh = await issue(nextCaSpec(caSpec, now), keys, undefined, now);
-			const nextPair: CaPair = {issued: {...fresh, spec: caSpec}, cert: new NodeX509(fresh.certPem), pem: fresh.certPem};
-			made.push(`a new CA key was made: ${rotating.next.key} (${caSpec.algorithm}), with its certificate ${rotating.next.cert} (CN ${nextCaSpec(caSpec, now).commonName}); the old CA key stays in ${caPaths.key} until rotate-ca finish`);
-			issued = plan.certs.map(spec => (spec.id === caSpec.id ? {...old.issued, certPem: old.pem + nextPair.pem} : leaves.get(spec.id)!));
-			rotationFiles = [...nextFiles(nextPair), {path: rotating.old, content: old.pem, mode: 0o644, kind: 'certificate', certId: caSpec.id}];
+			plan = buildPlan(state.topology, {layout, rotation: {phase: 'started', cas}});
+			const leaves = await readLeaves(outDir, plan, spec => read.get(spec.signer)!.old.cert, 'rotate-ca start needs every leaf signed by its current CA: run kubepki renew (or generate, for kubeadm\'s layout) first');
+			const fresh = new Map<string, CaPair>();
+			for (const spec of rotated) {
+				const keys = await generateKeyPair(spec.algorithm);
+				const named = nextCaSpec(spec, now);
+				const made_ = await issue(named, keys, undefined, now);
+				fresh.set(spec.id, {issued: {...made_, spec}, cert: new NodeX509(made_.certPem), pem: made_.certPem});
+				const at = rotationPaths(caLocations(basePlan, spec)[0]!);
+				// kubeadm's copies sit in each master's folder: named as inside one (pki/etcd/ca-next.key).
+				const shown = (rel: string) => (layout === 'kubeadm' ? rel.slice(rel.indexOf('/') + 1) : rel);
+				made.push(`a new CA key was made: ${shown(at.next.key)} for the ${spec.title.toLowerCase()} (${spec.algorithm}), with its certificate ${shown(at.next.cert)} (CN ${named.commonName}); the old CA key stays until rotate-ca finish`);
+				addRotationFiles(spec, fresh.get(spec.id)!, read.get(spec.id)!.old);
+			}
+
+			const existing = new Map([...leaves, ...saIssued()]);
+			issued = plan.certs.map(spec => (fresh.has(spec.id) ? bundleOf(spec.id, fresh.get(spec.id)!) : spec.signer === 'self' ? read.get(spec.id)!.old.issued : existing.get(spec.id)!));
 		} else if (options.step === 'reissue') {
-			plan = buildPlan(state.topology, {rotation: {phase: 'reissued', cas}});
-			const sa = await serviceAccountKey(outDir, plan);
+			plan = buildPlan(state.topology, {layout, rotation: {phase: 'reissued', cas}});
+			const signers = new Map(roots.map(spec => [spec.id, cas.includes(spec.id) ? read.get(spec.id)!.next!.issued : read.get(spec.id)!.old.issued]));
+			// Leaves of a CA not rotated stay as they are; the rest are made anew (fresh keys) by the new CA.
+			const kept = await readLeaves(outDir, plan, spec => read.get(spec.signer)!.old.cert, 'restore it from the backup', spec => !cas.includes(spec.signer));
 			const keys = new Map<string, Promise<KeyPair>>(sa ? [[sa.spec.id, Promise.resolve(sa.keys)]] : []);
-			// Every leaf from the new CA with a fresh key; the service-account certificate again from its own key.
-			const signed = await issueAll(plan.certs, {existing: new Map([[caSpec.id, next!.issued]]), keys, now, onProgress: options.onProgress});
-			reissued = plan.certs.filter(s => s.signer !== 'self').map(s => s.id);
-			made.push(`${reissued.length - (sa ? 1 : 0)} new leaf keys were made, one per certificate, each signed by the new CA ${rotating.next.cert}`);
-			if (sa) made.push(`the service-account key ${hardwayPaths(sa.spec).key} is kept (every token stays valid); its certificate is signed again by the new CA`);
-			issued = signed.map(item => (item.spec.id === caSpec.id ? {...old.issued, certPem: old.pem + next!.pem} : item));
-			rotationFiles = nextFiles(next!);
+			const signed = await issueAll(plan.certs, {existing: new Map([...signers, ...kept]), keys, now, onProgress: options.onProgress});
+			reissued = plan.certs.filter(s => s.signer !== 'self' && cas.includes(s.signer) && s.role !== 'service-account').map(s => s.id);
+			made.push(`${reissued.length} new leaf keys were made, one per certificate, each signed by the new CA`);
+			if (sa) made.push(layout === 'kubeadm' ? 'the service-account key sa.key is kept (every token stays valid)' : `the service-account key ${hardwayPaths(sa.spec).key} is kept (every token stays valid); its certificate is signed again by the new CA`);
+			issued = signed.map(item => (rotated.some(r => r.id === item.spec.id) ? bundleOf(item.spec.id, read.get(item.spec.id)!.next!) : item));
+			for (const spec of rotated) addRotationFiles(spec, read.get(spec.id)!.next!);
 		} else {
-			plan = buildPlan(state.topology);
-			const leaves = await readLeaves(outDir, plan, next!.cert, 'finish needs every leaf signed by the new CA (rotate-ca reissue makes them)');
-			issued = plan.certs.map(spec => (spec.id === caSpec.id ? next!.issued : leaves.get(spec.id)!));
+			plan = buildPlan(state.topology, {layout});
+			const leaves = await readLeaves(outDir, plan, spec => (cas.includes(spec.signer) ? read.get(spec.signer)!.next! : read.get(spec.signer)!.old).cert, 'finish needs every leaf signed by the new CA (rotate-ca reissue makes them)');
+			const existing = new Map([...leaves, ...saIssued()]);
+
+			issued = plan.certs.map(spec => (spec.signer === 'self' ? (cas.includes(spec.id) ? read.get(spec.id)!.next!.issued : read.get(spec.id)!.old.issued) : existing.get(spec.id)!));
 			retiredTo = `${retiredDir}/${folderTimestamp(now)}`;
-			retiredFiles = [
-				{path: `${retiredTo}/${caPaths.cert}`, content: old.pem, mode: 0o644, kind: 'certificate'},
-				{path: `${retiredTo}/${caPaths.key}`, content: old.issued.keyPem, mode: 0o600, kind: 'private-key'},
-			];
+			for (const spec of rotated) {
+				const paths = caLocations(basePlan, spec)[0]!;
+				retiredFiles.push(
+					{path: `${retiredTo}/${paths.cert}`, content: read.get(spec.id)!.old.pem, mode: 0o644, kind: 'certificate'},
+					{path: `${retiredTo}/${paths.key}`, content: read.get(spec.id)!.old.issued.keyPem, mode: 0o600, kind: 'private-key'},
+				);
+			}
 		}
 
 		// The whole folder as this phase has it, then only what differs from the disk.
-		const full = [...certificateFiles(issued), ...rotationFiles, ...(await clusterFiles(plan, issued, {outDir, alsoDelivered: rotationFiles}))];
+		const {full, bundles} = await layoutFiles(outDir, plan, issued, rotationFiles);
 		const onDisk = await Promise.all(full.map(async file => (await readFolderFile(outDir, file.path).catch(() => undefined))?.text));
 		const differs = full.filter((file, index) => onDisk[index] !== (typeof file.content === 'string' ? file.content : Buffer.from(file.content).toString('utf8')));
-		const bundles = distribution(plan);
 		const changedSources = new Set(differs.filter(f => !f.path.startsWith(`${bundlesDir}/`)).map(f => f.path));
 		const machines = changedMachines(bundles, changedSources);
 		const changedBundles: Bundle[] = bundles.map(b => ({...b, files: b.files.filter(d => changedSources.has(d.source))})).filter(b => b.files.length > 0);
-		const scripts: OutputFile[] = [
-			{path: `${bundlesDir}/copy.sh`, content: copyScript(plan, changedBundles), mode: 0o755, kind: 'copy-script'},
-			{path: `${bundlesDir}/copy-all.sh`, content: copyScript(plan, bundles), mode: 0o755, kind: 'copy-script'},
-		];
+		// The hard way's copy.sh copies what changed, copy-all.sh everything; kubeadm's host folders are copied as they are.
+		const scripts: OutputFile[] =
+			layout === 'kubeadm'
+				? []
+				: [
+						{path: `${bundlesDir}/copy.sh`, content: copyScript(plan, changedBundles), mode: 0o755, kind: 'copy-script'},
+						{path: `${bundlesDir}/copy-all.sh`, content: copyScript(plan, bundles), mode: 0o755, kind: 'copy-script'},
+					];
 		const live = [...full.filter(f => f.path !== `${bundlesDir}/copy.sh`), ...scripts];
 		const livePaths = new Set(live.map(f => f.path));
 		const removed = state.manifest.files.map(f => f.path).filter(p => p !== manifestName && !livePaths.has(p));
@@ -318,7 +424,7 @@ export async function rotateCa(options: RotateOptions): Promise<RotationResult> 
 			mode: 0o644,
 			kind: 'manifest',
 			content: buildManifest({
-				layout: 'hardway',
+				layout,
 				source: state.source,
 				cluster: plan.topology,
 				serviceIp: plan.serviceIp,
@@ -332,6 +438,7 @@ export async function rotateCa(options: RotateOptions): Promise<RotationResult> 
 		// The step in the name: phases run within one second (a script) keep a backup each.
 		const backupDir = `${backupFolder}/${folderTimestamp(now)}-rotate-ca-${options.step}`;
 		await folder.commit(changed, {backupDir, remove: removed});
+		const previousBundles = layout === 'kubeadm' ? kubeadmPlacement(previousPlan, state.manifest.files.map(f => ({path: f.path, content: '', mode: 0o644, kind: f.kind, ...(f.certId && {certId: f.certId})}))) : distribution(previousPlan);
 		return {
 			step: options.step,
 			phase: record.phase,
@@ -344,7 +451,7 @@ export async function rotateCa(options: RotateOptions): Promise<RotationResult> 
 			backupDir,
 			...(retiredTo && {retiredTo}),
 			machines,
-			leftovers: leftoversOf(distribution(previousPlan), bundles),
+			leftovers: leftoversOf(previousBundles, bundles),
 			restart: restartSteps(machines),
 			checks: checksAfter[options.step](plan, bundles),
 			...(stepTable[options.step].next && {next: stepTable[options.step].next}),
@@ -363,16 +470,18 @@ export type SignerState = 'old' | 'new' | 'other';
 
 /**
  * `kubepki rotate-ca status --json`, a stable shape:
+ * - `folder`; `layout`: hardway | kubeadm;
  * - `phase`: none | started | reissued | finished; `cas`: the CA ids rotated; `startedAt`, `reissuedAt`, `finishedAt`;
  * - `next`: the next command (`kubepki rotate-ca reissue`), null when none is due;
  * - `trust`: one entry per file that holds trust (the CA file, each kubeconfig's certificate-authority-data):
- *   `{path, trusts: old|new|both|other}`;
- * - `leaves`: one per leaf certificate: `{path, id, signedBy: old|new|other}`;
+ *   `{path, trusts: old|new|both|other}`; once a rotation began, only the files of the CAs it rotates;
+ * - `leaves`: one per leaf certificate (of those CAs): `{path, id, signedBy: old|new|other}`;
  * - `copyNext`: what the last phase changed per machine, `{host, files: [name in nodes/<host>/]}`: nodes/copy.sh copies them;
  * - `counts`: `{trust: {old, new, both, other}, leaves: {old, new, other}}`.
  */
 export type RotationStatus = {
 	readonly folder: string;
+	readonly layout: Layout;
 	readonly phase: FolderPhase;
 	readonly cas: readonly string[];
 	readonly startedAt?: string;
@@ -390,59 +499,79 @@ export type RotationStatus = {
 export async function rotationStatus(outDir: string): Promise<RotationStatus> {
 	const state = await readFolderState(outDir);
 	const rotation = state.manifest.rotation;
-	const plan = buildPlan(state.topology, state.phase === 'started' || state.phase === 'reissued' ? {rotation: {phase: state.phase, cas: rotation!.cas}} : {});
-	const caSpec = specCa(plan);
-	const caPaths = hardwayPaths(caSpec);
+	const rotatingNow = state.phase === 'started' || state.phase === 'reissued';
+	const plan = buildPlan(state.topology, {layout: state.layout, ...(rotatingNow && {rotation: {phase: state.phase as RotationPhase, cas: rotation!.cas}})});
 	const read = async (rel: string) => (await readFolderFile(outDir, rel).catch(() => undefined))?.text;
-	const fingerprints = (text: string | undefined) => (text ? certificateBlocks(text).map(pem => new NodeX509(pem).fingerprint256) : []);
-	// Old and new as this phase keeps them: mid-rotation the bundle's two; after finish the live CA is the new one.
-	const live = certificateBlocks((await read(caPaths.cert)) ?? '');
-	let oldPem: string | undefined;
-	let newPem: string | undefined;
-	if (state.phase === 'started' || state.phase === 'reissued') [oldPem, newPem] = live;
-	else if (state.phase === 'finished') {
-		newPem = live[0];
-		oldPem = rotation?.retiredTo ? certificateBlocks((await read(`${rotation.retiredTo}/${caPaths.cert}`)) ?? '')[0] : undefined;
-	} else oldPem = live[0];
-	const oldFp = oldPem ? new NodeX509(oldPem).fingerprint256 : undefined;
-	const newFp = newPem ? new NodeX509(newPem).fingerprint256 : undefined;
-	const trusts = (prints: readonly string[]): TrustState => {
+	const fingerprint = (pem: string | undefined) => (pem ? new NodeX509(pem).fingerprint256 : undefined);
+	// Per CA, old and new as this phase keeps them: mid-rotation the bundle's two; after finish the live CA is the new one.
+	const roots = plan.certs.filter(spec => spec.signer === 'self');
+	const known = new Map<string, {oldPem?: string; newPem?: string}>();
+	for (const spec of roots) {
+		const location = caLocations(plan, spec)[0]!;
+		const live = certificateBlocks((await read(location.cert)) ?? '');
+		const rotated = rotation?.cas.includes(spec.id) ?? false;
+		if (rotatingNow && rotated) known.set(spec.id, {oldPem: live[0], newPem: live[1]});
+		else if (state.phase === 'finished' && rotated) {
+			const retired = rotation?.retiredTo ? certificateBlocks((await read(`${rotation.retiredTo}/${location.cert}`)) ?? '')[0] : undefined;
+			known.set(spec.id, {oldPem: retired, newPem: live[0]});
+		} else known.set(spec.id, {oldPem: live[0]});
+	}
+
+	const trusts = (caId: string, pems: readonly string[]): TrustState => {
+		const {oldPem, newPem} = known.get(caId) ?? {};
+		const prints = pems.map(pem => fingerprint(pem)!);
+		const oldFp = fingerprint(oldPem);
+		const newFp = fingerprint(newPem);
+		if (prints.length === 0 || prints.some(p => p !== oldFp && p !== newFp)) return 'other';
 		const hasOld = oldFp !== undefined && prints.includes(oldFp);
 		const hasNew = newFp !== undefined && prints.includes(newFp);
-		if (prints.some(p => p !== oldFp && p !== newFp) || prints.length === 0) return 'other';
 		return hasOld && hasNew ? 'both' : hasOld ? 'old' : 'new';
 	};
 
-	const trust: Array<{path: string; trusts: TrustState}> = [{path: caPaths.cert, trusts: trusts(fingerprints(await read(caPaths.cert)))}];
-	for (const entry of state.manifest.files.filter(f => f.kind === 'kubeconfig')) {
-		const parsed = parseKubeconfig((await read(entry.path)) ?? '');
-		const caPem = parsed.ok ? parsed.kubeconfig.clusters[0]?.caPem : undefined;
-		trust.push({path: entry.path, trusts: trusts(fingerprints(caPem))});
+	const trust: Array<{path: string; trusts: TrustState}> = [];
+	const hosts = [...state.topology.masters, ...state.topology.workers].map(h => h.name);
+	// Once a rotation has begun, the status is about its CAs (kubeadm: a CA not rotated is neither old nor new).
+	const concerned = (caId: string) => state.phase === 'none' || (rotation?.cas.includes(caId) ?? false);
+	for (const spec of roots.filter(r => concerned(r.id))) {
+		const places = plan.layout === 'kubeadm' ? hosts.map(host => kubeadmPaths(spec, host)!.cert) : [hardwayPaths(spec).cert];
+		for (const place of places) {
+			const text = await read(place);
+			if (text !== undefined) trust.push({path: place, trusts: trusts(spec.id, certificateBlocks(text))});
+		}
 	}
 
-	const signer = (certPem: string | undefined): SignerState => {
+	const clusterCa = specCa(plan).id;
+	for (const entry of state.manifest.files.filter(f => f.kind === 'kubeconfig' && concerned(clusterCa))) {
+		const parsed = parseKubeconfig((await read(entry.path)) ?? '');
+		const caPem = parsed.ok ? parsed.kubeconfig.clusters[0]?.caPem : undefined;
+		trust.push({path: entry.path, trusts: trusts(clusterCa, caPem ? certificateBlocks(caPem) : [])});
+	}
+
+	const signer = (caId: string, certPem: string | undefined): SignerState => {
 		if (!certPem) return 'other';
 		const cert = new NodeX509(certPem);
 		const by = (pem: string | undefined) => pem !== undefined && cert.checkIssued(new NodeX509(pem)) && cert.verify(new NodeX509(pem).publicKey);
+		const {oldPem, newPem} = known.get(caId) ?? {};
 		return by(oldPem) ? 'old' : by(newPem) ? 'new' : 'other';
 	};
 
 	const leaves: Array<{path: string; id: string; signedBy: SignerState}> = [];
-	for (const spec of plan.certs.filter(s => s.signer !== 'self')) {
-		const file = hardwayPaths(spec).cert;
-		leaves.push({path: file, id: spec.id, signedBy: signer(certificateBlocks((await read(file)) ?? '')[0])});
+	for (const spec of plan.certs.filter(s => s.signer !== 'self' && concerned(s.signer) && !(plan.layout === 'kubeadm' && s.role === 'service-account'))) {
+		const {where, certPem} = await readLeafText(outDir, plan, spec);
+		leaves.push({path: where, id: spec.id, signedBy: signer(spec.signer, certPem ? certificateBlocks(certPem)[0] : undefined)});
 	}
 
 	const count = <T extends string>(keys: readonly T[], values: readonly T[]) => Object.fromEntries(keys.map(k => [k, values.filter(v => v === k).length])) as Record<T, number>;
 	return {
 		folder: outDir,
+		layout: state.layout,
 		phase: state.phase,
 		cas: rotation?.cas ?? [],
 		...(rotation?.startedAt && {startedAt: rotation.startedAt}),
 		...(rotation?.reissuedAt && {reissuedAt: rotation.reissuedAt}),
 		...(rotation?.finishedAt && {finishedAt: rotation.finishedAt}),
 		...(rotation?.retiredTo && {retiredTo: rotation.retiredTo}),
-		next: state.phase === 'started' || state.phase === 'reissued' ? `kubepki rotate-ca ${nextStep(state.phase)}` : null,
+		next: rotatingNow ? `kubepki rotate-ca ${nextStep(state.phase)}` : null,
 		trust,
 		leaves,
 		copyNext: rotation?.lastCopy ?? [],

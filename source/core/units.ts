@@ -42,36 +42,136 @@ function clusterDnsIp(plan: Plan): string {
 	return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join('.');
 }
 
+/** A file's name as a flag's reason shows it: the hard way's are flat, kubeadm's relative to its pki/ (etcd/ca.crt). */
+export type FileLabel = (installed: string) => string;
+
+/** The last part of a path: `ca.pem` of /var/lib/kubernetes/ca.pem. */
+export const baseLabel: FileLabel = installed => installed.slice(installed.lastIndexOf('/') + 1);
+
+/** The files one API server reads, where its layout installs them. */
+export type ApiserverFiles = {
+	readonly tlsCert: string;
+	readonly tlsKey: string;
+	readonly clientCa: string;
+	readonly etcdCa: string;
+	readonly etcdCert: string;
+	readonly etcdKey: string;
+	readonly kubeletClientCert: string;
+	readonly kubeletClientKey: string;
+	readonly saPublic: string;
+	readonly saPrivate: string;
+};
+
+/** What differs between the layouts beyond the files: the issuer, the kubelet address order, the flags only one has, and reasons in its own words. */
+export type ApiserverLayout = {
+	readonly label: FileLabel;
+	readonly issuer: {readonly value: string; readonly why: string};
+	readonly kubeletAddressTypes: {readonly value: string; readonly why: string};
+	/** Right before the kubelet client flags (the hard way: --kubelet-certificate-authority). */
+	readonly kubeletTrust?: readonly ServiceFlag[];
+	/** After the kubelet flags (the hard way: encryption at rest; kubeadm: the front proxy). */
+	readonly more?: readonly ServiceFlag[];
+	readonly why?: Readonly<Record<string, string>>;
+};
+
+/** The API server's flags on one master, for either layout: the same flags, each layout's files. */
+export function apiserverFlagList(plan: Plan, master: Host, files: ApiserverFiles, layout: ApiserverLayout): ServiceFlag[] {
+	const name = layout.label;
+	const flags: ServiceFlag[] = [
+		{name: 'advertise-address', value: master.ip, why: `the address this master publishes in the kubernetes Service endpoints (an IP SAN of ${name(files.tlsCert)})`},
+		{name: 'bind-address', value: ipFamily(master.ip) === 6 ? '::' : '0.0.0.0', why: 'every address: the load balancer, the other masters and the components on this master all connect'},
+		{name: 'secure-port', value: String(apiServerPort), why: 'the port every kubeconfig and the load balancer dial'},
+		{name: 'tls-cert-file', value: files.tlsCert, why: `${name(files.tlsCert)}: the certificate the API server presents; its SANs cover every name clients dial`},
+		{name: 'tls-private-key-file', value: files.tlsKey, why: 'its private key'},
+		{name: 'client-ca-file', value: files.clientCa, why: `${name(files.clientCa)}: a client certificate signed by this CA logs in as its CN, in the groups of its O`},
+		{name: 'etcd-servers', value: etcdServers(plan), why: 'every etcd member, at the IP its serving certificate carries'},
+		{name: 'etcd-cafile', value: files.etcdCa, why: `${name(files.etcdCa)}: checks the certificate each etcd member serves`},
+		{name: 'etcd-certfile', value: files.etcdCert, why: `${name(files.etcdCert)}: the client certificate etcd asks for (--client-cert-auth)`},
+		{name: 'etcd-keyfile', value: files.etcdKey, why: 'its private key'},
+		...(layout.kubeletTrust ?? []),
+		{name: 'kubelet-client-certificate', value: files.kubeletClientCert, why: `${name(files.kubeletClientCert)}: the client certificate towards the kubelets`},
+		{name: 'kubelet-client-key', value: files.kubeletClientKey, why: 'its private key'},
+		{name: 'kubelet-preferred-address-types', ...layout.kubeletAddressTypes},
+		...(layout.more ?? []),
+		{name: 'service-account-key-file', value: files.saPublic, why: `${name(files.saPublic)}: the public key that verifies service account tokens`},
+		{name: 'service-account-signing-key-file', value: files.saPrivate, why: `${name(files.saPrivate)}: the private key that signs them (the same pair on every master)`},
+		{name: 'service-account-issuer', ...layout.issuer},
+		{name: 'service-cluster-ip-range', value: plan.topology.serviceCIDR, why: `must match the certificate: its first address ${plan.serviceIp} is an IP SAN of ${name(files.tlsCert)}`},
+		{name: 'authorization-mode', value: 'Node,RBAC', why: 'Node: kubelets (system:node:<name> in system:nodes) may touch only their own node; RBAC: everyone else'},
+		{name: 'enable-admission-plugins', value: 'NodeRestriction', why: 'with the Node authorizer: a kubelet may change only its own Node and its pods'},
+		{name: 'allow-privileged', value: 'true', why: 'not PKI: kube-proxy and CNI pods need it'},
+		{name: 'v', value: '2', why: 'log which certificate files were loaded'},
+	];
+	return flags.map(flag => (layout.why?.[flag.name] ? {...flag, why: layout.why[flag.name]!} : flag));
+}
+
 /** The API server's flags on one master. */
 export function apiserverFlags(plan: Plan, master: Host, bundles: readonly Bundle[] = distribution(plan)): ServiceFlag[] {
 	const at = (file: string) => installedAt(bundles, master.name, file, installDirs.kubernetes);
 	const ca = hardwayPaths(specById(plan, 'ca'));
 	const api = hardwayPaths(specById(plan, 'apiserver'));
 	const sa = hardwayPaths(specById(plan, 'service-account'));
+	const files: ApiserverFiles = {
+		tlsCert: at(api.cert),
+		tlsKey: at(api.key),
+		clientCa: at(ca.cert),
+		etcdCa: at(ca.cert),
+		etcdCert: at(api.cert),
+		etcdKey: at(api.key),
+		kubeletClientCert: at(api.cert),
+		kubeletClientKey: at(api.key),
+		saPublic: at(sa.cert),
+		saPrivate: at(sa.key),
+	};
+	return apiserverFlagList(plan, master, files, {
+		label: baseLabel,
+		issuer: {value: apiServerUrl(plan.topology.loadBalancer.ip), why: 'the iss claim of every token: the one address of the cluster, the load balancer'},
+		kubeletAddressTypes: {value: 'InternalIP,Hostname,ExternalIP', why: 'dial kubelets by IP first: their certificates carry the IP, and names need DNS'},
+		kubeletTrust: [{name: 'kubelet-certificate-authority', value: at(ca.cert), why: `${ca.cert}: checks each kubelet's serving certificate (<worker>.pem, with the worker's IP) on logs, exec and proxy`}],
+		more: [{name: 'encryption-provider-config', value: at(encryptionConfigName), why: `${encryptionConfigName}: the key that encrypts Secrets in etcd (the same file on every master)`}],
+		why: {
+			'etcd-servers': `every etcd member; each serves ${api.cert}, issued for every master IP`,
+			'etcd-certfile': `${api.cert} as the client certificate etcd asks for (--client-cert-auth); it has clientAuth`,
+			'kubelet-client-certificate': `${api.cert} as the client towards the kubelets; its user is bound by ${apiserverToKubeletRbacName}`,
+		},
+	});
+}
+
+/** How a controller-manager or a scheduler logs in, and checks callers of its own HTTPS port: one kubeconfig for all. */
+function loginFlags(plan: Plan, certId: string, kubeconfig: string, label: FileLabel, withKubeconfigFlag = true): ServiceFlag[] {
+	const user = specById(plan, certId).kubernetes?.user;
 	return [
-		{name: 'advertise-address', value: master.ip, why: 'the address this master publishes in the kubernetes Service endpoints (an IP SAN of kubernetes.pem)'},
-		{name: 'bind-address', value: ipFamily(master.ip) === 6 ? '::' : '0.0.0.0', why: 'every address: the load balancer, other masters and 127.0.0.1 (the components on this master) all connect'},
-		{name: 'secure-port', value: String(apiServerPort), why: 'the port every kubeconfig and the load balancer dial'},
-		{name: 'tls-cert-file', value: at(api.cert), why: 'kubernetes.pem: the certificate the API server presents; its SANs cover every name clients dial'},
-		{name: 'tls-private-key-file', value: at(api.key), why: 'its private key'},
-		{name: 'client-ca-file', value: at(ca.cert), why: 'ca.pem: a client certificate signed by this CA logs in as its CN, in the groups of its O'},
-		{name: 'etcd-servers', value: etcdServers(plan), why: 'every etcd member; their certificates are kubernetes.pem, issued for each master IP'},
-		{name: 'etcd-cafile', value: at(ca.cert), why: 'ca.pem: checks the certificate each etcd member serves'},
-		{name: 'etcd-certfile', value: at(api.cert), why: 'kubernetes.pem as the client certificate etcd asks for (--client-cert-auth); it has clientAuth'},
-		{name: 'etcd-keyfile', value: at(api.key), why: 'its private key'},
-		{name: 'kubelet-certificate-authority', value: at(ca.cert), why: 'ca.pem: checks each kubelet\'s serving certificate (<worker>.pem, with the worker\'s IP) on logs, exec and proxy'},
-		{name: 'kubelet-client-certificate', value: at(api.cert), why: 'kubernetes.pem as the client towards the kubelets; its user is bound by kube-apiserver-to-kubelet.yaml'},
-		{name: 'kubelet-client-key', value: at(api.key), why: 'its private key'},
-		{name: 'kubelet-preferred-address-types', value: 'InternalIP,Hostname,ExternalIP', why: 'dial kubelets by IP first: their certificates carry the IP, and names need DNS'},
-		{name: 'service-account-key-file', value: at(sa.cert), why: 'service-account.pem: the public key that verifies service account tokens'},
-		{name: 'service-account-signing-key-file', value: at(sa.key), why: 'service-account-key.pem: the private key that signs them (the same pair on every master)'},
-		{name: 'service-account-issuer', value: apiServerUrl(plan.topology.loadBalancer.ip), why: 'the iss claim of every token: the one address of the cluster, the load balancer'},
-		{name: 'encryption-provider-config', value: at(encryptionConfigName), why: 'encryption-config.yaml: the key that encrypts Secrets in etcd (the same file on every master)'},
-		{name: 'service-cluster-ip-range', value: plan.topology.serviceCIDR, why: `must match the certificate: its first address ${plan.serviceIp} is an IP SAN of kubernetes.pem`},
-		{name: 'authorization-mode', value: 'Node,RBAC', why: 'Node: kubelets (system:node:<name> in system:nodes) may touch only their own node; RBAC: everyone else'},
-		{name: 'enable-admission-plugins', value: 'NodeRestriction', why: 'with the Node authorizer: a kubelet may change only its own Node and its pods'},
-		{name: 'allow-privileged', value: 'true', why: 'not PKI: kube-proxy and CNI pods need it'},
-		{name: 'v', value: '2', why: 'log which certificate files were loaded'},
+		{name: 'bind-address', value: '127.0.0.1', why: 'its health and metrics port answers on this machine only'},
+		...(withKubeconfigFlag ? [{name: 'kubeconfig', value: kubeconfig, why: `${label(kubeconfig)}: logs in as ${user}, the user of its default RBAC binding`}] : []),
+		{name: 'authentication-kubeconfig', value: kubeconfig, why: `${withKubeconfigFlag ? 'the same' : label(kubeconfig)}, to check who calls its own HTTPS port`},
+		{name: 'authorization-kubeconfig', value: kubeconfig, why: 'the same, to ask the API server whether that caller may'},
+	];
+}
+
+const leaderElect = (component: string): ServiceFlag => ({name: 'leader-elect', value: 'true', why: `one ${component} acts at a time: the others wait on the lease in kube-system`});
+const verbose: ServiceFlag = {name: 'v', value: '2', why: 'log which certificate files were loaded'};
+
+/** The files a controller-manager reads, where its layout installs them. */
+export type ControllerManagerFiles = {readonly kubeconfig: string; readonly signingCert: string; readonly signingKey: string; readonly rootCa: string; readonly saPrivate: string};
+
+/** The controller-manager's flags, for either layout; `guard` checks callers of its port (kubeadm), `more` comes last. */
+export function controllerManagerFlagList(plan: Plan, files: ControllerManagerFiles, layout: {label: FileLabel; signingNote?: string; guard?: readonly ServiceFlag[]; more?: readonly ServiceFlag[]}): ServiceFlag[] {
+	const name = layout.label;
+	const [bind, ...login] = loginFlags(plan, 'kube-controller-manager', files.kubeconfig, name);
+	return [
+		bind!,
+		{name: 'cluster-name', value: plan.topology.cluster, why: 'the cluster name of every kubeconfig'},
+		...login,
+		...(layout.guard ?? []),
+		leaderElect('controller-manager'),
+		{name: 'cluster-signing-cert-file', value: files.signingCert, why: `${name(files.signingCert)}: signs approved CertificateSigningRequests (kubelet certificates) with the cluster CA${layout.signingNote ?? ''}`},
+		{name: 'cluster-signing-key-file', value: files.signingKey, why: `${name(files.signingKey)}: the CA's private key, which is why it is on the masters`},
+		{name: 'root-ca-file', value: files.rootCa, why: `${name(files.rootCa)}: put in every namespace's kube-root-ca.crt, so pods can trust the API server`},
+		{name: 'service-account-private-key-file', value: files.saPrivate, why: `${name(files.saPrivate)}: signs the tokens of the service accounts it creates`},
+		{name: 'use-service-account-credentials', value: 'true', why: 'each controller acts as its own service account, with only the rights its role gives'},
+		...(layout.more ?? []),
+		{name: 'service-cluster-ip-range', value: plan.topology.serviceCIDR, why: 'the same range as the API server\'s'},
+		verbose,
 	];
 }
 
@@ -81,34 +181,24 @@ export function controllerManagerFlags(plan: Plan, master: Host, bundles: readon
 	const ca = hardwayPaths(specById(plan, 'ca'));
 	const signing = signingPaths(plan, specById(plan, 'ca'));
 	const sa = hardwayPaths(specById(plan, 'service-account'));
-	const kubeconfig = at(kubeconfigFile(plan, 'kube-controller-manager'));
-	return [
-		{name: 'bind-address', value: '127.0.0.1', why: 'its health and metrics port answers on this machine only'},
-		{name: 'cluster-name', value: plan.topology.cluster, why: 'the cluster name of every kubeconfig'},
-		{name: 'kubeconfig', value: kubeconfig, why: 'kube-controller-manager.kubeconfig: logs in as system:kube-controller-manager, the user of its default RBAC binding'},
-		{name: 'authentication-kubeconfig', value: kubeconfig, why: 'the same, to check who calls its own HTTPS port'},
-		{name: 'authorization-kubeconfig', value: kubeconfig, why: 'the same, to ask the API server whether that caller may'},
-		{name: 'leader-elect', value: 'true', why: 'one controller-manager acts at a time: the others wait on the lease in kube-system'},
-		{name: 'cluster-signing-cert-file', value: at(signing.cert), why: `${signing.cert}: signs approved CertificateSigningRequests (kubelet certificates) with the cluster CA${plan.rotation ? ' (during a CA rotation: the one CA that signs now; this flag takes one certificate, not a bundle)' : ''}`},
-		{name: 'cluster-signing-key-file', value: at(signing.key), why: `${signing.key}: the CA's private key, which is why it is on the masters`},
-		{name: 'root-ca-file', value: at(ca.cert), why: 'ca.pem: put in every namespace\'s kube-root-ca.crt, so pods can trust the API server'},
-		{name: 'service-account-private-key-file', value: at(sa.key), why: 'service-account-key.pem: signs the tokens of the service accounts it creates'},
-		{name: 'use-service-account-credentials', value: 'true', why: 'each controller acts as its own service account, with only the rights its role gives'},
-		{name: 'service-cluster-ip-range', value: plan.topology.serviceCIDR, why: 'the same range as the API server\'s'},
-		{name: 'v', value: '2', why: 'log which certificate files were loaded'},
-	];
+	return controllerManagerFlagList(
+		plan,
+		{kubeconfig: at(kubeconfigFile(plan, 'kube-controller-manager')), signingCert: at(signing.cert), signingKey: at(signing.key), rootCa: at(ca.cert), saPrivate: at(sa.key)},
+		{label: baseLabel, signingNote: plan.rotation ? ' (during a CA rotation: the one CA that signs now; this flag takes one certificate, not a bundle)' : undefined},
+	);
+}
+
+/** The scheduler's flags, for either layout: with `config` its configuration file carries the kubeconfig and leader election. */
+export function schedulerFlagList(plan: Plan, kubeconfig: string, label: FileLabel, config?: ServiceFlag): ServiceFlag[] {
+	const login = loginFlags(plan, 'kube-scheduler', kubeconfig, label, !config);
+	return [...(config ? [config, ...login] : [...login, leaderElect('scheduler')]), {...verbose, why: 'log which files were loaded'}];
 }
 
 /** The scheduler's flags: its configuration file carries the kubeconfig. */
 export function schedulerFlags(plan: Plan, master: Host, bundles: readonly Bundle[] = distribution(plan)): ServiceFlag[] {
 	const kubeconfig = installedAt(bundles, master.name, kubeconfigFile(plan, 'kube-scheduler'), installDirs.kubernetes);
-	return [
-		{name: 'config', value: installedAt(bundles, master.name, `${unitsDir}/${master.name}/kube-scheduler.yaml`), why: 'kube-scheduler.yaml: names its kubeconfig and turns on leader election'},
-		{name: 'bind-address', value: '127.0.0.1', why: 'its health and metrics port answers on this machine only'},
-		{name: 'authentication-kubeconfig', value: kubeconfig, why: 'kube-scheduler.kubeconfig, to check who calls its own HTTPS port'},
-		{name: 'authorization-kubeconfig', value: kubeconfig, why: 'the same, to ask the API server whether that caller may'},
-		{name: 'v', value: '2', why: 'log which files were loaded'},
-	];
+	const config = installedAt(bundles, master.name, `${unitsDir}/${master.name}/kube-scheduler.yaml`);
+	return schedulerFlagList(plan, kubeconfig, baseLabel, {name: 'config', value: config, why: 'kube-scheduler.yaml: names its kubeconfig and turns on leader election'});
 }
 
 function kubeconfigFile(plan: Plan, certId: string): string {
@@ -131,17 +221,33 @@ export function schedulerConfigFields(plan: Plan, master: Host, bundles: readonl
 	];
 }
 
+/** The kubelet's flags on one node, for either layout: the rest is in its configuration file. */
+export function kubeletFlagList(node: Host, config: {path: string; why: string}, kubeconfig: string, label: FileLabel): ServiceFlag[] {
+	return [
+		{name: 'config', value: config.path, why: config.why},
+		{name: 'kubeconfig', value: kubeconfig, why: `${label(kubeconfig)}: logs in as system:node:${node.name} (group system:nodes), which the Node authorizer accepts`},
+		{name: 'hostname-override', value: node.name, why: 'the Node name must equal the name in its certificate, or the Node authorizer refuses it'},
+		verbose,
+	];
+}
+
 /** The kubelet's flags on one worker: the rest is in kubelet-config.yaml. */
 export function kubeletFlags(plan: Plan, worker: Host, bundles: readonly Bundle[] = distribution(plan)): ServiceFlag[] {
+	const config = installedAt(bundles, worker.name, `${unitsDir}/${worker.name}/kubelet-config.yaml`);
+	// The guide installs the kubelet's kubeconfig as /var/lib/kubelet/kubeconfig: the reason names the file of the output folder.
+	const file = kubeconfigFile(plan, `kubelet:${worker.name}`);
+	return kubeletFlagList(worker, {path: config, why: 'kubelet-config.yaml: its CA, serving certificate and authorization'}, installedAt(bundles, worker.name, file), () => file);
+}
+
+/** The head of a KubeletConfiguration, for either layout: who may call the kubelet's API, checked with `clientCa`. */
+export function kubeletAuthFields(clientCa: {path: string; why: string}, authorizationWhy: string): Field[] {
 	return [
-		{name: 'config', value: installedAt(bundles, worker.name, `${unitsDir}/${worker.name}/kubelet-config.yaml`), why: 'kubelet-config.yaml: its CA, serving certificate and authorization'},
-		{
-			name: 'kubeconfig',
-			value: installedAt(bundles, worker.name, kubeconfigFile(plan, `kubelet:${worker.name}`)),
-			why: `${kubeconfigFile(plan, `kubelet:${worker.name}`)}: logs in as system:node:${worker.name} (group system:nodes), which the Node authorizer accepts`,
-		},
-		{name: 'hostname-override', value: worker.name, why: 'the Node name must equal the name in its certificate, or the Node authorizer refuses it'},
-		{name: 'v', value: '2', why: 'log which certificate files were loaded'},
+		{path: ['apiVersion'], value: 'kubelet.config.k8s.io/v1beta1'},
+		{path: ['kind'], value: 'KubeletConfiguration'},
+		{path: ['authentication', 'anonymous', 'enabled'], value: false, why: 'no anonymous calls to the kubelet API'},
+		{path: ['authentication', 'webhook', 'enabled'], value: true, why: 'service account tokens are checked with the API server (TokenReview)'},
+		{path: ['authentication', 'x509', 'clientCAFile'], value: clientCa.path, why: clientCa.why},
+		{path: ['authorization', 'mode'], value: 'Webhook', why: authorizationWhy},
 	];
 }
 
@@ -150,20 +256,14 @@ export function kubeletConfigFields(plan: Plan, worker: Host, bundles: readonly 
 	const kubelet = hardwayPaths(specById(plan, `kubelet:${worker.name}`));
 	const ca = hardwayPaths(specById(plan, 'ca'));
 	return [
-		{path: ['apiVersion'], value: 'kubelet.config.k8s.io/v1beta1'},
-		{path: ['kind'], value: 'KubeletConfiguration'},
-		{path: ['authentication', 'anonymous', 'enabled'], value: false, why: 'no anonymous calls to the kubelet API'},
-		{path: ['authentication', 'webhook', 'enabled'], value: true, why: 'service account tokens are checked with the API server (TokenReview)'},
-		{
-			path: ['authentication', 'x509', 'clientCAFile'],
-			value: installedAt(bundles, worker.name, ca.cert),
-			why: 'ca.pem: a client certificate from the cluster CA (the API server\'s kubernetes.pem) logs in as its CN',
-		},
-		{path: ['authorization', 'mode'], value: 'Webhook', why: 'asks the API server (SubjectAccessReview) whether that user may: kube-apiserver-to-kubelet.yaml grants it'},
+		...kubeletAuthFields(
+			{path: installedAt(bundles, worker.name, ca.cert), why: `${ca.cert}: a client certificate from the cluster CA (the API server's ${hardwayPaths(specById(plan, 'apiserver')).cert}) logs in as its CN`},
+			`asks the API server (SubjectAccessReview) whether that user may: ${apiserverToKubeletRbacName} grants it`,
+		),
 		{
 			path: ['tlsCertFile'],
 			value: installedAt(bundles, worker.name, kubelet.cert),
-			why: `${kubelet.cert}: served on port 10250; the API server checks it against ca.pem and ${worker.ip}`,
+			why: `${kubelet.cert}: served on port 10250; the API server checks it against ${ca.cert} and ${worker.ip}`,
 		},
 		{path: ['tlsPrivateKeyFile'], value: installedAt(bundles, worker.name, kubelet.key), why: 'its private key'},
 		{path: ['clusterDomain'], value: plan.topology.clusterDomain, why: 'the domain of kubernetes.default.svc.<domain>, a SAN of kubernetes.pem'},

@@ -1,4 +1,4 @@
-import {execFile, spawn, type ChildProcess} from 'node:child_process';
+import {execFile, spawn, spawnSync, type ChildProcess} from 'node:child_process';
 import {createInterface} from 'node:readline';
 import {chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
@@ -210,6 +210,49 @@ export class ControlPlane {
 		}
 	}
 
+	/**
+	 * An etcd member from its generated unit. Test's own: the data directory, and no 127.0.0.1:2379 listener (every
+	 * member listens there too; here all masters share one network stack, and nothing dials it).
+	 */
+	startEtcd(master: string): void {
+		const {args} = this.unitFlags(master, 'etcd.service', (name, value) => {
+			if (name === 'data-dir') return path.join(this.root, 'data', `etcd-${master}`);
+			if (name === 'listen-client-urls') return String(value).split(',').filter(url => !url.includes('//127.0.0.1:')).join(',');
+			return value;
+		});
+		this.start(`etcd-${master}`, 'etcd', args);
+	}
+
+	/** A master's API server from its generated unit, ready once /readyz answers `kubeconfig`'s user at its own address. */
+	async startApiserver(master: {name: string; ip: string}, kubeconfig: string): Promise<void> {
+		const {program, args} = this.unitFlags(master.name, 'kube-apiserver.service', (name, value) =>
+			// The unit listens on every address (0.0.0.0); here the masters share one network stack, so each binds its own IP.
+			name === 'bind-address' ? master.ip : value,
+		);
+		this.start(`apiserver-${master.name}`, program, args);
+		await this.until(
+			`kube-apiserver on ${master.name} to be ready`,
+			async () => (await this.kubectl(['--kubeconfig', kubeconfig, '--server', `https://${master.ip}:6443`, 'get', '--raw', '/readyz'])).stdout === 'ok',
+			[`apiserver-${master.name}`],
+		);
+	}
+
+	/** haproxy on the load balancer, from the generated haproxy.cfg as it is. */
+	startLoadBalancer(host: string): void {
+		const config = this.on(host, '/etc/haproxy/haproxy.cfg');
+		mkdirSync(path.dirname(config), {recursive: true});
+		writeFileSync(config, readFileSync(path.join(this.out, 'haproxy.cfg')));
+		this.start('haproxy-lb', 'haproxy', ['-db', '-f', config]);
+	}
+
+	/** The controller-manager and the scheduler of a master, from its generated units. */
+	startControllers(master: string): void {
+		for (const unit of ['kube-controller-manager', 'kube-scheduler']) {
+			const {program, args} = this.unitFlags(master, `${unit}.service`);
+			this.start(unit, program, args);
+		}
+	}
+
 	kubectl(args: readonly string[], input?: string): Promise<Run> {
 		return runAsync(path.join(this.bin, 'kubectl'), args, {input});
 	}
@@ -222,12 +265,21 @@ export class ControlPlane {
  * balancer .10, masters .11 on, workers .21 on; the first worker sits in a network namespace of its own (startLab).
  */
 export function labAddresses(): {readonly prefix: string; readonly host: string; readonly loadBalancer: string; master(i: number): string; worker(i: number): string} {
-	const block = Math.floor(Math.random() * 512);
-	const prefix = `198.${18 + (block >> 8)}.${block & 255}`;
+	// Never one this file took already (a lab's addresses may still be going when the next cluster starts), nor one
+	// this machine has.
+	const onMachine = spawnSync('ip', ['-o', '-4', 'addr', 'show'], {encoding: 'utf8'}).stdout ?? '';
+	let prefix: string;
+	do {
+		const block = Math.floor(Math.random() * 512);
+		prefix = `198.${18 + (block >> 8)}.${block & 255}`;
+	} while (takenBlocks.has(prefix) || onMachine.includes(` ${prefix}.`));
+	takenBlocks.add(prefix);
 	return {prefix, host: `${prefix}.1`, loadBalancer: `${prefix}.10`, master: i => `${prefix}.${11 + i}`, worker: i => `${prefix}.${21 + i}`};
 }
 
 export type LabAddresses = ReturnType<typeof labAddresses>;
+
+const takenBlocks = new Set<string>();
 
 export type StandInRequest = {path: string; cn?: string; o?: string | string[]};
 

@@ -6,7 +6,7 @@ import {parse as parseYaml, stringify} from 'yaml';
 import {kubeadmConfs} from '../../source/core/kubeadm.js';
 import {kubeconfigSpecs} from '../../source/core/kubeconfig.js';
 import {buildPlan, specById, type Plan} from '../../source/core/plan.js';
-import {parseClusterFile} from '../../source/core/topology.js';
+import {parseClusterFile, type Algorithm} from '../../source/core/topology.js';
 import {builtKubernetes} from '../helpers/kubernetes.js';
 import {hasTool, kubepki, tempDir} from '../helpers/tools.js';
 import {ControlPlane, execStart, installList, labAddresses, runAsync, startLab, type Lab, type LabAddresses} from './cluster.js';
@@ -86,6 +86,24 @@ function patchAs(kubeconfig: string, apiPath: string, body: unknown) {
 	});
 }
 
+/** Write the cluster file generate reads, and the plan the checks expect from it. */
+function writeCluster(file: string, config: string, algorithm: Algorithm, layout?: 'kubeadm'): Plan {
+	writeFileSync(file, config);
+	const parsed = parseClusterFile(config);
+	if (!parsed.ok) throw new Error(`cluster file: ${JSON.stringify(parsed.problems)}`);
+	return buildPlan({...parsed.topology, algorithm}, {layout});
+}
+
+/** `kubectl auth whoami` with a kubeconfig as written: the user and groups the plan gives its certificate. */
+async function expectIdentity(cp: ControlPlane, plan: Plan, kubeconfig: string, certId: string, label: string): Promise<void> {
+	const r = await cp.kubectl(['--kubeconfig', kubeconfig, 'auth', 'whoami', '-o', 'json']);
+	expect(r.code, `${label}: ${r.stderr}`).toBe(0);
+	const {userInfo} = JSON.parse(r.stdout).status;
+	const expected = specById(plan, certId).kubernetes!;
+	expect(userInfo.username, label).toBe(expected.user);
+	expect([...userInfo.groups].sort(), label).toEqual([...expected.groups, 'system:authenticated'].sort());
+}
+
 /** Its Node, as a kubelet registers it with its own kubeconfig (an earlier check may have made it already). */
 async function registerNode(cp: ControlPlane, kubeconfig: string, name: string): Promise<void> {
 	const r = await cp.kubectl(['--kubeconfig', kubeconfig, 'create', '-f', '-'], JSON.stringify({apiVersion: 'v1', kind: 'Node', metadata: {name}}));
@@ -152,50 +170,22 @@ describe.skipIf(!ready).each(clusters)('a real control plane from $name', cluste
 		cp.install();
 	};
 
-	const startEtcd = (master: string) => {
-		const {args} = cp.unitFlags(master, 'etcd.service', (name, value) => {
-			if (name === 'data-dir') return path.join(root, 'data', `etcd-${master}`);
-			// Every member listens on 127.0.0.1:2379 too; here all masters share one loopback, and nothing dials it.
-			if (name === 'listen-client-urls') return String(value).split(',').filter(url => !url.includes('//127.0.0.1:')).join(',');
-			return value;
-		});
-		cp.start(`etcd-${master}`, 'etcd', args);
-	};
-
-	const startApiserver = async (master: {name: string; ip: string}) => {
-		const {program, args} = cp.unitFlags(master.name, 'kube-apiserver.service', (name, value) =>
-			// The unit listens on every address (0.0.0.0); here the masters share one network stack, so each binds its own IP.
-			name === 'bind-address' ? master.ip : value,
-		);
-		cp.start(`apiserver-${master.name}`, program, args);
-		await cp.until(
-			`kube-apiserver on ${master.name} to be ready`,
-			async () => (await admin(['--server', `https://${master.ip}:6443`, 'get', '--raw', '/readyz'])).stdout === 'ok',
-			[`apiserver-${master.name}`],
-		);
-	};
+	const startApiserver = (master: {name: string; ip: string}) => cp.startApiserver(master, kubeconfigOf('admin'));
 
 	beforeAll(async () => {
-		writeFileSync(configFile, cluster.config);
-		const parsed = parseClusterFile(cluster.config);
-		if (!parsed.ok) throw new Error(`cluster file: ${JSON.stringify(parsed.problems)}`);
-		plan = buildPlan({...parsed.topology, algorithm: cluster.algorithm});
+		plan = writeCluster(configFile, cluster.config, cluster.algorithm);
 		cp = new ControlPlane(root, out, bin!);
 		lab = await startLab(cluster.addresses, masters().length);
 		await generate();
 
-		for (const m of masters()) startEtcd(m.name);
+		for (const m of masters()) cp.startEtcd(m.name);
 		for (const m of masters()) {
 			await cp.until(`etcd on ${m.name} to be healthy`, async () => (await etcdctl(`https://${m.ip}:2379`, ['endpoint', 'health'])).code === 0, [`etcd-${m.name}`]);
 		}
 
 		for (const m of masters()) await startApiserver(m);
 
-		// The load balancer, from the generated haproxy.cfg as it is.
-		const lbConfig = cp.on(lb().name, '/etc/haproxy/haproxy.cfg');
-		mkdirSync(path.dirname(lbConfig), {recursive: true});
-		writeFileSync(lbConfig, readFileSync(path.join(out, 'haproxy.cfg')));
-		cp.start('haproxy-lb', 'haproxy', ['-db', '-f', lbConfig]);
+		cp.startLoadBalancer(lb().name);
 		// The test's own: what 127.0.0.1:6443 is on the first master (its API server), for the kubeconfigs of the
 		// controller-manager, the scheduler and admin, which dial https://127.0.0.1:6443 as written.
 		const local = path.join(root, 'local-6443.cfg');
@@ -204,10 +194,7 @@ describe.skipIf(!ready).each(clusters)('a real control plane from $name', cluste
 		await cp.until('the load balancer to answer', async () => (await kubectl(kubeconfigOf(`kubelet:${workers()[0]!.name}`), ['get', '--raw', '/readyz'])).stdout === 'ok', ['haproxy-lb']);
 		await cp.until('127.0.0.1:6443 to answer', async () => (await admin(['get', '--raw', '/readyz'])).stdout === 'ok', ['haproxy-local']);
 
-		for (const unit of ['kube-controller-manager', 'kube-scheduler']) {
-			const {program, args} = cp.unitFlags(first().name, `${unit}.service`);
-			cp.start(unit, program, args);
-		}
+		cp.startControllers(first().name);
 
 		// The RBAC manifest, applied once from a master as its header says.
 		const applied = await admin(['apply', '-f', installedOn(first().name, 'kube-apiserver-to-kubelet.yaml')]);
@@ -222,12 +209,7 @@ describe.skipIf(!ready).each(clusters)('a real control plane from $name', cluste
 	it('authenticates every kubeconfig, as written, as the user and groups the plan gives it', async () => {
 		for (const spec of kubeconfigSpecs(plan)) {
 			for (const host of spec.hosts) {
-				const r = await kubectl(installedOn(host, spec.file), ['auth', 'whoami', '-o', 'json']);
-				expect(r.code, `${host}/${spec.file}: ${r.stderr}`).toBe(0);
-				const {userInfo} = JSON.parse(r.stdout).status;
-				const expected = plan.certs.find(c => c.id === spec.certId)!.kubernetes!;
-				expect(userInfo.username, `${host}/${spec.file}`).toBe(expected.user);
-				expect([...userInfo.groups].sort(), `${host}/${spec.file}`).toEqual([...expected.groups, 'system:authenticated'].sort());
+				await expectIdentity(cp, plan, installedOn(host, spec.file), spec.certId, `${host}/${spec.file}`);
 			}
 		}
 	});
@@ -441,36 +423,17 @@ describe.skipIf(!ready)('a real control plane from the kubeadm layout (its flags
 	const kubectl = (kubeconfig: string, args: readonly string[], input?: string) => cp.kubectl(['--kubeconfig', kubeconfig, ...args], input);
 	const superAdmin = (args: readonly string[], input?: string) => kubectl(etc(first().name, 'super-admin.conf'), args, input);
 
-	const startApiserver = async (master: {name: string; ip: string}) => {
-		const {program, args} = cp.unitFlags(master.name, 'kube-apiserver.service', (name, value) => (name === 'bind-address' ? master.ip : value));
-		cp.start(`apiserver-${master.name}`, program, args);
-		await cp.until(
-			`kube-apiserver on ${master.name} to be ready`,
-			async () => (await superAdmin(['--server', `https://${master.ip}:6443`, 'get', '--raw', '/readyz'])).stdout === 'ok',
-			[`apiserver-${master.name}`],
-		);
-	};
+	const startApiserver = (master: {name: string; ip: string}) => cp.startApiserver(master, etc(first().name, 'super-admin.conf'));
 
 	beforeAll(async () => {
-		const config = builtInShape(labKubeadm);
-		writeFileSync(configFile, config);
-		const parsed = parseClusterFile(config);
-		if (!parsed.ok) throw new Error(`cluster file: ${JSON.stringify(parsed.problems)}`);
-		plan = buildPlan({...parsed.topology, algorithm: 'ecdsa-p256'}, {layout: 'kubeadm'});
+		plan = writeCluster(configFile, builtInShape(labKubeadm), 'ecdsa-p256', 'kubeadm');
 		const result = kubepki(['generate', '--layout', 'kubeadm', '--config', configFile, '--out', out, '--algorithm', 'ecdsa-p256', '--quiet']);
 		if (result.status !== 0) throw new Error(`generate failed: ${result.stderr}`);
 		cp = new ControlPlane(root, out, bin!);
 		lab = await startLab(labKubeadm, masters().length);
 		cp.installKubeadm(nodes().map(n => n.name));
 
-		for (const m of masters()) {
-			const {args} = cp.unitFlags(m.name, 'etcd.service', (name, value) => {
-				if (name === 'data-dir') return path.join(root, 'data', `etcd-${m.name}`);
-				if (name === 'listen-client-urls') return String(value).split(',').filter(url => !url.includes('//127.0.0.1:')).join(',');
-				return value;
-			});
-			cp.start(`etcd-${m.name}`, 'etcd', args);
-		}
+		for (const m of masters()) cp.startEtcd(m.name);
 
 		for (const m of masters()) {
 			// etcd's own health check client (etcd/healthcheck-client.crt), as kubeadm's liveness probe uses it.
@@ -479,15 +442,9 @@ describe.skipIf(!ready)('a real control plane from the kubeadm layout (its flags
 		}
 
 		for (const m of masters()) await startApiserver(m);
-		const lbConfig = cp.on(lb().name, '/etc/haproxy/haproxy.cfg');
-		mkdirSync(path.dirname(lbConfig), {recursive: true});
-		writeFileSync(lbConfig, readFileSync(path.join(out, 'haproxy.cfg')));
-		cp.start('haproxy-lb', 'haproxy', ['-db', '-f', lbConfig]);
+		cp.startLoadBalancer(lb().name);
 		await cp.until('the load balancer to answer', async () => (await superAdmin(['get', '--raw', '/readyz'])).stdout === 'ok', ['haproxy-lb']);
-		for (const unit of ['kube-controller-manager', 'kube-scheduler']) {
-			const {program, args} = cp.unitFlags(first().name, `${unit}.service`);
-			cp.start(unit, program, args);
-		}
+		cp.startControllers(first().name);
 	}, 900_000);
 
 	afterAll(async () => {
@@ -497,12 +454,7 @@ describe.skipIf(!ready)('a real control plane from the kubeadm layout (its flags
 
 	it('authenticates every .conf on its machine as the user and groups the plan gives it', async () => {
 		for (const conf of kubeadmConfs(plan)) {
-			const r = await kubectl(etc(conf.host, conf.file), ['auth', 'whoami', '-o', 'json']);
-			expect(r.code, `${conf.host}/${conf.file}: ${r.stderr}`).toBe(0);
-			const {userInfo} = JSON.parse(r.stdout).status;
-			const expected = plan.certs.find(c => c.id === conf.certId)!.kubernetes!;
-			expect(userInfo.username, `${conf.host}/${conf.file}`).toBe(expected.user);
-			expect([...userInfo.groups].sort(), `${conf.host}/${conf.file}`).toEqual([...expected.groups, 'system:authenticated'].sort());
+			await expectIdentity(cp, plan, etc(conf.host, conf.file), conf.certId, `${conf.host}/${conf.file}`);
 		}
 	});
 

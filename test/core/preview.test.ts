@@ -1,3 +1,4 @@
+import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {createPreviewSession, type Preview} from '../../source/core/preview.js';
@@ -48,5 +49,46 @@ describe('the wizard\'s preview: only what a change touches is signed again', ()
 		// The CA is the same certificate, but where it is copied comes from the new cluster.
 		expect(after.get('ca')).toBe(before.get('ca'));
 		expect(second.issued.find(item => item.spec.id === 'ca')!.spec.copyTo.cert).toContain('node9');
+	});
+});
+
+describe('the wizard\'s write on a folder it made before', () => {
+	it('moves a removed worker\'s files to retired/ (said before writing) and refuses another cluster\'s folder', async () => {
+		const out = path.join(tempDir('kubepki-preview-retire-'), 'pki');
+		const first = createPreviewSession({outDir: out, source: 'test'});
+		await first.write(await first.prepare(await first.preview(base)));
+		expect(existsSync(path.join(out, 'node2.pem'))).toBe(true);
+		// A new session, as a second wizard run: node2 leaves the cluster.
+		const second = createPreviewSession({outDir: out, source: 'test'});
+		const smaller: Topology = {...base, workers: base.workers.slice(0, 1)};
+		const prepared = await second.prepare(await second.preview(smaller));
+		expect(prepared.hasPreviousRun).toBe(true);
+		expect(prepared.retiring).toEqual(expect.arrayContaining(['node2.pem', 'node2-key.pem', 'node2.kubeconfig', 'nodes/node2/node2.pem']));
+		// Nothing moved before the write.
+		expect(existsSync(path.join(out, 'node2.pem'))).toBe(true);
+		await second.write(prepared);
+		expect(existsSync(path.join(out, 'node2.pem'))).toBe(false);
+		expect(existsSync(path.join(out, 'nodes', 'node2'))).toBe(false);
+		const retired = readdirSync(path.join(out, 'retired'));
+		expect(retired).toHaveLength(1);
+		expect(existsSync(path.join(out, 'retired', retired[0]!, 'node2.pem'))).toBe(true);
+		const manifest = JSON.parse(readFileSync(path.join(out, 'kubepki-manifest.json'), 'utf8')) as {files: Array<{path: string}>};
+		expect(manifest.files.filter(f => f.path.includes('node2'))).toEqual([]);
+		const other = createPreviewSession({outDir: out, source: 'test'});
+		const otherPrepared = await other.prepare(await other.preview({...base, cluster: 'another'}));
+		await expect(other.write(otherPrepared)).rejects.toThrow(/holds cluster .* not "another": a folder is one cluster/);
+	});
+
+	it('a master added: its etcd unit joins the existing cluster, and the etcdctl member add to run first is listed', async () => {
+		const out = path.join(tempDir('kubepki-preview-join-'), 'pki');
+		const first = createPreviewSession({outDir: out, source: 'test'});
+		await first.write(await first.prepare(await first.preview(base)));
+		const second = createPreviewSession({outDir: out, source: 'test'});
+		const bigger: Topology = {...base, masters: [...base.masters, {name: 'master3', ip: '10.128.15.230', ips: ['10.128.15.230']}]};
+		const prepared = await second.prepare(await second.preview(bigger));
+		const unit = (name: string) => String(prepared.files.find(f => f.path === `etcd/${name}.service`)!.content);
+		expect(unit('master3')).toContain('--initial-cluster-state=existing');
+		expect(unit('master1')).toContain('--initial-cluster-state=new');
+		expect(prepared.etcdSteps).toEqual([expect.stringMatching(/^etcdctl member add master3 --peer-urls=https:\/\/10\.128\.15\.230:2380 /)]);
 	});
 });

@@ -258,3 +258,56 @@ describe('what a rotation refuses', () => {
 		await expect(rotateCa({outDir: other, step: 'reissue', ca: 'all', now: at(4)})).rejects.toThrow(/is not the bundle of the old CA and ca-next\.pem/);
 	});
 });
+
+describe('kubeadm\'s layout: one of its three CAs (--ca etcd)', () => {
+	const kubeadm = buildPlan(topology, {layout: 'kubeadm'});
+	const dir = path.join(tempDir('kubepki-rotate-kubeadm-'), 'k');
+	const states = new Map<string, Map<string, string>>();
+	const texts = new Map<string, string>();
+
+	beforeAll(async () => {
+		await generate(topology, {outDir: dir, layout: 'kubeadm', now: at(-60)});
+		states.set('before', snapshot(dir, true));
+		for (const [index, step] of rotationSteps.entries()) {
+			await rotateCa({outDir: dir, step, ca: 'etcd', now: at(index + 1)});
+			states.set(step, snapshot(dir, true));
+			if (step === 'start') texts.set('etcd-ca', read(dir, 'master1/pki/etcd/ca.crt'));
+			expect(await errors(dir, at(10)), step).toEqual([]);
+		}
+	}, 120_000);
+
+	it('bundles etcd\'s CA on every master while it is rotated, and leaves the cluster and front-proxy CAs alone', () => {
+		expect(certificateBlocks(texts.get('etcd-ca')!)).toHaveLength(2);
+		const before = states.get('before')!;
+		for (const step of rotationSteps) {
+			for (const host of ['master1', 'master2', 'node1']) {
+				for (const file of [`${host}/pki/ca.crt`, `${host}/pki/ca.key`, `${host}/pki/front-proxy-ca.crt`, `${host}/pki/sa.key`, `${host}/pki/apiserver.crt`, `${host}/pki/front-proxy-client.crt`, `${host}/admin.conf`, `${host}/kubelet.conf`]) {
+					expect(states.get(step)!.get(file), `${step}: ${file}`).toBe(before.get(file));
+				}
+			}
+		}
+	});
+
+	it('reissues only the leaves etcd\'s CA signs, and ends with the new etcd CA alone', () => {
+		const etcdLeaves = kubeadm.certs.filter(s => s.signer === 'etcd-ca').map(s => s.id).sort();
+		expect(etcdLeaves).toEqual(['apiserver-etcd-client', 'etcd-healthcheck-client', 'etcd-peer:master1', 'etcd-peer:master2', 'etcd-server:master1', 'etcd-server:master2']);
+		const [reissued, started] = [states.get('reissue')!, states.get('start')!];
+		for (const file of ['master1/pki/etcd/server.crt', 'master2/pki/etcd/peer.crt', 'master1/pki/apiserver-etcd-client.crt', 'master1/pki/etcd/healthcheck-client.key']) {
+			expect(started.get(file), file).toBe(states.get('before')!.get(file));
+			expect(reissued.get(file), file).not.toBe(started.get(file));
+		}
+
+		const finalCa = read(dir, 'master1/pki/etcd/ca.crt');
+		expect(certificateBlocks(finalCa)).toEqual([certificateBlocks(texts.get('etcd-ca')!)[1]]);
+		expect(read(dir, 'master2/pki/etcd/ca.crt')).toBe(finalCa);
+		expect(signedBy(read(dir, 'master2/pki/etcd/server.crt'), finalCa)).toBe(true);
+		expect([...states.get('finish')!.keys()].filter(f => /-(next|old)\./.test(f))).toEqual([]);
+	});
+
+	it('status speaks of the CA rotated only: its trust file on each master, its six leaves', async () => {
+		const status = await rotationStatus(dir);
+		expect(status.phase).toBe('finished');
+		expect(status.trust.map(t => `${t.trusts} ${t.path}`)).toEqual(['new master1/pki/etcd/ca.crt', 'new master2/pki/etcd/ca.crt']);
+		expect(status.counts.leaves).toEqual({old: 0, new: 6, other: 0});
+	});
+});

@@ -1,7 +1,7 @@
 // The built CLI opened on a folder kubepki made (issue 13, item 5), in a real terminal (tmux on a private
 // socket): the folder at a glance, a renewal walked and written, and "Change the cluster" starting from the
 // cluster the folder's manifest records, not the built-in example.
-import {readdirSync} from 'node:fs';
+import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterEach, describe, expect, test} from 'vitest';
 import {clusterFiles} from '../../source/core/cluster-files.js';
@@ -72,5 +72,60 @@ describe.skipIf(!haveTmux)('the wizard on a folder kubepki made', () => {
 		expect(cluster).not.toContain('node1');
 		term.keys('C-c');
 		await term.waitFor('EXIT=130');
+	});
+
+	test('Change the cluster removes a worker: Review & write says it retires, and its files end up only under retired/', async () => {
+		const dir = tempDir();
+		writeClusterFile(dir, {name: 'shrink', masters: 1, workers: 3});
+		expect(kubepki(['generate', '--config', 'c.yaml', '--quiet'], {cwd: dir}).status).toBe(0);
+		const out = path.join(dir, 'pki');
+		const term = wizard(dir, ['--out', 'pki']);
+		await term.waitFor('2. Change the cluster');
+		term.keys('Down');
+		await term.waitFor('› 2. Change the cluster');
+		term.keys('Enter');
+		await term.waitFor('step 1 of 10: Tools');
+		term.keys('Enter');
+		await term.waitFor('step 2 of 10: Cluster');
+		term.keys('Home');
+		for (let i = 0; i < 5; i++) term.keys('Down');
+		await term.waitFor(/› Workers/);
+		term.keys('Enter');
+		await term.waitFor('enter save');
+		term.keys('C-u');
+		term.type('w1:10.0.0.21, w2:10.0.0.22');
+		term.keys('Enter');
+		await term.waitFor('2 kubelet(s)');
+		term.keys('End');
+		await term.waitFor('› [ Continue ]');
+		term.keys('Enter');
+		await term.waitFor('step 3 of 10');
+		for (let step = 4; step <= 10; step++) {
+			term.keys('Enter');
+			await term.waitFor(`step ${step} of 10`);
+		}
+
+		await term.waitFor(/Write \d+ files to pki/);
+		term.keys('Enter');
+		const ready = await term.waitFor('! retired:');
+		expect(ready).toMatch(/! retired: \d+ file\(s\) of machines no longer in the cluster move to/);
+		expect(ready).toContain('w3.pem, w3-key.pem');
+		expect(ready).toContain('holds an earlier run');
+		expect(ready).not.toContain('Nothing is on disk yet');
+		// Not moved before the confirm.
+		expect(existsSync(path.join(out, 'w3.pem'))).toBe(true);
+		term.keys('Enter');
+		await term.waitFor('✓ Wrote');
+		term.keys('q');
+		await term.waitFor('EXIT=0');
+		expect(existsSync(path.join(out, 'w3.pem'))).toBe(false);
+		expect(existsSync(path.join(out, 'nodes', 'w3'))).toBe(false);
+		const [stamp] = readdirSync(path.join(out, 'retired'));
+		expect(existsSync(path.join(out, 'retired', stamp!, 'w3.pem'))).toBe(true);
+		const live = readdirSync(out, {recursive: true, encoding: 'utf8'}).filter(f => !f.startsWith('retired') && !f.startsWith('.backup'));
+		expect(live.filter(f => f.includes('w3'))).toEqual([]);
+		expect(readFileSync(path.join(out, 'nodes', 'copy.sh'), 'utf8')).not.toContain('w3');
+		const lint = kubepki(['lint', 'pki'], {cwd: dir});
+		expect(lint.status, lint.stdout).toBe(0);
 	});
 });

@@ -143,7 +143,7 @@ describe.skipIf(!(hasTool('openssl') && hasTool('kubectl')))('kubepki lint on th
 		expect(findings.filter(finding => 'item' in finding).length).toBeGreaterThan(findings.length / 2);
 		// Every rule of the table fires on the fixture (the table grows; the fixture grows with it).
 		expect(new Set(findings.map(f => f.rule))).toEqual(
-			new Set(['kubelet-identity', 'group-in-ou', 'component-identity', 'apiserver-sans', 'eku-mismatch', 'weak-key', 'weak-signature', 'expired', 'expires-soon', 'not-yet-valid', 'unknown-authority', 'issuer-not-ca', 'key-mismatch', 'key-permissions', 'kubeconfig-context', 'kubeconfig-ca-mismatch', 'kubeconfig-server-san', 'unreadable', 'ca-name-clash', 'copy-differs', 'manifest-mismatch', 'open-secret']),
+			new Set(['kubelet-identity', 'group-in-ou', 'component-identity', 'apiserver-sans', 'eku-mismatch', 'weak-key', 'weak-signature', 'expired', 'expires-soon', 'not-yet-valid', 'unknown-authority', 'issuer-not-ca', 'key-mismatch', 'key-permissions', 'kubeconfig-context', 'kubeconfig-ca-mismatch', 'kubeconfig-server-san', 'kubeconfig-auth', 'unreadable', 'ca-name-clash', 'copy-differs', 'manifest-mismatch', 'open-secret']),
 		);
 		expect(new Set(findings.map(f => f.rule))).toEqual(new Set(rules.map(rule => rule.id)));
 	});

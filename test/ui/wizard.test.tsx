@@ -116,6 +116,9 @@ describe('certificate cards come from the issued certificate', () => {
 		expect(frame).toContain('K8s groups system:nodes');
 		expect(frame).toContain('DNS:node1, IP:10.128.15.223');
 		expect(frame).toContain('serverAuth, clientAuth');
+		// Read by: the settings of the generated kubelet files that name its files (core/readings.ts), not a list of its own.
+		expect(frame).toContain('kubelet (node1) tlsCertFile: /var/lib/kubelet/node1.pem');
+		expect(frame).toContain('kubelet (node1) --kubeconfig=/var/lib/kubelet/kubeconfig');
 		if (!hasTool('openssl')) return;
 		const node1 = h.previews.at(-1)!.issued.find(i => i.spec.id === 'kubelet:node1')!;
 		const fingerprint = execFileSync('openssl', ['x509', '-noout', '-fingerprint', '-sha256'], {input: node1.certPem, encoding: 'utf8'}).split('=')[1]!.trim();

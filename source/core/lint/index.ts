@@ -6,7 +6,7 @@ import {issuerNotCa, unknownAuthority} from './chain.js';
 import {caNameClash, copyDiffers, manifestMismatch, openSecret} from './folder.js';
 import {componentIdentity, groupInOu, kubeletIdentity} from './identity.js';
 import {keyMismatch, keyPermissions} from './keys.js';
-import {kubeconfigCaMismatch, kubeconfigContext, kubeconfigServerSan} from './kubeconfig.js';
+import {kubeconfigAuth, kubeconfigCaMismatch, kubeconfigContext, kubeconfigServerSan} from './kubeconfig.js';
 import {apiserverSans} from './sans.js';
 import {weakKey, weakSignature} from './strength.js';
 import {certItems, type Finding, type Rule, type Severity} from './types.js';
@@ -34,6 +34,7 @@ export const rules: readonly Rule[] = [
 	kubeconfigContext,
 	kubeconfigCaMismatch,
 	kubeconfigServerSan,
+	kubeconfigAuth,
 	unreadable,
 	caNameClash,
 	copyDiffers,

@@ -63,6 +63,48 @@ function fileCert(items: readonly Item[], file: string): CertItem | undefined {
 	return certItems(items).find(i => !i.source.startsWith('kubeconfig') && path.resolve(i.path) === file);
 }
 
+/** `, FILE` for a certificate read from a file (named on its own, or a kubeconfig's reference); '' when embedded. */
+function placeOf(item: CertItem): string {
+	if (item.referenced) return `, ${item.referenced}`;
+	return item.source.startsWith('kubeconfig') ? '' : `, ${item.path}`;
+}
+
+export const kubeconfigAuth: Rule = {
+	id: 'kubeconfig-auth',
+	summary: 'a cluster with insecure-skip-tls-verify (TLS checking off), or a user that logs in with a token, exec plugin, auth provider or password',
+	check({items}) {
+		const findings: Finding[] = [];
+		for (const item of kubeconfigs(items)) {
+			const config = item.raw!.parsedKubeconfig!;
+			for (const cluster of config.clusters.filter(c => c.insecureSkipTlsVerify)) {
+				findings.push({
+					...about(item),
+					rule: 'kubeconfig-auth',
+					severity: 'warning',
+					message: `clusters[${cluster.name}] has insecure-skip-tls-verify: true: kubectl does not check the API server's certificate at all, so anyone on the path can pose as ${cluster.server ?? 'the server'}${cluster.caPem || cluster.caFile ? ' (the CA it names is ignored)' : ''}. Use certificate-authority-data instead: kubectl config set-cluster ${cluster.name} --insecure-skip-tls-verify=false --certificate-authority=ca.pem --embed-certs.`,
+				});
+			}
+
+			const how: Record<string, string> = {
+				token: 'a bearer token (token or tokenFile)',
+				exec: 'an exec plugin (a program prints its credentials)',
+				'auth-provider': 'an auth-provider (a cloud or OIDC plugin)',
+				basic: 'a user name and password',
+			};
+			for (const user of config.users.filter(u => how[u.auth])) {
+				findings.push({
+					...about(item),
+					rule: 'kubeconfig-auth',
+					severity: 'info',
+					message: `users[${user.name}] logs in with ${how[user.auth]}, not a client certificate, so kubepki has nothing to check here (the API server decides). Check who it logs in as with kubectl auth whoami.`,
+				});
+			}
+		}
+
+		return findings;
+	},
+};
+
 export const kubeconfigCaMismatch: Rule = {
 	id: 'kubeconfig-ca-mismatch',
 	summary: "a context's embedded CA does not verify its user's embedded client certificate",
@@ -77,10 +119,11 @@ export const kubeconfigCaMismatch: Rule = {
 			for (const context of config.contexts) {
 				const cluster = config.clusters.find(c => c.name === context.cluster);
 				const user = config.users.find(u => u.name === context.user);
+				// Embedded, or a file reference followed when the kubeconfig was read (load.ts), or that file read on its own.
 				const fileCa = referenced(cluster?.caFile);
-				const trusted = certs.get(`kubeconfig:clusters[${context.cluster}].certificate-authority-data`) ?? (fileCa ? [fileCa] : []);
+				const trusted = certs.get(`kubeconfig:clusters[${context.cluster}].certificate-authority-data`) ?? certs.get(`kubeconfig:clusters[${context.cluster}].certificate-authority`) ?? (fileCa ? [fileCa] : []);
 				const ca = trusted[0];
-				const client = certs.get(`kubeconfig:users[${context.user}].client-certificate-data`)?.[0] ?? referenced(user?.certFile);
+				const client = (certs.get(`kubeconfig:users[${context.user}].client-certificate-data`) ?? certs.get(`kubeconfig:users[${context.user}].client-certificate`))?.[0] ?? referenced(user?.certFile);
 				if (!ca || !client || checked.has(`${context.cluster}|${context.user}`)) continue;
 				checked.add(`${context.cluster}|${context.user}`);
 				// A bundle (mid CA rotation: old + new) is fine when any CA in it signed the client certificate.
@@ -89,7 +132,7 @@ export const kubeconfigCaMismatch: Rule = {
 					...about(item),
 					rule: 'kubeconfig-ca-mismatch',
 					severity: 'error',
-					message: `context ${context.name}: the CA of clusters[${context.cluster}] (${ca.cert.subject}${ca.source.startsWith('kubeconfig') ? '' : `, ${ca.path}`}) did not sign the certificate of users[${context.user}] (issuer ${client.cert.issuer}${client.source.startsWith('kubeconfig') ? '' : `, ${client.path}`}): one of them is from another CA (a regenerated ca.pem?), and the API server, which trusts the same CA, answers "Unauthorized". Rebuild the kubeconfig from the current ca.pem and a certificate it signed.`,
+					message: `context ${context.name}: the CA of clusters[${context.cluster}] (${ca.cert.subject}${placeOf(ca)}) did not sign the certificate of users[${context.user}] (issuer ${client.cert.issuer}${placeOf(client)}): one of them is from another CA (a regenerated ca.pem?), and the API server, which trusts the same CA, answers "Unauthorized". Rebuild the kubeconfig from the current ca.pem and a certificate it signed.`,
 				});
 			}
 		}

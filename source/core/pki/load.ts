@@ -12,6 +12,7 @@ import {kindOf} from '../reuse.js';
 import {notLiveFolders} from '../folders.js';
 import {kubernetesMeaning, kubernetesRoles, type KubernetesMeaning, type KubernetesRole} from './meaning.js';
 import {readTlv, whole} from './der.js';
+import {kubernetesObjects, looksLikeKubernetesObject, type ObjectsResult} from './k8s-objects.js';
 import {parseCertificate, parseCsr, parsePublicKey, type CsrInfo, type ParsedCertificate} from './parse-der.js';
 
 export type ItemKind = 'certificate' | 'private-key' | 'csr' | 'public-key' | 'kubeconfig' | 'unreadable';
@@ -20,8 +21,10 @@ export type ItemKind = 'certificate' | 'private-key' | 'csr' | 'public-key' | 'k
 export type KubeconfigOutline = {
 	readonly currentContext: string | null;
 	readonly contexts: ReadonlyArray<{name: string; cluster: string; user: string}>;
-	readonly clusters: ReadonlyArray<{name: string; server: string | null}>;
-	readonly users: ReadonlyArray<{name: string; auth: string}>;
+	/** `certificateAuthority`: the file a cluster names instead of embedding its CA (as written in the kubeconfig). */
+	readonly clusters: ReadonlyArray<{name: string; server: string | null; certificateAuthority?: string; insecureSkipTlsVerify?: boolean}>;
+	/** `clientCertificate`, `clientKey`: the files a user names instead of embedding them. */
+	readonly users: ReadonlyArray<{name: string; auth: string; clientCertificate?: string; clientKey?: string}>;
 };
 
 /** One thing found in a file. Fields not relevant to the kind are absent. */
@@ -30,7 +33,7 @@ export type KubeconfigOutline = {
  * or a file kubepki may not read), as opposed to a file that never held one: a unit, a script, a YAML config.
  */
 export function isBroken(item: Item): boolean {
-	return item.kind === 'unreadable' && (item.source === 'pem' || item.source === 'der' || item.source.startsWith('kubeconfig:') || item.error === 'permission denied');
+	return item.kind === 'unreadable' && (item.source === 'pem' || item.source === 'der' || item.source === 'object' || item.source.startsWith('kubeconfig:') || item.error === 'permission denied');
 }
 
 export type Item = {
@@ -51,6 +54,11 @@ export type Item = {
 	readonly kubeconfig?: KubeconfigOutline;
 	/** Why an unreadable item could not be read: one line. */
 	readonly error?: string;
+	/**
+	 * For a kubeconfig field that names a file (`client-certificate: admin.pem`, source
+	 * `kubeconfig:users[admin].client-certificate`): that file, relative paths taken from the kubeconfig's folder.
+	 */
+	readonly referenced?: string;
 	/** File mode bits (0o644): key-permissions needs them. */
 	readonly mode?: number;
 	/** Raw material for the chain and key checks; never printed. Holds no private key material. */
@@ -227,7 +235,8 @@ async function loadFound(file: Found, manifests: FolderManifest[], digests: File
 	}
 
 	try {
-		return parseBytes(file.path, bytes).map(item => ({...item, mode}));
+		// A Secret's keys are read under paths of their own (secret.yaml#secret/x/tls.key): the file's mode is not theirs to name.
+		return await followReferences(file.path, parseBytes(file.path, bytes).map(item => (item.path === file.path ? {...item, mode} : item)));
 	} catch (error) {
 		// A bug in a parser must still not stop the other files from being read.
 		return [unreadable(file.path, `cannot read: ${oneLine((error as Error)?.message ?? String(error))}`, 'file', mode)];
@@ -251,12 +260,26 @@ export function parseBytes(file: string, bytes: Uint8Array): Item[] {
 			if (parsed.ok) return kubeconfigItems(file, parsed.kubeconfig);
 		}
 
+		if (looksLikeKubernetesObject(text)) {
+			const found = kubernetesObjects(file, text);
+			if (found.objects > 0) return objectItems(file, found);
+		}
+
 		if (text.includes('-----BEGIN ')) return pemItems(file, text);
 	}
 
 	// DER starts with a SEQUENCE; anything else is not ours.
 	if (binary && bytes[0] === 0x30) return [derItem(file, bytes)];
 	return [unreadable(file, binary ? 'binary data that is not DER' : 'no certificate, key or kubeconfig in this file')];
+}
+
+/** A Secret's or ConfigMap's keys, each read as a file; keys that hold no certificate or key (a token, a namespace) are left out. */
+function objectItems(file: string, found: ObjectsResult): Item[] {
+	const items = [
+		...found.entries.flatMap(entry => parseBytes(entry.path, entry.bytes).filter(item => item.kind !== 'unreadable' || isBroken(item))),
+		...found.problems.map(problem => unreadable(problem.path, problem.error, 'object')),
+	];
+	return items.length > 0 ? items : [unreadable(file, `${found.objects === 1 ? 'a Secret or ConfigMap' : `${found.objects} Secrets or ConfigMaps`} with no certificate or key`)];
 }
 
 function looksLikeKubeconfig(text: string): boolean {
@@ -461,8 +484,18 @@ function kubeconfigItems(file: string, config: ParsedKubeconfig): Item[] {
 	const outline: KubeconfigOutline = {
 		currentContext: config.currentContext ?? null,
 		contexts: config.contexts.map(c => ({name: c.name, cluster: c.cluster, user: c.user})),
-		clusters: config.clusters.map(c => ({name: c.name, server: c.server ?? null})),
-		users: config.users.map(u => ({name: u.name, auth: u.auth})),
+		clusters: config.clusters.map(c => ({
+			name: c.name,
+			server: c.server ?? null,
+			...(c.caFile && !c.caPem ? {certificateAuthority: c.caFile} : {}),
+			...(c.insecureSkipTlsVerify ? {insecureSkipTlsVerify: true} : {}),
+		})),
+		users: config.users.map(u => ({
+			name: u.name,
+			auth: u.auth,
+			...(u.certFile && !u.certPem ? {clientCertificate: u.certFile} : {}),
+			...(u.keyFile && !u.keyPem ? {clientKey: u.keyFile} : {}),
+		})),
 	};
 	const items: Item[] = [{path: file, kind: 'kubeconfig', source: 'kubeconfig', kubeconfig: outline, kubernetes: kubernetesMeaning(file, undefined), raw: {parsedKubeconfig: config}}];
 	const embedded = (where: string, pem: string, cert: boolean): Item => {
@@ -494,6 +527,55 @@ function kubeconfigItems(file: string, config: ParsedKubeconfig): Item[] {
 	}
 
 	return items;
+}
+
+/** A kubeconfig field of a user or cluster, embedded (`client-key-data`) or a file reference (`client-key`). */
+export function kubeconfigField(source: string): {section: 'users' | 'clusters'; name: string; field: 'client-certificate' | 'client-key' | 'certificate-authority'; referenced: boolean} | undefined {
+	const match = /^kubeconfig:(users|clusters)\[(.*)\]\.(client-certificate|client-key|certificate-authority)(-data)?$/.exec(source);
+	if (!match) return undefined;
+	return {section: match[1] as 'users' | 'clusters', name: match[2]!, field: match[3] as 'client-certificate' | 'client-key' | 'certificate-authority', referenced: match[4] === undefined};
+}
+
+/**
+ * A kubeconfig that names files (`certificate-authority: ca.pem`, `client-certificate`, `client-key`: what kubectl
+ * writes without --embed-certs, and what ~/.kube/config often holds) is read with them, relative to its folder,
+ * as if they were embedded. A file that is not there is an unreadable item naming the field and the file.
+ */
+async function followReferences(file: string, items: Item[]): Promise<Item[]> {
+	const config = items.find(item => item.kind === 'kubeconfig')?.raw?.parsedKubeconfig;
+	if (!config) return items;
+	const refs = [
+		...config.clusters.filter(c => c.caFile && !c.caPem).map(c => ({field: `clusters[${c.name}].certificate-authority`, ref: c.caFile!, cert: true})),
+		...config.users.flatMap(u => [
+			...(u.certFile && !u.certPem ? [{field: `users[${u.name}].client-certificate`, ref: u.certFile, cert: true}] : []),
+			...(u.keyFile && !u.keyPem ? [{field: `users[${u.name}].client-key`, ref: u.keyFile, cert: false}] : []),
+		]),
+	];
+	if (refs.length === 0) return items;
+	const dir = path.dirname(file);
+	const followed = await Promise.all(
+		refs.map(async ({field, ref, cert}): Promise<Item[]> => {
+			const source = `kubeconfig:${field}`;
+			const target = path.isAbsolute(ref) ? ref : path.join(dir, ref);
+			const bytes = await readFileBounded(target);
+			if (!bytes) {
+				const why = (await lstat(target).catch(() => undefined)) ? 'cannot be read' : 'no such file';
+				return [{...unreadable(file, `${ref}: ${why} (relative paths are taken from the kubeconfig's folder, ${dir || '.'})`, source), referenced: target}];
+			}
+
+			const all = parseBytes(target, bytes);
+			const readable = all.filter(item => item.kind !== 'unreadable');
+			// A CA file may be a bundle (old and new CA, mid rotation): every certificate of it; a user's file: its first item.
+			const chosen = field.endsWith('certificate-authority') && readable.length > 1 ? readable : [readable[0] ?? all[0]!];
+			return chosen.map((parsed): Item => {
+				if (cert && parsed.kind !== 'certificate' && parsed.kind !== 'unreadable') return {...unreadable(file, `${ref}: expected a certificate, found a ${parsed.kind}`, source), referenced: target};
+				// The item belongs to the kubeconfig (its row, its checks); `referenced` says which file it came from.
+				const {mode: _mode, ...rest} = parsed;
+				return {...rest, path: file, source, referenced: target, kubernetes: parsed.cert ? kubernetesMeaning(file, parsed.cert) : rest.kubernetes};
+			});
+		}),
+	);
+	return [...items, ...followed.flat()];
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -588,8 +670,10 @@ function partnerNames(keyPath: string): string[] {
 export function partnerOf(key: Item, items: readonly Item[]): Item | undefined {
 	const withPublic = (item: Item) => (item.kind === 'certificate' || item.kind === 'public-key') && item.raw?.spki !== undefined;
 	// A kubeconfig user's key pairs with that user's certificate.
-	const user = /^kubeconfig:(users\[.*\])\.client-key-data$/.exec(key.source)?.[1];
-	if (user) return items.find(item => item.path === key.path && item.source === `kubeconfig:${user}.client-certificate-data` && withPublic(item));
+	const field = kubeconfigField(key.source);
+	if (field?.field === 'client-key') {
+		return items.find(item => item.path === key.path && withPublic(item) && kubeconfigField(item.source)?.field === 'client-certificate' && kubeconfigField(item.source)?.name === field.name && kubeconfigField(item.source)?.section === 'users');
+	}
 	if (key.source.startsWith('kubeconfig:')) return undefined;
 	// A PEM file holding both: the certificate in the same file.
 	const same = items.find(item => item.path === key.path && item.kind === 'certificate' && withPublic(item));

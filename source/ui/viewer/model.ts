@@ -96,7 +96,7 @@ export function detailLines(row: Row, width: number, now = new Date()): Line[] {
 		for (const [label, value] of detailRows(row.item)) lines.push(...labelled(label, value, width, 11));
 		for (const embed of row.embeds ?? []) lines.push(...labelled('Embeds', embed, width, 11));
 		if (cert) {
-			lines.push({text: ''}, {text: `User certificate (${embeddedLabel(cert.source)})`, bold: true});
+			lines.push({text: ''}, {text: `User certificate (${embeddedLabel(cert.source)}${cert.referenced ? `, from ${cert.referenced}` : ''})`, bold: true});
 			for (const [label, value] of detailRows(cert, row.signedBy, now, others)) lines.push(...labelled(label, value, width, 11));
 		}
 	} else {
@@ -105,7 +105,7 @@ export function detailLines(row: Row, width: number, now = new Date()): Line[] {
 
 	for (const key of row.kind === 'key' ? [] : row.keys) {
 		const matches = key.raw?.spki && cert?.raw?.spki && Buffer.from(key.raw.spki).equals(Buffer.from(cert.raw.spki));
-		const name = key.source.startsWith('kubeconfig:') ? embeddedLabel(key.source) : key.path;
+		const name = key.source.startsWith('kubeconfig:') ? `${embeddedLabel(key.source)}${key.referenced ? ` (${key.referenced})` : ''}` : key.path;
 		lines.push(...labelled('Key file', `${name} ${matches ? `${marks.done} matches` : key.encrypted ? '(encrypted, not checked)' : `${marks.error} does not match`}`, width, 11));
 	}
 

@@ -1,4 +1,5 @@
 import type {PreviewCert} from '../../core/preview.js';
+import type {Reading} from '../../core/readings.js';
 import {labelled, type Line} from './lines.js';
 
 const statusWords: Record<PreviewCert['status'], string> = {
@@ -35,9 +36,10 @@ export function cardHead(title: string, file: string, status: string, width: num
 
 /**
  * The card of one certificate, drawn from the certificate really issued (its parsed fields, fingerprint
- * included), plus what the plan says about it (file, who reads it, the Kubernetes identity).
+ * included), plus what the plan says about it (file, the Kubernetes identity) and who reads it: the settings of
+ * the generated units that name its files (`readings`), or, where no unit does, the plan's consumers.
  */
-export function certCardLines(cert: PreviewCert, width: number): Line[] {
+export function certCardLines(cert: PreviewCert, width: number, readings: readonly Reading[] = []): Line[] {
 	const {spec, info} = cert;
 	const inner = width - 2;
 	const row = (label: string, value: string) => labelled(label, value, inner, 11).map(l => ({...l, text: `│ ${l.text}`}));
@@ -57,7 +59,7 @@ export function certCardLines(cert: PreviewCert, width: number): Line[] {
 		...row('Valid', `${day(info.notBefore)} → ${day(info.notAfter)} (${days} days)`),
 		...row('Key', `${key}, ${info.signatureAlgorithm}`),
 		...row('SHA-256', byteLines(info.fingerprintSha256, inner - 11)),
-		...row('Read by', spec.consumers.map(c => `${c.component} ${c.flag}`).join('; ')),
+		...row('Read by', readings.length > 0 ? readings.map(r => `${r.service}${r.service === 'kubelet' ? ` (${r.host})` : ''} ${r.setting}`).join('\n') : spec.consumers.map(c => `${c.component} ${c.flag}`).join('; ')),
 		{text: `└${'─'.repeat(Math.max(0, width - 1))}`, tone: 'accent'},
 	];
 }

@@ -1,5 +1,6 @@
 import {certCommands as flavoredCommands} from '../../../core/by-hand.js';
 import {buildPlan, type Plan} from '../../../core/plan.js';
+import {readingsByCert} from '../../../core/readings.js';
 import {certCardLines} from '../../widgets/cert-card.js';
 import {textLines, type Line} from '../../widgets/lines.js';
 import type {Item, WizardState} from '../state.js';
@@ -29,8 +30,10 @@ export function pendingLines(state: WizardState, width: number): Line[] | undefi
 export function cardLines(state: WizardState, width: number, ids: (plan: Plan) => readonly string[]): Line[] {
 	const pending = pendingLines(state, width);
 	if (pending) return pending;
-	const shown = new Set(ids(state.preview!.plan));
-	return state.preview!.certs.filter(cert => shown.has(cert.spec.id)).flatMap(cert => certCardLines(cert, width));
+	const {plan} = state.preview!;
+	const shown = new Set(ids(plan));
+	const readings = readingsByCert(plan);
+	return state.preview!.certs.filter(cert => shown.has(cert.spec.id)).flatMap(cert => certCardLines(cert, width, readings.get(cert.spec.id)));
 }
 
 /** The plan of the current topology (pure and cheap: no keys). */

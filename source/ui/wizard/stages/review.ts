@@ -116,9 +116,19 @@ function phaseLines(state: WizardState, width: number): Line[] {
 		case 'ready': {
 			const {prepared} = state.write;
 			const encryption = prepared.encryption.status === 'kept' ? `! encryption-config.yaml exists and is kept (${prepared.encryption.provider}): a new key would lock out its secrets.` : undefined;
+			const retiring = prepared.retiring ?? [];
+			const opening = prepared.hasPreviousRun
+				? `${state.outDir} holds an earlier run; nothing of it has changed yet. Enter writes these ${prepared.files.length} files over it (as one set):`
+				: `Nothing is on disk yet. Enter writes these ${prepared.files.length} files to ${state.outDir}:`;
 			return [
-				...textLines(`Nothing is on disk yet. Enter writes these ${prepared.files.length} files to ${state.outDir}: mode (0600 = only you can read it; folders 0700), name, and the machines it goes to:`, width, 'muted'),
+				...textLines(`${opening} mode (0600 = only you can read it; folders 0700), name, and the machines it goes to:`, width, 'muted'),
 				...(encryption ? textLines(encryption, width, 'warn') : []),
+				...(retiring.length > 0
+					? textLines(`! retired: ${retiring.length} file(s) of machines no longer in the cluster move to ${state.outDir}/retired/<UTC time>/ (${retiring.slice(0, 4).join(', ')}${retiring.length > 4 ? ', …' : ''}). Their certificates stay valid until their end date: Kubernetes checks no revocation list.`, width, 'warn')
+					: []),
+				...((prepared.etcdSteps ?? []).length > 0
+					? [...textLines('! etcd membership changes; run on a master that stays, in this order, before the new units start:', width, 'warn'), ...(prepared.etcdSteps ?? []).flatMap(step => textLines(`  ${step}`, width, 'muted'))]
+					: []),
 				...fileLines(state, prepared.files, width),
 				{text: ''},
 				...copyList(state, width),
