@@ -98,9 +98,10 @@ export const commands: readonly Command[] = [
 	{
 		name: 'inspect',
 		summary: 'read certificates, keys, CSRs and kubeconfigs; the viewer in a terminal, a report when piped',
-		args: '[PATH | https://HOST:PORT | HOST:PORT ...]',
+		args: '[PATH | - | https://HOST:PORT | HOST:PORT ...]',
 		description: [
-			'PATH: files or folders (default ./pki). Exit 1 when a finding is an error.',
+			'PATH: files or folders (default ./pki). Exit 1 when a finding is an error. -: standard input.',
+			'Kubernetes Secrets and ConfigMaps (YAML or JSON, a List, several documents) are read key by key, like files.',
 			'An endpoint: connect, show the chain the server sends, check it against the CA (--ca, the kubeconfig\'s,',
 			'else the CAs of ./pki), the name dialled against its SANs, whether it is a file of ./pki, and mutual TLS',
 			'with a client certificate. A refused connection, a time-out or a port that is not TLS: one line, exit 2.',
@@ -118,6 +119,7 @@ export const commands: readonly Command[] = [
 			['kubepki inspect', 'the viewer on ./pki (a text report when piped)'],
 			['kubepki inspect pki/admin.kubeconfig pki/ca.pem', 'only these files'],
 			['kubepki inspect --json pki | jq \'.items[].subject\'', 'machine-readable'],
+			['kubectl get secret apiserver-tls -o yaml | kubepki inspect -', 'a Secret\'s tls.crt, tls.key and ca.crt'],
 			['kubepki inspect https://127.0.0.1:2379 --cert pki/kubernetes.pem --key pki/kubernetes-key.pem', 'what etcd serves, checked against ./pki, mutual TLS'],
 			['kubepki inspect 10.0.0.5:6443 --servername kubernetes --kubeconfig pki/admin.kubeconfig', 'an API server as kubectl sees it'],
 		],

@@ -32,6 +32,22 @@ function shown(item: string, io: CommandIo): string {
 	return io.cwd === process.cwd() ? path.normalize(item) : path.resolve(io.cwd, item);
 }
 
+// As large as a file inspect reads (load.ts): more is not certificates.
+const maxStdinBytes = 16 * 1024 * 1024;
+
+async function readStdin(): Promise<Buffer> {
+	const chunks: Buffer[] = [];
+	let size = 0;
+	for await (const chunk of process.stdin) {
+		const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+		size += buffer.length;
+		if (size > maxStdinBytes) throw new UsageError(`inspect: -: standard input is larger than ${maxStdinBytes / 1024 / 1024} MiB: not certificates`);
+		chunks.push(buffer);
+	}
+
+	return Buffer.concat(chunks);
+}
+
 type InspectFlags = {json?: boolean; servername?: string; ca?: string; kubeconfig?: string; cert?: string; key?: string; timeout?: string};
 
 /** `--timeout 10s`, `500ms`, `2` (seconds). */
@@ -65,12 +81,16 @@ async function mustExist(flag: string, file: string | undefined, io: CommandIo):
 
 /** `kubepki inspect PATH|ENDPOINT... [--json]`: the viewer in a terminal, a report otherwise. Exit 1 when a finding is an error. */
 export async function runInspect(given: string[], flags: InspectFlags, io: CommandIo): Promise<number> {
-	const {paths, endpoints} = await sortTargets(given, io);
+	// `-`: standard input (`kubectl get secret -o yaml | kubepki inspect -`), once.
+	const wantsStdin = given.includes('-');
+	if (wantsStdin && process.stdin.isTTY) throw new UsageError('inspect: - reads standard input, which is a terminal here: pipe something in (kubectl get secret NAME -o yaml | kubepki inspect -)');
+	const stdin = wantsStdin ? await readStdin() : undefined;
+	const {paths, endpoints} = await sortTargets(given.filter(item => item !== '-'), io);
 	const liveFlags = (['servername', 'ca', 'kubeconfig', 'cert', 'key', 'timeout'] as const).filter(flag => flags[flag] !== undefined);
 	if (endpoints.length === 0 && liveFlags.length > 0) throw new UsageError(`inspect: --${liveFlags[0]} is for endpoints (https://HOST:PORT or HOST:PORT); none given`);
 	if ((flags.cert === undefined) !== (flags.key === undefined)) throw new UsageError(`inspect: ${flags.cert === undefined ? '--key needs --cert' : '--cert needs --key'} (a client certificate and its key)`);
-	const resolved = endpoints.length > 0 && paths.length === 0 ? [] : await resolvePaths('inspect', paths, io);
-	const load = await liveLoader(endpoints, flags, io);
+	const resolved = (endpoints.length > 0 || stdin) && paths.length === 0 ? [] : await resolvePaths('inspect', paths, io);
+	const load = await liveLoader(endpoints, flags, io, stdin);
 	if (!flags.json && io.stdout.isTTY && process.stdin.isTTY) {
 		const {openViewer} = await import('../ui/viewer/open.js');
 		return openViewer(resolved, io.env, undefined, load, [...resolved, ...endpoints.map(endpoint => endpoint.given)].join(', '));
@@ -78,7 +98,7 @@ export async function runInspect(given: string[], flags: InspectFlags, io: Comma
 
 	let inspection: Inspection;
 	try {
-		inspection = load ? await load(resolved) : await inspectPaths(resolved);
+		inspection = load ? await load(resolved) : await inspectPaths(resolved, undefined, stdin ? {stdin} : {});
 	} catch (error) {
 		if (error instanceof EndpointError) throw new UsageError(`inspect: ${error.message}`);
 		throw error;
@@ -89,10 +109,11 @@ export async function runInspect(given: string[], flags: InspectFlags, io: Comma
 }
 
 /** With endpoints: a loader that reads the paths and connects to each (undefined without endpoints). */
-async function liveLoader(endpoints: readonly Endpoint[], flags: InspectFlags, io: CommandIo): Promise<((paths: readonly string[]) => Promise<Inspection>) | undefined> {
+async function liveLoader(endpoints: readonly Endpoint[], flags: InspectFlags, io: CommandIo, stdin?: Uint8Array): Promise<((paths: readonly string[]) => Promise<Inspection>) | undefined> {
 	if (endpoints.length === 0) return undefined;
 	const request: LiveRequest = {
 		endpoints,
+		...(stdin ? {stdin} : {}),
 		...(flags.servername ? {servername: flags.servername} : {}),
 		...(flags.timeout ? {timeoutMs: parseTimeout(flags.timeout)} : {}),
 	};

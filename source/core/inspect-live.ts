@@ -24,6 +24,8 @@ export type LiveRequest = {
 	readonly timeoutMs?: number;
 	/** The folder the served certificates are compared with, and whose CAs are the default (./pki when present). */
 	readonly localFolder?: string;
+	/** `-`: standard input's bytes, read like a file. */
+	readonly stdin?: Uint8Array;
 };
 
 export {EndpointError} from './endpoint.js';
@@ -76,7 +78,7 @@ const selfSignedCas = (items: readonly Item[]): CertItem[] => {
 /** Read the paths and every endpoint; throws EndpointError (one line) when an endpoint gives no chain. */
 export async function inspectLive(paths: readonly string[], request: LiveRequest, now = new Date()): Promise<Inspection> {
 	const [files, kubeconfig, local] = await Promise.all([
-		paths.length > 0 ? inspectPaths(paths, now) : undefined,
+		paths.length > 0 || request.stdin ? inspectPaths(paths, now, request.stdin ? {stdin: request.stdin} : {}) : undefined,
 		request.kubeconfig ? fromKubeconfig(request.kubeconfig) : undefined,
 		request.localFolder ? loadPaths([request.localFolder]) : undefined,
 	]);

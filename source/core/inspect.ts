@@ -5,7 +5,7 @@ import path from 'node:path';
 import {buildChain, label} from './lint/chain-index.js';
 import {hasErrors, lint, type Finding} from './lint/index.js';
 import {certItems} from './lint/types.js';
-import {isBroken, loadPaths, type Item, type LoadResult} from './pki/load.js';
+import {isBroken, loadPaths, parseBytes, type Item, type LoadResult} from './pki/load.js';
 import type {CsrInfo} from './pki/parse-der.js';
 import {printable} from './printable.js';
 import {expiryReport, expiryText} from './expiry.js';
@@ -81,10 +81,12 @@ export type Inspection = {
 };
 
 /** Load and lint: what inspect, lint and the viewer all start from. */
-export async function inspectPaths(paths: readonly string[], now = new Date()): Promise<Inspection> {
+export async function inspectPaths(paths: readonly string[], now = new Date(), input: {readonly stdin?: Uint8Array} = {}): Promise<Inspection> {
 	// A folder a killed run left half-committed is finished (or its uncommitted staging dropped) before it is read.
 	await Promise.all(paths.map(async given => recoverFolder(given).catch(() => undefined)));
-	const loaded = await loadPaths(paths);
+	const fromPaths = paths.length > 0 ? await loadPaths(paths) : {items: [], manifests: [], files: [], folders: []};
+	// `-`: standard input, read like one file named `-` (PEM, DER, a kubeconfig, Secrets and ConfigMaps).
+	const loaded: LoadResult = input.stdin ? {...fromPaths, items: [...fromPaths.items, ...parseBytes('-', input.stdin)]} : fromPaths;
 	return {loaded, findings: lint(loaded, {now}), signedBy: signers(loaded.items), copies: copiesOf(loaded.items)};
 }
 

@@ -12,6 +12,7 @@ import {kindOf} from '../reuse.js';
 import {notLiveFolders} from '../folders.js';
 import {kubernetesMeaning, kubernetesRoles, type KubernetesMeaning, type KubernetesRole} from './meaning.js';
 import {readTlv, whole} from './der.js';
+import {kubernetesObjects, looksLikeKubernetesObject, type ObjectsResult} from './k8s-objects.js';
 import {parseCertificate, parseCsr, parsePublicKey, type CsrInfo, type ParsedCertificate} from './parse-der.js';
 
 export type ItemKind = 'certificate' | 'private-key' | 'csr' | 'public-key' | 'kubeconfig' | 'unreadable';
@@ -32,7 +33,7 @@ export type KubeconfigOutline = {
  * or a file kubepki may not read), as opposed to a file that never held one: a unit, a script, a YAML config.
  */
 export function isBroken(item: Item): boolean {
-	return item.kind === 'unreadable' && (item.source === 'pem' || item.source === 'der' || item.source.startsWith('kubeconfig:') || item.error === 'permission denied');
+	return item.kind === 'unreadable' && (item.source === 'pem' || item.source === 'der' || item.source === 'object' || item.source.startsWith('kubeconfig:') || item.error === 'permission denied');
 }
 
 export type Item = {
@@ -234,7 +235,8 @@ async function loadFound(file: Found, manifests: FolderManifest[], digests: File
 	}
 
 	try {
-		return await followReferences(file.path, parseBytes(file.path, bytes).map(item => ({...item, mode})));
+		// A Secret's keys are read under paths of their own (secret.yaml#secret/x/tls.key): the file's mode is not theirs to name.
+		return await followReferences(file.path, parseBytes(file.path, bytes).map(item => (item.path === file.path ? {...item, mode} : item)));
 	} catch (error) {
 		// A bug in a parser must still not stop the other files from being read.
 		return [unreadable(file.path, `cannot read: ${oneLine((error as Error)?.message ?? String(error))}`, 'file', mode)];
@@ -258,12 +260,26 @@ export function parseBytes(file: string, bytes: Uint8Array): Item[] {
 			if (parsed.ok) return kubeconfigItems(file, parsed.kubeconfig);
 		}
 
+		if (looksLikeKubernetesObject(text)) {
+			const found = kubernetesObjects(file, text);
+			if (found.objects > 0) return objectItems(file, found);
+		}
+
 		if (text.includes('-----BEGIN ')) return pemItems(file, text);
 	}
 
 	// DER starts with a SEQUENCE; anything else is not ours.
 	if (binary && bytes[0] === 0x30) return [derItem(file, bytes)];
 	return [unreadable(file, binary ? 'binary data that is not DER' : 'no certificate, key or kubeconfig in this file')];
+}
+
+/** A Secret's or ConfigMap's keys, each read as a file; keys that hold no certificate or key (a token, a namespace) are left out. */
+function objectItems(file: string, found: ObjectsResult): Item[] {
+	const items = [
+		...found.entries.flatMap(entry => parseBytes(entry.path, entry.bytes).filter(item => item.kind !== 'unreadable' || isBroken(item))),
+		...found.problems.map(problem => unreadable(problem.path, problem.error, 'object')),
+	];
+	return items.length > 0 ? items : [unreadable(file, `${found.objects === 1 ? 'a Secret or ConfigMap' : `${found.objects} Secrets or ConfigMaps`} with no certificate or key`)];
 }
 
 function looksLikeKubeconfig(text: string): boolean {
