@@ -10,6 +10,7 @@ import {urlHost} from './ip.js';
 import type {Finding} from './lint/types.js';
 import {renewWithinDays, specById} from './plan.js';
 import {folderCluster, planRenewal, type RenewalPlan} from './renew.js';
+import {clusterChange} from './cluster-change.js';
 import type {Topology} from './topology.js';
 
 export type FolderGlance = {
@@ -50,6 +51,25 @@ export async function openFolder(outDir: string, now = new Date()): Promise<Fold
 		lintErrors: inspection.findings.filter(f => f.severity === 'error'),
 		renewal,
 	};
+}
+
+/**
+ * How a --config given with the folder differs from the cluster its manifest records (the --config wins for
+ * "Change the cluster"), in one line; undefined when they are the same in what it compares.
+ */
+export function configDifference(recorded: Topology, given: Topology): string | undefined {
+	const change = clusterChange(recorded, given);
+	const names = (hosts: ReadonlyArray<{name: string}>) => hosts.map(h => h.name).join(', ');
+	const parts = [
+		...(recorded.cluster === given.cluster ? [] : [`cluster ${recorded.cluster} → ${given.cluster}`]),
+		...(change.addedMasters.length > 0 ? [`masters added: ${names(change.addedMasters)}`] : []),
+		...(change.removedMasters.length > 0 ? [`masters removed: ${names(change.removedMasters)}`] : []),
+		...(change.addedWorkers.length > 0 ? [`workers added: ${names(change.addedWorkers)}`] : []),
+		...(change.removedWorkers.length > 0 ? [`workers removed: ${names(change.removedWorkers)}`] : []),
+		...(recorded.algorithm === given.algorithm ? [] : [`algorithm ${recorded.algorithm} → ${given.algorithm}`]),
+		...(recorded.validity.leaf === given.validity.leaf ? [] : [`leaf validity ${recorded.validity.leaf}h → ${given.validity.leaf}h`]),
+	];
+	return parts.length > 0 ? `the --config differs from this folder's cluster (${parts.join('; ')}); Change the cluster starts from the --config` : undefined;
 }
 
 export type FolderChoiceId = 'renew' | 'change' | 'new-folder';

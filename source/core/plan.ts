@@ -1,23 +1,8 @@
 import {ipFamily} from './ip.js';
 import {expiresSoonDays, serviceIp, serviceIps, type Algorithm, type Topology} from './topology.js';
 
-/** What a certificate is for, in Kubernetes terms: the viewer and lint infer the same roles. */
-export type Role =
-	| 'ca'
-	| 'kubelet'
-	| 'controller-manager'
-	| 'scheduler'
-	| 'proxy'
-	| 'admin'
-	| 'apiserver'
-	| 'service-account'
-	// kubeadm's layout splits what the hard way's kubernetes.pem does into one certificate per job.
-	| 'apiserver-kubelet-client'
-	| 'apiserver-etcd-client'
-	| 'front-proxy-client'
-	| 'etcd-server'
-	| 'etcd-peer'
-	| 'etcd-healthcheck-client';
+export type {Role} from './roles.js';
+import type {Role} from './roles.js';
 
 export type ExtKeyUsage = 'serverAuth' | 'clientAuth';
 

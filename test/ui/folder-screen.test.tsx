@@ -7,7 +7,7 @@ import path from 'node:path';
 import React from 'react';
 import {afterEach, beforeAll, describe, expect, test} from 'vitest';
 import {clusterFiles} from '../../source/core/cluster-files.js';
-import {folderReducer, initialFolderState, openFolder, type FolderGlance} from '../../source/core/folder-glance.js';
+import {configDifference, folderReducer, initialFolderState, openFolder, type FolderGlance} from '../../source/core/folder-glance.js';
 import {generate} from '../../source/core/generate.js';
 import {renewFolder} from '../../source/core/renew.js';
 import {exampleTopology} from '../../source/core/topology.js';
@@ -61,6 +61,21 @@ describe('the folder at a glance', () => {
 		expect(folderReducer(step.state, {type: 'quit'}, glance).effect).toBeUndefined();
 		const change = folderReducer(folderReducer(initialFolderState, {type: 'down'}, glance).state, {type: 'enter'}, glance);
 		expect(change.effect).toBe('open-wizard');
+	});
+
+	test('a --config given too: the difference from the folder\'s cluster is said on the first screen', async () => {
+		const given = {...glance.topology, workers: [...glance.topology.workers.slice(0, 1), {name: 'node9', ip: '10.128.15.239', ips: ['10.128.15.239']}], algorithm: 'rsa-2048' as const};
+		const note = configDifference(glance.topology, given)!;
+		expect(note).toBe(`the --config differs from this folder's cluster (workers added: node9; workers removed: node2; algorithm ecdsa-p256 → rsa-2048); Change the cluster starts from the --config`);
+		expect(configDifference(glance.topology, glance.topology)).toBeUndefined();
+		const r = renderAt(
+			<KeyRouter>
+				<FolderScreen glance={glance} note={note} outDir="pki" renew={async () => glance.renewal} onOpenWizard={() => undefined} onExit={() => undefined} />
+			</KeyRouter>,
+			{columns: 100, rows: 40},
+		);
+		const frame = await waitFor(r, '› 1. Renew');
+		expect(frame.split('\n')[1]).toMatch(/^! the --config differs from this folder's cluster \(workers added: node9/);
 	});
 });
 

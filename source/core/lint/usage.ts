@@ -34,6 +34,19 @@ export function neededUsages(item: CertItem): Need | undefined {
 			return {server: true, client: base === 'kubernetes'};
 		}
 
+		case 'apiserver-kubelet-client':
+		case 'apiserver-etcd-client':
+		case 'front-proxy-client':
+		case 'etcd-healthcheck-client': {
+			return {server: false, client: true};
+		}
+
+		case 'etcd-server':
+		case 'etcd-peer': {
+			// etcd members are servers to clients and clients of each other (peers).
+			return {server: true, client: true};
+		}
+
 		case 'etcd': {
 			if (isClientFile) return {server: false, client: true};
 			// etcd members are servers to clients and clients of each other (peers).

@@ -68,24 +68,30 @@ function release(): void {
 }
 
 /** Keys started before the cluster file is read, taken by the first specs of their algorithm. */
-let early: {readonly algorithm: Algorithm; readonly jobs: Array<Promise<KeyPair | undefined>>; cancelled: boolean} | undefined;
+type EarlyJob = {readonly result: Promise<KeyPair | undefined>; taken: boolean};
+let early: {readonly algorithm: Algorithm; readonly jobs: EarlyJob[]; cancelled: boolean} | undefined;
 
 /**
  * Start `count` keys at once, before anything else is loaded (`generate` into an empty folder: the certificates
  * that do not depend on the cluster file, such as the CA, admin and the components, always need one). The
- * plan's keys then take them in order; those not taken are never made (see discardEarlyKeys).
+ * plan's keys then take them in order; those not taken are never made (see discardEarlyKeys). Returns what
+ * became of each: its key, or undefined for one never begun (for tests).
  */
-export function startEarlyKeys(algorithm: Algorithm, count: number): void {
-	const pool = {algorithm, jobs: [] as Array<Promise<KeyPair | undefined>>, cancelled: false};
+export function startEarlyKeys(algorithm: Algorithm, count: number): ReadonlyArray<Promise<KeyPair | undefined>> {
+	const pool = {algorithm, jobs: [] as EarlyJob[], cancelled: false};
 	for (let i = 0; i < count; i++) {
-		pool.jobs.push(
-			slot()
-				.then(async () => (pool.cancelled ? undefined : generateKeyPair(algorithm)))
+		const job: EarlyJob = {
+			taken: false,
+			result: slot()
+				// A job the plan took is made whatever happens to the pool after; one nobody took is dropped.
+				.then(async () => (pool.cancelled && !job.taken ? undefined : generateKeyPair(algorithm)))
 				.finally(release),
-		);
+		};
+		pool.jobs.push(job);
 	}
 
 	early = pool;
+	return pool.jobs.map(job => job.result);
 }
 
 /** The run needs no new keys after all (the folder has a PKI, or bad input): keys not yet begun are never made. */
@@ -95,10 +101,10 @@ export function discardEarlyKeys(): void {
 }
 
 function takeEarlyKey(algorithm: Algorithm): Promise<KeyPair> | undefined {
-	if (!early || early.algorithm !== algorithm) return undefined;
-	const job = early.jobs.shift();
+	const job = early?.algorithm === algorithm ? early.jobs.find(j => !j.taken) : undefined;
 	if (!job) return undefined;
-	return job.then(keys => keys ?? generateKeyPair(algorithm));
+	job.taken = true;
+	return job.result as Promise<KeyPair>;
 }
 
 /**

@@ -3,31 +3,11 @@
 // strongest evidence available: the manifest kubepki wrote, then the file name (hard-way and kubeadm
 // names), and only then the subject (which may be the very thing that is wrong).
 import path from 'node:path';
+import {roles, type Role} from '../roles.js';
 
-export type KubernetesRole =
-	| 'kubelet'
-	| 'apiserver'
-	| 'admin'
-	| 'controller-manager'
-	| 'scheduler'
-	| 'proxy'
-	| 'service-account'
-	| 'ca'
-	| 'etcd'
-	| 'other';
-
-export const kubernetesRoles: readonly KubernetesRole[] = [
-	'kubelet',
-	'apiserver',
-	'admin',
-	'controller-manager',
-	'scheduler',
-	'proxy',
-	'service-account',
-	'ca',
-	'etcd',
-	'other',
-];
+/** The one role set (source/core/roles.ts): the loader gives a file the same roles the plan and the manifest use. */
+export type KubernetesRole = Role;
+export const kubernetesRoles: readonly KubernetesRole[] = roles;
 
 export type KubernetesMeaning = {
 	/** The user name the API server takes from CN; null when the certificate cannot log in (a CA, server-only). */
@@ -55,10 +35,10 @@ const roleByBaseName: Record<string, KubernetesRole> = {
 	kubernetes: 'apiserver',
 	apiserver: 'apiserver',
 	'kube-apiserver': 'apiserver',
-	'apiserver-kubelet-client': 'apiserver',
-	'front-proxy-client': 'apiserver',
-	'apiserver-etcd-client': 'etcd',
-	'healthcheck-client': 'etcd',
+	'apiserver-kubelet-client': 'apiserver-kubelet-client',
+	'front-proxy-client': 'front-proxy-client',
+	'apiserver-etcd-client': 'apiserver-etcd-client',
+	'healthcheck-client': 'etcd-healthcheck-client',
 	etcd: 'etcd',
 	admin: 'admin',
 	'super-admin': 'admin',
@@ -77,6 +57,8 @@ const roleByBaseName: Record<string, KubernetesRole> = {
 	'kubelet-server-current': 'kubelet',
 };
 
+const etcdFolderRoles: Record<string, KubernetesRole> = {ca: 'ca', server: 'etcd-server', peer: 'etcd-peer', 'healthcheck-client': 'etcd-healthcheck-client'};
+
 const extensions = /\.(pem|crt|cert|cer|der|key|pub|csr|conf|kubeconfig)$/i;
 
 /** The file's base name without extension and key suffix: `pki/admin-key.pem` → `admin`. */
@@ -91,8 +73,8 @@ export function baseName(file: string): string {
 export function roleFromFileName(file: string): KubernetesRole | undefined {
 	const base = baseName(file).toLowerCase();
 	const inEtcdFolder = path.basename(path.dirname(file)) === 'etcd';
-	// kubeadm's etcd folder: etcd/ca.crt is etcd's CA; server, peer and healthcheck-client are etcd's.
-	if (inEtcdFolder) return base === 'ca' ? 'ca' : ['server', 'peer', 'healthcheck-client'].includes(base) ? 'etcd' : roleByBaseName[base];
+	// kubeadm's etcd folder: etcd/ca.crt is etcd's CA; server, peer and healthcheck-client are etcd's own.
+	if (inEtcdFolder) return etcdFolderRoles[base] ?? roleByBaseName[base];
 	return roleByBaseName[base];
 }
 
@@ -111,6 +93,10 @@ export function roleFromSubject(subject: SubjectFacts): KubernetesRole {
 	if (groups.some(group => adminGroups.has(group)) || cn === 'admin' || cn === 'kubernetes-admin') return 'admin';
 	if (cn === 'kubernetes' || cn === 'kube-apiserver') return 'apiserver';
 	if (cn === 'service-accounts') return 'service-account';
+	if (cn === 'kube-apiserver-etcd-client') return 'apiserver-etcd-client';
+	if (cn === 'kube-apiserver-kubelet-client') return 'apiserver-kubelet-client';
+	if (cn === 'front-proxy-client') return 'front-proxy-client';
+	if (cn === 'kube-etcd-healthcheck-client') return 'etcd-healthcheck-client';
 	if (/etcd/i.test(cn)) return 'etcd';
 	return 'other';
 }

@@ -19,6 +19,8 @@ export type FolderScreenProps = {
 	/** Leave: 0, or 130 for Ctrl-C. */
 	readonly onExit: (code: number) => void;
 	readonly size?: {readonly columns: number; readonly rows: number};
+	/** A line above the glance (how a --config given too differs from the folder's cluster). */
+	readonly note?: string;
 };
 
 /** A key as the folder screen's reducer takes it; undefined for a key that means nothing here. */
@@ -33,7 +35,7 @@ export function folderIntent(key: Key): FolderIntent | undefined {
 }
 
 /** The wizard's first screen on a folder kubepki made: draws core's state, sends keys as intents. */
-export function FolderScreen({glance, outDir, renew, onOpenWizard, onExit, size}: FolderScreenProps): React.ReactElement {
+export function FolderScreen({glance, outDir, renew, onOpenWizard, onExit, size, note}: FolderScreenProps): React.ReactElement {
 	const [state, setState] = useState<FolderState>(initialFolderState);
 	const current = useRef(state);
 	// Ctrl-C while writing: the write finishes first (the whole new set), then the screen leaves with 130.
@@ -77,7 +79,7 @@ export function FolderScreen({glance, outDir, renew, onOpenWizard, onExit, size}
 		},
 		{priority: priority.normal},
 	);
-	const lines = folderScreenLines(glance, state, columns, rows - 1, outDir);
+	const lines = folderScreenLines(glance, state, columns, rows - 1, outDir, note);
 	return (
 		<Box flexDirection="column" width={columns}>
 			{lines.map((line, index) => (

@@ -1,5 +1,5 @@
 import React, {useState} from 'react';
-import type {FolderGlance} from '../../core/folder-glance.js';
+import {configDifference, type FolderGlance} from '../../core/folder-glance.js';
 import type {RenewalPlan} from '../../core/renew.js';
 import type {Topology} from '../../core/topology.js';
 import {KeyRouter} from '../keys/router.js';
@@ -21,7 +21,7 @@ export function Opening({folder, ...props}: WizardProps & {readonly folder: Fold
 	return (
 		<ThemeContext.Provider value={makeTheme(props.color ?? true)}>
 			<KeyRouter>
-				<FolderScreen glance={folder.glance} outDir={props.outDir} renew={folder.renew} onOpenWizard={() => setStages(true)} onExit={props.onExit} />
+				<FolderScreen glance={folder.glance} note={configDifference(folder.glance.topology, folder.topology)} outDir={props.outDir} renew={folder.renew} onOpenWizard={() => setStages(true)} onExit={props.onExit} />
 			</KeyRouter>
 		</ThemeContext.Provider>
 	);

@@ -13,7 +13,7 @@ const stateMark = {expired: marks.error, 'not-yet-valid': marks.error, within: m
 const stateTone = {expired: 'error', 'not-yet-valid': 'error', within: 'warn', ok: 'ok'} as const;
 
 /** The screen's lines at this size; the key help is always the last line. */
-export function folderScreenLines(glance: FolderGlance, state: FolderState, columns: number, rows: number, shownDir: string): Line[] {
+export function folderScreenLines(glance: FolderGlance, state: FolderState, columns: number, rows: number, shownDir: string, note?: string): Line[] {
 	const width = Math.max(20, columns - 1);
 	const {topology} = glance;
 	const head: Line = {
@@ -21,7 +21,10 @@ export function folderScreenLines(glance: FolderGlance, state: FolderState, colu
 		tone: 'title',
 		bold: true,
 	};
-	if (state.phase === 'glance') return glanceLines(glance, state, width, rows, head);
+	if (state.phase === 'glance') {
+		const notes = note ? indented(`! ${printable(note)}`, width, 'warn') : [];
+		return [head, ...notes, ...glanceLines(glance, state, width, rows - notes.length, head).slice(1)];
+	}
 	const text = state.phase === 'done' && state.written ? renewalText(state.written, {dryRun: false, outDir: shownDir}) : renewalText(glance.renewal, {dryRun: true, outDir: shownDir});
 	const body = text
 		.trimEnd()
