@@ -89,6 +89,14 @@ async function runScreen(flags: WizardFlags, io: CommandIo): Promise<never> {
 	const outPath = path.resolve(io.cwd, outDir);
 	const existing = await stat(outPath).catch(() => undefined);
 	if (existing && !existing.isDirectory()) throw new UsageError(`--out: ${outDir} exists and is not a folder`);
+	// Mid-rotation the stages would write a folder over the rotation (generate refuses that): say the next step instead.
+	const manifestModule = await import('../core/manifest.js');
+	const rotating = manifestModule.rotationInProgress(await readFile(path.join(outPath, manifestModule.manifestName), 'utf8').catch(() => undefined), 'the wizard');
+	if (rotating) {
+		const {printable} = await import('../core/printable.js');
+		io.stderr.write(`kubepki: refused: ${printable(rotating)}\n`);
+		process.exit(1);
+	}
 
 	if (process.stdin.isTTY) process.stdin.setRawMode(true);
 	// Loading the screen (Ink and React) takes a moment: say so at once on a line the first frame then clears,

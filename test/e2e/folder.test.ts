@@ -55,6 +55,19 @@ describe.skipIf(!haveTmux)('the wizard on a folder kubepki made', () => {
 		expect(lint.status, lint.stdout).toBe(0);
 	});
 
+	test('mid-rotation the wizard does not open the stages over it: one line naming the next rotate-ca step, exit 1', async () => {
+		const dir = tempDir();
+		expect(kubepki(['generate', '--out', 'pki', '--algorithm', 'ecdsa-p256', '--quiet'], {cwd: dir}).status).toBe(0);
+		expect(kubepki(['rotate-ca', 'start', '--out', 'pki'], {cwd: dir}).status).toBe(0);
+		const before = readFileSync(path.join(dir, 'pki', 'kubepki-manifest.json'), 'utf8');
+		const term = wizard(dir, ['--out', 'pki']);
+		const screen = await term.waitFor('EXIT=');
+		expect(screen).toContain('EXIT=1');
+		expect(screen.replaceAll('\n', '')).toContain('run kubepki rotate-ca reissue first');
+		expect(screen).not.toContain('step 1 of 10');
+		expect(readFileSync(path.join(dir, 'pki', 'kubepki-manifest.json'), 'utf8')).toBe(before);
+	});
+
 	test('Change the cluster opens the stages on the cluster the manifest records', async () => {
 		const dir = tempDir();
 		writeClusterFile(dir, {name: 'recorded', masters: 1, workers: 3});
