@@ -118,14 +118,18 @@ describe.skipIf(!haveTmux)('the wizard on a folder kubepki made', () => {
 			await term.waitFor(`step ${step} of 10`);
 		}
 
+		// The Review page says what retires before anything is confirmed; Enter then opens the confirm, which
+		// covers that text (waiting for it after the Enter raced with the confirm being drawn).
 		await term.waitFor(/Write \d+ files to pki/);
-		term.keys('Enter');
 		const ready = await term.waitFor('! retired:');
 		expect(ready).toMatch(/! retired: \d+ file\(s\) of machines no longer in the cluster move to/);
 		expect(ready).toContain('w3.pem, w3-key.pem');
 		expect(ready).toContain('holds an earlier run');
 		expect(ready).not.toContain('Nothing is on disk yet');
 		// Not moved before the confirm.
+		expect(existsSync(path.join(out, 'w3.pem'))).toBe(true);
+		term.keys('Enter');
+		await term.waitFor(/Write \d+ files to pki\?/);
 		expect(existsSync(path.join(out, 'w3.pem'))).toBe(true);
 		term.keys('Enter');
 		await term.waitFor('✓ Wrote');
