@@ -4,6 +4,7 @@ export default defineConfig({
 	test: {
 		include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
 		reporters: ['default', './test/helpers/summary-reporter.ts'],
+		setupFiles: ['./test/helpers/yield-to-runner.ts'],
 		testTimeout: 60_000,
 		hookTimeout: 120_000,
 		pool: 'forks',
