@@ -1,6 +1,6 @@
 import {installDirs, isService, type Bundle, type Delivery, type NodeService} from './distribute.js';
 import {etcdMemberFlags} from './etcd.js';
-import {kubeadmConfName, kubeadmHostPath, kubeadmKubeletConfigName, kubeadmPaths, kubeadmPkiDir, kubeadmPkiName, kubeadmServiceAccountPaths, kubeadmUnitsDir, unitFileName} from './placement.js';
+import {kubeadmConfName, kubeadmHostPath, kubeadmKubeletConfigName, kubeadmPaths, kubeadmPkiDir, kubeadmPkiName, kubeadmServiceAccountPaths, kubeadmUnitPath, kubeadmUnitsDir, unitFileName} from './placement.js';
 import {signingPaths, specById, type Plan} from './plan.js';
 import type {Host} from './topology.js';
 import {
@@ -146,8 +146,8 @@ function kubeletFlags(node: Host): ServiceFlag[] {
 /** kubeadm's etcd member flags: its own CA, and a server and a peer certificate per master. */
 export function kubeadmEtcdFlags(plan: Plan, master: Host): ServiceFlag[] {
 	const host = master.name;
-	const server = pki(plan, host, `etcd-server:${host}`);
-	const peer = pki(plan, host, `etcd-peer:${host}`);
+	const serving = pki(plan, host, `etcd-server:${host}`);
+	const peering = pki(plan, host, `etcd-peer:${host}`);
 	const ca = pki(plan, host, 'etcd-ca');
 	const why: Record<string, string> = {
 		'cert-file': `${kubeadmPkiName(specById(plan, `etcd-server:${host}`))}: served to clients (the API servers), with this master's IP`,
@@ -159,7 +159,7 @@ export function kubeadmEtcdFlags(plan: Plan, master: Host): ServiceFlag[] {
 		'client-cert-auth': 'refuse clients without such a certificate',
 		'peer-client-cert-auth': 'refuse peers without one',
 	};
-	return etcdMemberFlags(plan, master, {cert: server.cert, key: server.key, peerCert: peer.cert, peerKey: peer.key, ca: ca.cert}).map(flag => ({
+	return etcdMemberFlags(plan, master, {cert: serving.cert, key: serving.key, peerCert: peering.cert, peerKey: peering.key, ca: ca.cert}).map(flag => ({
 		...flag,
 		why: why[flag.name] ?? 'not PKI: where it keeps data and which URLs it uses',
 	}));
@@ -168,7 +168,7 @@ export function kubeadmEtcdFlags(plan: Plan, master: Host): ServiceFlag[] {
 /** The units (and each node's kubelet configuration) of the kubeadm layout, under `<host>/systemd/` and `<host>/`. */
 export function kubeadmUnitFiles(plan: Plan): OutputFile[] {
 	const {cluster} = plan.topology;
-	const unit = (host: string, name: string, content: string): OutputFile => ({path: kubeadmHostPath(host, `${kubeadmUnitsDir}/${name}`), content, mode: 0o644, kind: 'unit'});
+	const unit = (host: string, name: string, content: string): OutputFile => ({path: kubeadmUnitPath(host, name), content, mode: 0o644, kind: 'unit'});
 	const files: OutputFile[] = [];
 	for (const master of plan.topology.masters) {
 		const on = `on ${master.name} of cluster ${cluster} (kubeadm's flags, without static pods); install in /etc/systemd/system/`;

@@ -99,10 +99,18 @@ export function etcdUnitSource(master: string): string {
 	return `${etcdUnitsDir}/${unitFileName(master)}`;
 }
 
+/** One master's etcd settings as an environment file, beside its unit. */
+export function etcdEnvSource(master: string): string {
+	return `${etcdUnitsDir}/${master}.env`;
+}
+
 /** A unit or configuration file of one machine in the output folder. */
 export function unitPath(host: string, file: string): string {
 	return `${unitsDir}/${host}/${file}`;
 }
+
+/** The hard way's Ansible folder: beside the bundles it copies from. */
+export const hardwayAnsibleDir = `${bundlesDir}/${ansibleDirName}`;
 
 /** A file's copy in one machine's bundle. */
 export function bundlePath(host: string, file: string): string {
@@ -172,6 +180,11 @@ export function kubeadmConfName(certId: string): string {
 /** A file of one kubeadm host's folder (the folder mirrors /etc/kubernetes): a .conf, the kubelet's configuration. */
 export function kubeadmHostPath(host: string, file: string): string {
 	return `${host}/${file}`;
+}
+
+/** A unit in one kubeadm host's folder. */
+export function kubeadmUnitPath(host: string, unit: string): string {
+	return kubeadmHostPath(host, `${kubeadmUnitsDir}/${unit}`);
 }
 
 /** The binding that gives admin.conf's group its rights, beside super-admin.conf on the first master. */

@@ -1,6 +1,6 @@
 // The words rotate-ca prints: what the phase changed, per machine what to copy, remove and restart, in the safe
 // order, and what to check before the next phase. Pure: a result in, text out.
-import {bundlesDir} from './distribute.js';
+import {copyAllScriptPath, copyScriptPath} from './placement.js';
 import type {RotationResult, RotationStatus} from './rotate.js';
 
 const said: Record<RotationResult['step'], string> = {
@@ -24,7 +24,7 @@ export function rotationText(result: RotationResult, options: {outDir: string}):
 		'',
 		result.plan.layout === 'kubeadm'
 			? `Per machine (each <host>/ of ${outDir} is that machine's /etc/kubernetes; copy these of it):`
-			: `Per machine (sh ${outDir}/${bundlesDir}/copy.sh copies only these; ${bundlesDir}/copy-all.sh copies everything):`,
+			: `Per machine (sh ${outDir}/${copyScriptPath} copies only these; ${copyAllScriptPath} copies everything):`,
 	);
 	const hosts = [...new Set([...result.machines.map(m => m.host), ...result.leftovers.map(l => l.host)])];
 	for (const host of hosts) {
@@ -58,7 +58,7 @@ export function statusText(status: RotationStatus, options: {outDir: string}): s
 	for (const entry of status.leaves) lines.push(`    ${entry.signedBy.padEnd(5)} ${entry.path}`);
 	if (status.retiredTo) lines.push(`  the old CA is in ${options.outDir}/${status.retiredTo}/`);
 	if (status.copyNext.length > 0) {
-		lines.push(`  to copy after the last phase${status.layout === 'kubeadm' ? ' (from each <host>/ folder)' : ` (sh ${options.outDir}/${bundlesDir}/copy.sh)`}:`);
+		lines.push(`  to copy after the last phase${status.layout === 'kubeadm' ? ' (from each <host>/ folder)' : ` (sh ${options.outDir}/${copyScriptPath})`}:`);
 		for (const entry of status.copyNext) lines.push(`    ${entry.host}: ${entry.files.join(' ')}`);
 	}
 

@@ -109,7 +109,7 @@ export function apiserverFlags(plan: Plan, master: Host, bundles: readonly Bundl
 	const at = (file: string) => installedAt(bundles, master.name, file, installDirs.kubernetes);
 	const ca = hardwayPaths(specById(plan, 'ca'));
 	const api = hardwayPaths(specById(plan, 'apiserver'));
-	const sa = hardwayPaths(specById(plan, 'service-account'));
+	const saPair = hardwayPaths(specById(plan, 'service-account'));
 	const files: ApiserverFiles = {
 		tlsCert: at(api.cert),
 		tlsKey: at(api.key),
@@ -119,8 +119,8 @@ export function apiserverFlags(plan: Plan, master: Host, bundles: readonly Bundl
 		etcdKey: at(api.key),
 		kubeletClientCert: at(api.cert),
 		kubeletClientKey: at(api.key),
-		saPublic: at(sa.cert),
-		saPrivate: at(sa.key),
+		saPublic: at(saPair.cert),
+		saPrivate: at(saPair.key),
 	};
 	return apiserverFlagList(plan, master, files, {
 		label: baseLabel,
@@ -179,10 +179,10 @@ export function controllerManagerFlags(plan: Plan, master: Host, bundles: readon
 	const at = (file: string) => installedAt(bundles, master.name, file, installDirs.kubernetes);
 	const ca = hardwayPaths(specById(plan, 'ca'));
 	const signing = signingPaths(plan, specById(plan, 'ca'));
-	const sa = hardwayPaths(specById(plan, 'service-account'));
+	const saPair = hardwayPaths(specById(plan, 'service-account'));
 	return controllerManagerFlagList(
 		plan,
-		{kubeconfig: at(kubeconfigFile(plan, 'kube-controller-manager')), signingCert: at(signing.cert), signingKey: at(signing.key), rootCa: at(ca.cert), saPrivate: at(sa.key)},
+		{kubeconfig: at(kubeconfigFile(plan, 'kube-controller-manager')), signingCert: at(signing.cert), signingKey: at(signing.key), rootCa: at(ca.cert), saPrivate: at(saPair.key)},
 		{label: baseLabel, signingNote: plan.rotation ? ' (during a CA rotation: the one CA that signs now; this flag takes one certificate, not a bundle)' : undefined},
 	);
 }
@@ -283,7 +283,7 @@ export function kubeProxyConfigFields(plan: Plan, worker: Host, bundles: readonl
 		{
 			path: ['clientConnection', 'kubeconfig'],
 			value: installedAt(bundles, worker.name, kubeconfigFile(plan, 'kube-proxy')),
-			why: 'kube-proxy.kubeconfig: logs in as system:kube-proxy, bound to ClusterRole system:node-proxier',
+			why: `${kubeconfigFile(plan, 'kube-proxy')}: logs in as system:kube-proxy, bound to ClusterRole system:node-proxier`,
 		},
 		{path: ['mode'], value: 'iptables', why: 'not PKI: how Services are programmed'},
 	];

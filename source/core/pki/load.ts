@@ -55,7 +55,7 @@ export type Item = {
 	/** Why an unreadable item could not be read: one line. */
 	readonly error?: string;
 	/**
-	 * For a kubeconfig field that names a file (`client-certificate: admin.pem`, source
+	 * For a kubeconfig field that names a file (`client-certificate: <file>`, source
 	 * `kubeconfig:users[admin].client-certificate`): that file, relative paths taken from the kubeconfig's folder.
 	 */
 	readonly referenced?: string;
@@ -74,7 +74,7 @@ export type Item = {
 	};
 };
 
-/** What kubepki wrote next to a PKI (kubepki-manifest.json): the cluster it was made for. */
+/** What kubepki wrote next to a PKI (its manifest): the cluster it was made for. */
 export type FolderManifest = {
 	readonly dir: string;
 	readonly cluster: unknown;
@@ -540,7 +540,7 @@ export function kubeconfigField(source: string): {section: 'users' | 'clusters';
 }
 
 /**
- * A kubeconfig that names files (`certificate-authority: ca.pem`, `client-certificate`, `client-key`: what kubectl
+ * A kubeconfig that names files (`certificate-authority: <file>`, `client-certificate`, `client-key`: what kubectl
  * writes without --embed-certs, and what ~/.kube/config often holds) is read with them, relative to its folder,
  * as if they were embedded. A file that is not there is an unreadable item naming the field and the file.
  */
@@ -597,11 +597,11 @@ function readManifest(dir: string, bytes: Uint8Array): FolderManifest | undefine
 	return {dir, cluster: body.cluster, serviceIp: body.serviceIp, roles, certIds, layout: body.layout, files: body.files};
 }
 
-// pki/kubernetes.pem alone still belongs to pki/: nodes/<host>/ and kubeadm's <host>/pki/etcd/ are three below it.
+// A file of pki/ named alone still belongs to pki/: nodes/<host>/ and kubeadm's <host>/pki/etcd/ are three below it.
 const manifestSearchDepth = 4;
 
 /**
- * A file named on its own (`inspect pki/kubernetes.pem`) is judged with its folder's manifest too, so the
+ * A file named on its own (`inspect pki/<file>`) is judged with its folder's manifest too, so the
  * cluster's names are known: look in the folders above it, nearest first, for one not read already.
  */
 async function findManifestsAbove(found: readonly Found[], manifests: FolderManifest[]): Promise<void> {
@@ -657,7 +657,7 @@ function applyManifests(items: Item[], manifests: readonly FolderManifest[]): It
 // ---------------------------------------------------------------------------------------------------
 // Keys and their certificates
 
-/** The file names a key's certificate has next to it: hard way (x-key.pem → x.pem), kubeadm (x.key → x.crt, sa.key → sa.pub). */
+/** The file names a key's certificate has next to it: hard way (x-key.pem → x.pem), kubeadm (x.key → x.crt, or x.pub for the service-account pair). */
 function partnerNames(keyPath: string): string[] {
 	const dir = path.dirname(keyPath);
 	const name = path.basename(keyPath);

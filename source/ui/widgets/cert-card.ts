@@ -1,3 +1,4 @@
+import {hardwayPaths} from '../../core/placement.js';
 import type {PreviewCert} from '../../core/preview.js';
 import type {Reading} from '../../core/readings.js';
 import {labelled, type Line} from './lines.js';
@@ -48,7 +49,7 @@ export function certCardLines(cert: PreviewCert, width: number, readings: readon
 	const key = `${info.publicKey.algorithm} ${info.publicKey.curve ?? info.publicKey.bits ?? ''}`.trim();
 	const status = statusWords[cert.status] + (cert.reason ? ` (${cert.reason})` : '');
 	return [
-		{text: cardHead(spec.title, `${spec.file}.pem`, status, width), tone: 'accent', bold: true},
+		{text: cardHead(spec.title, hardwayPaths(spec).cert, status, width), tone: 'accent', bold: true},
 		...row('Subject', info.subject),
 		...row('Issuer', info.issuer),
 		...(spec.kubernetes
