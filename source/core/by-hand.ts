@@ -195,11 +195,11 @@ export function cfsslCertCommands(plan: Plan, spec: CertSpec): string[] {
 		return [`# ${spec.title}: a self-signed CA`, ...csr, `cfssl gencert -initca ${spec.file}-csr.json | cfssljson -bare ${spec.file}`];
 	}
 
-	const ca = hardwayPaths(signerOf(plan, spec));
+	const signer = hardwayPaths(signerOf(plan, spec));
 	return [
 		`# ${spec.title}`,
 		...csr,
-		`cfssl gencert -ca=${ca.cert} -ca-key=${ca.key} -config=ca-config.json -profile=${cfsslProfileName(spec)} \\`,
+		`cfssl gencert -ca=${signer.cert} -ca-key=${signer.key} -config=ca-config.json -profile=${cfsslProfileName(spec)} \\`,
 		// SANs go in -hostname, as the guide does; a client certificate has none.
 		...(spec.sans.length > 0 ? [`  -hostname=${shellWord(spec.sans.map(s => s.value).join(','))} \\`] : []),
 		`  ${spec.file}-csr.json | cfssljson -bare ${spec.file}`,
