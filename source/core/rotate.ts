@@ -444,7 +444,8 @@ export async function previewRotation(options: Omit<RotateOptions, 'prepared'>):
 		const cards = rotated.map(spec => ({
 			cert: {spec, info: certInfo(fresh.get(spec.id)!.pem), status: 'issued' as const, reason: 'the next CA, beside the old one'},
 			file: nextCaFiles(basePlan, spec).cert,
-			readings: readings.get(spec.id) ?? [],
+			// It is trusted (in the bundle) from start on, but signs nothing before reissue: the settings that name the old key are not its.
+			readings: (readings.get(spec.id) ?? []).filter(reading => !reading.setting.includes(path.basename(caLocations(basePlan, spec)[0]!.key))),
 		}));
 		return {...base, cards, made: nextCaWords(basePlan, rotated, fresh), prepared: {...prepared, nextCas: fresh}};
 	}

@@ -142,7 +142,9 @@ function glanceLines(glance: FolderGlance, state: FolderState, width: number, ro
 	const explain = (state.commands ? folderChoiceCommands(glance, selected.id) : selected.explain).flatMap(text => indented(`  ${printable(text)}`, width, state.commands ? 'muted' : undefined));
 	const errors = glance.lintErrors.slice(0, 3).map(f => ({text: printable(`${marks.error} ${f.path}: ${f.message}`), tone: 'error' as const}));
 	// Where a CA rotation stands: its phase, what to copy, the next step.
-	const rotation = glance.rotation ? rotationGlance(glance.rotation, {outDir: shownDir}).flatMap(text => indented(printable(text), width, text.startsWith('!') ? 'warn' : undefined)) : [];
+	const told = glance.rotation ? rotationGlance(glance.rotation, {outDir: shownDir}).flatMap(text => indented(printable(text), width, text.startsWith('!') ? 'warn' : undefined)) : [];
+	const rotationRoom = 5;
+	const rotation = told.length <= rotationRoom ? told : [...told.slice(0, rotationRoom - 1), {text: `  … (kubepki rotate-ca status --out ${printable(shownDir)} lists every file)`, tone: 'muted' as const}];
 	const help: Line = {text: `↑↓ choose · enter open · c ${state.commands ? 'hide the commands' : 'the commands by hand'} · q quit`, tone: 'muted'};
 	// The table takes what the rest leaves.
 	const fixed = 1 + 1 + rotation.length + 1 + errors.length + 1 + choiceLines.length + explain.length + 1;
