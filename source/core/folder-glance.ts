@@ -1,7 +1,7 @@
 // The wizard opened on a folder kubepki made (issue 13, item 5): the folder at a glance — what expires, worst
-// first, and any lint error — and the three things to do next: renew, change the cluster, or start a new
-// cluster elsewhere. All of it is here, pure or reading the folder; the screen (source/ui/folder/) only draws
-// this state and sends the keys as intents.
+// first, and any lint error, where a CA rotation stands — and the things to do next: renew, change the cluster,
+// rotate the CA (one step per visit, issue 16), or start a new cluster elsewhere. All of it is here, pure or
+// reading the folder; the screen (source/ui/folder/) only draws this state and sends the keys as intents.
 import {certCommands} from './by-hand.js';
 import {etcdPeerPort} from './etcd.js';
 import {expiryReport, type ExpiryRow, type ExpiryState} from './expiry.js';
