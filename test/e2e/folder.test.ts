@@ -3,26 +3,16 @@
 // cluster the folder's manifest records, not the built-in example.
 import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import path from 'node:path';
-import {afterEach, describe, expect, test} from 'vitest';
+import {describe, expect, test} from 'vitest';
 import {clusterFiles} from '../../source/core/cluster-files.js';
 import {generate} from '../../source/core/generate.js';
 import {exampleTopology} from '../../source/core/topology.js';
 import {writeClusterFile} from '../helpers/cluster-file.js';
-import {cliPath, hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
-import {startTerm, type Term} from './tmux.js';
+import {hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
+import {wizard} from './wizard-term.js';
 
 const haveTmux = hasTool('tmux');
 const haveOpenssl = hasTool('openssl');
-const terms: Term[] = [];
-afterEach(() => {
-	for (const term of terms.splice(0)) term.kill();
-});
-
-function wizard(dir: string, args: string[]): Term {
-	const term = startTerm([process.execPath, cliPath, ...args], {columns: 100, rows: 30, cwd: dir, env: {CI: 'false', NO_COLOR: undefined, TERM: 'xterm-256color'}, socketPrefix: 'day2-folder'});
-	terms.push(term);
-	return term;
-}
 
 describe.skipIf(!haveTmux)('the wizard on a folder kubepki made', () => {
 	test('shows what ends soon, renews it after showing the restart order, and expiry is clean afterwards', async () => {
