@@ -45,16 +45,24 @@ describe.skipIf(!haveTmux)('the wizard on a folder kubepki made', () => {
 		expect(lint.status, lint.stdout).toBe(0);
 	});
 
-	test('mid-rotation the wizard does not open the stages over it: one line naming the next rotate-ca step, exit 1', async () => {
+	test('mid-rotation the wizard opens on where the folder stands and offers the next rotate-ca step, not the stages; nothing changes', async () => {
 		const dir = tempDir();
 		expect(kubepki(['generate', '--out', 'pki', '--algorithm', 'ecdsa-p256', '--quiet'], {cwd: dir}).status).toBe(0);
 		expect(kubepki(['rotate-ca', 'start', '--out', 'pki'], {cwd: dir}).status).toBe(0);
 		const before = readFileSync(path.join(dir, 'pki', 'kubepki-manifest.json'), 'utf8');
 		const term = wizard(dir, ['--out', 'pki']);
-		const screen = await term.waitFor('EXIT=');
-		expect(screen).toContain('EXIT=1');
-		expect(screen.replaceAll('\n', '')).toContain('run kubepki rotate-ca reissue first');
+		const screen = await term.waitFor('› 1. Rotate the CA: step 2 of 3, reissue');
+		// The folder's state is named: the phase and the next step.
+		expect(screen.replaceAll('\n', ' ')).toMatch(/CA rotation in progress: phase started since \S+, of ca\. Next step: kubepki +rotate-ca reissue/);
 		expect(screen).not.toContain('step 1 of 10');
+		// Change the cluster would write over the rotation: enter on it opens nothing.
+		term.keys('Down', 'Down');
+		await term.waitFor('› 3. Change the cluster');
+		await term.waitFor('would write this folder over the CA rotation');
+		term.keys('Enter', 'q');
+		const left = await term.waitFor('EXIT=');
+		expect(left).toContain('EXIT=0');
+		expect(left).not.toContain('step 1 of 10');
 		expect(readFileSync(path.join(dir, 'pki', 'kubepki-manifest.json'), 'utf8')).toBe(before);
 	});
 
