@@ -1,4 +1,4 @@
-import type {CertSpec, Plan} from './plan.js';
+import type {CertSpec, Layout, Plan} from './plan.js';
 
 /*
  * Every file name kubepki writes, in both layouts, is spelled here and nowhere else in source/: the hard way's
@@ -165,11 +165,21 @@ export function kubeadmPkiName(spec: CertSpec, part: 'cert' | 'key' = 'cert'): s
 	return `${base}.${part === 'cert' ? 'crt' : 'key'}`;
 }
 
+/** The cluster CA's certificate and key as a person names them in a layout (kubeadm's are under each master's pki/). */
+export function clusterCaNames(layout: Layout = 'hardway'): {cert: string; key: string} {
+	return layout === 'kubeadm' ? {cert: 'ca.crt', key: 'ca.key'} : {cert: pem('ca'), key: keyPem('ca')};
+}
+
+/** A root CA's certificate under pki/ by its id (`etcd-ca` is etcd's folder's), for prose with no plan at hand. */
+export function kubeadmCaName(id: string): string {
+	return `${kubeadmPkiRenames[id] ?? id}.crt`;
+}
+
 /** The first master's CA certificate: where a later run would find an earlier kubeadm layout. */
 export function kubeadmCaPath(plan: Plan): string {
 	const first = plan.topology.masters[0];
 	if (!first) throw new Error('bug: a topology without masters');
-	return `${first.name}/${kubeadmPkiDir}/ca.crt`;
+	return `${first.name}/${kubeadmPkiDir}/${clusterCaNames('kubeadm').cert}`;
 }
 
 /** The .conf kubeconfig that embeds a client certificate of the kubeadm plan: `admin.conf`, `kubelet.conf` (every node's is so named). */

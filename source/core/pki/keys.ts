@@ -38,10 +38,29 @@ function keyParams(algorithm: Algorithm): RsaHashedKeyGenParams | EcKeyGenParams
 	}
 }
 
-/** Make a key pair off the main thread (Node's webcrypto runs it on the libuv pool). */
-export async function generateKeyPair(algorithm: Algorithm): Promise<KeyPair> {
+/** Make a key pair in this process, off the main thread (Node's webcrypto runs it on the libuv pool). */
+export async function generateKeyPairHere(algorithm: Algorithm): Promise<KeyPair> {
 	const pair = await globalThis.crypto.subtle.generateKey(keyParams(algorithm), true, ['sign', 'verify']);
 	return {privateKey: pair.privateKey, publicKey: pair.publicKey, algorithm};
+}
+
+/** Where key pairs are made, when not here (the wizard makes them in a child process: key-process.ts). */
+export type KeyMaker = (algorithm: Algorithm) => Promise<KeyPair>;
+let keyMaker: KeyMaker | undefined;
+
+/** Make every key of this process with `maker` from now on; undefined: in this process again. */
+export function useKeyMaker(maker: KeyMaker | undefined): void {
+	keyMaker = maker;
+}
+
+/** Make a key pair: in this process (generateKeyPairHere), or where useKeyMaker said. */
+export async function generateKeyPair(algorithm: Algorithm): Promise<KeyPair> {
+	return keyMaker ? keyMaker(algorithm) : generateKeyPairHere(algorithm);
+}
+
+/** The webcrypto import parameters of a key of this algorithm. */
+export function keyImportParams(algorithm: Algorithm): RsaHashedImportParams | EcKeyImportParams {
+	return algorithm === 'ecdsa-p256' ? {name: 'ECDSA', namedCurve: 'P-256'} : {name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256'};
 }
 
 /**

@@ -1,7 +1,7 @@
 import {render, type Instance} from 'ink';
 import React from 'react';
 import {ErrorBoundary, failureLine} from '../ErrorBoundary.js';
-import {Opening, type FolderOpening} from '../folder/Opening.js';
+import type {FolderOpening, Opening} from '../folder/Opening.js';
 import {Wizard, type WizardProps} from './Wizard.js';
 
 /** Exit code when the wizard itself fails (a bug in kubepki): one line on stderr, the terminal restored. */
@@ -11,12 +11,18 @@ export type WizardRootProps = WizardProps & {
 	/** Told once when drawing throws, with one line (never a stack): the caller unmounts and prints it. */
 	readonly onFailure: (line: string) => void;
 	/** A folder kubepki made: the folder screen comes first (what expires, renew, change the cluster). */
-	readonly folder?: FolderOpening;
+	readonly folder?: FolderStart;
 };
+
+/**
+ * A folder kubepki made and the screen that opens on it, which the caller loads only then: it brings x509, which
+ * a wizard on a fresh folder loads only after its first frame.
+ */
+export type FolderStart = {readonly opening: FolderOpening; readonly Opening: typeof Opening};
 
 /** The wizard inside an error boundary: a throw while drawing ends in one line, not Ink's error overview. */
 export function WizardRoot({onFailure, folder, ...props}: WizardRootProps): React.JSX.Element {
-	return <ErrorBoundary onError={error => onFailure(failureLine(error))}>{folder ? <Opening {...props} folder={folder} /> : <Wizard {...props} />}</ErrorBoundary>;
+	return <ErrorBoundary onError={error => onFailure(failureLine(error))}>{folder ? <folder.Opening {...props} folder={folder.opening} /> : <Wizard {...props} />}</ErrorBoundary>;
 }
 
 /**
