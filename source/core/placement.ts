@@ -109,6 +109,12 @@ export function unitPath(host: string, file: string): string {
 	return `${unitsDir}/${host}/${file}`;
 }
 
+/** The machine whose bundle a path of the output folder is in (`nodes/<host>/...`), or undefined for any other path. */
+export function bundleHostOf(file: string): string | undefined {
+	const parts = file.split('/');
+	return parts.length > 2 && parts[0] === bundlesDir ? parts[1] : undefined;
+}
+
 /** The hard way's Ansible folder: beside the bundles it copies from. */
 export const hardwayAnsibleDir = `${bundlesDir}/${ansibleDirName}`;
 
