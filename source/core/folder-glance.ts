@@ -225,12 +225,15 @@ export type FolderState = {
 	readonly caPick: number;
 	readonly rotationPreview?: RotationPreview;
 	readonly rotated?: RotationResult;
+	/** While the step's keys are made: how many of how many. */
+	readonly keys?: {readonly done: number; readonly total: number};
 };
 
 /** An intent from the screen: a key by meaning, or what the engine answered. */
 export type FolderIntent =
 	| {readonly type: 'up' | 'down' | 'page-up' | 'page-down' | 'enter' | 'yes' | 'back' | 'commands' | 'quit'}
 	| {readonly type: 'written'; readonly renewal: RenewalPlan}
+	| {readonly type: 'keys'; readonly done: number; readonly total: number}
 	| {readonly type: 'prepared'; readonly preview: RotationPreview}
 	| {readonly type: 'rotated'; readonly result: RotationResult}
 	| {readonly type: 'failed'; readonly message: string};
@@ -301,7 +304,7 @@ export function folderReducer(state: FolderState, intent: FolderIntent, glance: 
 				case 'rotate-pick':
 					return {state: {...state, phase: 'rotate-explain', scroll: 0}};
 				case 'rotate-explain':
-					return {state: {...state, phase: 'rotate-making', scroll: 0}, effect: 'prepare-rotation'};
+					return {state: {...state, phase: 'rotate-making', scroll: 0, keys: undefined}, effect: 'prepare-rotation'};
 				case 'rotate-review':
 					return {state: {...state, phase: 'rotate-confirm'}};
 				case 'rotate-confirm':
@@ -322,6 +325,8 @@ export function folderReducer(state: FolderState, intent: FolderIntent, glance: 
 
 		case 'written':
 			return {state: {...state, phase: 'done', written: intent.renewal, scroll: 0}};
+		case 'keys':
+			return state.phase === 'rotate-making' ? {state: {...state, keys: {done: intent.done, total: intent.total}}} : {state};
 		case 'prepared':
 			// A preview that comes back after esc left its screen is dropped (nothing was written).
 			return state.phase === 'rotate-making' ? {state: {...state, phase: 'rotate-review', rotationPreview: intent.preview, scroll: 0}} : {state};

@@ -11,7 +11,7 @@ import {folderScreenLines} from './folder-lines.js';
 
 /** One step of a CA rotation, as core does it (core/rotate.ts): make it in memory to show it, then write it as shown. */
 export type FolderRotation = {
-	readonly preview: (request: {step: RotationStep; ca: CaChoice}) => Promise<RotationPreview>;
+	readonly preview: (request: {step: RotationStep; ca: CaChoice}, onProgress?: (done: number, total: number) => void) => Promise<RotationPreview>;
 	readonly write: (request: {step: RotationStep; ca: CaChoice}, prepared: RotationPrepared) => Promise<RotationResult>;
 };
 
@@ -62,7 +62,7 @@ export function FolderScreen({glance, outDir, renew, rotation, onOpenWizard, onE
 			if (effect === 'prepare-rotation' || effect === 'write-rotation') {
 				const request = rotationRequest(glance, current.current);
 				if (!rotation) failed(new Error('rotating the CA is not available here: run kubepki rotate-ca'));
-				else if (effect === 'prepare-rotation') rotation.preview(request).then(preview => send({type: 'prepared', preview}), failed);
+				else if (effect === 'prepare-rotation') rotation.preview(request, (done, total) => send({type: 'keys', done, total})).then(preview => send({type: 'prepared', preview}), failed);
 				else rotation.write(request, current.current.rotationPreview!.prepared).then(result => (exitAfterWrite.current ? onExit(130) : send({type: 'rotated', result})), failed);
 			}
 
