@@ -1,8 +1,11 @@
 // The words rotate-ca prints: what the phase changed, per machine what to copy, remove and restart, in the safe
 // order, and what to check before the next phase. Pure: a result in, text out.
-import {bundlesDir} from './distribute.js';
+import {clusterCaNames, copyAllScriptPath, copyScriptPath, kubeadmCaName, kubeadmPkiDir, rotationPaths} from './placement.js';
 import type {Layout} from './plan.js';
 import {rotationSteps, type CaChoice, type RotationPreview, type RotationResult, type RotationStatus} from './rotate.js';
+
+// The cluster CA's next pair in kubeadm's layout, as named inside a master's pki/.
+const kubeadmNext = rotationPaths(clusterCaNames('kubeadm')).next;
 
 const said: Record<RotationResult['step'], string> = {
 	start: 'every trust file (the CA file every component reads, each kubeconfig\'s certificate-authority-data) now holds the old and the new CA; no leaf changed',
@@ -25,7 +28,7 @@ export function rotationText(result: RotationResult, options: {outDir: string}):
 		'',
 		result.plan.layout === 'kubeadm'
 			? `Per machine (each <host>/ of ${outDir} is that machine's /etc/kubernetes; copy these of it):`
-			: `Per machine (sh ${outDir}/${bundlesDir}/copy.sh copies only these; ${bundlesDir}/copy-all.sh copies everything):`,
+			: `Per machine (sh ${outDir}/${copyScriptPath} copies only these; ${copyAllScriptPath} copies everything):`,
 	);
 	const hosts = [...new Set([...result.machines.map(m => m.host), ...result.leftovers.map(l => l.host)])];
 	for (const host of hosts) {
@@ -59,7 +62,7 @@ export function statusText(status: RotationStatus, options: {outDir: string}): s
 	for (const entry of status.leaves) lines.push(`    ${entry.signedBy.padEnd(5)} ${entry.path}`);
 	if (status.retiredTo) lines.push(`  the old CA is in ${options.outDir}/${status.retiredTo}/`);
 	if (status.copyNext.length > 0) {
-		lines.push(`  to copy after the last phase${status.layout === 'kubeadm' ? ' (from each <host>/ folder)' : ` (sh ${options.outDir}/${bundlesDir}/copy.sh)`}:`);
+		lines.push(`  to copy after the last phase${status.layout === 'kubeadm' ? ' (from each <host>/ folder)' : ` (sh ${options.outDir}/${copyScriptPath})`}:`);
 		for (const entry of status.copyNext) lines.push(`    ${entry.host}: ${entry.files.join(' ')}`);
 	}
 
@@ -71,8 +74,8 @@ const changes: Record<RotationResult['step'], (layout: Layout) => string[]> = {
 		'What start changes: a new CA is made beside the old one (a new key and a self-signed certificate whose CN carries the time it was made). Every trust file, the CA file every component reads and each kubeconfig\'s certificate-authority-data, becomes the bundle of the old CA and the new. No leaf changes: every certificate in use still verifies everywhere.',
 		'Why it comes first: after reissue, machines that have restarted present certificates of the new CA while the others still present the old. A machine accepts the new ones only if it already trusts the new CA, so every machine must trust both before any certificate changes.',
 		layout === 'kubeadm'
-			? 'Each new pair goes beside its old one in every master\'s pki/ (ca-next.crt and ca-next.key beside ca.crt; likewise in etcd/ and for front-proxy-ca); the old keys stay until finish.'
-			: 'The controller-manager keeps signing kubelet CSRs with the old CA (ca-old.pem with ca-key.pem): its --cluster-signing-cert-file takes one certificate, not a bundle. The old key stays until finish.',
+			? `Each new pair goes beside its old one in every master's pki/ (${kubeadmNext.cert} and ${kubeadmNext.key} for the cluster CA; likewise for etcd's and the front proxy's); the old keys stay until finish.`
+			: `The controller-manager keeps signing kubelet CSRs with the old CA (${rotationPaths(clusterCaNames()).old} with ${clusterCaNames().key}): its --cluster-signing-cert-file takes one certificate, not a bundle. The old key stays until finish.`,
 	],
 	reissue: () => [
 		'What reissue changes: every leaf of the CA being rotated is signed by the new CA, each with a new key; every kubeconfig is rebuilt; trust still holds both CAs. From here on the controller-manager signs kubelet CSRs with the new CA. The service-account key is kept, so every token stays valid.',
@@ -109,7 +112,7 @@ export function previewIntro(preview: RotationPreview, options: {outDir: string}
 export function rotationGlance(status: RotationStatus, options: {outDir: string}): string[] {
 	if (status.phase === 'none') return [];
 	const at = status.finishedAt ?? status.reissuedAt ?? status.startedAt;
-	const copy = status.layout === 'kubeadm' ? 'from each <host>/ folder' : `sh ${options.outDir}/${bundlesDir}/copy.sh`;
+	const copy = status.layout === 'kubeadm' ? 'from each <host>/ folder' : `sh ${options.outDir}/${copyScriptPath}`;
 	const lines =
 		status.phase === 'finished'
 			? [`The last CA rotation (${status.cas.join(', ')}) finished${at ? ` at ${at}` : ''}${status.retiredTo ? `; the old CA is in ${options.outDir}/${status.retiredTo}/` : ''}.`]
@@ -124,9 +127,9 @@ export function rotationGlance(status: RotationStatus, options: {outDir: string}
 /** kubeadm's start: which CA to rotate, the same choices as --ca (all first, its default), each explained. */
 export const caPicks: ReadonlyArray<{readonly choice: CaChoice; readonly title: string; readonly explain: string}> = [
 	{choice: 'all', title: 'all three CAs', explain: 'cluster, etcd and front-proxy at once (the default of --ca): every leaf is signed anew in reissue.'},
-	{choice: 'cluster', title: 'cluster', explain: 'the cluster CA (pki/ca.crt): the API server, the kubelets, the components and every .conf. The etcd and front-proxy leaves stay as they are.'},
-	{choice: 'etcd', title: 'etcd', explain: 'etcd\'s CA (pki/etcd/ca.crt): each member\'s server and peer certificates, the healthcheck client and the API server\'s etcd client. No .conf changes.'},
-	{choice: 'front-proxy', title: 'front-proxy', explain: 'the front proxy\'s CA (pki/front-proxy-ca.crt): the aggregation layer\'s client certificate only.'},
+	{choice: 'cluster', title: 'cluster', explain: `the cluster CA (${kubeadmPkiDir}/${kubeadmCaName('ca')}): the API server, the kubelets, the components and every .conf. The etcd and front-proxy leaves stay as they are.`},
+	{choice: 'etcd', title: 'etcd', explain: `etcd's CA (${kubeadmPkiDir}/${kubeadmCaName('etcd-ca')}): each member's server and peer certificates, the healthcheck client and the API server's etcd client. No .conf changes.`},
+	{choice: 'front-proxy', title: 'front-proxy', explain: `the front proxy's CA (${kubeadmPkiDir}/${kubeadmCaName('front-proxy-ca')}): the aggregation layer's client certificate only.`},
 ];
 
 /** The title of each screen of "Rotate the CA". */

@@ -8,19 +8,20 @@
 //   finish   trust is the new CA alone; the old CA's certificate and key go to retired/<UTC time>/.
 //
 // Each phase runs under the folder's lock as one transaction with a backup (write.ts), like renew: only the files
-// whose bytes change are written, nodes/copy.sh copies those, and the restart order comes from renew's tiers. The
+// whose bytes change are written, the copy script copies those, and the restart order comes from renew's tiers. The
 // phase is recorded in the manifest; a phase can be neither skipped nor run twice. The service-account key and the
 // encryption key are never touched. Every path comes from the plan (hardwayPaths, rotationPaths, distribution).
 import {createHash, createPrivateKey, X509Certificate as NodeX509} from 'node:crypto';
 import path from 'node:path';
 import {clusterFiles} from './cluster-files.js';
-import {bundlesDir, copyScript, distribution, installDirs, installedAt, type Bundle, type Delivery} from './distribute.js';
+import {copyScript, distribution, installDirs, installedAt, type Bundle, type Delivery} from './distribute.js';
 import {backupDir as backupFolder, folderTimestamp, retiredDir} from './folders.js';
 import {certificateFiles, kubeadmLayoutFiles, loadRootCa} from './generate.js';
-import {kubeadmConfs, kubeadmPaths, kubeadmPkiDir} from './kubeadm.js';
+import {kubeadmConfs} from './kubeadm.js';
 import {kubeadmInstalledAt, kubeadmPlacement} from './kubeadm-units.js';
 import {parseKubeconfig} from './kubeconfig.js';
-import {buildManifest, manifestName, parseManifest, type Manifest, type ManifestRotation} from './manifest.js';
+import {buildManifest, parseManifest, type Manifest, type ManifestRotation} from './manifest.js';
+import {bundlesDir, copyAllScriptPath, copyScriptPath, kubeadmPaths, kubeadmServiceAccount, kubeadmServiceAccountPaths, manifestName} from './placement.js';
 import {buildPlan, hardwayPaths, isLayout, rotationPaths, signingPaths, type CertSpec, type Layout, type Plan, type RotationPhase} from './plan.js';
 import {issue, issueAll, type Issued} from './pki/issue.js';
 import {generateKeyPair, importPrivateKeyPem, type KeyPair} from './pki/keys.js';
@@ -256,7 +257,7 @@ async function readLeaves(outDir: string, plan: Plan, signerOf: (spec: CertSpec)
 async function serviceAccountKey(outDir: string, plan: Plan): Promise<{spec: CertSpec; keyPem: string; keys: KeyPair} | undefined> {
 	const spec = plan.certs.find(s => s.role === 'service-account');
 	if (!spec) return undefined;
-	const rel = plan.layout === 'kubeadm' ? `${plan.topology.masters[0]!.name}/${kubeadmPkiDir}/sa.key` : hardwayPaths(spec).key;
+	const rel = plan.layout === 'kubeadm' ? kubeadmServiceAccountPaths(plan.topology.masters[0]!.name).key : hardwayPaths(spec).key;
 	const file = await readFolderFile(outDir, rel);
 	await requireTrusted(file, 'secret');
 	if (!file) throw new RefusedError(`${rel} is missing: rotate-ca keeps the service-account key (every token depends on it) and never makes one; restore it`);
@@ -281,7 +282,7 @@ const checksAfter: Record<RotationStep, (plan: Plan, bundles: readonly Bundle[])
 		'every machine above has its files and was restarted, in the order above',
 		`on each machine the CA file holds both CAs: openssl storeutl -noout -certs ${trustOnMachine(plan, bundles)} ends with "Total found: 2"`,
 		'kubectl get nodes: every node Ready; etcdctl endpoint health on every member',
-		'kube-root-ca.crt holds both CAs (kubectl get configmap kube-root-ca.crt -o jsonpath=\'{.data.ca\\.crt}\' | grep -c BEGIN says 2); then restart the workloads that call the API server (kubectl rollout restart), which read ca.crt once when they start',
+		'kube-root-ca.crt holds both CAs (kubectl get configmap kube-root-ca.crt -o jsonpath=\'{.data.ca\\.crt}\' | grep -c BEGIN says 2); then restart the workloads that call the API server (kubectl rollout restart), which read it once when they start',
 	],
 	reissue: () => [
 		'every machine above has its files and was restarted, in the order above: from now on each serves and logs in with a certificate of the new CA',
@@ -363,7 +364,7 @@ async function makeNextCas(rotated: readonly CertSpec[], now: Date, onProgress?:
 	return fresh;
 }
 
-/** Where a CA's new pair goes, as a person finds it (kubeadm: inside a master's folder, pki/etcd/ca-next.key). */
+/** Where a CA's new pair goes, as a person finds it (kubeadm: inside a master's folder, under pki/). */
 function nextCaFiles(plan: Plan, spec: CertSpec): {cert: string; key: string} {
 	const at = rotationPaths(caLocations(plan, spec)[0]!).next;
 	const shown = (rel: string) => (plan.layout === 'kubeadm' ? rel.slice(rel.indexOf('/') + 1) : rel);
@@ -387,7 +388,7 @@ function reissuedIds(plan: Plan, cas: readonly string[]): string[] {
 function reissueWords(plan: Plan, reissued: readonly string[], sa: CertSpec | undefined): string[] {
 	return [
 		`${reissued.length} new leaf keys were made, one per certificate, each signed by the new CA`,
-		...(sa ? [plan.layout === 'kubeadm' ? 'the service-account key sa.key is kept (every token stays valid)' : `the service-account key ${hardwayPaths(sa).key} is kept (every token stays valid); its certificate is signed again by the new CA`] : []),
+		...(sa ? [plan.layout === 'kubeadm' ? `the service-account key ${kubeadmServiceAccount.key} is kept (every token stays valid)` : `the service-account key ${hardwayPaths(sa).key} is kept (every token stays valid); its certificate is signed again by the new CA`] : []),
 	];
 }
 
@@ -492,7 +493,7 @@ export async function rotateCa(options: RotateOptions): Promise<RotationResult> 
 		let retiredTo: string | undefined;
 		const previousPlan = buildPlan(state.topology, {layout, ...(rotatingNow && {rotation: {phase: state.phase as RotationPhase, cas}})});
 		const sa = await serviceAccountKey(outDir, basePlan);
-		// Kept as it is where no leaf changes (kubeadm writes only sa.key and sa.pub: no certificate of its own).
+		// Kept as it is where no leaf changes (kubeadm writes only the key and its public half: no certificate of its own).
 		const saCertPem = sa && layout !== 'kubeadm' ? (await readLeafText(outDir, basePlan, sa.spec)).certPem : '';
 		if (sa && saCertPem === undefined) throw new RefusedError(`${hardwayPaths(sa.spec).cert} is missing; restore it from ${backupFolder}/ (rotate-ca keeps the service-account pair)`);
 		const saIssued = (): Map<string, Issued> => (sa ? new Map([[sa.spec.id, {spec: sa.spec, certPem: saCertPem ?? '', keyPem: sa.keyPem, keys: sa.keys}]]) : new Map());
@@ -549,15 +550,15 @@ export async function rotateCa(options: RotateOptions): Promise<RotationResult> 
 		const changedSources = new Set(differs.filter(f => !f.path.startsWith(`${bundlesDir}/`)).map(f => f.path));
 		const machines = changedMachines(bundles, changedSources);
 		const changedBundles: Bundle[] = bundles.map(b => ({...b, files: b.files.filter(d => changedSources.has(d.source))})).filter(b => b.files.length > 0);
-		// The hard way's copy.sh copies what changed, copy-all.sh everything; kubeadm's host folders are copied as they are.
+		// The hard way's copy script copies what changed, the copy-all script everything; kubeadm's host folders are copied as they are.
 		const scripts: OutputFile[] =
 			layout === 'kubeadm'
 				? []
 				: [
-						{path: `${bundlesDir}/copy.sh`, content: copyScript(plan, changedBundles), mode: 0o755, kind: 'copy-script'},
-						{path: `${bundlesDir}/copy-all.sh`, content: copyScript(plan, bundles), mode: 0o755, kind: 'copy-script'},
+						{path: copyScriptPath, content: copyScript(plan, changedBundles), mode: 0o755, kind: 'copy-script'},
+						{path: copyAllScriptPath, content: copyScript(plan, bundles), mode: 0o755, kind: 'copy-script'},
 					];
-		const live = [...full.filter(f => f.path !== `${bundlesDir}/copy.sh`), ...scripts];
+		const live = [...full.filter(f => f.path !== copyScriptPath), ...scripts];
 		const livePaths = new Set(live.map(f => f.path));
 		const removed = state.manifest.files.map(f => f.path).filter(p => p !== manifestName && !livePaths.has(p));
 		const record: ManifestRotation = {
@@ -583,7 +584,7 @@ export async function rotateCa(options: RotateOptions): Promise<RotationResult> 
 				rotation: record,
 			}),
 		};
-		const changed = [...differs.filter(f => f.path !== `${bundlesDir}/copy.sh`), ...scripts, ...retiredFiles, manifestFile];
+		const changed = [...differs.filter(f => f.path !== copyScriptPath), ...scripts, ...retiredFiles, manifestFile];
 		// The step in the name: phases run within one second (a script) keep a backup each.
 		const backupDir = `${backupFolder}/${folderTimestamp(now)}-rotate-ca-${options.step}`;
 		await folder.commit(changed, {backupDir, remove: removed});
@@ -625,7 +626,7 @@ export type SignerState = 'old' | 'new' | 'other';
  * - `trust`: one entry per file that holds trust (the CA file, each kubeconfig's certificate-authority-data):
  *   `{path, trusts: old|new|both|other}`; once a rotation began, only the files of the CAs it rotates;
  * - `leaves`: one per leaf certificate (of those CAs): `{path, id, signedBy: old|new|other}`;
- * - `copyNext`: what the last phase changed per machine, `{host, files: [name in nodes/<host>/]}`: nodes/copy.sh copies them;
+ * - `copyNext`: what the last phase changed per machine, `{host, files: [name in nodes/<host>/]}`: the copy script copies them;
  * - `counts`: `{trust: {old, new, both, other}, leaves: {old, new, other}}`.
  */
 export type RotationStatus = {
