@@ -62,7 +62,13 @@ export function FolderScreen({glance, outDir, renew, rotation, onOpenWizard, onE
 			if (effect === 'prepare-rotation' || effect === 'write-rotation') {
 				const request = rotationRequest(glance, current.current);
 				if (!rotation) failed(new Error('rotating the CA is not available here: run kubepki rotate-ca'));
-				else if (effect === 'prepare-rotation') rotation.preview(request, (done, total) => send({type: 'keys', done, total})).then(preview => send({type: 'prepared', preview}), failed);
+				else if (effect === 'prepare-rotation') {
+					const {ask} = current.current;
+					rotation.preview(request, (done, total) => send({type: 'keys', ask, done, total})).then(
+						preview => send({type: 'prepared', ask, preview}),
+						(error: Error) => send({type: 'failed', ask, message: error.message.split('\n')[0] ?? 'failed'}),
+					);
+				}
 				else rotation.write(request, current.current.rotationPreview!.prepared).then(result => (exitAfterWrite.current ? onExit(130) : send({type: 'rotated', result})), failed);
 			}
 
