@@ -104,7 +104,7 @@ async function runScreen(flags: WizardFlags, io: CommandIo): Promise<never> {
 					renew: async () => renewFolder({outDir: outPath, selection: {kind: 'within', seconds: renewWithinDays * 86_400}}),
 					// The same transaction as kubepki rotate-ca: what the screen showed is what is written.
 					rotation: {
-						preview: async request => rotate.previewRotation({outDir: outPath, ...request}),
+						preview: async (request, onProgress) => rotate.previewRotation({outDir: outPath, ...request, onProgress}),
 						write: async (request, prepared) => rotate.rotateCa({outDir: outPath, ...request, prepared}),
 					},
 				},

@@ -74,7 +74,7 @@ const changes: Record<RotationResult['step'], (layout: Layout) => string[]> = {
 		'What start changes: a new CA is made beside the old one (a new key and a self-signed certificate whose CN carries the time it was made). Every trust file, the CA file every component reads and each kubeconfig\'s certificate-authority-data, becomes the bundle of the old CA and the new. No leaf changes: every certificate in use still verifies everywhere.',
 		'Why it comes first: after reissue, machines that have restarted present certificates of the new CA while the others still present the old. A machine accepts the new ones only if it already trusts the new CA, so every machine must trust both before any certificate changes.',
 		layout === 'kubeadm'
-			? `The new pair goes beside the old in each master's pki/ (${kubeadmNext.cert}, ${kubeadmNext.key}); the old key stays until finish.`
+			? `Each new pair goes beside its old one in every master's pki/ (${kubeadmNext.cert} and ${kubeadmNext.key} for the cluster CA; likewise for etcd's and the front proxy's); the old keys stay until finish.`
 			: `The controller-manager keeps signing kubelet CSRs with the old CA (${rotationPaths(clusterCaNames()).old} with ${clusterCaNames().key}): its --cluster-signing-cert-file takes one certificate, not a bundle. The old key stays until finish.`,
 	],
 	reissue: () => [
@@ -133,14 +133,15 @@ export const caPicks: ReadonlyArray<{readonly choice: CaChoice; readonly title: 
 ];
 
 /** The title of each screen of "Rotate the CA". */
-export function rotateScreenTitle(phase: 'pick' | 'explain' | 'making' | 'review' | 'writing' | 'done' | 'failed', step: RotationResult['step'], error?: string): string {
+export function rotateScreenTitle(phase: 'pick' | 'explain' | 'making' | 'review' | 'writing' | 'done' | 'failed', step: RotationResult['step'], error?: string, keys?: {done: number; total: number}): string {
+	const count = keys && keys.total > 0 ? ` ${keys.done}/${keys.total}` : '';
 	switch (phase) {
 		case 'pick':
 			return 'Rotate the CA: which CA? (kubeadm\'s layout has three; the same choices as --ca)';
 		case 'explain':
 			return `Rotate the CA, ${step}: what it changes and why the order matters`;
 		case 'making':
-			return step === 'start' ? 'Rotate the CA, start: making the new CA key…' : step === 'reissue' ? 'Rotate the CA, reissue: making the new leaf keys…' : 'Rotate the CA, finish: reading the folder…';
+			return step === 'start' ? `Rotate the CA, start: making the new CA key(s)${count}…` : step === 'reissue' ? `Rotate the CA, reissue: making the new leaf keys${count}…` : 'Rotate the CA, finish: reading the folder…';
 		case 'review':
 			return `Rotate the CA, ${step}: what will be written`;
 		case 'writing':

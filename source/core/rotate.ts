@@ -351,10 +351,12 @@ async function readForStep(outDir: string, state: FolderState, step: RotationSte
 }
 
 /** start: a new key and self-signed certificate per CA rotated, named apart from the old by its time. */
-async function makeNextCas(rotated: readonly CertSpec[], now: Date): Promise<Map<string, CaPair>> {
+async function makeNextCas(rotated: readonly CertSpec[], now: Date, onProgress?: (done: number, total: number) => void): Promise<Map<string, CaPair>> {
 	const fresh = new Map<string, CaPair>();
+	onProgress?.(0, rotated.length);
 	for (const spec of rotated) {
 		const keys = await generateKeyPair(spec.algorithm);
+		onProgress?.(fresh.size + 1, rotated.length);
 		const made = await issue(nextCaSpec(spec, now), keys, undefined, now);
 		fresh.set(spec.id, {issued: {...made, spec}, cert: new NodeX509(made.certPem), pem: made.certPem});
 	}
@@ -440,7 +442,7 @@ export async function previewRotation(options: Omit<RotateOptions, 'prepared'>):
 	if (options.step === 'start') {
 		const plan = buildPlan(state.topology, {layout: state.layout, rotation: {phase: 'started', cas}});
 		await readLeaves(options.outDir, plan, spec => read.get(spec.signer)!.old.cert, 'rotate-ca start needs every leaf signed by its current CA: run kubepki renew (or generate, for kubeadm\'s layout) first');
-		const fresh = await makeNextCas(rotated, now);
+		const fresh = await makeNextCas(rotated, now, options.onProgress);
 		const readings = readingsByCert(plan);
 		const cards = rotated.map(spec => ({
 			cert: {spec, info: certInfo(fresh.get(spec.id)!.pem), status: 'issued' as const, reason: 'the next CA, beside the old one'},
@@ -512,7 +514,7 @@ export async function rotateCa(options: RotateOptions): Promise<RotationResult> 
 		if (options.step === 'start') {
 			plan = buildPlan(state.topology, {layout, rotation: {phase: 'started', cas}});
 			const leaves = await readLeaves(outDir, plan, spec => read.get(spec.signer)!.old.cert, 'rotate-ca start needs every leaf signed by its current CA: run kubepki renew (or generate, for kubeadm\'s layout) first');
-			const fresh = options.prepared?.nextCas ?? (await makeNextCas(rotated, now));
+			const fresh = options.prepared?.nextCas ?? (await makeNextCas(rotated, now, options.onProgress));
 			made.push(...nextCaWords(basePlan, rotated, fresh));
 			for (const spec of rotated) addRotationFiles(spec, fresh.get(spec.id)!, read.get(spec.id)!.old);
 

@@ -1,7 +1,7 @@
 // The built CLI opened on a folder kubepki made (issue 13, item 5), in a real terminal (tmux on a private
 // socket): the folder at a glance, a renewal walked and written, and "Change the cluster" starting from the
 // cluster the folder's manifest records, not the built-in example.
-import {existsSync, readdirSync, readFileSync} from 'node:fs';
+import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, test} from 'vitest';
 import {clusterFiles} from '../../source/core/cluster-files.js';
@@ -64,6 +64,23 @@ describe.skipIf(!haveTmux)('the wizard on a folder kubepki made', () => {
 		expect(left).toContain('EXIT=0');
 		expect(left).not.toContain('step 1 of 10');
 		expect(readFileSync(path.join(dir, 'pki', 'kubepki-manifest.json'), 'utf8')).toBe(before);
+	});
+
+	test('mid-rotation, a folder the screen cannot read (its manifest\'s cluster broken): one line naming the next rotate-ca step, exit 1, never the stages', async () => {
+		const dir = tempDir();
+		expect(kubepki(['generate', '--out', 'pki', '--algorithm', 'ecdsa-p256', '--quiet'], {cwd: dir}).status).toBe(0);
+		expect(kubepki(['rotate-ca', 'start', '--out', 'pki'], {cwd: dir}).status).toBe(0);
+		const manifestPath = path.join(dir, 'pki', 'kubepki-manifest.json');
+		const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {cluster: {masters: unknown[]}};
+		manifest.cluster.masters = [];
+		writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+		const before = readFileSync(manifestPath, 'utf8');
+		const term = wizard(dir, ['--out', 'pki']);
+		const screen = await term.waitFor('EXIT=');
+		expect(screen).toContain('EXIT=1');
+		expect(screen.replaceAll('\n', '')).toContain('run kubepki rotate-ca reissue first');
+		expect(screen).not.toContain('step 1 of 10');
+		expect(readFileSync(manifestPath, 'utf8')).toBe(before);
 	});
 
 	test('Change the cluster opens the stages on the cluster the manifest records', async () => {

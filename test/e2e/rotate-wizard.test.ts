@@ -5,25 +5,18 @@
 import {X509Certificate} from 'node:crypto';
 import {readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
-import {afterEach, describe, expect, test} from 'vitest';
-import {cliPath, hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
-import {startTerm, type Term} from './tmux.js';
+import {describe, expect, test} from 'vitest';
+import {hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
+import type {Term} from './tmux.js';
+import {wizard as openWizard} from './wizard-term.js';
 
 const haveTmux = hasTool('tmux');
 const haveOpenssl = hasTool('openssl');
-const terms: Term[] = [];
-afterEach(() => {
-	for (const term of terms.splice(0)) term.kill();
-});
 
 // The screen is waited for as long as it takes (keys on a loaded machine): no clock decides the outcome.
 const untilShown = Number.POSITIVE_INFINITY;
 
-function wizard(dir: string): Term {
-	const term = startTerm([process.execPath, cliPath, '--out', 'pki'], {columns: 100, rows: 30, cwd: dir, env: {CI: 'false', NO_COLOR: undefined, TERM: 'xterm-256color'}, socketPrefix: 'rotate-wizard'});
-	terms.push(term);
-	return term;
-}
+const wizard = (dir: string): Term => openWizard(dir, ['--out', 'pki']);
 
 /** Every certificate a file holds: its PEM blocks and those inside a kubeconfig's base64 `*-data` fields. */
 function certificatesIn(text: string): X509Certificate[] {

@@ -7,12 +7,13 @@ import path from 'node:path';
 import React from 'react';
 import {afterEach, describe, expect, test} from 'vitest';
 import {clusterFiles} from '../../source/core/cluster-files.js';
-import {openFolder} from '../../source/core/folder-glance.js';
+import {folderChoices, folderReducer, initialFolderState, openFolder, rotationRequest} from '../../source/core/folder-glance.js';
 import {generate} from '../../source/core/generate.js';
 import {previewRotation, rotateCa, rotationStatus, certificateBlocks} from '../../source/core/rotate.js';
 import {exampleTopology} from '../../source/core/topology.js';
 import {KeyRouter} from '../../source/ui/keys/router.js';
 import {FolderScreen, type FolderRotation} from '../../source/ui/folder/FolderScreen.js';
+import {folderScreenLines} from '../../source/ui/folder/folder-lines.js';
 import {tempDir} from '../helpers/tools.js';
 import {cleanup, keys, press, renderAt, waitFor, type Rendered} from './ink.js';
 
@@ -25,9 +26,18 @@ const read = (dir: string, file: string) => readFileSync(path.join(dir, file), '
 const flat = (frame: string) => frame.replaceAll('\n', ' ');
 
 /** The real core, on the folder: what the wizard's screen process hands the folder screen. */
+const progress: Array<[number, number]> = [];
 function rotationOn(dir: string): FolderRotation {
 	return {
-		preview: async request => previewRotation({outDir: dir, ...request}),
+		preview: async (request, onProgress) =>
+			previewRotation({
+				outDir: dir,
+				...request,
+				onProgress(done, total) {
+					progress.push([done, total]);
+					onProgress?.(done, total);
+				},
+			}),
 		write: async (request, prepared) => rotateCa({outDir: dir, ...request, prepared}),
 	};
 }
@@ -128,6 +138,8 @@ describe('Rotate the CA on the folder screen, the hard way', () => {
 		frame = await press(screen.r, keys.enter, 'Rotate the CA, reissue: what will be written');
 		expect(flat(frame)).toContain('8 certificate(s) made in memory');
 		expect(flat(frame)).toMatch(/! 7 new leaf keys were made, one per certificate, each signed by the new CA/);
+		// The making screen was told each key as it came: the last of the seven.
+		expect(progress.at(-1)).toEqual([7, 7]);
 		expect(flat(frame)).toMatch(/! the service-account key service-account-key\.pem is kept/);
 		const shownApiserver = cardFingerprint(await scrollTo(screen.r, cardShown('kubernetes.pem')), 'kubernetes.pem');
 		const leafBefore = read(dir, 'kubernetes.pem');
@@ -188,5 +200,45 @@ describe('Rotate the CA on a kubeadm folder', () => {
 		expect([status.phase, status.cas]).toEqual(['started', ['etcd-ca']]);
 		expect(certificateBlocks(read(dir, 'master1/pki/etcd/ca.crt'))).toHaveLength(2);
 		expect(read(dir, 'master1/pki/ca.crt')).toBe(before);
+	});
+});
+
+describe('the screens\' order, as core\'s reducer has it', () => {
+	test('nothing is made before the explanation, nothing written before the confirm; a late preview after esc is dropped; 80×24 fits', async () => {
+		const dir = path.join(tempDir('kubepki-folder-rotate-order-'), 'pki');
+		await generate(topology, {outDir: dir, extraFiles: async (plan, issued) => clusterFiles(plan, issued, {outDir: dir})});
+		const glance = (await openFolder(dir))!;
+		const rotate = folderChoices(glance).findIndex(choice => choice.id === 'rotate');
+		let step = folderReducer({...initialFolderState, selected: rotate}, {type: 'enter'}, glance);
+		expect([step.state.phase, step.effect]).toEqual(['rotate-explain', undefined]);
+		// y means nothing before the confirm.
+		expect(folderReducer(step.state, {type: 'yes'}, glance).effect).toBeUndefined();
+		step = folderReducer(step.state, {type: 'enter'}, glance);
+		expect([step.state.phase, step.effect]).toEqual(['rotate-making', 'prepare-rotation']);
+		const preview = await previewRotation({outDir: dir, ...rotationRequest(glance, step.state)});
+		// esc while the keys are made: the preview that comes back later shows nothing, nor after the step is asked again.
+		const left = folderReducer(step.state, {type: 'back'}, glance).state;
+		expect(folderReducer(left, {type: 'prepared', ask: step.state.ask, preview}, glance).state.phase).toBe('glance');
+		const again = folderReducer(folderReducer(left, {type: 'enter'}, glance).state, {type: 'enter'}, glance).state;
+		expect(again.phase).toBe('rotate-making');
+		expect(folderReducer(again, {type: 'prepared', ask: step.state.ask, preview}, glance).state.phase).toBe('rotate-making');
+		expect(folderReducer(again, {type: 'failed', ask: step.state.ask, message: 'late'}, glance).state.phase).toBe('rotate-making');
+		const review = folderReducer(step.state, {type: 'prepared', ask: step.state.ask, preview}, glance).state;
+		expect(review.phase).toBe('rotate-review');
+		const confirm = folderReducer(review, {type: 'enter'}, glance);
+		expect([confirm.state.phase, confirm.effect]).toEqual(['rotate-confirm', undefined]);
+		expect(folderReducer(confirm.state, {type: 'yes'}, glance).effect).toBe('write-rotation');
+		// While writing, q does not leave (the write finishes first).
+		expect(folderReducer({...confirm.state, phase: 'rotate-writing'}, {type: 'quit'}, glance).effect).toBeUndefined();
+		expect(existsSync(path.join(dir, 'ca-next.pem'))).toBe(false);
+
+		for (const state of [folderReducer({...initialFolderState, selected: rotate}, {type: 'enter'}, glance).state, step.state, review, confirm.state]) {
+			const lines = folderScreenLines(glance, state, 80, 23, 'pki');
+			expect(lines.length, state.phase).toBeLessThanOrEqual(23);
+			// The head is the glance's, cut with … when drawn; every line of the rotation's screens is wrapped to the width.
+			for (const line of lines.slice(1)) expect(line.text.length, line.text).toBeLessThanOrEqual(80);
+		}
+
+		expect(folderScreenLines(glance, confirm.state, 80, 23, 'pki').at(-1)!.text).toBe('Write rotate-ca start to pki? enter or y write · esc no');
 	});
 });

@@ -70,10 +70,14 @@ function indented(text: string, width: number, tone?: Line['tone']): Line[] {
  */
 function rotateLines(glance: FolderGlance, state: FolderState, width: number, rows: number, shownDir: string): Line[] {
 	const {step} = rotationRequest(glance, state);
-	const wrap = (text: string, tone?: Line['tone']) => indented(printable(text), width, tone ?? (text.startsWith('!') ? 'warn' : undefined));
+	// A "! " line (a key made, a warning) keeps its wrapped lines under its words.
+	const wrap = (text: string, tone?: Line['tone']) =>
+		text.startsWith('! ')
+			? indented(`  ${printable(text.slice(2))}`, width, tone ?? 'warn').map((line, index) => (index === 0 ? {...line, text: `! ${line.text.slice(2)}`} : line))
+			: indented(printable(text), width, tone);
 	const screen = state.phase.slice('rotate-'.length) as 'pick' | 'explain' | 'making' | 'review' | 'confirm' | 'writing' | 'done' | 'failed';
 	const title: Line = {
-		text: printable(rotateScreenTitle(screen === 'confirm' ? 'review' : screen, step, state.error)),
+		text: printable(rotateScreenTitle(screen === 'confirm' ? 'review' : screen, step, state.error, state.keys)),
 		tone: screen === 'failed' ? 'error' : screen === 'done' ? 'ok' : undefined,
 		bold: true,
 	};
@@ -90,7 +94,7 @@ function rotateLines(glance: FolderGlance, state: FolderState, width: number, ro
 		case 'explain':
 			// Before start the CA is the one chosen (as --ca names it); later, the ones the rotation in progress rotates.
 			body = stepExplain(step, glance.layout, step === 'start' ? rotationRequest(glance, state).ca : (glance.rotation?.cas ?? [])).flatMap(text => [...wrap(text), {text: ''}]);
-			help = `enter make what ${step} makes (nothing is written yet) · ↑↓ scroll · esc back · q quit`;
+			help = `enter ${step === 'finish' ? 'go on' : 'make its keys'} (nothing is written yet) · ↑↓ scroll · esc back · q quit`;
 			break;
 		case 'making':
 			body = wrap('Nothing is written: the keys and certificates are made in memory first, to be shown before the confirm.', 'muted');
