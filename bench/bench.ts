@@ -9,6 +9,7 @@ import {execFileSync, spawnSync} from 'node:child_process';
 import {mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
+import {writeClusterFile} from './cluster-yaml.js';
 import {floorBench} from './floor.js';
 import {lintScaleBench} from './lint-scale.js';
 import {renewBench} from './renew.js';
@@ -26,21 +27,7 @@ const workdir = mkdtempSync(path.join(tmpdir(), 'kubepki-bench-'));
 type Tool = 'kubepki' | 'cfssl' | 'openssl';
 type Case = {name: string; config: string; algorithm: 'rsa-2048' | 'ecdsa-p256'; runs: number};
 
-function clusterFile(workers: number): string {
-	const file = path.join(workdir, `cluster-${workers}.yaml`);
-	const lines = [
-		'cluster: kubernetes-the-hard-way',
-		'serviceCIDR: 10.32.0.0/24',
-		'loadBalancer: {name: lb, ip: 10.128.15.226}',
-		'masters:',
-		'  - {name: master1, ip: 10.128.15.221}',
-		'  - {name: master2, ip: 10.128.15.222}',
-		'workers:',
-		...Array.from({length: workers}, (_, i) => `  - {name: node${i + 1}, ip: 10.128.${16 + Math.floor((i + 10) / 256)}.${(i + 10) % 256}}`),
-	];
-	writeFileSync(file, lines.join('\n') + '\n');
-	return file;
-}
+const clusterFile = (workers: number) => writeClusterFile(workdir, workers);
 
 /** Workers of the Ansible scale case (BENCH_ANSIBLE_WORKERS, default 500). */
 function ansibleWorkers(): number {

@@ -4,11 +4,10 @@
 // - the wizard's first frame against a one-line Ink app bundled the same way (dist/bench/bare-ink.js) and the
 //   same app unbundled, each timed in a pseudo-terminal from start to the frame (bench/pty-first-frame.py).
 import {spawnSync} from 'node:child_process';
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {buildPlan} from '../source/core/plan.js';
-import {validateTopology} from '../source/core/topology.js';
+import {keyCount, writeClusterFile} from './cluster-yaml.js';
 
 const here = import.meta.dirname;
 const cli = path.resolve(here, '../cli.js');
@@ -34,34 +33,6 @@ function firstFrameMs(pattern: string, command: string[], cwd: string): number {
 	return Number(result.stdout.trim());
 }
 
-function clusterYaml(workers: number): string {
-	const lines = [
-		'cluster: kubernetes-the-hard-way',
-		'serviceCIDR: 10.32.0.0/24',
-		'clusterDomain: cluster.local',
-		'loadBalancer: {name: lb, ip: 10.128.15.226}',
-		'masters:',
-		'  - {name: master1, ip: 10.128.15.221}',
-		'  - {name: master2, ip: 10.128.15.222}',
-		'workers:',
-		...Array.from({length: workers}, (_, i) => `  - {name: node${i + 1}, ip: 10.128.${16 + (i >> 8)}.${(i & 255) + 1}}`),
-	];
-	return lines.join('\n') + '\n';
-}
-
-/** Keys a generate of this many workers makes: one per certificate of the plan. */
-function keyCount(workers: number): number {
-	const parsed = validateTopology({
-		masters: [{name: 'master1', ip: '10.128.15.221'}, {name: 'master2', ip: '10.128.15.222'}],
-		workers: Array.from({length: workers}, (_, i) => ({name: `node${i + 1}`, ip: `10.128.${16 + (i >> 8)}.${(i & 255) + 1}`})),
-		loadBalancer: {name: 'lb', ip: '10.128.15.226'},
-		serviceCIDR: '10.32.0.0/24',
-		cluster: 'kubernetes-the-hard-way',
-	});
-	if (!parsed.ok) throw new Error(`bench cluster: ${JSON.stringify(parsed.problems)}`);
-	return buildPlan(parsed.topology).certs.length;
-}
-
 export type FloorRow = {readonly what: string; readonly kubepki: string; readonly floor: string; readonly ratio: number; readonly goal: number};
 
 export function floorBench(runs: number, only?: string): FloorRow[] {
@@ -72,9 +43,9 @@ export function floorBench(runs: number, only?: string): FloorRow[] {
 		for (const workers of [2, 100]) {
 			const name = `generate rsa-2048 ${workers} workers vs keygen floor`;
 			if (!want(name)) continue;
-			const config = path.join(work, `cluster-${workers}.yaml`);
-			writeFileSync(config, clusterYaml(workers));
-			const keys = keyCount(workers);
+			const config = writeClusterFile(work, workers);
+			// Counted from the file generate reads below.
+			const keys = keyCount(config);
 			const ours: number[] = [];
 			const floor: number[] = [];
 			const n = workers > 2 ? Math.max(1, Math.ceil(runs / 2)) : runs;

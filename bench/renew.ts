@@ -4,9 +4,10 @@
 // (timed) and then renews it (timed), so the two alternate and a busy moment hits both alike.
 // BENCH_CASES="renew" runs only this; BENCH_RENEW_WORKERS sets the size.
 import {spawnSync} from 'node:child_process';
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
+import {writeClusterFile} from './cluster-yaml.js';
 
 export type RenewRow = {readonly name: string; readonly algorithm: string; readonly generate: number; readonly renew: number; readonly files: number};
 
@@ -28,21 +29,7 @@ export function renewBench(cli: string, runs: number, only?: string, workers = N
 	const work = mkdtempSync(path.join(tmpdir(), 'kubepki-bench-renew-'));
 	const rows: RenewRow[] = [];
 	try {
-		const config = path.join(work, 'cluster.yaml');
-		writeFileSync(
-			config,
-			[
-				'cluster: bench-renew',
-				'serviceCIDR: 10.32.0.0/24',
-				'loadBalancer: {name: lb, ip: 10.128.15.226}',
-				'masters:',
-				'  - {name: master1, ip: 10.128.15.221}',
-				'  - {name: master2, ip: 10.128.15.222}',
-				'workers:',
-				...Array.from({length: workers}, (_, i) => `  - {name: node${i + 1}, ip: 10.128.${16 + Math.floor((i + 10) / 256)}.${(i + 10) % 256}}`),
-				'',
-			].join('\n'),
-		);
+		const config = writeClusterFile(work, workers, {cluster: 'bench-renew', name: 'cluster.yaml'});
 		for (const algorithm of ['rsa-2048', 'ecdsa-p256']) {
 			const name = `renew ${workers} workers`;
 			if (only && !`${name} ${algorithm}`.includes(only)) continue;

@@ -5,6 +5,7 @@
  * entry here. The run functions import their module when called: headless commands never load Ink or React.
  */
 import {parseArgs} from 'node:util';
+import {copyAllScriptPath, copyScriptPath, encryptionConfigName, hardwayCaCert, hardwayNames, manifestName} from '../core/placement.js';
 import {UsageError, type CommandIo} from './io.js';
 
 export const version = '0.1.0';
@@ -37,7 +38,7 @@ const config: FlagSpec = {type: 'string', value: 'FILE', help: 'the cluster file
 const out: FlagSpec = {type: 'string', value: 'DIR', help: 'the output folder (default ./pki)'};
 const algorithm: FlagSpec = {type: 'string', value: 'A', help: 'the key algorithm: rsa-2048 (default), rsa-4096 or ecdsa-p256'};
 const layout: FlagSpec = {type: 'string', value: 'L', help: 'hardway (default: the guide\'s file names) or kubeadm (one /etc/kubernetes folder per machine)'};
-const encryptionProvider: FlagSpec = {type: 'string', value: 'P', help: 'the first provider of encryption-config.yaml: secretbox (default), aescbc (the guide\'s) or aesgcm; a folder\'s existing provider is kept'};
+const encryptionProvider: FlagSpec = {type: 'string', value: 'P', help: `the first provider of ${encryptionConfigName}: secretbox (default), aescbc (the guide's) or aesgcm; a folder's existing provider is kept`};
 const json: FlagSpec = {type: 'boolean', help: 'machine-readable output (a documented, stable shape)'};
 
 /** Flags every command takes; they are in every command's help too. */
@@ -117,11 +118,11 @@ export const commands: readonly Command[] = [
 		},
 		examples: [
 			['kubepki inspect', 'the viewer on ./pki (a text report when piped)'],
-			['kubepki inspect pki/admin.kubeconfig pki/ca.pem', 'only these files'],
+			[`kubepki inspect pki/${hardwayNames('admin').kubeconfig} pki/${hardwayCaCert}`, 'only these files'],
 			['kubepki inspect --json pki | jq \'.items[].subject\'', 'machine-readable'],
-			['kubectl get secret apiserver-tls -o yaml | kubepki inspect -', 'a Secret\'s tls.crt, tls.key and ca.crt'],
-			['kubepki inspect https://127.0.0.1:2379 --cert pki/kubernetes.pem --key pki/kubernetes-key.pem', 'what etcd serves, checked against ./pki, mutual TLS'],
-			['kubepki inspect 10.0.0.5:6443 --servername kubernetes --kubeconfig pki/admin.kubeconfig', 'an API server as kubectl sees it'],
+			['kubectl get secret apiserver-tls -o yaml | kubepki inspect -', 'a Secret\'s keys: tls.crt, tls.key, its CA'],
+			[`kubepki inspect https://127.0.0.1:2379 --cert pki/${hardwayNames('apiserver').cert} --key pki/${hardwayNames('apiserver').key}`, 'what etcd serves, checked against ./pki, mutual TLS'],
+			[`kubepki inspect 10.0.0.5:6443 --servername kubernetes --kubeconfig pki/${hardwayNames('admin').kubeconfig}`, 'an API server as kubectl sees it'],
 		],
 		async run(positionals, flags, io) {
 			const {runInspect} = await import('./inspect.js');
@@ -205,9 +206,9 @@ export const commands: readonly Command[] = [
 		name: 'renew',
 		summary: 're-issue the leaves that end soon from the folder\'s own CA; kubeconfigs and nodes/ rebuilt; the restart order',
 		description: [
-			'The cluster comes from the folder\'s kubepki-manifest.json; subject, SANs and usages stay as they are.',
+			`The cluster comes from the folder's ${manifestName}; subject, SANs and usages stay as they are.`,
 			'The CA, the service-account pair and the encryption key are never touched; a leaf never ends after its CA.',
-			'Replaced files are kept in DIR/.backup/<UTC time>/; nodes/copy.sh copies only what changed, nodes/copy-all.sh all.',
+			`Replaced files are kept in DIR/.backup/<UTC time>/; ${copyScriptPath} copies only what changed, ${copyAllScriptPath} all.`,
 			'Ids are those of kubepki expiry (kubelet:node1, apiserver, admin, kube-proxy, ...).',
 		],
 		flags: {
@@ -236,11 +237,11 @@ export const commands: readonly Command[] = [
 		summary: 'replace a CA in three phases (start, reissue, finish) so machines one phase apart keep talking',
 		args: 'start|reissue|finish|status',
 		description: [
-			'start: a new CA beside the old; every trust file (ca.pem, each kubeconfig\'s CA) holds both; no leaf changes.',
+			`start: a new CA beside the old; every trust file (${hardwayCaCert}, each kubeconfig's CA) holds both; no leaf changes.`,
 			'reissue: every leaf signed by the new CA with a new key; kubeconfigs rebuilt; trust still both.',
 			'finish: trust is the new CA alone; the old CA\'s certificate and key move to DIR/retired/<UTC time>/.',
 			'status: the phase, which files trust or are signed by which CA, what to copy next.',
-			'Each phase: one transaction with a backup (DIR/.backup/<UTC time>/), nodes/copy.sh of what changed, the restart',
+			`Each phase: one transaction with a backup (DIR/.backup/<UTC time>/), ${copyScriptPath} of what changed, the restart`,
 			'order and what to check before the next phase. A phase cannot be skipped or run twice (the manifest records it).',
 			'The service-account key and the encryption key are never touched.',
 		],

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import {existsSync} from 'node:fs';
 import {stat} from 'node:fs/promises';
+import {encryptionConfigName} from '../core/placement.js';
 import {buildPlan} from '../core/plan.js';
 import {discardEarlyKeys, startKeyGeneration} from '../core/pki/keys.js';
 import {formatProblem} from '../core/topology.js';
@@ -46,9 +47,9 @@ export async function runGenerate(flags: GenerateFlags, io: CommandIo): Promise<
 	const extraFiles = async (plan: Parameters<typeof clusterFiles>[0], issued: Parameters<typeof clusterFiles>[1], change: {addedMasters: ReadonlyArray<{name: string}>}) =>
 		clusterFiles(plan, issued, {outDir, encryptionProvider, force: flags.force, joiningMasters: change.addedMasters.map(h => h.name), onEncryption(d) {
 			// A new key would make the secrets already encrypted with the old one unreadable: say which happened.
-			if (d.status === 'kept') encryptionNote = '  kept    encryption-config.yaml (its key still decrypts the secrets it encrypted)';
-			if (d.status === 'replaced') encryptionNote = `  replaced encryption-config.yaml (--force): ${d.reason ?? ''}; secrets encrypted with the old key cannot be read with the new one`;
-			if (d.status === 'new') encryptionNote = '  new     encryption key in encryption-config.yaml: every API server must get this same file';
+			if (d.status === 'kept') encryptionNote = `  kept    ${encryptionConfigName} (its key still decrypts the secrets it encrypted)`;
+			if (d.status === 'replaced') encryptionNote = `  replaced ${encryptionConfigName} (--force): ${d.reason ?? ''}; secrets encrypted with the old key cannot be read with the new one`;
+			if (d.status === 'new') encryptionNote = `  new     encryption key in ${encryptionConfigName}: every API server must get this same file`;
 		}});
 	try {
 		const result = await generate(topology, {

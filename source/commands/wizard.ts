@@ -36,15 +36,6 @@ async function runScreen(flags: WizardFlags, io: CommandIo): Promise<never> {
 	const outPath = path.resolve(io.cwd, outDir);
 	const existing = await stat(outPath).catch(() => undefined);
 	if (existing && !existing.isDirectory()) throw new UsageError(`--out: ${outDir} exists and is not a folder`);
-	// Mid-rotation the stages would write a folder over the rotation (generate refuses that): say the next step instead.
-	const manifestModule = await import('../core/manifest.js');
-	const rotating = manifestModule.rotationInProgress(await readFile(path.join(outPath, manifestModule.manifestName), 'utf8').catch(() => undefined), 'the wizard');
-	if (rotating) {
-		const {printable} = await import('../core/printable.js');
-		io.stderr.write(`kubepki: refused: ${printable(rotating)}\n`);
-		process.exit(1);
-	}
-
 	// Loading the screen (Ink and React) takes a moment: say so at once on a line the first frame then clears,
 	// rather than leave a silent terminal.
 	io.stdout.write('kubepki: opening the wizard…');
@@ -92,12 +83,14 @@ async function runScreen(flags: WizardFlags, io: CommandIo): Promise<never> {
 	let folder: FolderStart | undefined;
 	if (existsSync(path.join(outPath, manifestName))) {
 		io.stdout.write('\r\u001B[2Kkubepki: reading the folder…');
-		const [{openFolder}, {renewFolder}, {renewWithinDays}, {Opening}] = await Promise.all([
+		const [{openFolder}, {renewFolder}, {renewWithinDays}, {Opening}, rotate, {rotationInProgress}] = await Promise.all([
 			import('../core/folder-glance.js'),
 			import('../core/renew.js'),
 			import('../core/plan.js'),
 			// The folder screen is loaded only for a folder: it brings x509, which a fresh wizard loads after its first frame.
 			import('../ui/folder/Opening.js'),
+			import('../core/rotate.js'),
+			import('../core/manifest.js'),
 		]);
 		// A folder renew cannot read (no CA, a broken service-account pair) opens on the stages, as before.
 		const glance = await openFolder(outPath).catch(() => undefined);
@@ -109,8 +102,24 @@ async function runScreen(flags: WizardFlags, io: CommandIo): Promise<never> {
 					// A --config given too wins over the manifest's cluster for "Change the cluster".
 					topology: flags.config ? topology : glance.topology,
 					renew: async () => renewFolder({outDir: outPath, selection: {kind: 'within', seconds: renewWithinDays * 86_400}}),
+					// The same transaction as kubepki rotate-ca: what the screen showed is what is written.
+					rotation: {
+						preview: async (request, onProgress) => rotate.previewRotation({outDir: outPath, ...request, onProgress}),
+						write: async (request, prepared) => rotate.rotateCa({outDir: outPath, ...request, prepared}),
+					},
 				},
 			};
+		} else {
+			// Mid-rotation the stages would write the folder over the rotation (generate refuses that): when the
+			// folder screen cannot open, say the next step instead.
+			const rotating = rotationInProgress(await readFile(path.join(outPath, manifestName), 'utf8').catch(() => undefined), 'the wizard');
+			if (rotating) {
+				const {printable} = await import('../core/printable.js');
+				io.stdout.write('\r\u001B[2K');
+				io.stderr.write(`kubepki: refused: ${printable(rotating)}\n`);
+				if (process.stdin.isTTY) process.stdin.setRawMode(false);
+				process.exit(1);
+			}
 		}
 	}
 

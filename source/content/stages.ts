@@ -1,3 +1,9 @@
+import {copyScriptPath, encryptionConfigName, hardwayNames, kubeadmConfName, manifestName} from '../core/placement.js';
+
+// The files the prose names, as placement.ts spells them.
+const caFiles = hardwayNames('ca');
+const apiserver = hardwayNames('apiserver');
+
 /**
  * What each wizard stage explains, for someone learning the hard way. Plain data: the wizard shows it in
  * the explanation pane. Facts follow shared/reference/k8s-pki.md; `mistakes` names where the popular guides
@@ -16,7 +22,7 @@ export const stageTexts = {
 		summary: 'The tools the guide uses, and whether this machine has them.',
 		paragraphs: [
 			'kubepki makes every key and certificate itself, with Node\'s own crypto: nothing on this list is required to continue.',
-			'They are still worth having. openssl reads any certificate (`openssl x509 -in ca.pem -noout -text`) and checks a chain (`openssl verify -CAfile ca.pem node1.pem`). cfssl and cfssljson are what the guide builds the PKI with. kubectl builds and reads kubeconfigs. etcd and etcdctl run and query the cluster\'s database on the masters.',
+			`They are still worth having. openssl reads any certificate (\`openssl x509 -in ${caFiles.cert} -noout -text\`) and checks a chain (\`openssl verify -CAfile ${caFiles.cert} ${hardwayNames('kubelet:node1').cert}\`). cfssl and cfssljson are what the guide builds the PKI with. kubectl builds and reads kubeconfigs. etcd and etcdctl run and query the cluster's database on the masters.`,
 		],
 		mistakes: [
 			'The cfssl multi-master guide downloads cfssl R1.2 from pkg.cfssl.org, kubectl from apt.kubernetes.io and etcd 3.3.5 from coreos/etcd. Those are gone or unsupported: use cfssl 1.6.x (github.com/cloudflare/cfssl releases; Debian 12\'s golang-cfssl is still 1.2.0, old but it works), kubectl from pkgs.k8s.io (Debian: kubernetes-client) and etcd 3.5 or 3.6 from etcd-io/etcd (Debian 12 ships 3.4). A tool marked ! above is one of those old versions.',
@@ -36,10 +42,10 @@ export const stageTexts = {
 		],
 	},
 	ca: {
-		summary: 'One certificate authority signs everything; whoever trusts ca.pem trusts every certificate below.',
+		summary: `One certificate authority signs everything; whoever trusts ${caFiles.cert} trusts every certificate below.`,
 		paragraphs: [
-			'The CA is a key pair and a self-signed certificate with basicConstraints CA:TRUE and the keyCertSign usage. Its private key, ca-key.pem, is the most valuable file here: anyone who has it can mint an admin certificate. It goes to the masters only (the controller-manager signs kubelet CSRs with it).',
-			'ca.pem is public. The API server checks client certificates against it (--client-ca-file), kubelets check the API server with it, etcd checks its peers and clients with it, and every kubeconfig embeds it as certificate-authority-data.',
+			`The CA is a key pair and a self-signed certificate with basicConstraints CA:TRUE and the keyCertSign usage. Its private key, ${caFiles.key}, is the most valuable file here: anyone who has it can mint an admin certificate. It goes to the masters only (the controller-manager signs kubelet CSRs with it).`,
+			`${caFiles.cert} is public. The API server checks client certificates against it (--client-ca-file), kubelets check the API server with it, etcd checks its peers and clients with it, and every kubeconfig embeds it as certificate-authority-data.`,
 			'Signing means the CA computes a signature over the certificate\'s contents with its private key; anyone checks it with the CA\'s public key. A CSR is a request: the public key plus the wanted subject, signed by the requester\'s own private key to prove it holds that key.',
 			'If the output folder already has a CA, kubepki signs with it instead of making a new one: a new CA would make every certificate and kubeconfig already handed out untrusted.',
 		],
@@ -63,14 +69,14 @@ export const stageTexts = {
 		summary: 'Client certificates for the control plane components, the admin and kube-proxy, and the service account key pair.',
 		paragraphs: [
 			'These are client certificates: the CN becomes the Kubernetes user, each O a group, and the default RBAC bindings already expect these names. system:kube-controller-manager and system:kube-scheduler are bound to ClusterRoles of the same name; system:kube-proxy is bound to system:node-proxier.',
-			'admin is in group system:masters, which is bound to cluster-admin and can never be restricted by RBAC. Keep this certificate as carefully as the CA key. (kubeadm since 1.29 gives its admin.conf the group kubeadm:cluster-admins instead and keeps system:masters for a break-glass super-admin.conf.)',
+			`admin is in group system:masters, which is bound to cluster-admin and can never be restricted by RBAC. Keep this certificate as carefully as the CA key. (kubeadm since 1.29 gives its ${kubeadmConfName('admin')} the group kubeadm:cluster-admins instead and keeps system:masters for a break-glass ${kubeadmConfName('super-admin')}.)`,
 			'OU means nothing to Kubernetes: a group in OU gives no rights. Only O counts.',
 			'service-account is not an identity: it is a key pair. The API server signs service account tokens with the private key (--service-account-signing-key-file) and checks them with the public one (--service-account-key-file); the controller-manager gets the private key too (--service-account-private-key-file).',
 		],
 		mistakes: [
 			'The openssl walkthrough makes the admin with /CN=kube-admin/OU=system:masters: OU is ignored, so that admin gets Forbidden. Use O=system:masters.',
 			'The openssl walkthrough writes `openssl req … -sub "/CN=…"`; the flag is -subj. It also creates keys with 1024 bits: use 2048 or more.',
-			'The cfssl multi-master guide lists kube-proxy.pem as the scheduler\'s output and describes the proxy and scheduler CSRs as "for controller-manager": copy slips, each component has its own pair.',
+			`The cfssl multi-master guide lists ${hardwayNames('kube-proxy').cert} as the scheduler's output and describes the proxy and scheduler CSRs as "for controller-manager": copy slips, each component has its own pair.`,
 			'The openssl walkthrough and the kubeadm-paths openssl guide sign with `openssl x509 -req` without -days: openssl then signs for 30 days and the cluster breaks a month later.',
 		],
 	},
@@ -99,7 +105,7 @@ export const stageTexts = {
 		],
 	},
 	encryption: {
-		summary: 'kube-apiserver encrypts Secrets before they reach etcd, with a key from encryption-config.yaml.',
+		summary: `kube-apiserver encrypts Secrets before they reach etcd, with a key from ${encryptionConfigName}.`,
 		paragraphs: [
 			'The first provider in the list encrypts every new write; all providers are tried for reads. identity (no encryption) comes last so Secrets written before encryption was turned on can still be read.',
 			'Upstream recommends KMS v2, which keeps the key in an external key service. Of the providers with a local key, secretbox (XSalsa20-Poly1305) is the better choice; aescbc is kept for compatibility and is no longer recommended (CBC is open to padding-oracle attacks); aesgcm needs a new key before 2^32 writes, so use it only with automated rotation.',
@@ -110,22 +116,22 @@ export const stageTexts = {
 	etcd: {
 		summary: 'etcd runs on every master, over TLS for clients and for its peers.',
 		paragraphs: [
-			'Each member serves clients on 2379 and its peers on 2380, both with TLS, and with --client-cert-auth and --peer-client-cert-auth it accepts only certificates signed by the CA. As in the guide, kubernetes.pem is the server, peer and client certificate: it has every master\'s IP and 127.0.0.1, and both serverAuth and clientAuth, because peers are TLS clients of each other.',
+			`Each member serves clients on 2379 and its peers on 2380, both with TLS, and with --client-cert-auth and --peer-client-cert-auth it accepts only certificates signed by the CA. As in the guide, ${apiserver.cert} is the server, peer and client certificate: it has every master's IP and 127.0.0.1, and both serverAuth and clientAuth, because peers are TLS clients of each other.`,
 			'The API server reaches etcd with --etcd-servers (every member), --etcd-cafile and its own client certificate.',
 			'Quorum is more than half of the members. Two members need both to write: a 2-member cluster tolerates no failure and is less available than one member. Three tolerate one failure; five tolerate two.',
 		],
 		mistakes: [
 			'The cfssl multi-master guide builds two masters, hence a 2-member etcd: it works, but one lost member stops every write. Use three.',
 			'The cfssl multi-master guide installs etcd 3.3.5 (2018, unsupported). Current releases are 3.5.x and 3.6.x.',
-			'The cfssl multi-master guide copies only ca.pem, ca-key.pem and kubernetes*.pem to the masters; they also need service-account*.pem, encryption-config.yaml and their kubeconfigs (the list below does).',
+			`The cfssl multi-master guide copies only ${caFiles.cert}, ${caFiles.key} and kubernetes*.pem to the masters; they also need service-account*.pem, ${encryptionConfigName} and their kubeconfigs (the list below does).`,
 		],
 	},
 	review: {
 		summary: 'Every file that will be written, its mode, and where it goes. Nothing is on disk until you confirm.',
 		paragraphs: [
 			'Private keys and kubeconfigs are written 0600 in folders made 0700; each file atomically (a temp file, fsync, rename), so an interrupted run leaves no half-written file.',
-			'The files are exactly the certificates shown in the earlier stages: the same bytes, the same fingerprints. nodes/<host>/ holds what each machine needs and nodes/copy.sh the scp commands (kubepki never runs them).',
-			'kubepki-manifest.json records what was made from which cluster, with fingerprints; a later run in the same folder reuses the CA and keeps every leaf that is still correct.',
+			`The files are exactly the certificates shown in the earlier stages: the same bytes, the same fingerprints. nodes/<host>/ holds what each machine needs and ${copyScriptPath} the scp commands (kubepki never runs them).`,
+			`${manifestName} records what was made from which cluster, with fingerprints; a later run in the same folder reuses the CA and keeps every leaf that is still correct.`,
 		],
 		mistakes: [],
 	},

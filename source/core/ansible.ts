@@ -1,6 +1,7 @@
 import path from 'node:path';
 import {Document, isMap, isSeq} from 'yaml';
 import type {OutputFile} from './write.js';
+import {inventoryName, playbookName} from './placement.js';
 
 /*
  * The Ansible inventory and playbook that put each machine's files where its services read them. kubepki writes
@@ -35,8 +36,7 @@ export type AnsiblePlacement = {
 	readonly unitDir?: string;
 };
 
-export const inventoryName = 'inventory.yml';
-export const playbookName = 'site.yml';
+export {inventoryName, playbookName};
 const reloadHandler = 'reload systemd units';
 const restartHandler = (service: string) => `${reloadedServices.has(service) ? 'reload' : 'restart'} ${service}`;
 /** The mode of files that must never be shown (keys, kubeconfigs with keys in them, the encryption key). */
@@ -206,7 +206,7 @@ export function hostsOf(bundles: ReadonlyArray<{host: string; ip: string; role: 
 	}));
 }
 
-/** inventory.yml and site.yml for a placement. */
+/** The inventory and the playbook for a placement. */
 export function ansibleFiles(placement: AnsiblePlacement): OutputFile[] {
 	return [
 		{path: `${placement.dir}/${inventoryName}`, content: inventoryYaml(placement), mode: 0o644, kind: 'ansible-inventory'},

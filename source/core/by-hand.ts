@@ -3,6 +3,7 @@ import {etcdInstall, etcdUnit, hardwayEtcdFiles} from './etcd.js';
 import {installDirs} from './distribute.js';
 import type {KubeadmConf} from './kubeadm.js';
 import {kubeconfigSpecs, type KubeconfigSpec} from './kubeconfig.js';
+import {kubeadmServiceAccount, publicKeyName} from './placement.js';
 import {hardwayPaths, specById, type CertSpec, type ExtKeyUsage, type Plan} from './plan.js';
 
 /*
@@ -47,7 +48,7 @@ function signerOf(plan: Plan, spec: CertSpec): CertSpec {
 }
 
 function opensslKeyCommand(spec: CertSpec): string {
-	const out = `${spec.file}-key.pem`;
+	const out = hardwayPaths(spec).key;
 	switch (spec.algorithm) {
 		case 'ecdsa-p256': {
 			return `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ${out}`;
@@ -95,18 +96,18 @@ export function opensslCertCommands(plan: Plan, spec: CertSpec): string[] {
 	const signature = root
 		? [
 				// -signkey: the request is signed with its own key, which is what makes it a root.
-				`openssl x509 -req -in ${spec.file}.csr -signkey ${spec.file}-key.pem ${randomSerial} \\`,
-				`  -sha256 -days ${days(spec.validityHours)} -extfile ${spec.file}.ext -out ${spec.file}.pem`,
+				`openssl x509 -req -in ${spec.file}.csr -signkey ${hardwayPaths(spec).key} ${randomSerial} \\`,
+				`  -sha256 -days ${days(spec.validityHours)} -extfile ${spec.file}.ext -out ${hardwayPaths(spec).cert}`,
 			]
 		: [
 				// -days matters: without it openssl signs for 30 days and the cluster stops a month later.
-				`openssl x509 -req -in ${spec.file}.csr -CA ${signerOf(plan, spec).file}.pem -CAkey ${signerOf(plan, spec).file}-key.pem ${randomSerial} \\`,
-				`  -sha256 -days ${days(spec.validityHours)} -extfile ${spec.file}.ext -out ${spec.file}.pem`,
+				`openssl x509 -req -in ${spec.file}.csr -CA ${hardwayPaths(signerOf(plan, spec)).cert} -CAkey ${hardwayPaths(signerOf(plan, spec)).key} ${randomSerial} \\`,
+				`  -sha256 -days ${days(spec.validityHours)} -extfile ${spec.file}.ext -out ${hardwayPaths(spec).cert}`,
 			];
 	return [
 		`# ${spec.title}${root ? ': a self-signed CA' : ''} (${days(spec.validityHours)} days)`,
 		opensslKeyCommand(spec),
-		`openssl req -new -key ${spec.file}-key.pem -subj ${shellWord(opensslSubject(spec))} -out ${spec.file}.csr`,
+		`openssl req -new -key ${hardwayPaths(spec).key} -subj ${shellWord(opensslSubject(spec))} -out ${spec.file}.csr`,
 		`cat > ${spec.file}.ext <<'EOF'`,
 		...opensslExtensions(spec),
 		'EOF',
@@ -194,11 +195,11 @@ export function cfsslCertCommands(plan: Plan, spec: CertSpec): string[] {
 		return [`# ${spec.title}: a self-signed CA`, ...csr, `cfssl gencert -initca ${spec.file}-csr.json | cfssljson -bare ${spec.file}`];
 	}
 
-	const ca = signerOf(plan, spec).file;
+	const signer = hardwayPaths(signerOf(plan, spec));
 	return [
 		`# ${spec.title}`,
 		...csr,
-		`cfssl gencert -ca=${ca}.pem -ca-key=${ca}-key.pem -config=ca-config.json -profile=${cfsslProfileName(spec)} \\`,
+		`cfssl gencert -ca=${signer.cert} -ca-key=${signer.key} -config=ca-config.json -profile=${cfsslProfileName(spec)} \\`,
 		// SANs go in -hostname, as the guide does; a client certificate has none.
 		...(spec.sans.length > 0 ? [`  -hostname=${shellWord(spec.sans.map(s => s.value).join(','))} \\`] : []),
 		`  ${spec.file}-csr.json | cfssljson -bare ${spec.file}`,
@@ -225,10 +226,10 @@ function kubectlConfigCommands(plan: Plan, config: KubectlConfig): string[] {
 	const user = shellWord(spec.kubernetes.user);
 	return [
 		`# ${comment(config.heading)}`,
-		`kubectl config set-cluster ${cluster} --certificate-authority=${ca.file}.pem --embed-certs=true \\`,
+		`kubectl config set-cluster ${cluster} --certificate-authority=${hardwayPaths(ca).cert} --embed-certs=true \\`,
 		`  --server=${shellWord(config.server)} ${file}`,
-		`kubectl config set-credentials ${user} --client-certificate=${spec.file}.pem \\`,
-		`  --client-key=${spec.file}-key.pem --embed-certs=true ${file}`,
+		`kubectl config set-credentials ${user} --client-certificate=${hardwayPaths(spec).cert} \\`,
+		`  --client-key=${hardwayPaths(spec).key} --embed-certs=true ${file}`,
 		// The same cluster name in set-cluster and set-context: the guide's worker loop uses two and breaks.
 		`kubectl config set-context ${shellWord(config.context)} --cluster=${cluster} --user=${user} ${file}`,
 		`kubectl config use-context ${shellWord(config.context)} ${file}`,
@@ -248,12 +249,12 @@ export function kubectlConfCommands(plan: Plan, conf: KubeadmConf, file: string)
 	return kubectlConfigCommands(plan, {file, certId: conf.certId, server: conf.server, context: `${user}@${plan.topology.cluster}`, heading: `${conf.file} of ${conf.host}: ${user}`});
 }
 
-/** kubeadm's service account signer is a bare key pair: the private key signs tokens, the public one (sa.pub) checks them. */
+/** kubeadm's service account signer is a bare key pair: the private key signs tokens, the public one checks them. */
 export function serviceAccountKeyCommands(spec: CertSpec): string[] {
 	return [
-		`# ${spec.title}: a key pair, no certificate (kubeadm's sa.key and sa.pub)`,
+		`# ${spec.title}: a key pair, no certificate (kubeadm's ${kubeadmServiceAccount.key} and ${kubeadmServiceAccount.pub})`,
 		opensslKeyCommand(spec),
-		`openssl pkey -in ${spec.file}-key.pem -pubout -out ${spec.file}.pub`,
+		`openssl pkey -in ${hardwayPaths(spec).key} -pubout -out ${publicKeyName(spec)}`,
 	];
 }
 

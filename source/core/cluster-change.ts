@@ -5,6 +5,7 @@ import {X509Certificate} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {etcdPeerPort} from './etcd.js';
+import {manifestName} from './placement.js';
 import {urlHost} from './ip.js';
 import {validateTopology, type Host, type Topology} from './topology.js';
 
@@ -59,7 +60,7 @@ export function clusterChange(before: Topology | undefined, after: Topology): Cl
 /** The one-line refusal when a folder holds another cluster, or undefined when it may be written. */
 export function otherClusterRefusal(previous: PreviousRun | undefined, next: Topology, outDir: string): string | undefined {
 	if (!previous?.clusterName || previous.clusterName === next.cluster) return undefined;
-	return `${outDir} holds cluster ${JSON.stringify(previous.clusterName)} (its kubepki-manifest.json), not ${JSON.stringify(next.cluster)}: a folder is one cluster; use another --out, or --force to replace it`;
+	return `${outDir} holds cluster ${JSON.stringify(previous.clusterName)} (its ${manifestName}), not ${JSON.stringify(next.cluster)}: a folder is one cluster; use another --out, or --force to replace it`;
 }
 
 /**

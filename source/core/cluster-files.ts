@@ -7,12 +7,12 @@ import {previousManifest, readFolderFile, requireTrusted} from './reuse.js';
 import {kubeconfigFiles} from './kubeconfig.js';
 import type {Plan} from './plan.js';
 import type {Issued} from './pki/issue.js';
-import {ansibleDirName} from './topology.js';
+import {hardwayAnsibleDir} from './placement.js';
 import {loadBalancerHost, unitFiles} from './units.js';
 import type {OutputFile} from './write.js';
 
 export type ClusterFilesOptions = {
-	/** Where an earlier encryption-config.yaml may be (the output folder). */
+	/** Where an earlier encryption config may be (the output folder). */
 	readonly outDir: string;
 	readonly encryptionProvider?: EncryptionProvider;
 	readonly force?: boolean;
@@ -20,13 +20,13 @@ export type ClusterFilesOptions = {
 	readonly joiningMasters?: readonly string[];
 	/** Files made elsewhere that machines receive too (a CA rotation's signing pair): copied into nodes/ like the rest. */
 	readonly alsoDelivered?: readonly OutputFile[];
-	/** Told what became of encryption-config.yaml (the CLI reports a kept key). */
+	/** Told what became of the encryption config (the CLI reports a kept key). */
 	readonly onEncryption?: (decision: Exclude<EncryptionDecision, {status: 'refused'}>) => void;
 };
 
 /**
- * Everything the guide makes after the certificates: kubeconfigs, encryption-config.yaml, the etcd units,
- * the units and configs of the services that read the PKI (units.ts), and the per-machine bundles with copy.sh. Meant as generate's `extraFiles`.
+ * Everything the guide makes after the certificates: kubeconfigs, the encryption config, the etcd units,
+ * the units and configs of the services that read the PKI (units.ts), and the per-machine bundles with their copy script. Meant as generate's `extraFiles`.
  */
 export async function clusterFiles(plan: Plan, issued: readonly Issued[], options: ClusterFilesOptions): Promise<OutputFile[]> {
 	const file = await readFolderFile(options.outDir, encryptionConfigName);
@@ -47,11 +47,11 @@ export async function clusterFiles(plan: Plan, issued: readonly Issued[], option
 	const made = [...kubeconfigFiles(plan, issued), decision.file, ...etcdFiles(plan, options.joiningMasters), ...unitFiles(plan)];
 	const originals = [...certificateFiles(issued), ...made, ...(options.alsoDelivered ?? [])];
 	const bundles = bundleFiles(plan, originals);
-	// The playbook copies from the nodes/<host>/ folders (and haproxy.cfg from the top) to where each file is installed.
+	// The playbook copies from the nodes/<host>/ folders (and haproxy's configuration from the top) to where each file is installed.
 	const ansible = ansibleFiles({
 		hosts: [...hostsOf(distribution(plan), bundlesDir), loadBalancerHost(plan)],
 		files: [...originals, ...bundles],
-		dir: `${bundlesDir}/${ansibleDirName}`,
+		dir: hardwayAnsibleDir,
 		services: [...hardwayServices.map(s => s.name), 'haproxy'],
 		unitDir: installDirs.systemd,
 	});

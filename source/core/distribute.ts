@@ -1,13 +1,23 @@
-import {encryptionConfigName} from './encryption.js';
 import {urlHost} from './ip.js';
 import {kubeconfigSpecs} from './kubeconfig.js';
+import {
+	apiserverToKubeletRbacName,
+	bundlePath,
+	componentConfigNames,
+	copyScriptPath,
+	encryptionConfigName,
+	etcdUnitSource,
+	hardwayCaCert,
+	unitFileName,
+	unitPath,
+} from './placement.js';
 import {hardwayPaths, signingPaths, type Plan} from './plan.js';
 import type {OutputFile} from './write.js';
 
 /**
  * One file for one machine: where it is in the output folder, its name in `nodes/<host>/`, and the absolute
  * paths it is installed at on the machine (one file can be read by two services from two folders: the guide
- * gives etcd its own copy of ca.pem and kubernetes.pem in /etc/etcd/). Every unit, config and playbook that
+ * gives etcd its own copy of the CA and of the API server's certificate in /etc/etcd/). Every unit, config and playbook that
  * names a file on a machine takes the path from here (see installedAt).
  */
 export type Delivery = {
@@ -28,9 +38,9 @@ export const installDirs = {
 	kubelet: '/var/lib/kubelet',
 	kubeProxy: '/var/lib/kube-proxy',
 	systemd: '/etc/systemd/system',
-	/** Component configuration files (kube-scheduler.yaml). */
+	/** Component configuration files (the scheduler's --config). */
 	config: '/etc/kubernetes/config',
-	/** haproxy.cfg on the load balancer. */
+	/** The load balancer's configuration. */
 	haproxy: '/etc/haproxy',
 } as const;
 
@@ -39,7 +49,7 @@ export const etcdInstall = {
 	binary: '/usr/local/bin/etcd',
 	dataDir: '/var/lib/etcd',
 	envFile: `${installDirs.etcd}/etcd.env`,
-	unitName: 'etcd.service',
+	unitName: unitFileName('etcd'),
 } as const;
 
 /**
@@ -62,7 +72,7 @@ export function isService(component: string, service: string): boolean {
 	return component === service || component.startsWith(`${service} `);
 }
 
-/** A file's name up to its first dot: `kube-apiserver.service` is kube-apiserver's, `kube-scheduler.yaml` the scheduler's. */
+/** A file's name up to its first dot: a unit is its service's, a component configuration its component's. */
 function stem(file: string): string {
 	return file.slice(file.lastIndexOf('/') + 1).split('.')[0] ?? file;
 }
@@ -94,10 +104,7 @@ export type Bundle = {
 	readonly files: readonly Delivery[];
 };
 
-export const bundlesDir = 'nodes';
-
-/** Where generate keeps the units and component configurations it writes for each machine (units.ts makes them). */
-export const unitsDir = 'units';
+export {bundlesDir, unitsDir} from './placement.js';
 
 /** One unit or configuration file of a service: its name, the folder it is installed in, what it is. */
 export type ServiceFile = {readonly file: string; readonly dir: string; readonly why: string; readonly service: NodeService};
@@ -105,21 +112,20 @@ export type ServiceFile = {readonly file: string; readonly dir: string; readonly
 /** The units and configuration files of the services that read the PKI, per role of machine. */
 export const serviceFiles: Readonly<Record<'master' | 'worker', readonly ServiceFile[]>> = {
 	master: [
-		{file: 'kube-apiserver.service', dir: installDirs.systemd, why: 'kube-apiserver (systemd unit)', service: 'kube-apiserver'},
-		{file: 'kube-controller-manager.service', dir: installDirs.systemd, why: 'kube-controller-manager (systemd unit)', service: 'kube-controller-manager'},
-		{file: 'kube-scheduler.service', dir: installDirs.systemd, why: 'kube-scheduler (systemd unit)', service: 'kube-scheduler'},
-		{file: 'kube-scheduler.yaml', dir: installDirs.config, why: 'kube-scheduler --config (KubeSchedulerConfiguration)', service: 'kube-scheduler'},
+		{file: unitFileName('kube-apiserver'), dir: installDirs.systemd, why: 'kube-apiserver (systemd unit)', service: 'kube-apiserver'},
+		{file: unitFileName('kube-controller-manager'), dir: installDirs.systemd, why: 'kube-controller-manager (systemd unit)', service: 'kube-controller-manager'},
+		{file: unitFileName('kube-scheduler'), dir: installDirs.systemd, why: 'kube-scheduler (systemd unit)', service: 'kube-scheduler'},
+		{file: componentConfigNames.scheduler, dir: installDirs.config, why: 'kube-scheduler --config (KubeSchedulerConfiguration)', service: 'kube-scheduler'},
 	],
 	worker: [
-		{file: 'kubelet.service', dir: installDirs.systemd, why: 'kubelet (systemd unit)', service: 'kubelet'},
-		{file: 'kubelet-config.yaml', dir: installDirs.kubelet, why: 'kubelet --config (KubeletConfiguration)', service: 'kubelet'},
-		{file: 'kube-proxy.service', dir: installDirs.systemd, why: 'kube-proxy (systemd unit)', service: 'kube-proxy'},
-		{file: 'kube-proxy-config.yaml', dir: installDirs.kubeProxy, why: 'kube-proxy --config (KubeProxyConfiguration)', service: 'kube-proxy'},
+		{file: unitFileName('kubelet'), dir: installDirs.systemd, why: 'kubelet (systemd unit)', service: 'kubelet'},
+		{file: componentConfigNames.kubelet, dir: installDirs.kubelet, why: 'kubelet --config (KubeletConfiguration)', service: 'kubelet'},
+		{file: unitFileName('kube-proxy'), dir: installDirs.systemd, why: 'kube-proxy (systemd unit)', service: 'kube-proxy'},
+		{file: componentConfigNames.kubeProxy, dir: installDirs.kubeProxy, why: 'kube-proxy --config (KubeProxyConfiguration)', service: 'kube-proxy'},
 	],
 };
 
-/** The RBAC manifest that lets the API server's identity call the kubelets (applied once, from a master). */
-export const apiserverToKubeletRbacName = 'kube-apiserver-to-kubelet.yaml';
+export {apiserverToKubeletRbacName} from './placement.js';
 
 /** Which file goes to which machine: certificates by the plan's copyTo, then kubeconfigs, encryption, etcd. */
 export function distribution(plan: Plan): Bundle[] {
@@ -130,7 +136,7 @@ export function distribution(plan: Plan): Bundle[] {
 	];
 	const files = new Map<string, Delivery[]>(hosts.map(h => [h.name, []]));
 	const roleOf = new Map(hosts.map(h => [h.name, h.role]));
-	// `readers`: who reads the file, as the plan names them; without, the file's name says (kube-scheduler.yaml).
+	// `readers`: who reads the file, as the plan names them; without, the file's name says (a component's configuration).
 	const give = (host: string, {readers, ...delivery}: Omit<Delivery, 'services'> & {readers?: readonly string[]}) => {
 		const list = files.get(host);
 		if (!list) throw new Error(`bug: ${delivery.source} is meant for ${host}, which is not in the cluster`);
@@ -186,7 +192,7 @@ export function distribution(plan: Plan): Bundle[] {
 			readers: ['kube-apiserver'],
 		});
 		give(master.name, {
-			source: `etcd/${master.name}.service`,
+			source: etcdUnitSource(master.name),
 			target: etcdInstall.unitName,
 			why: `etcd member ${master.name} (systemd unit)`,
 			installTo: [`${systemd}/${etcdInstall.unitName}`],
@@ -203,7 +209,7 @@ export function distribution(plan: Plan): Bundle[] {
 
 	for (const host of hosts) {
 		for (const unit of serviceFiles[host.role]) {
-			give(host.name, {source: `${unitsDir}/${host.name}/${unit.file}`, target: unit.file, why: unit.why, installTo: [`${unit.dir}/${unit.file}`], readers: [unit.service]});
+			give(host.name, {source: unitPath(host.name, unit.file), target: unit.file, why: unit.why, installTo: [`${unit.dir}/${unit.file}`], readers: [unit.service]});
 		}
 	}
 
@@ -212,7 +218,7 @@ export function distribution(plan: Plan): Bundle[] {
 
 /**
  * Where a file of the output folder is installed on a host (its first install path), e.g. for a flag in a unit:
- * installedAt(plan, 'master1', 'ca.pem') is `/var/lib/kubernetes/ca.pem`. Throws (a bug) when the host does not get it.
+ * installedAt(plan, 'master1', <the CA certificate>) is its file under /var/lib/kubernetes/. Throws (a bug) when the host does not get it.
  */
 export function installedAt(bundles: readonly Bundle[], host: string, source: string, dir?: string): string {
 	const delivery = bundles.find(b => b.host === host)?.files.find(d => d.source === source);
@@ -223,7 +229,7 @@ export function installedAt(bundles: readonly Bundle[], host: string, source: st
 
 /**
  * `nodes/<host>/<file>` copies of what each machine needs, with the modes of the originals (keys stay 0600),
- * and `nodes/copy.sh`. `written` holds the files made so far (certificates, kubeconfigs, ...).
+ * and the copy script. `written` holds the files made so far (certificates, kubeconfigs, ...).
  */
 export function bundleFiles(plan: Plan, written: readonly OutputFile[]): OutputFile[] {
 	const byPath = new Map(written.map(file => [file.path, file]));
@@ -233,7 +239,7 @@ export function bundleFiles(plan: Plan, written: readonly OutputFile[]): OutputF
 			const original = byPath.get(delivery.source);
 			if (!original) throw new Error(`bug: ${delivery.source} is to be copied to ${bundle.host} but was not made`);
 			return {
-				path: `${bundlesDir}/${bundle.host}/${delivery.target}`,
+				path: bundlePath(bundle.host, delivery.target),
 				content: original.content,
 				mode: original.mode,
 				kind: 'bundle',
@@ -241,7 +247,7 @@ export function bundleFiles(plan: Plan, written: readonly OutputFile[]): OutputF
 			};
 		}),
 	);
-	return [...copies, {path: `${bundlesDir}/copy.sh`, content: copyScript(plan, bundles), mode: 0o755, kind: 'copy-script'}];
+	return [...copies, {path: copyScriptPath, content: copyScript(plan, bundles), mode: 0o755, kind: 'copy-script'}];
 }
 
 /** Single-quote a word for sh (file names here are plain, but a script should not depend on it). */
@@ -257,7 +263,7 @@ export function copyScript(plan: Plan, bundles: readonly Bundle[] = distribution
 		'# read it, then run it from anywhere (it changes to its own folder). SSH_USER=name sets the remote user.',
 		'# scp -p keeps the modes, so private keys arrive 0600. Then, on each machine, move the files where the guide',
 		`# installs them (masters: ${installDirs.etcd}/ for etcd, ${installDirs.kubernetes}/ for the API server; workers: ${installDirs.kubelet}/,`,
-		`# ${installDirs.kubeProxy}/ and ${installDirs.kubernetes}/ca.pem). Each host's list below says where each file goes.`,
+		`# ${installDirs.kubeProxy}/ and ${installDirs.kubernetes}/${hardwayCaCert}). Each host's list below says where each file goes.`,
 		'set -eu',
 		'cd "$(dirname "$0")"',
 		'at="${SSH_USER:+$SSH_USER@}"',

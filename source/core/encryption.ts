@@ -1,6 +1,7 @@
 import {randomBytes} from 'node:crypto';
 import {parse as parseYaml, stringify} from 'yaml';
 import type {OutputFile} from './write.js';
+import {encryptionConfigName} from './placement.js';
 
 /*
  * Encryption at rest (reference §5). Upstream's current advice: KMS v2 is the recommended provider;
@@ -16,7 +17,7 @@ export type EncryptionProvider = (typeof encryptionProviders)[number];
 /** secretbox: the better of the local-key providers (upstream calls aescbc not recommended); aescbc is the guide's. */
 export const defaultEncryptionProvider: EncryptionProvider = 'secretbox';
 
-export const encryptionConfigName = 'encryption-config.yaml';
+export {encryptionConfigName};
 
 /** Key lengths each provider accepts, in bytes. kubepki always makes 32 (the one length all three accept). */
 const keyLengths: Record<EncryptionProvider, readonly number[]> = {aescbc: [16, 24, 32], secretbox: [32], aesgcm: [16, 24, 32]};
@@ -126,7 +127,7 @@ export type EncryptionDecision =
 	| {readonly status: 'refused'; readonly reason: string};
 
 /**
- * What to write for encryption-config.yaml given what is already there. A valid file is KEPT: a new key
+ * What to write for the encryption config given what is already there. A valid file is KEPT: a new key
  * would make every secret already encrypted in etcd unreadable. A broken file, or one whose first
  * provider differs from an explicit `--encryption-provider`, is replaced only with --force.
  */

@@ -1,5 +1,6 @@
 import {distribution, etcdInstall, installDirs, installedAt, type Bundle} from './distribute.js';
 import {urlHost} from './ip.js';
+import {etcdEnvSource, etcdUnitSource, unitFileName} from './placement.js';
 import {hardwayPaths, specById, type Plan} from './plan.js';
 import type {Host} from './topology.js';
 import type {OutputFile} from './write.js';
@@ -32,7 +33,7 @@ export type EtcdMemberFiles = {readonly cert: string; readonly key: string; read
 
 /**
  * The files a member reads in the hard way, where distribution() installs them for etcd (installDirs.etcd). As in
- * the guide, kubernetes.pem is the server, peer and client certificate: it carries every master's IP and 127.0.0.1,
+ * the guide, the API server's certificate is the server, peer and client certificate: it carries every master's IP and 127.0.0.1,
  * and both serverAuth and clientAuth (peers are TLS clients of each other).
  */
 export function hardwayEtcdFiles(plan: Plan, master: Host, bundles: readonly Bundle[] = distribution(plan)): EtcdMemberFiles {
@@ -90,7 +91,7 @@ function quorumNote(plan: Plan): string[] {
 	return lines;
 }
 
-/** The systemd unit for one master, as the guide installs it (/etc/systemd/system/etcd.service). */
+/** The systemd unit for one master, as the guide installs it (in /etc/systemd/system/). */
 export function etcdUnit(plan: Plan, master: Host, state: 'new' | 'existing' = 'new'): string {
 	const files = hardwayEtcdFiles(plan, master);
 	const flags = etcdMemberFlags(plan, master, files, state).map(flag => (flag.value === true ? `--${flag.name}` : `--${flag.name}=${flag.value}`));
@@ -127,7 +128,7 @@ export function etcdEnvName(flag: string): string {
 /** The same settings as the unit, as ETCD_* variables (for `EnvironmentFile=` with a bare ExecStart). */
 export function etcdEnv(plan: Plan, master: Host, state: 'new' | 'existing' = 'new'): string {
 	return [
-		`# etcd member ${master.name}: the settings of ${master.name}.service as environment variables.`,
+		`# etcd member ${master.name}: the settings of ${unitFileName(master.name)} as environment variables.`,
 		`# Use either this file (EnvironmentFile=${etcdInstall.envFile}, ExecStart=${etcdInstall.binary} with no flags)`,
 		'# or the flags in the unit, not both: etcd warns when a flag shadows a variable.',
 		...quorumNote(plan),
@@ -136,13 +137,13 @@ export function etcdEnv(plan: Plan, master: Host, state: 'new' | 'existing' = 'n
 	].join('\n');
 }
 
-/** `etcd/<master>.service` and `etcd/<master>.env` for every master (no secrets: 0644). */
+/** Each master's etcd unit and environment file (no secrets: 0644). */
 export function etcdFiles(plan: Plan, joining: readonly string[] = []): OutputFile[] {
 	return plan.topology.masters.flatMap((master): OutputFile[] => {
 		const state = joining.includes(master.name) ? 'existing' : 'new';
 		return [
-			{path: `etcd/${master.name}.service`, content: etcdUnit(plan, master, state), mode: 0o644, kind: 'etcd-unit'},
-			{path: `etcd/${master.name}.env`, content: etcdEnv(plan, master, state), mode: 0o644, kind: 'etcd-env'},
+			{path: etcdUnitSource(master.name), content: etcdUnit(plan, master, state), mode: 0o644, kind: 'etcd-unit'},
+			{path: etcdEnvSource(master.name), content: etcdEnv(plan, master, state), mode: 0o644, kind: 'etcd-env'},
 		];
 	});
 }

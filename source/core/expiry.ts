@@ -1,6 +1,6 @@
 // `kubepki expiry`: every certificate of a set, soonest end first, as one table (kubeadm's
 // `certs check-expiration`, but for every layout and for the kubelets too). Pure: items in, rows out.
-// A certificate present in several places (pki/ca.pem, nodes/<host>/ca.pem, embedded in kubeconfigs) is one
+// A certificate present in several places (the folder's file, its copies under nodes/<host>/, embedded in kubeconfigs) is one
 // row: one thing to renew, held by several machines.
 import path from 'node:path';
 import {bundlesDir} from './distribute.js';

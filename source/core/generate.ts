@@ -2,18 +2,19 @@ import {createPrivateKey, X509Certificate as NodeX509} from 'node:crypto';
 import {link, rm, rmdir, stat} from 'node:fs/promises';
 import path from 'node:path';
 import {ansibleFiles, hostsOf} from './ansible.js';
-import {bundlesDir, distribution, installDirs} from './distribute.js';
+import {distribution, installDirs} from './distribute.js';
 import {backupDir, folderTimestamp, retiredDir} from './folders.js';
 import {clusterChange, etcdMembershipSteps, leavingFiles, otherClusterRefusal, readPreviousRun, retiredCertificates, type ClusterChange, type PreviousRun} from './cluster-change.js';
-import {kubeadmFiles, kubeadmPaths, kubeadmPkiDir} from './kubeadm.js';
+import {kubeadmFiles} from './kubeadm.js';
+import {ansibleDirName, bundlePath, kubeadmPaths, kubeadmServiceAccount, kubeadmServiceAccountPaths, manifestName} from './placement.js';
 import {kubeadmPlacement, kubeadmServices, kubeadmUnitFiles} from './kubeadm-units.js';
 import {buildPlan, hardwayPaths, renewWithinDays, type CertSpec, type Layout, type Plan} from './plan.js';
 import {certInfo} from './pki/cert-info.js';
 import {issueAll, type Issued} from './pki/issue.js';
 import {importPrivateKeyPem, KeyTypeError, type KeyPair} from './pki/keys.js';
-import {ansibleDirName, type Topology} from './topology.js';
+import type {Topology} from './topology.js';
 import {loadBalancerHost} from './units.js';
-import {buildManifest, manifestName, rotationInProgress, type Manifest} from './manifest.js';
+import {buildManifest, rotationInProgress, type Manifest} from './manifest.js';
 import {DistrustError, existingPaths, previousManifest, publicDistrust, readFolderFile, requireTrusted, secretDistrust, someOf} from './reuse.js';
 import {ensurePrivateDir, lockFolder, modeText, RefusedError, resolveInside, type LockedFolder, type OutputFile} from './write.js';
 
@@ -132,7 +133,7 @@ const lastingKey = (spec: CertSpec) => spec.role === 'service-account';
  * key is looked for there before anything decides it is gone.
  */
 export function bundleCopies(plan: Plan, file: string): string[] {
-	return distribution(plan).flatMap(bundle => bundle.files.filter(d => d.source === file).map(d => `${bundlesDir}/${bundle.host}/${d.target}`));
+	return distribution(plan).flatMap(bundle => bundle.files.filter(d => d.source === file).map(d => bundlePath(bundle.host, d.target)));
 }
 
 /** The spec ids the earlier manifest recorded a file of (what existed before, whatever is left of it). */
@@ -326,7 +327,7 @@ export function certificateFiles(issued: readonly Issued[]): OutputFile[] {
 	});
 }
 
-export {manifestName} from './manifest.js';
+export {manifestName} from './placement.js';
 
 /** What was made, from which cluster, with fingerprints: the record a later run or an auditor reads. */
 export function manifest(plan: Plan, issued: readonly Issued[], files: readonly OutputFile[], source: string, now: Date): OutputFile {
@@ -460,12 +461,12 @@ async function generateHardway(plan: Plan, options: GenerateOptions, now: Date, 
 }
 
 /**
- * Every file of the kubeadm layout for these certificates: the host folders, the units, haproxy.cfg and the
+ * Every file of the kubeadm layout for these certificates: the host folders, the units, haproxy's configuration and the
  * Ansible files. `alsoPlaced`: files of the host folders made elsewhere (a CA rotation's), placed and copied like the rest.
  */
 export function kubeadmLayoutFiles(plan: Plan, issued: readonly Issued[], alsoPlaced: readonly OutputFile[] = []): OutputFile[] {
 	const layoutFiles = [...kubeadmFiles(plan, issued), ...kubeadmUnitFiles(plan), ...alsoPlaced];
-	// ansible/ sits beside the host folders; haproxy.cfg is at the top, as in the hard way.
+	// ansible/ sits beside the host folders; haproxy's configuration is at the top, as in the hard way.
 	const ansible = ansibleFiles({
 		hosts: [...hostsOf(kubeadmPlacement(plan, layoutFiles), '.'), loadBalancerHost(plan)],
 		files: layoutFiles,
@@ -521,7 +522,7 @@ async function generateKubeadm(plan: Plan, options: GenerateOptions, now: Date, 
 		}
 
 		if (!found[0]) {
-			// Workers hold ca.crt (no key): a copy of the old CA all the same.
+			// Workers hold the CA's certificate (no key): a copy of the old CA all the same.
 			const copies = everyHost.flatMap(host => [paths(host).cert, paths(host).key]);
 			await refuseIfOldSurvives(outDir, `CA ${spec.id}`, [paths(masters[0]!).cert, paths(masters[0]!).key], copies, recorded.has(spec.id) ? (recordedFingerprint(previous, spec.id) ?? spec.id) : undefined, {force, allowForce: true});
 		}
@@ -531,7 +532,7 @@ async function generateKubeadm(plan: Plan, options: GenerateOptions, now: Date, 
 
 	const sa = plan.certs.find(lastingKey);
 	if (sa) {
-		const keyPath = (host: string) => `${host}/${kubeadmPkiDir}/sa.key`;
+		const keyPath = (host: string) => kubeadmServiceAccountPaths(host).key;
 		const found: Array<{host: string; text: string}> = [];
 		for (const host of masters) {
 			const file = await readFolderFile(outDir, keyPath(host));
@@ -549,7 +550,7 @@ async function generateKubeadm(plan: Plan, options: GenerateOptions, now: Date, 
 			}
 		} else {
 			await refuseIfOldSurvives(outDir, 'service-account key', [keyPath(masters[0]!)], [], recorded.has(sa.id) ? keyPath(masters[0]!) : undefined, {force, allowForce: false});
-			made.push(recorded.has(sa.id) ? 'service-account key sa.key (the old one was deleted): every ServiceAccount token signed by the old key stops working' : 'service-account key sa.key: there was none in the folder');
+			made.push(recorded.has(sa.id) ? `service-account key ${kubeadmServiceAccount.key} (the old one was deleted): every ServiceAccount token signed by the old key stops working` : `service-account key ${kubeadmServiceAccount.key}: there was none in the folder`);
 		}
 	}
 

@@ -67,7 +67,7 @@ const selfSignedCas = (items: readonly Item[]): CertItem[] => {
 	const certs = certItems(items).filter(item => item.cert.isCA && !item.source.startsWith('kubeconfig:'));
 	const chain = buildChain(certs);
 	const byFingerprint = new Map<string, CertItem>();
-	// The plainest copy of each (pki/ca.pem before pki/nodes/master1/ca.pem).
+	// The plainest copy of each (a file at the top before its copy under nodes/<host>/).
 	for (const ca of certs.filter(item => chain.selfSigned(item)).sort((a, b) => a.path.split(path.sep).length - b.path.split(path.sep).length)) {
 		if (!byFingerprint.has(ca.cert.fingerprintSha256)) byFingerprint.set(ca.cert.fingerprintSha256, ca);
 	}

@@ -1,6 +1,6 @@
 import {installDirs, isService, type Bundle, type Delivery, type NodeService} from './distribute.js';
 import {etcdMemberFlags} from './etcd.js';
-import {kubeadmPaths, kubeadmPkiDir} from './kubeadm.js';
+import {kubeadmConfName, kubeadmHostPath, kubeadmKubeletConfigName, kubeadmPaths, kubeadmPkiDir, kubeadmPkiName, kubeadmServiceAccountPaths, kubeadmUnitPath, kubeadmUnitsDir, unitFileName} from './placement.js';
 import {signingPaths, specById, type Plan} from './plan.js';
 import type {Host} from './topology.js';
 import {
@@ -31,8 +31,7 @@ import type {OutputFile} from './write.js';
 /** Where a kubeadm host folder is installed on its machine. */
 export const kubeadmInstallRoot = '/etc/kubernetes';
 
-/** The folder of each host's units (installed in /etc/systemd/system). */
-export const kubeadmUnitsDir = 'systemd';
+export {kubeadmUnitsDir} from './placement.js';
 
 /** A path of the output folder (`<host>/...`) as the machine reads it (`/etc/kubernetes/...`). */
 export function kubeadmInstalledAt(host: string, outputPath: string): string {
@@ -40,8 +39,7 @@ export function kubeadmInstalledAt(host: string, outputPath: string): string {
 	return `${kubeadmInstallRoot}/${outputPath.slice(host.length + 1)}`;
 }
 
-/** Each node's kubelet configuration, beside its kubelet.conf. */
-export const kubeadmKubeletConfigName = 'kubelet-config.yaml';
+export {kubeadmKubeletConfigName} from './placement.js';
 
 function pki(plan: Plan, host: string, id: string): {cert: string; key: string} {
 	const paths = kubeadmPaths(specById(plan, id), host);
@@ -49,11 +47,11 @@ function pki(plan: Plan, host: string, id: string): {cert: string; key: string} 
 	return {cert: kubeadmInstalledAt(host, paths.cert), key: kubeadmInstalledAt(host, paths.key)};
 }
 
-const conf = (host: string, file: string) => kubeadmInstalledAt(host, `${host}/${file}`);
-const saKey = (host: string) => kubeadmInstalledAt(host, `${host}/${kubeadmPkiDir}/sa.key`);
-const saPub = (host: string) => kubeadmInstalledAt(host, `${host}/${kubeadmPkiDir}/sa.pub`);
+const conf = (host: string, file: string) => kubeadmInstalledAt(host, kubeadmHostPath(host, file));
+const saKey = (host: string) => kubeadmInstalledAt(host, kubeadmServiceAccountPaths(host).key);
+const saPub = (host: string) => kubeadmInstalledAt(host, kubeadmServiceAccountPaths(host).pub);
 
-/** A kubeadm file as a flag's reason names it: relative to pki/ (etcd/ca.crt), or to /etc/kubernetes (scheduler.conf). */
+/** A kubeadm file as a flag's reason names it: relative to pki/ (etcd's under etcd/), or to /etc/kubernetes (a .conf). */
 const kubeadmLabel: FileLabel = installed => {
 	const pkiRoot = `${kubeadmInstallRoot}/${kubeadmPkiDir}/`;
 	if (installed.startsWith(pkiRoot)) return installed.slice(pkiRoot.length);
@@ -95,7 +93,7 @@ export function kubeadmApiserverFlags(plan: Plan, master: Host): ServiceFlag[] {
 			{name: 'requestheader-extra-headers-prefix', value: 'X-Remote-Extra-', why: 'the headers carrying the forwarded extra fields'},
 		],
 		why: {
-			'etcd-servers': 'every etcd member (their etcd/server.crt carry each master IP)',
+			'etcd-servers': `every etcd member (their ${kubeadmPkiName(specById(plan, `etcd-server:${master.name}`))} carry each master IP)`,
 			'etcd-cafile': `${kubeadmLabel(files.etcdCa)}: etcd has a CA of its own, so no cluster certificate reaches it`,
 			'kubelet-client-certificate': `${kubeadmLabel(kubeletClient.cert)}: the client towards the kubelets (group ${specById(plan, 'apiserver-kubelet-client').kubernetes?.groups.join(', ')})`,
 		},
@@ -111,7 +109,7 @@ export function kubeadmControllerManagerFlags(plan: Plan, master: Host): Service
 	const frontCa = pki(plan, host, 'front-proxy-ca');
 	return controllerManagerFlagList(
 		plan,
-		{kubeconfig: conf(host, 'controller-manager.conf'), signingCert: signing.cert, signingKey: signing.key, rootCa: ca.cert, saPrivate: saKey(host)},
+		{kubeconfig: conf(host, kubeadmConfName('kube-controller-manager')), signingCert: signing.cert, signingKey: signing.key, rootCa: ca.cert, saPrivate: saKey(host)},
 		{
 			label: kubeadmLabel,
 			signingNote: plan.rotation ? ' (during a CA rotation: the one CA that signs now; this flag takes one certificate)' : undefined,
@@ -125,7 +123,7 @@ export function kubeadmControllerManagerFlags(plan: Plan, master: Host): Service
 }
 
 export function kubeadmSchedulerFlags(plan: Plan, master: Host): ServiceFlag[] {
-	return schedulerFlagList(plan, conf(master.name, 'scheduler.conf'), kubeadmLabel);
+	return schedulerFlagList(plan, conf(master.name, kubeadmConfName('kube-scheduler')), kubeadmLabel);
 }
 
 function kubeletConfigFields(plan: Plan, node: Host): Field[] {
@@ -137,31 +135,31 @@ function kubeletConfigFields(plan: Plan, node: Host): Field[] {
 		),
 		{path: ['rotateCertificates'], value: true, why: 'kubeadm lets the kubelet renew its client certificate through a CSR'},
 		{path: ['serverTLSBootstrap'], value: false, why: 'kubeadm\'s kubelet serves a self-signed certificate, which the API server does not verify'},
-		{path: ['clusterDomain'], value: plan.topology.clusterDomain, why: 'the domain of kubernetes.default.svc.<domain>, a SAN of apiserver.crt'},
+		{path: ['clusterDomain'], value: plan.topology.clusterDomain, why: `the domain of kubernetes.default.svc.<domain>, a SAN of ${kubeadmPkiName(specById(plan, 'apiserver'))}`},
 	];
 }
 
 function kubeletFlags(node: Host): ServiceFlag[] {
-	return kubeletFlagList(node, {path: conf(node.name, kubeadmKubeletConfigName), why: `${kubeadmKubeletConfigName}: its CA and authorization`}, conf(node.name, 'kubelet.conf'), kubeadmLabel);
+	return kubeletFlagList(node, {path: conf(node.name, kubeadmKubeletConfigName), why: `${kubeadmKubeletConfigName}: its CA and authorization`}, conf(node.name, kubeadmConfName(`kubelet:${node.name}`)), kubeadmLabel);
 }
 
 /** kubeadm's etcd member flags: its own CA, and a server and a peer certificate per master. */
 export function kubeadmEtcdFlags(plan: Plan, master: Host): ServiceFlag[] {
 	const host = master.name;
-	const server = pki(plan, host, `etcd-server:${host}`);
-	const peer = pki(plan, host, `etcd-peer:${host}`);
+	const serving = pki(plan, host, `etcd-server:${host}`);
+	const peering = pki(plan, host, `etcd-peer:${host}`);
 	const ca = pki(plan, host, 'etcd-ca');
 	const why: Record<string, string> = {
-		'cert-file': 'etcd/server.crt: served to clients (the API servers), with this master\'s IP',
+		'cert-file': `${kubeadmPkiName(specById(plan, `etcd-server:${host}`))}: served to clients (the API servers), with this master's IP`,
 		'key-file': 'its private key',
-		'peer-cert-file': 'etcd/peer.crt: served to and presented to the other members',
+		'peer-cert-file': `${kubeadmPkiName(specById(plan, `etcd-peer:${host}`))}: served to and presented to the other members`,
 		'peer-key-file': 'its private key',
-		'trusted-ca-file': 'etcd/ca.crt: clients need a certificate from etcd\'s own CA',
-		'peer-trusted-ca-file': 'etcd/ca.crt: so do the other members',
+		'trusted-ca-file': `${kubeadmPkiName(specById(plan, 'etcd-ca'))}: clients need a certificate from etcd's own CA`,
+		'peer-trusted-ca-file': `${kubeadmPkiName(specById(plan, 'etcd-ca'))}: so do the other members`,
 		'client-cert-auth': 'refuse clients without such a certificate',
 		'peer-client-cert-auth': 'refuse peers without one',
 	};
-	return etcdMemberFlags(plan, master, {cert: server.cert, key: server.key, peerCert: peer.cert, peerKey: peer.key, ca: ca.cert}).map(flag => ({
+	return etcdMemberFlags(plan, master, {cert: serving.cert, key: serving.key, peerCert: peering.cert, peerKey: peering.key, ca: ca.cert}).map(flag => ({
 		...flag,
 		why: why[flag.name] ?? 'not PKI: where it keeps data and which URLs it uses',
 	}));
@@ -170,23 +168,23 @@ export function kubeadmEtcdFlags(plan: Plan, master: Host): ServiceFlag[] {
 /** The units (and each node's kubelet configuration) of the kubeadm layout, under `<host>/systemd/` and `<host>/`. */
 export function kubeadmUnitFiles(plan: Plan): OutputFile[] {
 	const {cluster} = plan.topology;
-	const unit = (host: string, name: string, content: string): OutputFile => ({path: `${host}/${kubeadmUnitsDir}/${name}`, content, mode: 0o644, kind: 'unit'});
+	const unit = (host: string, name: string, content: string): OutputFile => ({path: kubeadmUnitPath(host, name), content, mode: 0o644, kind: 'unit'});
 	const files: OutputFile[] = [];
 	for (const master of plan.topology.masters) {
 		const on = `on ${master.name} of cluster ${cluster} (kubeadm's flags, without static pods); install in /etc/systemd/system/`;
 		files.push(
-			unit(master.name, 'etcd.service', unitText(`etcd ${on}`, 'etcd', `${binDir}/etcd`, kubeadmEtcdFlags(plan, master), 'network-online.target')),
-			unit(master.name, 'kube-apiserver.service', unitText(`kube-apiserver ${on}`, 'Kubernetes API Server', `${binDir}/kube-apiserver`, kubeadmApiserverFlags(plan, master), 'network.target etcd.service')),
-			unit(master.name, 'kube-controller-manager.service', unitText(`kube-controller-manager ${on}`, 'Kubernetes Controller Manager', `${binDir}/kube-controller-manager`, kubeadmControllerManagerFlags(plan, master), 'network.target kube-apiserver.service')),
-			unit(master.name, 'kube-scheduler.service', unitText(`kube-scheduler ${on}`, 'Kubernetes Scheduler', `${binDir}/kube-scheduler`, kubeadmSchedulerFlags(plan, master), 'network.target kube-apiserver.service')),
+			unit(master.name, unitFileName('etcd'), unitText(`etcd ${on}`, 'etcd', `${binDir}/etcd`, kubeadmEtcdFlags(plan, master), 'network-online.target')),
+			unit(master.name, unitFileName('kube-apiserver'), unitText(`kube-apiserver ${on}`, 'Kubernetes API Server', `${binDir}/kube-apiserver`, kubeadmApiserverFlags(plan, master), `network.target ${unitFileName('etcd')}`)),
+			unit(master.name, unitFileName('kube-controller-manager'), unitText(`kube-controller-manager ${on}`, 'Kubernetes Controller Manager', `${binDir}/kube-controller-manager`, kubeadmControllerManagerFlags(plan, master), `network.target ${unitFileName('kube-apiserver')}`)),
+			unit(master.name, unitFileName('kube-scheduler'), unitText(`kube-scheduler ${on}`, 'Kubernetes Scheduler', `${binDir}/kube-scheduler`, kubeadmSchedulerFlags(plan, master), `network.target ${unitFileName('kube-apiserver')}`)),
 		);
 	}
 
 	for (const node of [...plan.topology.masters, ...plan.topology.workers]) {
 		files.push(
-			unit(node.name, 'kubelet.service', unitText(`kubelet on ${node.name} of cluster ${cluster}; install in /etc/systemd/system/`, 'Kubernetes Kubelet', `${binDir}/kubelet`, kubeletFlags(node), 'network.target containerd.service')),
+			unit(node.name, unitFileName('kubelet'), unitText(`kubelet on ${node.name} of cluster ${cluster}; install in /etc/systemd/system/`, 'Kubernetes Kubelet', `${binDir}/kubelet`, kubeletFlags(node), 'network.target containerd.service')),
 			{
-				path: `${node.name}/${kubeadmKubeletConfigName}`,
+				path: kubeadmHostPath(node.name, kubeadmKubeletConfigName),
 				content: configText(`kubelet on ${node.name} of cluster ${cluster}`, kubeletConfigFields(plan, node)),
 				mode: 0o644,
 				kind: 'unit',

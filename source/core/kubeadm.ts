@@ -1,54 +1,27 @@
 import {createPublicKey} from 'node:crypto';
 import {stringify} from 'yaml';
 import {apiServerUrl, buildKubeconfig, kubeconfigYaml} from './kubeconfig.js';
+import {clusterAdminsBindingFile, kubeadmConfName, kubeadmHostFiles, kubeadmHostPath} from './placement.js';
 import type {CertSpec, Plan} from './plan.js';
 import type {Issued} from './pki/issue.js';
-import type {Host} from './topology.js';
 import type {OutputFile} from './write.js';
 
 /*
  * `generate --layout kubeadm`: the kubeadm plan written as kubeadm lays it out. One folder per machine,
  * shaped like its /etc/kubernetes (copy `<host>/` there as it is): `pki/` with kubeadm's names and the
- * .conf kubeconfigs beside it. Per-node pieces (etcd/server and etcd/peer, kubelet.conf, the local
- * API server address of controller-manager.conf and scheduler.conf) differ from host to host.
+ * .conf kubeconfigs beside it (placement.ts names them). Per-node pieces (etcd's server and peer pair, the
+ * kubelet's .conf, the local API server address of the controller-manager's and scheduler's) differ from host to host.
  */
 
-/** kubeadm's base name under pki/ for each shared certificate of the plan (`.crt` and `.key` are added). */
-const pkiNames: Record<string, string> = {
-	ca: 'ca',
-	apiserver: 'apiserver',
-	'apiserver-kubelet-client': 'apiserver-kubelet-client',
-	'front-proxy-ca': 'front-proxy-ca',
-	'front-proxy-client': 'front-proxy-client',
-	'etcd-ca': 'etcd/ca',
-	'etcd-healthcheck-client': 'etcd/healthcheck-client',
-	'apiserver-etcd-client': 'apiserver-etcd-client',
-};
-
-/** Where kubeadm keeps the certificates (the hosts' folders mirror /etc/kubernetes). */
-export const kubeadmPkiDir = 'pki';
-
-/** The path of a spec's certificate (`.crt`) and key (`.key`) inside one host's folder, if it has files there. */
-export function kubeadmPaths(spec: CertSpec, host: string): {cert: string; key: string} | undefined {
-	const base = pkiNames[spec.id] ?? (spec.role === 'etcd-server' ? 'etcd/server' : spec.role === 'etcd-peer' ? 'etcd/peer' : undefined);
-	if (!base) return undefined;
-	return {cert: `${host}/${kubeadmPkiDir}/${base}.crt`, key: `${host}/${kubeadmPkiDir}/${base}.key`};
-}
-
-/** The first master's CA certificate: where a later run would find an earlier kubeadm layout. */
-export function kubeadmCaPath(plan: Plan): string {
-	const first = plan.topology.masters[0];
-	if (!first) throw new Error('bug: a topology without masters');
-	return `${first.name}/${kubeadmPkiDir}/ca.crt`;
-}
+export {kubeadmCaPath, kubeadmPaths, kubeadmPkiDir} from './placement.js';
 
 /** One .conf kubeadm writes: file name, whose identity, which server, on which host. */
-export type KubeadmConf = {readonly file: string; readonly certId: string; readonly server: string; readonly host: string};
+export type KubeadmConf = {readonly file: string; readonly certId: string; readonly server: string; readonly host: string; readonly path: string};
 
 /**
- * The kubeconfigs of each host. admin.conf, super-admin.conf and every kubelet.conf go through the load
- * balancer (kubeadm's controlPlaneEndpoint); controller-manager.conf and scheduler.conf talk to the API server
- * on their own master (kubeadm's localAPIEndpoint). super-admin.conf stays on the first master, as kubeadm init leaves it.
+ * The kubeconfigs of each host. The admin's, the super-admin's and every kubelet's go through the load
+ * balancer (kubeadm's controlPlaneEndpoint); the controller-manager's and the scheduler's talk to the API server
+ * on their own master (kubeadm's localAPIEndpoint). The super-admin's stays on the first master, as kubeadm init leaves it.
  */
 export function kubeadmConfs(plan: Plan): KubeadmConf[] {
 	const {topology} = plan;
@@ -56,15 +29,19 @@ export function kubeadmConfs(plan: Plan): KubeadmConf[] {
 	const confs: KubeadmConf[] = [];
 	for (const [index, master] of topology.masters.entries()) {
 		const local = apiServerUrl(master.ip);
+		const conf = (certId: string, server: string): KubeadmConf => ({file: kubeadmConfName(certId), certId, server, host: master.name, path: kubeadmHostPath(master.name, kubeadmConfName(certId))});
 		confs.push(
-			{file: 'admin.conf', certId: 'admin', server: viaLb, host: master.name},
-			...(index === 0 ? [{file: 'super-admin.conf', certId: 'super-admin', server: viaLb, host: master.name}] : []),
-			{file: 'controller-manager.conf', certId: 'kube-controller-manager', server: local, host: master.name},
-			{file: 'scheduler.conf', certId: 'kube-scheduler', server: local, host: master.name},
+			conf('admin', viaLb),
+			...(index === 0 ? [conf('super-admin', viaLb)] : []),
+			conf('kube-controller-manager', local),
+			conf('kube-scheduler', local),
 		);
 	}
 
-	for (const node of [...topology.masters, ...topology.workers]) confs.push({file: 'kubelet.conf', certId: `kubelet:${node.name}`, server: viaLb, host: node.name});
+	for (const node of [...topology.masters, ...topology.workers]) {
+		const certId = `kubelet:${node.name}`;
+		confs.push({file: kubeadmConfName(certId), certId, server: viaLb, host: node.name, path: kubeadmHostPath(node.name, kubeadmConfName(certId))});
+	}
 	return confs;
 }
 
@@ -78,44 +55,26 @@ function confFile(plan: Plan, conf: KubeadmConf, byId: ReadonlyMap<string, Issue
 	// kubeadm names the context user@cluster; the one context is still the current one.
 	const context = `${user}@${cluster}`;
 	const named = {...config, contexts: [{name: context, context: {cluster, user}}], 'current-context': context};
-	return {path: `${conf.host}/${conf.file}`, content: kubeconfigYaml(named), mode: 0o600, kind: 'kubeconfig', certId: conf.certId};
+	return {path: conf.path, content: kubeconfigYaml(named), mode: 0o600, kind: 'kubeconfig', certId: conf.certId};
 }
 
-function pairFiles(item: Issued, host: string, withKey: boolean): OutputFile[] {
-	const paths = kubeadmPaths(item.spec, host);
-	if (!paths) return [];
-	return [
-		{path: paths.cert, content: item.certPem, mode: 0o644, kind: 'certificate', certId: item.spec.id},
-		...(withKey ? [{path: paths.key, content: item.keyPem, mode: 0o600, kind: 'private-key', certId: item.spec.id} satisfies OutputFile] : []),
-	];
-}
-
-/** The service account key pair as kubeadm keeps it: sa.key (private, signs tokens) and sa.pub (public, verifies). */
-function serviceAccountFiles(item: Issued, host: string): OutputFile[] {
-	const pub = createPublicKey(item.keyPem).export({type: 'spki', format: 'pem'}).toString();
-	return [
-		{path: `${host}/${kubeadmPkiDir}/sa.key`, content: item.keyPem, mode: 0o600, kind: 'private-key', certId: item.spec.id},
-		{path: `${host}/${kubeadmPkiDir}/sa.pub`, content: pub, mode: 0o644, kind: 'public-key', certId: item.spec.id},
-	];
-}
-
-function hostFiles(host: Host, isMaster: boolean, issued: readonly Issued[]): OutputFile[] {
-	if (!isMaster) return issued.filter(item => item.spec.id === 'ca').flatMap(item => pairFiles(item, host.name, false));
-	return issued.flatMap(item => {
-		if (item.spec.role === 'service-account') return serviceAccountFiles(item, host.name);
-		// etcd's server and peer certificates name one master: each master gets only its own.
-		if ((item.spec.role === 'etcd-server' || item.spec.role === 'etcd-peer') && item.spec.copyTo.cert[0] !== host.name) return [];
-		return pairFiles(item, host.name, true);
+/** One host's files of a certificate (placement's kubeadmHostFiles says which); the SA pair's public half is derived from its key. */
+function hostFiles(item: Issued, host: string): OutputFile[] {
+	return kubeadmHostFiles(item.spec, host).map((file): OutputFile => {
+		const certId = item.spec.id;
+		if (file.part === 'cert') return {path: file.path, content: item.certPem, mode: file.mode, kind: 'certificate', certId};
+		if (file.part === 'key') return {path: file.path, content: item.keyPem, mode: file.mode, kind: 'private-key', certId};
+		const pub = createPublicKey(item.keyPem).export({type: 'spki', format: 'pem'}).toString();
+		return {path: file.path, content: pub, mode: file.mode, kind: 'public-key', certId};
 	});
 }
 
-/** The binding that gives admin.conf its rights, beside super-admin.conf on the first master. */
-export const clusterAdminsBindingFile = 'cluster-admins-binding.yaml';
+export {clusterAdminsBindingFile} from './placement.js';
 
 /**
- * admin.conf's group (kubeadm:cluster-admins) has no rights until a ClusterRoleBinding ties it to
+ * The admin .conf's group (kubeadm:cluster-admins) has no rights until a ClusterRoleBinding ties it to
  * cluster-admin. `kubeadm init` creates that binding itself; a cluster started from these files without
- * kubeadm needs it applied once, with super-admin.conf (system:masters, which needs no binding).
+ * kubeadm needs it applied once, with the super-admin's .conf (system:masters, which needs no binding).
  */
 function clusterAdminsBinding(plan: Plan, byId: ReadonlyMap<string, Issued>): OutputFile[] {
 	const first = plan.topology.masters[0];
@@ -130,20 +89,20 @@ function clusterAdminsBinding(plan: Plan, byId: ReadonlyMap<string, Issued>): Ou
 		subjects: [{apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group}],
 	};
 	const header = [
-		`# Gives group ${group} (admin.conf) the cluster-admin role. kubeadm init creates this binding itself;`,
+		`# Gives group ${group} (${kubeadmConfName('admin')}) the cluster-admin role. kubeadm init creates this binding itself;`,
 		'# without kubeadm, apply it once the API server runs:',
-		`#   kubectl --kubeconfig super-admin.conf apply -f ${clusterAdminsBindingFile}`,
+		`#   kubectl --kubeconfig ${kubeadmConfName('super-admin')} apply -f ${clusterAdminsBindingFile}`,
 	];
-	return [{path: `${first.name}/${clusterAdminsBindingFile}`, content: `${header.join('\n')}\n${stringify(binding)}`, mode: 0o644, kind: 'rbac'}];
+	return [{path: kubeadmHostPath(first.name, clusterAdminsBindingFile), content: `${header.join('\n')}\n${stringify(binding)}`, mode: 0o644, kind: 'rbac'}];
 }
 
 /** Every file of the kubeadm layout, host by host. */
 export function kubeadmFiles(plan: Plan, issued: readonly Issued[]): OutputFile[] {
 	const byId = new Map(issued.map(item => [item.spec.id, item]));
 	const confs = kubeadmConfs(plan);
-	const hosts = [...plan.topology.masters.map(h => [h, true] as const), ...plan.topology.workers.map(h => [h, false] as const)];
+	const hosts = [...plan.topology.masters, ...plan.topology.workers];
 	return [
-		...hosts.flatMap(([host, isMaster]) => [...hostFiles(host, isMaster, issued), ...confs.filter(conf => conf.host === host.name).map(conf => confFile(plan, conf, byId))]),
+		...hosts.flatMap(host => [...issued.flatMap(item => hostFiles(item, host.name)), ...confs.filter(conf => conf.host === host.name).map(conf => confFile(plan, conf, byId))]),
 		...clusterAdminsBinding(plan, byId),
 	];
 }

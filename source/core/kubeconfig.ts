@@ -1,5 +1,6 @@
 import {parse as parseYaml, stringify} from 'yaml';
 import {urlHost} from './ip.js';
+import {kubeconfigName} from './placement.js';
 import {specById, type Plan} from './plan.js';
 import type {Issued} from './pki/issue.js';
 import type {Problem} from './topology.js';
@@ -10,7 +11,7 @@ export const apiServerPort = 6443;
 
 /** One kubeconfig the hard way makes: whose identity it carries, where it connects, where it goes. */
 export type KubeconfigSpec = {
-	/** File name: `node1.kubeconfig`, `admin.kubeconfig`, ... */
+	/** File name (placement's kubeconfigName of the certificate's base name). */
 	readonly file: string;
 	/** The plan id of the client certificate embedded in it. */
 	readonly certId: string;
@@ -40,6 +41,7 @@ export function kubeconfigSpecs(plan: Plan): KubeconfigSpec[] {
 	// Controller-manager, scheduler and the guide's admin run on a master and talk to the API server next to them.
 	const local = apiServerUrl('127.0.0.1');
 	const localWhy = 'runs on a master and talks to the API server on the same machine';
+	const file = (certId: string) => kubeconfigName(specById(plan, certId).file);
 	const user = (certId: string) => {
 		const spec = specById(plan, certId);
 		if (!spec.kubernetes) throw new Error(`bug: ${certId} is not a client certificate`);
@@ -49,7 +51,7 @@ export function kubeconfigSpecs(plan: Plan): KubeconfigSpec[] {
 	return [
 		...topology.workers.map(
 			(worker): KubeconfigSpec => ({
-				file: `${specById(plan, `kubelet:${worker.name}`).file}.kubeconfig`,
+				file: file(`kubelet:${worker.name}`),
 				certId: `kubelet:${worker.name}`,
 				user: user(`kubelet:${worker.name}`),
 				server: viaLb,
@@ -58,9 +60,9 @@ export function kubeconfigSpecs(plan: Plan): KubeconfigSpec[] {
 				hosts: [worker.name],
 			}),
 		),
-		{file: 'kube-proxy.kubeconfig', certId: 'kube-proxy', user: user('kube-proxy'), server: viaLb, component: 'kube-proxy', why: lbWhy, hosts: workers},
+		{file: file('kube-proxy'), certId: 'kube-proxy', user: user('kube-proxy'), server: viaLb, component: 'kube-proxy', why: lbWhy, hosts: workers},
 		{
-			file: 'kube-controller-manager.kubeconfig',
+			file: file('kube-controller-manager'),
 			certId: 'kube-controller-manager',
 			user: user('kube-controller-manager'),
 			server: local,
@@ -68,10 +70,10 @@ export function kubeconfigSpecs(plan: Plan): KubeconfigSpec[] {
 			why: localWhy,
 			hosts: masters,
 		},
-		{file: 'kube-scheduler.kubeconfig', certId: 'kube-scheduler', user: user('kube-scheduler'), server: local, component: 'kube-scheduler', why: localWhy, hosts: masters},
+		{file: file('kube-scheduler'), certId: 'kube-scheduler', user: user('kube-scheduler'), server: local, component: 'kube-scheduler', why: localWhy, hosts: masters},
 		topology.adminServer === 'loadBalancer'
 			? {
-					file: 'admin.kubeconfig',
+					file: file('admin'),
 					certId: 'admin',
 					user: user('admin'),
 					server: viaLb,
@@ -79,7 +81,7 @@ export function kubeconfigSpecs(plan: Plan): KubeconfigSpec[] {
 					why: `adminServer: loadBalancer: kubectl on a workstation reaches every master through ${topology.loadBalancer.name}, whose address is in the API server's SANs`,
 					hosts: masters,
 				}
-			: {file: 'admin.kubeconfig', certId: 'admin', user: user('admin'), server: local, component: 'kubectl (admin)', why: localWhy, hosts: masters},
+			: {file: file('admin'), certId: 'admin', user: user('admin'), server: local, component: 'kubectl (admin)', why: localWhy, hosts: masters},
 	];
 }
 

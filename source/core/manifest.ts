@@ -1,9 +1,9 @@
-// kubepki-manifest.json: what a run made, from which cluster, with fingerprints. The one module that knows
-// its name, its shape, its version, how it is written and how it is read (generate, the wizard, the loader,
+// The manifest: what a run made, from which cluster, with fingerprints. The one module that knows
+// its shape (placement.ts names it), its version, how it is written and how it is read (generate, the wizard, the loader,
 // lint, and the coming renew and rotate-ca all come here).
 import {createHash, X509Certificate} from 'node:crypto';
 
-export const manifestName = 'kubepki-manifest.json';
+export {manifestName} from './placement.js';
 export const manifestVersion = 1;
 
 /** One file a run wrote. */
@@ -43,7 +43,7 @@ export type ManifestRotation = {
 	readonly finishedAt?: string;
 	/** After finish: where the old CA's certificate and key went (relative to the folder). */
 	readonly retiredTo?: string;
-	/** What the last phase changed per machine (names in nodes/<host>/): what nodes/copy.sh copies. */
+	/** What the last phase changed per machine (names in nodes/<host>/): what the copy script copies. */
 	readonly lastCopy?: ReadonlyArray<{readonly host: string; readonly files: readonly string[]}>;
 };
 

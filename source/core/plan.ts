@@ -1,4 +1,5 @@
 import {ipFamily} from './ip.js';
+import {hardwayCaCert, hardwayNames, hardwayPaths, hardwayStem, kubeadmConfName, kubeadmServiceAccount, kubeadmStem, rotationPaths} from './placement.js';
 import {expiresSoonDays, serviceIp, serviceIps, type Algorithm, type Topology} from './topology.js';
 
 export type {Role} from './roles.js';
@@ -16,7 +17,7 @@ export type Consumer = {readonly component: string; readonly flag: string};
 export type CertSpec = {
 	/** Stable id, unique in the plan: `ca`, `kubelet:node1`, `apiserver`, ... */
 	readonly id: string;
-	/** Base file name in the hard-way layout: `<file>.pem` and `<file>-key.pem`. */
+	/** Base file name of the layout (placement.ts turns it into file names: hardwayStem, kubeadmStem). */
 	readonly file: string;
 	readonly role: Role;
 	/** Short human title: "Kubelet of node1". */
@@ -85,10 +86,10 @@ export function buildPlan(topology: Topology, options: PlanOptions = {}): Plan {
 
 	const ca: CertSpec = {
 		id: 'ca',
-		file: 'ca',
+		file: hardwayStem('ca'),
 		role: 'ca',
 		title: 'Cluster certificate authority',
-		purpose: 'Signs every other certificate; whoever trusts ca.pem trusts them all.',
+		purpose: `Signs every other certificate; whoever trusts ${hardwayCaCert} trusts them all.`,
 		commonName: 'Kubernetes',
 		organizations: ['Kubernetes'],
 		isCA: true,
@@ -113,7 +114,7 @@ export function buildPlan(topology: Topology, options: PlanOptions = {}): Plan {
 	const kubelets: CertSpec[] = topology.workers.map(worker => ({
 		...common,
 		id: `kubelet:${worker.name}`,
-		file: worker.name,
+		file: hardwayStem(`kubelet:${worker.name}`),
 		role: 'kubelet',
 		title: `Kubelet of ${worker.name}`,
 		purpose: `Identifies the kubelet on ${worker.name} to the API server (Node authorizer) and serves its HTTPS port for logs and exec.`,
@@ -127,7 +128,7 @@ export function buildPlan(topology: Topology, options: PlanOptions = {}): Plan {
 		],
 		kubernetes: {user: `system:node:${worker.name}`, groups: ['system:nodes']},
 		consumers: [
-			{component: `kubelet (${worker.name})`, flag: `${worker.name}.kubeconfig client-certificate-data`},
+			{component: `kubelet (${worker.name})`, flag: `${hardwayNames(`kubelet:${worker.name}`).kubeconfig} client-certificate-data`},
 			{component: `kubelet (${worker.name})`, flag: 'tlsCertFile / tlsPrivateKeyFile'},
 		],
 		copyTo: {cert: [worker.name], key: [worker.name]},
@@ -137,11 +138,11 @@ export function buildPlan(topology: Topology, options: PlanOptions = {}): Plan {
 		...common,
 		...client('system:kube-controller-manager', ['system:kube-controller-manager']),
 		id: 'kube-controller-manager',
-		file: 'kube-controller-manager',
+		file: hardwayStem('kube-controller-manager'),
 		role: 'controller-manager',
 		title: 'kube-controller-manager client',
 		purpose: 'The controller manager logs in to the API server; its CN matches the default RBAC binding system:kube-controller-manager.',
-		consumers: [{component: 'kube-controller-manager', flag: 'kube-controller-manager.kubeconfig'}],
+		consumers: [{component: 'kube-controller-manager', flag: hardwayNames('kube-controller-manager').kubeconfig}],
 		copyTo: {cert: [], key: []},
 	};
 
@@ -149,11 +150,11 @@ export function buildPlan(topology: Topology, options: PlanOptions = {}): Plan {
 		...common,
 		...client('system:kube-scheduler', ['system:kube-scheduler']),
 		id: 'kube-scheduler',
-		file: 'kube-scheduler',
+		file: hardwayStem('kube-scheduler'),
 		role: 'scheduler',
 		title: 'kube-scheduler client',
 		purpose: 'The scheduler logs in to the API server; its CN matches the default RBAC binding system:kube-scheduler.',
-		consumers: [{component: 'kube-scheduler', flag: 'kube-scheduler.kubeconfig'}],
+		consumers: [{component: 'kube-scheduler', flag: hardwayNames('kube-scheduler').kubeconfig}],
 		copyTo: {cert: [], key: []},
 	};
 
@@ -161,11 +162,11 @@ export function buildPlan(topology: Topology, options: PlanOptions = {}): Plan {
 		...common,
 		...client('system:kube-proxy', ['system:node-proxier']),
 		id: 'kube-proxy',
-		file: 'kube-proxy',
+		file: hardwayStem('kube-proxy'),
 		role: 'proxy',
 		title: 'kube-proxy client',
 		purpose: 'kube-proxy on every worker watches Services and Endpoints; user system:kube-proxy is bound to ClusterRole system:node-proxier.',
-		consumers: [{component: 'kube-proxy', flag: 'kube-proxy.kubeconfig'}],
+		consumers: [{component: 'kube-proxy', flag: hardwayNames('kube-proxy').kubeconfig}],
 		copyTo: {cert: [], key: []},
 	};
 
@@ -173,18 +174,18 @@ export function buildPlan(topology: Topology, options: PlanOptions = {}): Plan {
 		...common,
 		...client('admin', ['system:masters']),
 		id: 'admin',
-		file: 'admin',
+		file: hardwayStem('admin'),
 		role: 'admin',
 		title: 'Cluster administrator',
 		purpose: 'kubectl as the administrator; group system:masters is bound to cluster-admin and can never be restricted.',
-		consumers: [{component: 'kubectl', flag: 'admin.kubeconfig'}],
+		consumers: [{component: 'kubectl', flag: hardwayNames('admin').kubeconfig}],
 		copyTo: {cert: [], key: []},
 	};
 
 	const apiserver: CertSpec = {
 		...common,
 		id: 'apiserver',
-		file: 'kubernetes',
+		file: hardwayStem('apiserver'),
 		role: 'apiserver',
 		title: 'API server',
 		purpose: 'The API server presents it to every client; in the guide it also serves etcd and is the API server\'s client cert towards etcd and kubelets.',
@@ -206,7 +207,7 @@ export function buildPlan(topology: Topology, options: PlanOptions = {}): Plan {
 	const serviceAccount: CertSpec = {
 		...common,
 		id: 'service-account',
-		file: 'service-account',
+		file: hardwayStem('service-account'),
 		role: 'service-account',
 		title: 'Service account token signer',
 		purpose: 'A key pair, not an identity: the private key signs service account tokens, the public key verifies them.',
@@ -263,21 +264,8 @@ export function apiServerSans(topology: Topology): San[] {
  */
 export const renewWithinDays = expiresSoonDays;
 
-/** Where a certificate and its key go in the hard-way layout: `<file>.pem` and `<file>-key.pem`. */
-export function hardwayPaths(spec: CertSpec): {cert: string; key: string} {
-	return {cert: `${spec.file}.pem`, key: `${spec.file}-key.pem`};
-}
-
-/**
- * The files a CA has while it is rotated, beside its own (hard way; kubeadmPaths for kubeadm's layout). Its own
- * certificate file becomes the trust bundle (old + new: every component reads trust from it) and its own key
- * file keeps the old key until the end; the new CA's pair is `next`; `old` is the old certificate alone, which
- * the controller-manager signs with until reissue (its --cluster-signing-cert-file takes exactly one certificate).
- */
-export function rotationPaths(paths: {cert: string; key: string}): {next: {cert: string; key: string}; old: string} {
-	const stem = (file: string, suffix: string) => file.replace(/(-key)?(\.[a-z]+)$/, `-${suffix}$1$2`);
-	return {next: {cert: stem(paths.cert, 'next'), key: stem(paths.key, 'next')}, old: stem(paths.cert, 'old')};
-}
+// Where files go: placement.ts (re-exported for the modules that import them from here).
+export {hardwayPaths, rotationPaths} from './placement.js';
 
 /** The certificate and key a CA signs with in this plan (the controller-manager's --cluster-signing-*): its own, or during a rotation the old (started) or new (reissued) pair. */
 export function signingPaths(plan: Plan, spec: CertSpec, paths: {cert: string; key: string} = hardwayPaths(spec)): {cert: string; key: string} {
@@ -303,7 +291,7 @@ export function specById(plan: Plan, id: string): CertSpec {
  * (the cluster CA, etcd's CA and the front proxy's CA), the API server's jobs split into one certificate
  * each, etcd's server and peer certificates per master, and the client identities kubeadm embeds in
  * /etc/kubernetes/*.conf. Under kubeadm every node, masters included, runs a kubelet, so every node gets
- * a kubelet.conf identity; the kubelet's serving certificate is its own (self-signed or bootstrapped).
+ * a kubelet identity of its own; the kubelet's serving certificate is its own (self-signed or bootstrapped).
  */
 function kubeadmCerts(topology: Topology): CertSpec[] {
 	const masters = topology.masters.map(m => m.name);
@@ -312,7 +300,7 @@ function kubeadmCerts(topology: Topology): CertSpec[] {
 	const nowhere = {cert: [], key: []};
 	const root = (id: string, commonName: string, title: string, purpose: string, consumers: Consumer[], copyTo: CertSpec['copyTo']): CertSpec => ({
 		id,
-		file: id,
+		file: kubeadmStem(id),
 		role: 'ca',
 		title,
 		purpose,
@@ -328,7 +316,7 @@ function kubeadmCerts(topology: Topology): CertSpec[] {
 		copyTo,
 	});
 	const leaf = (spec: Omit<CertSpec, 'isCA' | 'validityHours' | 'algorithm' | 'sans' | 'file'> & {sans?: San[]; file?: string}): CertSpec => ({
-		file: spec.id,
+		file: kubeadmStem(spec.id),
 		sans: [],
 		...spec,
 		isCA: false,
@@ -349,8 +337,8 @@ function kubeadmCerts(topology: Topology): CertSpec[] {
 		{type: 'ip', value: '127.0.0.1', why: 'the API server on the same master (kubeadm lists https://127.0.0.1:2379 first)'},
 		{type: 'ip', value: '::1', why: 'the same over IPv6 loopback'},
 	];
-	// kubeadm 1.29+: admin.conf is in kubeadm:cluster-admins, a group bound to cluster-admin by a binding
-	// kubeadm creates and you can remove; system:masters can never be restricted, so only super-admin.conf has it.
+	// kubeadm 1.29+: the admin's .conf is in kubeadm:cluster-admins, a group bound to cluster-admin by a binding
+	// kubeadm creates and you can remove; system:masters can never be restricted, so only the super-admin's has it.
 	const clusterAdmins = 'kubeadm:cluster-admins';
 
 	const ca = root('ca', 'kubernetes', 'Cluster certificate authority', 'Signs the API server, its kubelet client and every identity in the .conf files.', [
@@ -406,7 +394,6 @@ function kubeadmCerts(topology: Topology): CertSpec[] {
 	const etcdMembers = topology.masters.flatMap(master => [
 		leaf({
 			id: `etcd-server:${master.name}`,
-			file: `etcd-server-${master.name}`,
 			role: 'etcd-server',
 			title: `etcd server on ${master.name}`,
 			purpose: `etcd on ${master.name} serves clients with it; clientAuth too, which etcd 3.2+ wants on its server certificate.`,
@@ -420,7 +407,6 @@ function kubeadmCerts(topology: Topology): CertSpec[] {
 		}),
 		leaf({
 			id: `etcd-peer:${master.name}`,
-			file: `etcd-peer-${master.name}`,
 			role: 'etcd-peer',
 			title: `etcd peer on ${master.name}`,
 			purpose: `The etcd members are servers and clients of each other: ${master.name} presents this one on the peer port.`,
@@ -459,16 +445,15 @@ function kubeadmCerts(topology: Topology): CertSpec[] {
 	});
 	const serviceAccount = leaf({
 		id: 'service-account',
-		file: 'sa',
 		role: 'service-account',
 		title: 'Service account token signer',
-		purpose: 'A key pair, not an identity: kubeadm writes only sa.key (signs tokens) and sa.pub (verifies them).',
+		purpose: `A key pair, not an identity: kubeadm writes only ${kubeadmServiceAccount.key} (signs tokens) and ${kubeadmServiceAccount.pub} (verifies them).`,
 		commonName: 'service-accounts',
 		organizations: [],
 		extKeyUsages: [],
 		signer: 'ca',
 		consumers: [
-			{component: 'kube-apiserver', flag: '--service-account-key-file (sa.pub) / --service-account-signing-key-file (sa.key)'},
+			{component: 'kube-apiserver', flag: `--service-account-key-file (${kubeadmServiceAccount.pub}) / --service-account-signing-key-file (${kubeadmServiceAccount.key})`},
 			{component: 'kube-controller-manager', flag: '--service-account-private-key-file'},
 		],
 		copyTo: {cert: [], key: masters},
@@ -477,54 +462,51 @@ function kubeadmCerts(topology: Topology): CertSpec[] {
 		...client('kubernetes-admin', [clusterAdmins]),
 		id: 'admin',
 		role: 'admin',
-		title: 'Cluster administrator (admin.conf)',
+		title: `Cluster administrator (${kubeadmConfName('admin')})`,
 		purpose: 'kubectl as the administrator, through group kubeadm:cluster-admins, which kubeadm binds to cluster-admin.',
 		signer: 'ca',
-		consumers: [{component: 'kubectl', flag: 'admin.conf'}],
+		consumers: [{component: 'kubectl', flag: kubeadmConfName('admin')}],
 		copyTo: nowhere,
 	});
 	const superAdmin = leaf({
 		...client('kubernetes-super-admin', ['system:masters']),
 		id: 'super-admin',
 		role: 'admin',
-		title: 'Break-glass administrator (super-admin.conf)',
+		title: `Break-glass administrator (${kubeadmConfName('super-admin')})`,
 		purpose: 'system:masters bypasses RBAC and cannot be revoked: keep this one off everyday machines.',
 		signer: 'ca',
-		consumers: [{component: 'kubectl', flag: 'super-admin.conf'}],
+		consumers: [{component: 'kubectl', flag: kubeadmConfName('super-admin')}],
 		copyTo: nowhere,
 	});
 	const controllerManager = leaf({
 		...client('system:kube-controller-manager', []),
 		id: 'kube-controller-manager',
-		file: 'controller-manager',
 		role: 'controller-manager',
-		title: 'kube-controller-manager client (controller-manager.conf)',
+		title: `kube-controller-manager client (${kubeadmConfName('kube-controller-manager')})`,
 		purpose: 'The controller manager logs in to the API server; its CN matches the default binding system:kube-controller-manager.',
 		signer: 'ca',
-		consumers: [{component: 'kube-controller-manager', flag: '--kubeconfig=/etc/kubernetes/controller-manager.conf'}],
+		consumers: [{component: 'kube-controller-manager', flag: `--kubeconfig=/etc/kubernetes/${kubeadmConfName('kube-controller-manager')}`}],
 		copyTo: nowhere,
 	});
 	const scheduler = leaf({
 		...client('system:kube-scheduler', []),
 		id: 'kube-scheduler',
-		file: 'scheduler',
 		role: 'scheduler',
-		title: 'kube-scheduler client (scheduler.conf)',
+		title: `kube-scheduler client (${kubeadmConfName('kube-scheduler')})`,
 		purpose: 'The scheduler logs in to the API server; its CN matches the default binding system:kube-scheduler.',
 		signer: 'ca',
-		consumers: [{component: 'kube-scheduler', flag: '--kubeconfig=/etc/kubernetes/scheduler.conf'}],
+		consumers: [{component: 'kube-scheduler', flag: `--kubeconfig=/etc/kubernetes/${kubeadmConfName('kube-scheduler')}`}],
 		copyTo: nowhere,
 	});
 	const kubelets = nodes.map(node =>
 		leaf({
 			...client(`system:node:${node.name}`, ['system:nodes']),
 			id: `kubelet:${node.name}`,
-			file: `kubelet-${node.name}`,
 			role: 'kubelet',
-			title: `Kubelet of ${node.name} (kubelet.conf)`,
-			purpose: `Identifies the kubelet on ${node.name} to the API server (Node authorizer); kubelet.conf embeds it.`,
+			title: `Kubelet of ${node.name} (${kubeadmConfName(`kubelet:${node.name}`)})`,
+			purpose: `Identifies the kubelet on ${node.name} to the API server (Node authorizer); ${kubeadmConfName(`kubelet:${node.name}`)} embeds it.`,
 			signer: 'ca',
-			consumers: [{component: `kubelet (${node.name})`, flag: '--kubeconfig=/etc/kubernetes/kubelet.conf'}],
+			consumers: [{component: `kubelet (${node.name})`, flag: `--kubeconfig=/etc/kubernetes/${kubeadmConfName(`kubelet:${node.name}`)}`}],
 			copyTo: nowhere,
 		}),
 	);

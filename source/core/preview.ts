@@ -36,7 +36,7 @@ export type Preview = {
 /** Every file Review & write will write, decided before the confirm. */
 export type Prepared = {
 	readonly files: readonly OutputFile[];
-	/** What became of encryption-config.yaml: a new key, or an existing file kept. */
+	/** What became of the encryption config: a new key, or an existing file kept. */
 	readonly encryption: {readonly status: 'new' | 'kept' | 'replaced'; readonly provider: string};
 	/** The cluster the files are for (a write refuses another cluster's folder and retires removed machines). */
 	readonly topology?: Topology;

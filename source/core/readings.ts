@@ -23,7 +23,7 @@ import {
  * installs that certificate, its key, or the kubeconfig that embeds it, on that machine.
  */
 
-/** One setting of one service on one machine: `--client-ca-file=/var/lib/kubernetes/ca.pem`, and why it is there. */
+/** One setting of one service on one machine: `--client-ca-file=<the CA's installed path>`, and why it is there. */
 export type Reading = {readonly service: string; readonly host: string; readonly setting: string; readonly why?: string};
 
 type Setting = {readonly text: string; readonly value: unknown; readonly why?: string};

@@ -1,6 +1,6 @@
 // The words renew prints: what was re-issued and why, what stayed, where the old files are, and per machine
 // what to copy and what to restart, in the safe order. Pure: a renewal plan in, text out.
-import {bundlesDir} from './distribute.js';
+import {copyAllScriptPath, copyScriptPath} from './placement.js';
 import type {RenewalPlan} from './renew.js';
 
 const day = (iso: string) => iso.slice(0, 10);
@@ -28,7 +28,7 @@ export function renewalText(renewal: RenewalPlan, options: {dryRun: boolean; out
 
 	if (dryRun) lines.push(`${renewal.changed.length} file(s) would change; nothing written (--dry-run).`);
 	else lines.push(`${renewal.changed.length} file(s) changed; the ${renewal.replaced.length} they replace are kept in ${outDir}/${renewal.backupDir}/ (see the README, "Restoring a backup").`);
-	lines.push('', `Per machine (sh ${outDir}/${bundlesDir}/copy.sh copies only these; ${bundlesDir}/copy-all.sh copies everything):`);
+	lines.push('', `Per machine (sh ${outDir}/${copyScriptPath} copies only these; ${copyAllScriptPath} copies everything):`);
 	for (const machine of renewal.machines) {
 		lines.push(`  ${machine.host} (${machine.role})`);
 		for (const file of machine.files) lines.push(`    ${file.target} -> ${file.installTo.join(' ')}`);

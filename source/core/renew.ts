@@ -1,16 +1,17 @@
 // `kubepki renew`: re-issue leaves of a folder kubepki made, from the folder's own CA and the cluster its
 // manifest records. Subject, SANs and usages come from the same plan generate used; only the dates (and, unless
 // asked otherwise, the key) are new. Everything derived from a renewed certificate (kubeconfigs, nodes/<host>/
-// copies, copy.sh) is rebuilt from the same functions generate uses, and the result is compared with what is on
+// copies, the copy scripts) is rebuilt from the same functions generate uses, and the result is compared with what is on
 // disk: only files whose bytes change are written, and each replaced file is kept under .backup/<timestamp>/.
 // The CA, the service-account pair and the encryption key are never touched.
 import {createPrivateKey, X509Certificate as NodeX509} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {clusterFiles} from './cluster-files.js';
-import {bundlesDir, copyScript, distribution, type Bundle, type Delivery} from './distribute.js';
+import {copyScript, distribution, type Bundle, type Delivery} from './distribute.js';
 import {backupDir as backupFolder, folderTimestamp} from './folders.js';
-import {certificateFiles, loadRootCa, manifest, manifestName, RefusedError} from './generate.js';
+import {certificateFiles, loadRootCa, manifest, RefusedError} from './generate.js';
+import {bundlesDir, copyAllScriptPath, copyScriptPath, hardwayCaCert, manifestName} from './placement.js';
 import {rotationInProgress} from './manifest.js';
 import {buildPlan, hardwayPaths, type CertSpec, type Plan} from './plan.js';
 import {urlHost} from './ip.js';
@@ -93,7 +94,7 @@ export type RenewOptions = {
  */
 export const restartTiers: ReadonlyArray<{readonly services: readonly string[]; readonly check: string}> = [
 	{services: ['etcd'], check: 'etcdctl endpoint health, before the next member'},
-	{services: ['kube-apiserver'], check: 'curl --cacert ca.pem https://<ip>:6443/livez, before the next API server'},
+	{services: ['kube-apiserver'], check: `curl --cacert ${hardwayCaCert} https://<ip>:6443/livez, before the next API server`},
 	{services: ['kube-controller-manager', 'kube-scheduler'], check: 'journalctl -u kube-controller-manager -u kube-scheduler (leader election hands over)'},
 	{services: ['kubelet', 'kube-proxy'], check: 'kubectl get nodes (Ready)'},
 ];
@@ -192,7 +193,7 @@ export async function folderCluster(outDir: string): Promise<{topology: Topology
 	if ((body.layout ?? 'hardway') !== 'hardway') throw new RefusedError(`renew knows the hard-way layout; for --layout kubeadm run kubepki generate again (it signs every leaf afresh from the kept CAs)`);
 	const result = validateTopology(body.cluster);
 	if (!result.ok) throw new RefusedError(`the cluster in ${manifestName} does not validate (${result.problems[0]?.field}: ${result.problems[0]?.message}); run kubepki generate --config FILE`);
-	return {topology: result.topology, source: typeof body.source === 'string' ? body.source : 'kubepki-manifest.json'};
+	return {topology: result.topology, source: typeof body.source === 'string' ? body.source : manifestName};
 }
 
 /** One leaf as the folder holds it, checked against the CA that must have signed it. */
@@ -269,15 +270,15 @@ export async function planRenewal(options: RenewOptions): Promise<RenewalPlan> {
 	const certIdOf = new Map(full.filter(f => f.certId).map(f => [f.path, f.certId!]));
 	const machines = machineChanges(plan, bundles, changedSources, certIdOf);
 	const changedBundles: Bundle[] = bundles.map(b => ({...b, files: b.files.filter(d => changedSources.has(d.source))})).filter(b => b.files.length > 0);
-	// copy.sh: what changed; copy-all.sh: every file, for a machine rebuilt from scratch.
+	// The copy script: what changed; the copy-all script: every file, for a machine rebuilt from scratch.
 	const scripts: OutputFile[] = [
-		{path: `${bundlesDir}/copy.sh`, content: copyScript(plan, changedBundles), mode: 0o755, kind: 'copy-script'},
-		{path: `${bundlesDir}/copy-all.sh`, content: copyScript(plan, bundles), mode: 0o755, kind: 'copy-script'},
+		{path: copyScriptPath, content: copyScript(plan, changedBundles), mode: 0o755, kind: 'copy-script'},
+		{path: copyAllScriptPath, content: copyScript(plan, bundles), mode: 0o755, kind: 'copy-script'},
 	];
-	const withScripts = [...full.filter(f => f.path !== `${bundlesDir}/copy.sh`), ...scripts];
+	const withScripts = [...full.filter(f => f.path !== copyScriptPath), ...scripts];
 	const record = manifest(plan, issued, withScripts, source, now);
 	const nothing = renewed.length === 0;
-	const changed = nothing ? [] : [...differs.filter(f => f.path !== `${bundlesDir}/copy.sh`), ...scripts, record];
+	const changed = nothing ? [] : [...differs.filter(f => f.path !== copyScriptPath), ...scripts, record];
 	const replaced = (await Promise.all(changed.map(async f => ((await readFile(path.join(outDir, f.path)).catch(() => undefined)) ? f.path : undefined)))).filter((p): p is string => Boolean(p));
 	return {
 		plan,

@@ -11,7 +11,7 @@ export const roles = [
 	'admin',
 	'apiserver',
 	'service-account',
-	// kubeadm's layout splits what the hard way's kubernetes.pem does into one certificate per job.
+	// kubeadm's layout splits what the hard way's API server certificate does into one certificate per job.
 	'apiserver-kubelet-client',
 	'apiserver-etcd-client',
 	'front-proxy-client',

@@ -8,23 +8,27 @@
 //   finish   trust is the new CA alone; the old CA's certificate and key go to retired/<UTC time>/.
 //
 // Each phase runs under the folder's lock as one transaction with a backup (write.ts), like renew: only the files
-// whose bytes change are written, nodes/copy.sh copies those, and the restart order comes from renew's tiers. The
+// whose bytes change are written, the copy script copies those, and the restart order comes from renew's tiers. The
 // phase is recorded in the manifest; a phase can be neither skipped nor run twice. The service-account key and the
 // encryption key are never touched. Every path comes from the plan (hardwayPaths, rotationPaths, distribution).
-import {createPrivateKey, X509Certificate as NodeX509} from 'node:crypto';
+import {createHash, createPrivateKey, X509Certificate as NodeX509} from 'node:crypto';
 import path from 'node:path';
 import {clusterFiles} from './cluster-files.js';
-import {bundlesDir, copyScript, distribution, installDirs, installedAt, type Bundle, type Delivery} from './distribute.js';
+import {copyScript, distribution, installDirs, installedAt, type Bundle, type Delivery} from './distribute.js';
 import {backupDir as backupFolder, folderTimestamp, retiredDir} from './folders.js';
 import {certificateFiles, kubeadmLayoutFiles, loadRootCa} from './generate.js';
-import {kubeadmConfs, kubeadmPaths, kubeadmPkiDir} from './kubeadm.js';
+import {kubeadmConfs} from './kubeadm.js';
 import {kubeadmInstalledAt, kubeadmPlacement} from './kubeadm-units.js';
 import {parseKubeconfig} from './kubeconfig.js';
-import {buildManifest, manifestName, parseManifest, type Manifest, type ManifestRotation} from './manifest.js';
+import {buildManifest, parseManifest, type Manifest, type ManifestRotation} from './manifest.js';
+import {bundlesDir, copyAllScriptPath, copyScriptPath, kubeadmPaths, kubeadmServiceAccount, kubeadmServiceAccountPaths, manifestName} from './placement.js';
 import {buildPlan, hardwayPaths, isLayout, rotationPaths, signingPaths, type CertSpec, type Layout, type Plan, type RotationPhase} from './plan.js';
 import {issue, issueAll, type Issued} from './pki/issue.js';
 import {generateKeyPair, importPrivateKeyPem, type KeyPair} from './pki/keys.js';
 import {pemBlocks} from './pki/load.js';
+import {certInfo} from './pki/cert-info.js';
+import type {PreviewCert} from './preview.js';
+import {readingsByCert, type Reading} from './readings.js';
 import {restartOrder, restartSteps, type MachineChange, type RestartStep} from './renew.js';
 import {readFolderFile, requireTrusted} from './reuse.js';
 import {validateTopology, type Topology} from './topology.js';
@@ -82,6 +86,20 @@ export type RotateOptions = {
 	readonly ca: CaChoice;
 	readonly now?: Date;
 	readonly onProgress?: (done: number, total: number) => void;
+	/** What previewRotation made and showed: written as shown (refused when the folder changed since). */
+	readonly prepared?: RotationPrepared;
+};
+
+/**
+ * The keys and certificates a step makes, made before the write so they can be shown first (the wizard's cards):
+ * start's new CA(s), reissue's new leaves. Holds private keys: only rotateCa reads it; never printed.
+ */
+export type RotationPrepared = {
+	readonly step: RotationStep;
+	readonly cas: readonly string[];
+	readonly manifestDigest: string;
+	readonly nextCas?: ReadonlyMap<string, CaPair>;
+	readonly leaves?: ReadonlyMap<string, Issued>;
 };
 
 /** A file a machine no longer needs after this phase (a rotation file of the phase before). */
@@ -110,7 +128,15 @@ export type RotationResult = {
 };
 
 /** The folder as a rotation reads it: the cluster, the manifest, where it stands. */
-type FolderState = {readonly topology: Topology; readonly layout: Layout; readonly source: string; readonly manifest: Manifest; readonly phase: FolderPhase};
+type FolderState = {
+	readonly topology: Topology;
+	readonly layout: Layout;
+	readonly source: string;
+	readonly manifest: Manifest;
+	readonly phase: FolderPhase;
+	/** The manifest's bytes, hashed: every kubepki write changes it, so a preview made from it can tell it is still current. */
+	readonly manifestDigest: string;
+};
 
 async function readFolderState(outDir: string): Promise<FolderState> {
 	const file = await readFolderFile(outDir, manifestName, {maxBytes: 256 * 1024 * 1024});
@@ -120,7 +146,14 @@ async function readFolderState(outDir: string): Promise<FolderState> {
 	if (!isLayout(manifest.layout)) throw new RefusedError(`${manifestName} names layout ${JSON.stringify(manifest.layout)}, which kubepki does not know`);
 	const result = validateTopology(manifest.cluster);
 	if (!result.ok) throw new RefusedError(`the cluster in ${manifestName} does not validate (${result.problems[0]?.field}: ${result.problems[0]?.message})`);
-	return {topology: result.topology, layout: manifest.layout, source: manifest.source || manifestName, manifest, phase: manifest.rotation?.phase ?? 'none'};
+	const manifestDigest = createHash('sha256').update(file.text).digest('hex');
+	return {topology: result.topology, layout: manifest.layout, source: manifest.source || manifestName, manifest, phase: manifest.rotation?.phase ?? 'none', manifestDigest};
+}
+
+/** The cluster and layout a folder's manifest records, checked as a rotation reads them (the folder screen's start). */
+export async function rotationFolder(outDir: string): Promise<{topology: Topology; layout: Layout}> {
+	const state = await readFolderState(outDir);
+	return {topology: state.topology, layout: state.layout};
 }
 
 /** The certificates of a PEM file, each block's text as written. */
@@ -224,7 +257,7 @@ async function readLeaves(outDir: string, plan: Plan, signerOf: (spec: CertSpec)
 async function serviceAccountKey(outDir: string, plan: Plan): Promise<{spec: CertSpec; keyPem: string; keys: KeyPair} | undefined> {
 	const spec = plan.certs.find(s => s.role === 'service-account');
 	if (!spec) return undefined;
-	const rel = plan.layout === 'kubeadm' ? `${plan.topology.masters[0]!.name}/${kubeadmPkiDir}/sa.key` : hardwayPaths(spec).key;
+	const rel = plan.layout === 'kubeadm' ? kubeadmServiceAccountPaths(plan.topology.masters[0]!.name).key : hardwayPaths(spec).key;
 	const file = await readFolderFile(outDir, rel);
 	await requireTrusted(file, 'secret');
 	if (!file) throw new RefusedError(`${rel} is missing: rotate-ca keeps the service-account key (every token depends on it) and never makes one; restore it`);
@@ -249,7 +282,7 @@ const checksAfter: Record<RotationStep, (plan: Plan, bundles: readonly Bundle[])
 		'every machine above has its files and was restarted, in the order above',
 		`on each machine the CA file holds both CAs: openssl storeutl -noout -certs ${trustOnMachine(plan, bundles)} ends with "Total found: 2"`,
 		'kubectl get nodes: every node Ready; etcdctl endpoint health on every member',
-		'kube-root-ca.crt holds both CAs (kubectl get configmap kube-root-ca.crt -o jsonpath=\'{.data.ca\\.crt}\' | grep -c BEGIN says 2); then restart the workloads that call the API server (kubectl rollout restart), which read ca.crt once when they start',
+		'kube-root-ca.crt holds both CAs (kubectl get configmap kube-root-ca.crt -o jsonpath=\'{.data.ca\\.crt}\' | grep -c BEGIN says 2); then restart the workloads that call the API server (kubectl rollout restart), which read it once when they start',
 	],
 	reissue: () => [
 		'every machine above has its files and was restarted, in the order above: from now on each serves and logs in with a certificate of the new CA',
@@ -299,6 +332,145 @@ async function layoutFiles(outDir: string, plan: Plan, issued: readonly Issued[]
 	return {full, bundles: distribution(plan)};
 }
 
+/** The step checked against the folder's phase, the CAs it rotates, and every CA as the folder holds it (old, and mid-rotation the new). */
+async function readForStep(outDir: string, state: FolderState, step: RotationStep, choice: CaChoice, now: Date) {
+	const refusal = stepRefusal(step, state.phase);
+	if (refusal) throw new RotateUsageError(refusal);
+	const basePlan = buildPlan(state.topology, {layout: state.layout});
+	const cas = step === 'start' ? chosenCas(basePlan, choice) : [...state.manifest.rotation!.cas];
+	if (step !== 'start' && choice !== 'all' && chosenCas(basePlan, choice).join() !== cas.join()) {
+		throw new RotateUsageError(`--ca: the rotation in progress is of ${cas.join(', ')}; run ${step} without --ca, or with --ca all`);
+	}
+
+	const rotatingNow = state.phase === 'started' || state.phase === 'reissued';
+	const roots = basePlan.certs.filter(spec => spec.signer === 'self');
+	const rotated = roots.filter(spec => cas.includes(spec.id));
+	const read = new Map<string, {old: CaPair; next?: CaPair}>();
+	for (const spec of roots) read.set(spec.id, await readCa(outDir, basePlan, spec, rotatingNow && cas.includes(spec.id), now));
+	return {basePlan, cas, rotatingNow, roots, rotated, read};
+}
+
+/** start: a new key and self-signed certificate per CA rotated, named apart from the old by its time. */
+async function makeNextCas(rotated: readonly CertSpec[], now: Date, onProgress?: (done: number, total: number) => void): Promise<Map<string, CaPair>> {
+	const fresh = new Map<string, CaPair>();
+	onProgress?.(0, rotated.length);
+	for (const spec of rotated) {
+		const keys = await generateKeyPair(spec.algorithm);
+		onProgress?.(fresh.size + 1, rotated.length);
+		const made = await issue(nextCaSpec(spec, now), keys, undefined, now);
+		fresh.set(spec.id, {issued: {...made, spec}, cert: new NodeX509(made.certPem), pem: made.certPem});
+	}
+
+	return fresh;
+}
+
+/** Where a CA's new pair goes, as a person finds it (kubeadm: inside a master's folder, under pki/). */
+function nextCaFiles(plan: Plan, spec: CertSpec): {cert: string; key: string} {
+	const at = rotationPaths(caLocations(plan, spec)[0]!).next;
+	const shown = (rel: string) => (plan.layout === 'kubeadm' ? rel.slice(rel.indexOf('/') + 1) : rel);
+	return {cert: shown(at.cert), key: shown(at.key)};
+}
+
+/** start's keys, in words. */
+function nextCaWords(plan: Plan, rotated: readonly CertSpec[], fresh: ReadonlyMap<string, CaPair>): string[] {
+	return rotated.map(spec => {
+		const at = nextCaFiles(plan, spec);
+		return `a new CA key was made: ${at.key} for the ${spec.title.toLowerCase()} (${spec.algorithm}), with its certificate ${at.cert} (CN ${new NodeX509(fresh.get(spec.id)!.pem).subject.split('\n').find(part => part.startsWith('CN='))?.slice(3) ?? spec.commonName}); the old CA key stays until rotate-ca finish`;
+	});
+}
+
+/** The leaves reissue signs anew: every leaf of a CA rotated but the service-account pair (whose key is kept). */
+function reissuedIds(plan: Plan, cas: readonly string[]): string[] {
+	return plan.certs.filter(s => s.signer !== 'self' && cas.includes(s.signer) && s.role !== 'service-account').map(s => s.id);
+}
+
+/** reissue's keys, in words. */
+function reissueWords(plan: Plan, reissued: readonly string[], sa: CertSpec | undefined): string[] {
+	return [
+		`${reissued.length} new leaf keys were made, one per certificate, each signed by the new CA`,
+		...(sa ? [plan.layout === 'kubeadm' ? `the service-account key ${kubeadmServiceAccount.key} is kept (every token stays valid)` : `the service-account key ${hardwayPaths(sa).key} is kept (every token stays valid); its certificate is signed again by the new CA`] : []),
+	];
+}
+
+/**
+ * reissue: every certificate of the plan, the leaves of the CAs rotated signed by the new CA with fresh keys (or as
+ * made before, `made`); the leaves of a CA not rotated as they are; the service-account key kept.
+ */
+async function reissueLeaves(
+	outDir: string,
+	plan: Plan,
+	read: ReadonlyMap<string, {old: CaPair; next?: CaPair}>,
+	cas: readonly string[],
+	sa: {spec: CertSpec; keys: KeyPair} | undefined,
+	options: {now: Date; onProgress?: (done: number, total: number) => void; made?: ReadonlyMap<string, Issued>},
+): Promise<Issued[]> {
+	const roots = plan.certs.filter(spec => spec.signer === 'self');
+	const signers = new Map(roots.map(spec => [spec.id, cas.includes(spec.id) ? read.get(spec.id)!.next!.issued : read.get(spec.id)!.old.issued]));
+	// Leaves of a CA not rotated stay as they are; the rest are made anew (fresh keys) by the new CA.
+	const kept = await readLeaves(outDir, plan, spec => read.get(spec.signer)!.old.cert, 'restore it from the backup', spec => !cas.includes(spec.signer));
+	const keys = new Map<string, Promise<KeyPair>>(sa ? [[sa.spec.id, Promise.resolve(sa.keys)]] : []);
+	return issueAll(plan.certs, {existing: new Map([...signers, ...kept, ...(options.made ?? [])]), keys, now: options.now, onProgress: options.onProgress});
+}
+
+/** A certificate a step makes, as the wizard's card shows it: the certificate itself, the file it lands in, who reads it. */
+export type RotationCard = {readonly cert: PreviewCert; readonly file: string; readonly readings: readonly Reading[]};
+
+/** What a step will do, made in memory before anything is written: the wizard shows it, then writes it with rotateCa({prepared}). */
+export type RotationPreview = {
+	readonly step: RotationStep;
+	readonly layout: Layout;
+	/** The phase the folder is in now, and the CAs the step rotates. */
+	readonly phase: FolderPhase;
+	readonly cas: readonly string[];
+	/** The new CA(s) (start) or the new leaves (reissue); none for finish, which makes nothing. */
+	readonly cards: readonly RotationCard[];
+	/** Each key made anew (in memory, not yet written), in words. */
+	readonly made: readonly string[];
+	readonly prepared: RotationPrepared;
+};
+
+/**
+ * Make what a step makes (keys, certificates) without writing, for the wizard to show before its confirm; refuses as
+ * rotateCa does (a step out of order, a CA the layout lacks, a folder it cannot use). Reads without the lock.
+ */
+export async function previewRotation(options: Omit<RotateOptions, 'prepared'>): Promise<RotationPreview> {
+	const now = options.now ?? new Date();
+	const state = await readFolderState(options.outDir);
+	const {basePlan, cas, rotated, read} = await readForStep(options.outDir, state, options.step, options.ca, now);
+	const base = {step: options.step, layout: state.layout, phase: state.phase, cas};
+	const prepared = {step: options.step, cas, manifestDigest: state.manifestDigest};
+	if (options.step === 'start') {
+		const plan = buildPlan(state.topology, {layout: state.layout, rotation: {phase: 'started', cas}});
+		await readLeaves(options.outDir, plan, spec => read.get(spec.signer)!.old.cert, 'rotate-ca start needs every leaf signed by its current CA: run kubepki renew (or generate, for kubeadm\'s layout) first');
+		const fresh = await makeNextCas(rotated, now, options.onProgress);
+		const readings = readingsByCert(plan);
+		const cards = rotated.map(spec => ({
+			cert: {spec, info: certInfo(fresh.get(spec.id)!.pem), status: 'issued' as const, reason: 'the next CA, beside the old one'},
+			file: nextCaFiles(basePlan, spec).cert,
+			// It is trusted (in the bundle) from start on, but signs nothing before reissue: the settings that name the old key are not its.
+			readings: (readings.get(spec.id) ?? []).filter(reading => !reading.setting.includes(path.basename(caLocations(basePlan, spec)[0]!.key))),
+		}));
+		return {...base, cards, made: nextCaWords(basePlan, rotated, fresh), prepared: {...prepared, nextCas: fresh}};
+	}
+
+	if (options.step === 'reissue') {
+		const plan = buildPlan(state.topology, {layout: state.layout, rotation: {phase: 'reissued', cas}});
+		const sa = await serviceAccountKey(options.outDir, basePlan);
+		const signed = await reissueLeaves(options.outDir, plan, read, cas, sa, {now, onProgress: options.onProgress});
+		// The leaves of the CAs rotated (the service-account certificate too: the same key, signed again).
+		const fresh = signed.filter(item => item.spec.signer !== 'self' && cas.includes(item.spec.signer) && !(plan.layout === 'kubeadm' && item.spec.role === 'service-account'));
+		const readings = readingsByCert(plan);
+		const cards = fresh.map(item => {
+			const at = leafLocation(plan, item.spec);
+			const reason = item.spec.role === 'service-account' ? 'the same key, signed by the new CA' : 'a new key, signed by the new CA';
+			return {cert: {spec: item.spec, info: certInfo(item.certPem), status: 'issued' as const, reason}, file: at ? ('conf' in at ? at.conf : at.cert) : item.spec.id, readings: readings.get(item.spec.id) ?? []};
+		});
+		return {...base, cards, made: reissueWords(plan, reissuedIds(plan, cas), sa?.spec), prepared: {...prepared, leaves: new Map(fresh.map(item => [item.spec.id, item]))}};
+	}
+
+	return {...base, cards: [], made: [], prepared};
+}
+
 /** Run one step of the rotation on a folder, under its lock, as one transaction. */
 export async function rotateCa(options: RotateOptions): Promise<RotationResult> {
 	const now = options.now ?? new Date();
@@ -306,20 +478,12 @@ export async function rotateCa(options: RotateOptions): Promise<RotationResult> 
 	try {
 		const outDir = folder.dir;
 		const state = await readFolderState(outDir);
-		const refusal = stepRefusal(options.step, state.phase);
-		if (refusal) throw new RotateUsageError(refusal);
-		const {layout} = state;
-		const basePlan = buildPlan(state.topology, {layout});
-		const cas = options.step === 'start' ? chosenCas(basePlan, options.ca) : [...state.manifest.rotation!.cas];
-		if (options.step !== 'start' && options.ca !== 'all' && chosenCas(basePlan, options.ca).join() !== cas.join()) {
-			throw new RotateUsageError(`--ca: the rotation in progress is of ${cas.join(', ')}; run ${options.step} without --ca, or with --ca all`);
+		const {basePlan, cas, rotatingNow, rotated, read} = await readForStep(outDir, state, options.step, options.ca, now);
+		if (options.prepared && (options.prepared.step !== options.step || options.prepared.cas.join() !== cas.join() || options.prepared.manifestDigest !== state.manifestDigest)) {
+			throw new RefusedError(`rotate-ca ${options.step}: the folder changed since the new certificates were shown (another kubepki run?); nothing was written: look again before writing`);
 		}
 
-		const rotatingNow = state.phase === 'started' || state.phase === 'reissued';
-		const roots = basePlan.certs.filter(spec => spec.signer === 'self');
-		const rotated = roots.filter(spec => cas.includes(spec.id));
-		const read = new Map<string, {old: CaPair; next?: CaPair}>();
-		for (const spec of roots) read.set(spec.id, await readCa(outDir, basePlan, spec, rotatingNow && cas.includes(spec.id), now));
+		const {layout} = state;
 		const made: string[] = [];
 		let reissued: string[] = [];
 		let plan: Plan;
@@ -329,7 +493,7 @@ export async function rotateCa(options: RotateOptions): Promise<RotationResult> 
 		let retiredTo: string | undefined;
 		const previousPlan = buildPlan(state.topology, {layout, ...(rotatingNow && {rotation: {phase: state.phase as RotationPhase, cas}})});
 		const sa = await serviceAccountKey(outDir, basePlan);
-		// Kept as it is where no leaf changes (kubeadm writes only sa.key and sa.pub: no certificate of its own).
+		// Kept as it is where no leaf changes (kubeadm writes only the key and its public half: no certificate of its own).
 		const saCertPem = sa && layout !== 'kubeadm' ? (await readLeafText(outDir, basePlan, sa.spec)).certPem : '';
 		if (sa && saCertPem === undefined) throw new RefusedError(`${hardwayPaths(sa.spec).cert} is missing; restore it from ${backupFolder}/ (rotate-ca keeps the service-account pair)`);
 		const saIssued = (): Map<string, Issued> => (sa ? new Map([[sa.spec.id, {spec: sa.spec, certPem: saCertPem ?? '', keyPem: sa.keyPem, keys: sa.keys}]]) : new Map());
@@ -350,31 +514,17 @@ export async function rotateCa(options: RotateOptions): Promise<RotationResult> 
 		if (options.step === 'start') {
 			plan = buildPlan(state.topology, {layout, rotation: {phase: 'started', cas}});
 			const leaves = await readLeaves(outDir, plan, spec => read.get(spec.signer)!.old.cert, 'rotate-ca start needs every leaf signed by its current CA: run kubepki renew (or generate, for kubeadm\'s layout) first');
-			const fresh = new Map<string, CaPair>();
-			for (const spec of rotated) {
-				const keys = await generateKeyPair(spec.algorithm);
-				const named = nextCaSpec(spec, now);
-				const made_ = await issue(named, keys, undefined, now);
-				fresh.set(spec.id, {issued: {...made_, spec}, cert: new NodeX509(made_.certPem), pem: made_.certPem});
-				const at = rotationPaths(caLocations(basePlan, spec)[0]!);
-				// kubeadm's copies sit in each master's folder: named as inside one (pki/etcd/ca-next.key).
-				const shown = (rel: string) => (layout === 'kubeadm' ? rel.slice(rel.indexOf('/') + 1) : rel);
-				made.push(`a new CA key was made: ${shown(at.next.key)} for the ${spec.title.toLowerCase()} (${spec.algorithm}), with its certificate ${shown(at.next.cert)} (CN ${named.commonName}); the old CA key stays until rotate-ca finish`);
-				addRotationFiles(spec, fresh.get(spec.id)!, read.get(spec.id)!.old);
-			}
+			const fresh = options.prepared?.nextCas ?? (await makeNextCas(rotated, now, options.onProgress));
+			made.push(...nextCaWords(basePlan, rotated, fresh));
+			for (const spec of rotated) addRotationFiles(spec, fresh.get(spec.id)!, read.get(spec.id)!.old);
 
 			const existing = new Map([...leaves, ...saIssued()]);
 			issued = plan.certs.map(spec => (fresh.has(spec.id) ? bundleOf(spec.id, fresh.get(spec.id)!) : spec.signer === 'self' ? read.get(spec.id)!.old.issued : existing.get(spec.id)!));
 		} else if (options.step === 'reissue') {
 			plan = buildPlan(state.topology, {layout, rotation: {phase: 'reissued', cas}});
-			const signers = new Map(roots.map(spec => [spec.id, cas.includes(spec.id) ? read.get(spec.id)!.next!.issued : read.get(spec.id)!.old.issued]));
-			// Leaves of a CA not rotated stay as they are; the rest are made anew (fresh keys) by the new CA.
-			const kept = await readLeaves(outDir, plan, spec => read.get(spec.signer)!.old.cert, 'restore it from the backup', spec => !cas.includes(spec.signer));
-			const keys = new Map<string, Promise<KeyPair>>(sa ? [[sa.spec.id, Promise.resolve(sa.keys)]] : []);
-			const signed = await issueAll(plan.certs, {existing: new Map([...signers, ...kept]), keys, now, onProgress: options.onProgress});
-			reissued = plan.certs.filter(s => s.signer !== 'self' && cas.includes(s.signer) && s.role !== 'service-account').map(s => s.id);
-			made.push(`${reissued.length} new leaf keys were made, one per certificate, each signed by the new CA`);
-			if (sa) made.push(layout === 'kubeadm' ? 'the service-account key sa.key is kept (every token stays valid)' : `the service-account key ${hardwayPaths(sa.spec).key} is kept (every token stays valid); its certificate is signed again by the new CA`);
+			const signed = await reissueLeaves(outDir, plan, read, cas, sa, {now, onProgress: options.onProgress, made: options.prepared?.leaves});
+			reissued = reissuedIds(plan, cas);
+			made.push(...reissueWords(plan, reissued, sa?.spec));
 			issued = signed.map(item => (rotated.some(r => r.id === item.spec.id) ? bundleOf(item.spec.id, read.get(item.spec.id)!.next!) : item));
 			for (const spec of rotated) addRotationFiles(spec, read.get(spec.id)!.next!);
 		} else {
@@ -400,15 +550,15 @@ export async function rotateCa(options: RotateOptions): Promise<RotationResult> 
 		const changedSources = new Set(differs.filter(f => !f.path.startsWith(`${bundlesDir}/`)).map(f => f.path));
 		const machines = changedMachines(bundles, changedSources);
 		const changedBundles: Bundle[] = bundles.map(b => ({...b, files: b.files.filter(d => changedSources.has(d.source))})).filter(b => b.files.length > 0);
-		// The hard way's copy.sh copies what changed, copy-all.sh everything; kubeadm's host folders are copied as they are.
+		// The hard way's copy script copies what changed, the copy-all script everything; kubeadm's host folders are copied as they are.
 		const scripts: OutputFile[] =
 			layout === 'kubeadm'
 				? []
 				: [
-						{path: `${bundlesDir}/copy.sh`, content: copyScript(plan, changedBundles), mode: 0o755, kind: 'copy-script'},
-						{path: `${bundlesDir}/copy-all.sh`, content: copyScript(plan, bundles), mode: 0o755, kind: 'copy-script'},
+						{path: copyScriptPath, content: copyScript(plan, changedBundles), mode: 0o755, kind: 'copy-script'},
+						{path: copyAllScriptPath, content: copyScript(plan, bundles), mode: 0o755, kind: 'copy-script'},
 					];
-		const live = [...full.filter(f => f.path !== `${bundlesDir}/copy.sh`), ...scripts];
+		const live = [...full.filter(f => f.path !== copyScriptPath), ...scripts];
 		const livePaths = new Set(live.map(f => f.path));
 		const removed = state.manifest.files.map(f => f.path).filter(p => p !== manifestName && !livePaths.has(p));
 		const record: ManifestRotation = {
@@ -434,7 +584,7 @@ export async function rotateCa(options: RotateOptions): Promise<RotationResult> 
 				rotation: record,
 			}),
 		};
-		const changed = [...differs.filter(f => f.path !== `${bundlesDir}/copy.sh`), ...scripts, ...retiredFiles, manifestFile];
+		const changed = [...differs.filter(f => f.path !== copyScriptPath), ...scripts, ...retiredFiles, manifestFile];
 		// The step in the name: phases run within one second (a script) keep a backup each.
 		const backupDir = `${backupFolder}/${folderTimestamp(now)}-rotate-ca-${options.step}`;
 		await folder.commit(changed, {backupDir, remove: removed});
@@ -476,7 +626,7 @@ export type SignerState = 'old' | 'new' | 'other';
  * - `trust`: one entry per file that holds trust (the CA file, each kubeconfig's certificate-authority-data):
  *   `{path, trusts: old|new|both|other}`; once a rotation began, only the files of the CAs it rotates;
  * - `leaves`: one per leaf certificate (of those CAs): `{path, id, signedBy: old|new|other}`;
- * - `copyNext`: what the last phase changed per machine, `{host, files: [name in nodes/<host>/]}`: nodes/copy.sh copies them;
+ * - `copyNext`: what the last phase changed per machine, `{host, files: [name in nodes/<host>/]}`: the copy script copies them;
  * - `counts`: `{trust: {old, new, both, other}, leaves: {old, new, other}}`.
  */
 export type RotationStatus = {

@@ -10,8 +10,9 @@ import {
 	type ByHandFlavor,
 } from './by-hand.js';
 import {defaultEncryptionProvider, encryptionConfigName, type EncryptionProvider} from './encryption.js';
-import {kubeadmConfs, kubeadmPaths, kubeadmPkiDir} from './kubeadm.js';
+import {kubeadmConfs} from './kubeadm.js';
 import {kubeconfigSpecs} from './kubeconfig.js';
+import {hardwayPaths, kubeadmHostFiles, kubeadmServiceAccount, publicKeyName} from './placement.js';
 import {signingOrder, type CertSpec, type Layout, type Plan} from './plan.js';
 import {installLines, toolProbes} from './tools.js';
 
@@ -20,7 +21,7 @@ import {installLines, toolProbes} from './tools.js';
  * same plan as `generate` and from the same per-step snippets as the wizard's "show command", so the three
  * cannot drift apart. The work (keys, CSRs, extension files, cfssl's JSON) happens in a scratch folder that
  * is removed at the end, even on failure; only then are the finished files put in place, under the names
- * and with the modes `generate` gives them (hard way: `ca.pem`; kubeadm: `<host>/pki/ca.crt`, ...).
+ * and with the modes `generate` gives them (placement.ts names them, for both layouts).
  */
 
 export type ScriptOptions = {
@@ -32,7 +33,7 @@ export type ScriptOptions = {
 
 /** The tools each flavour calls, in the order the script checks them. */
 export function scriptTools(flavor: ByHandFlavor, layout: Layout = 'hardway'): string[] {
-	// kubeadm's sa.key/sa.pub is a bare key pair, which cfssl does not make: openssl does it in both flavours.
+	// kubeadm's service-account pair is a bare key pair, which cfssl does not make: openssl does it in both flavours.
 	if (flavor === 'cfssl') return ['cfssl', 'cfssljson', ...(layout === 'kubeadm' ? ['openssl'] : []), 'kubectl'];
 	return ['openssl', 'kubectl'];
 }
@@ -49,31 +50,26 @@ export type ScriptOutput = {
 
 function hardwayOutputs(plan: Plan): ScriptOutput[] {
 	return [
-		...plan.certs.flatMap((spec): ScriptOutput[] => [
-			{from: `${spec.file}.pem`, path: `${spec.file}.pem`, mode: 0o644, kind: 'certificate'},
-			{from: `${spec.file}-key.pem`, path: `${spec.file}-key.pem`, mode: 0o600, kind: 'private-key'},
-		]),
+		...plan.certs.flatMap((spec): ScriptOutput[] => {
+			const paths = hardwayPaths(spec);
+			return [
+				{from: paths.cert, path: paths.cert, mode: 0o644, kind: 'certificate'},
+				{from: paths.key, path: paths.key, mode: 0o600, kind: 'private-key'},
+			];
+		}),
 		...kubeconfigSpecs(plan).map((k): ScriptOutput => ({from: k.file, path: k.file, mode: 0o600, kind: 'kubeconfig'})),
 		{from: encryptionConfigName, path: encryptionConfigName, mode: 0o600, kind: 'encryption-config'},
 	];
 }
 
-/** Where a spec's files go on one host in kubeadm's layout: each CA is made once and copied to every host that needs it. */
+/** Where a spec's files go on one host in kubeadm's layout (placement's rule, as generate's): each is made once in the scratch folder and copied to every host that needs it. */
 function kubeadmHostOutputs(spec: CertSpec, host: string): ScriptOutput[] {
-	if (spec.role === 'service-account') {
-		if (!spec.copyTo.key.includes(host)) return [];
-		return [
-			{from: `${spec.file}-key.pem`, path: `${host}/${kubeadmPkiDir}/sa.key`, mode: 0o600, kind: 'private-key'},
-			{from: `${spec.file}.pub`, path: `${host}/${kubeadmPkiDir}/sa.pub`, mode: 0o644, kind: 'public-key'},
-		];
-	}
-
-	const paths = kubeadmPaths(spec, host);
-	if (!paths) return [];
-	return [
-		...(spec.copyTo.cert.includes(host) ? [{from: `${spec.file}.pem`, path: paths.cert, mode: 0o644, kind: 'certificate'} as const] : []),
-		...(spec.copyTo.key.includes(host) ? [{from: `${spec.file}-key.pem`, path: paths.key, mode: 0o600, kind: 'private-key'} as const] : []),
-	];
+	const scratch = hardwayPaths(spec);
+	return kubeadmHostFiles(spec, host).map((file): ScriptOutput => {
+		if (file.part === 'cert') return {from: scratch.cert, path: file.path, mode: file.mode, kind: 'certificate'};
+		if (file.part === 'key') return {from: scratch.key, path: file.path, mode: file.mode, kind: 'private-key'};
+		return {from: publicKeyName(spec), path: file.path, mode: file.mode, kind: 'public-key'};
+	});
 }
 
 function kubeadmOutputs(plan: Plan): ScriptOutput[] {
@@ -81,8 +77,7 @@ function kubeadmOutputs(plan: Plan): ScriptOutput[] {
 	return [...plan.topology.masters, ...plan.topology.workers].flatMap(host => [
 		...plan.certs.flatMap(spec => kubeadmHostOutputs(spec, host.name)),
 		...confs.filter(conf => conf.host === host.name).map((conf): ScriptOutput => {
-			const file = `${conf.host}/${conf.file}`;
-			return {from: file, path: file, mode: 0o600, kind: 'kubeconfig'};
+			return {from: conf.path, path: conf.path, mode: 0o600, kind: 'kubeconfig'};
 		}),
 	]);
 }
@@ -184,7 +179,7 @@ export function buildScript(plan: Plan, options: ScriptOptions): string {
 	const kubeconfigCount = kubeadm ? confs.length : kubeconfigs.length;
 	const command = `kubepki script --flavor ${flavor}${kubeadm ? ' --layout kubeadm' : ''}`;
 	const what = kubeadm
-		? `${certs.length} certificates, sa.key/sa.pub and ${kubeconfigCount} .conf kubeconfigs`
+		? `${certs.length} certificates, ${kubeadmServiceAccount.key}/${kubeadmServiceAccount.pub} and ${kubeconfigCount} .conf kubeconfigs`
 		: `${certs.length} certificates, ${kubeconfigCount} kubeconfigs and ${encryptionConfigName}`;
 	const lines = [
 		'#!/usr/bin/env bash',
@@ -209,7 +204,7 @@ export function buildScript(plan: Plan, options: ScriptOptions): string {
 	if (kubeadm) {
 		const hosts = [...new Set(confs.map(conf => conf.host))];
 		lines.push(...wrapped('mkdir', hosts.map(host => shellWord(host)), ''));
-		for (const conf of confs) lines.push('', ...kubectlConfCommands(plan, conf, `${conf.host}/${conf.file}`));
+		for (const conf of confs) lines.push('', ...kubectlConfCommands(plan, conf, conf.path));
 	} else {
 		for (const [index, kubeconfig] of kubeconfigs.entries()) lines.push(...(index > 0 ? [''] : []), ...kubectlKubeconfigCommands(plan, kubeconfig));
 		lines.push(...section('encryption at rest'), ...encryptionCommands(provider));

@@ -1,6 +1,7 @@
 import {parse as parseYaml} from 'yaml';
 import {addressProblem, cidrContains, firstServiceIp, hostBits, ipFamily, isLoopback, normalizeIp, parseCidr, type Cidr} from './ip.js';
 
+import {ansibleDirName, hardwayPaths} from './placement.js';
 import {algorithms, defaultAlgorithm, type Algorithm} from './pki/keys.js';
 
 export {algorithms, type Algorithm} from './pki/keys.js';
@@ -8,7 +9,7 @@ export {algorithms, type Algorithm} from './pki/keys.js';
 /** A machine: `ip` is the address connections use (the first of `ips`); every one of `ips` is in its SANs. */
 export type Host = {readonly name: string; readonly ip: string; readonly ips: readonly string[]};
 
-/** Where admin.kubeconfig points: the API server on the master it is used on (the guide), or the load balancer. */
+/** Where the admin's kubeconfig points: the API server on the master it is used on (the guide), or the load balancer. */
 export const adminServers = ['localhost', 'loadBalancer'] as const;
 export type AdminServer = (typeof adminServers)[number];
 
@@ -152,7 +153,7 @@ const reservedWorkerNames = new Set(componentFiles.flatMap(name => [name, `${nam
  * The folder beside the host folders (nodes/ansible/, or ansible/ in the kubeadm layout) that holds the Ansible
  * inventory and playbook: no host may have its name.
  */
-export const ansibleDirName = 'ansible';
+export {ansibleDirName};
 
 
 /** The fields a cluster file must give: they have no default (the built-in example applies only without --config). */
@@ -330,7 +331,7 @@ export function validateTopology(raw: unknown): TopologyResult {
 				add(`${field}.name`, h.name, `would overwrite the ${h.name.replace(/-key$/, '')} certificate files; choose another host name`);
 			} else if (h.name.endsWith('-key') && workerNames.has(h.name.slice(0, -'-key'.length))) {
 				// Worker x's key is x-key.pem: worker x-key's certificate would be written over it.
-				add(`${field}.name`, h.name, `would overwrite the key of worker ${h.name.slice(0, -'-key'.length)} (${h.name}.pem); choose another host name`);
+				add(`${field}.name`, h.name, `would overwrite the key of worker ${h.name.slice(0, -'-key'.length)} (${hardwayPaths({file: h.name}).cert}); choose another host name`);
 			}
 		}
 	}
@@ -469,7 +470,7 @@ function checkName(field: string, name: string, kind: 'node' | 'loadBalancer', a
 			? 'must be a DNS-1123 subdomain, as Kubernetes takes node names: lower-case letters, digits, "-" and ".", labels starting and ending with a letter or digit'
 			: 'must be a DNS name such as api-lb.corp.internal: lower-case letters, digits, "-" and ".", labels starting and ending with a letter or digit';
 	if (name.includes('/') || name.includes('\\') || name.includes('..')) {
-		// The name becomes a file name (node1.pem, nodes/node1/): refuse anything that leaves the folder.
+		// The name becomes a file name (its certificate, its folder under nodes/): refuse anything that leaves the folder.
 		add(field, name, 'would escape the output folder; use a plain host name');
 	} else if (name.length > 253) add(field, name, `is ${name.length} characters; a DNS name has at most 253`);
 	else if (name.split('.').some(label => label.length > 63)) add(field, name, 'has a label longer than 63 characters (the most DNS allows)');

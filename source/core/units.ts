@@ -5,13 +5,12 @@ import {
 	installDirs,
 	installedAt,
 	serviceFiles,
-	unitsDir,
 	type Bundle,
 } from './distribute.js';
 import type {AnsibleHost} from './ansible.js';
-import {encryptionConfigName} from './encryption.js';
 import {etcdInstall, etcdServers} from './etcd.js';
 import {apiServerPort, apiServerUrl, kubeconfigSpecs} from './kubeconfig.js';
+import {componentConfigNames, encryptionConfigName, haproxyConfigName, kubeconfigName, unitFileName, unitPath} from './placement.js';
 import {hardwayPaths, signingPaths, specById, type Plan} from './plan.js';
 import type {Host} from './topology.js';
 import {ipFamily} from './ip.js';
@@ -20,7 +19,7 @@ import type {OutputFile} from './write.js';
 /*
  * The units and configuration files of the services that read the PKI (the guide leaves them to the reader):
  * kube-apiserver, kube-controller-manager and kube-scheduler on each master, the kubelet and kube-proxy on each
- * worker, the RBAC manifest that lets the API server call the kubelets, and haproxy.cfg for the load balancer.
+ * worker, the RBAC manifest that lets the API server call the kubelets, and haproxy's configuration for the load balancer.
  * Every path in a flag is where distribute.ts installs that file on the machine (installedAt): never spelled here.
  */
 
@@ -42,10 +41,10 @@ function clusterDnsIp(plan: Plan): string {
 	return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join('.');
 }
 
-/** A file's name as a flag's reason shows it: the hard way's are flat, kubeadm's relative to its pki/ (etcd/ca.crt). */
+/** A file's name as a flag's reason shows it: the hard way's are flat, kubeadm's relative to its pki/ (etcd's CA as etcd/<name>). */
 export type FileLabel = (installed: string) => string;
 
-/** The last part of a path: `ca.pem` of /var/lib/kubernetes/ca.pem. */
+/** The last part of a path: the file name of an installed file. */
 export const baseLabel: FileLabel = installed => installed.slice(installed.lastIndexOf('/') + 1);
 
 /** The files one API server reads, where its layout installs them. */
@@ -110,7 +109,7 @@ export function apiserverFlags(plan: Plan, master: Host, bundles: readonly Bundl
 	const at = (file: string) => installedAt(bundles, master.name, file, installDirs.kubernetes);
 	const ca = hardwayPaths(specById(plan, 'ca'));
 	const api = hardwayPaths(specById(plan, 'apiserver'));
-	const sa = hardwayPaths(specById(plan, 'service-account'));
+	const saPair = hardwayPaths(specById(plan, 'service-account'));
 	const files: ApiserverFiles = {
 		tlsCert: at(api.cert),
 		tlsKey: at(api.key),
@@ -120,8 +119,8 @@ export function apiserverFlags(plan: Plan, master: Host, bundles: readonly Bundl
 		etcdKey: at(api.key),
 		kubeletClientCert: at(api.cert),
 		kubeletClientKey: at(api.key),
-		saPublic: at(sa.cert),
-		saPrivate: at(sa.key),
+		saPublic: at(saPair.cert),
+		saPrivate: at(saPair.key),
 	};
 	return apiserverFlagList(plan, master, files, {
 		label: baseLabel,
@@ -180,10 +179,10 @@ export function controllerManagerFlags(plan: Plan, master: Host, bundles: readon
 	const at = (file: string) => installedAt(bundles, master.name, file, installDirs.kubernetes);
 	const ca = hardwayPaths(specById(plan, 'ca'));
 	const signing = signingPaths(plan, specById(plan, 'ca'));
-	const sa = hardwayPaths(specById(plan, 'service-account'));
+	const saPair = hardwayPaths(specById(plan, 'service-account'));
 	return controllerManagerFlagList(
 		plan,
-		{kubeconfig: at(kubeconfigFile(plan, 'kube-controller-manager')), signingCert: at(signing.cert), signingKey: at(signing.key), rootCa: at(ca.cert), saPrivate: at(sa.key)},
+		{kubeconfig: at(kubeconfigFile(plan, 'kube-controller-manager')), signingCert: at(signing.cert), signingKey: at(signing.key), rootCa: at(ca.cert), saPrivate: at(saPair.key)},
 		{label: baseLabel, signingNote: plan.rotation ? ' (during a CA rotation: the one CA that signs now; this flag takes one certificate, not a bundle)' : undefined},
 	);
 }
@@ -197,8 +196,8 @@ export function schedulerFlagList(plan: Plan, kubeconfig: string, label: FileLab
 /** The scheduler's flags: its configuration file carries the kubeconfig. */
 export function schedulerFlags(plan: Plan, master: Host, bundles: readonly Bundle[] = distribution(plan)): ServiceFlag[] {
 	const kubeconfig = installedAt(bundles, master.name, kubeconfigFile(plan, 'kube-scheduler'), installDirs.kubernetes);
-	const config = installedAt(bundles, master.name, `${unitsDir}/${master.name}/kube-scheduler.yaml`);
-	return schedulerFlagList(plan, kubeconfig, baseLabel, {name: 'config', value: config, why: 'kube-scheduler.yaml: names its kubeconfig and turns on leader election'});
+	const config = installedAt(bundles, master.name, unitPath(master.name, componentConfigNames.scheduler));
+	return schedulerFlagList(plan, kubeconfig, baseLabel, {name: 'config', value: config, why: `${componentConfigNames.scheduler}: names its kubeconfig and turns on leader election`});
 }
 
 function kubeconfigFile(plan: Plan, certId: string): string {
@@ -215,7 +214,7 @@ export function schedulerConfigFields(plan: Plan, master: Host, bundles: readonl
 		{
 			path: ['clientConnection', 'kubeconfig'],
 			value: installedAt(bundles, master.name, kubeconfigFile(plan, 'kube-scheduler'), installDirs.kubernetes),
-			why: 'kube-scheduler.kubeconfig: logs in as system:kube-scheduler, the user of its default RBAC binding',
+			why: `${kubeconfigFile(plan, 'kube-scheduler')}: logs in as system:kube-scheduler, the user of its default RBAC binding`,
 		},
 		{path: ['leaderElection', 'leaderElect'], value: true, why: 'one scheduler acts at a time: the others wait on the lease in kube-system'},
 	];
@@ -231,12 +230,12 @@ export function kubeletFlagList(node: Host, config: {path: string; why: string},
 	];
 }
 
-/** The kubelet's flags on one worker: the rest is in kubelet-config.yaml. */
+/** The kubelet's flags on one worker: the rest is in its configuration file. */
 export function kubeletFlags(plan: Plan, worker: Host, bundles: readonly Bundle[] = distribution(plan)): ServiceFlag[] {
-	const config = installedAt(bundles, worker.name, `${unitsDir}/${worker.name}/kubelet-config.yaml`);
+	const config = installedAt(bundles, worker.name, unitPath(worker.name, componentConfigNames.kubelet));
 	// The guide installs the kubelet's kubeconfig as /var/lib/kubelet/kubeconfig: the reason names the file of the output folder.
 	const file = kubeconfigFile(plan, `kubelet:${worker.name}`);
-	return kubeletFlagList(worker, {path: config, why: 'kubelet-config.yaml: its CA, serving certificate and authorization'}, installedAt(bundles, worker.name, file), () => file);
+	return kubeletFlagList(worker, {path: config, why: `${componentConfigNames.kubelet}: its CA, serving certificate and authorization`}, installedAt(bundles, worker.name, file), () => file);
 }
 
 /** The head of a KubeletConfiguration, for either layout: who may call the kubelet's API, checked with `clientCa`. */
@@ -266,14 +265,14 @@ export function kubeletConfigFields(plan: Plan, worker: Host, bundles: readonly 
 			why: `${kubelet.cert}: served on port 10250; the API server checks it against ${ca.cert} and ${worker.ip}`,
 		},
 		{path: ['tlsPrivateKeyFile'], value: installedAt(bundles, worker.name, kubelet.key), why: 'its private key'},
-		{path: ['clusterDomain'], value: plan.topology.clusterDomain, why: 'the domain of kubernetes.default.svc.<domain>, a SAN of kubernetes.pem'},
+		{path: ['clusterDomain'], value: plan.topology.clusterDomain, why: `the domain of kubernetes.default.svc.<domain>, a SAN of ${hardwayPaths(specById(plan, 'apiserver')).cert}`},
 		{path: ['clusterDNS'], value: [clusterDnsIp(plan)], why: 'not PKI: the cluster DNS Service, inside the service range'},
 	];
 }
 
 /** kube-proxy's flags on one worker. */
 export function kubeProxyFlags(plan: Plan, worker: Host, bundles: readonly Bundle[] = distribution(plan)): ServiceFlag[] {
-	return [{name: 'config', value: installedAt(bundles, worker.name, `${unitsDir}/${worker.name}/kube-proxy-config.yaml`), why: 'kube-proxy-config.yaml: names its kubeconfig'}];
+	return [{name: 'config', value: installedAt(bundles, worker.name, unitPath(worker.name, componentConfigNames.kubeProxy)), why: `${componentConfigNames.kubeProxy}: names its kubeconfig`}];
 }
 
 /** KubeProxyConfiguration on one worker. */
@@ -284,7 +283,7 @@ export function kubeProxyConfigFields(plan: Plan, worker: Host, bundles: readonl
 		{
 			path: ['clientConnection', 'kubeconfig'],
 			value: installedAt(bundles, worker.name, kubeconfigFile(plan, 'kube-proxy')),
-			why: 'kube-proxy.kubeconfig: logs in as system:kube-proxy, bound to ClusterRole system:node-proxier',
+			why: `${kubeconfigFile(plan, 'kube-proxy')}: logs in as system:kube-proxy, bound to ClusterRole system:node-proxier`,
 		},
 		{path: ['mode'], value: 'iptables', why: 'not PKI: how Services are programmed'},
 	];
@@ -338,7 +337,7 @@ export function configText(title: string, fields: readonly Field[]): string {
 	return doc.toString({lineWidth: 0});
 }
 
-/** The ClusterRole and binding that let the user of kubernetes.pem call every kubelet's API (logs, exec, proxy, stats). */
+/** The ClusterRole and binding that let the user of the API server's certificate call every kubelet's API (logs, exec, proxy, stats). */
 export function apiserverToKubeletRbac(plan: Plan): string {
 	const user = specById(plan, 'apiserver').kubernetes?.user;
 	if (!user) throw new Error('bug: the API server certificate has no Kubernetes user');
@@ -358,15 +357,15 @@ export function apiserverToKubeletRbac(plan: Plan): string {
 	};
 	return [
 		`# The kubelets ask the API server (Webhook authorization) whether a caller may use their API. The API server`,
-		`# calls them as user ${user} (the CN of kubernetes.pem, --kubelet-client-certificate), which has no such right`,
+		`# calls them as user ${user} (the CN of ${hardwayPaths(specById(plan, 'apiserver')).cert}, --kubelet-client-certificate), which has no such right`,
 		'# by default: kubectl logs/exec would be Forbidden. Apply once, from a master:',
-		`#   kubectl --kubeconfig admin.kubeconfig apply -f ${apiserverToKubeletRbacName}`,
+		`#   kubectl --kubeconfig ${kubeconfigName(specById(plan, 'admin').file)} apply -f ${apiserverToKubeletRbacName}`,
 		`${stringify(role)}---`,
 		stringify(binding),
 	].join('\n');
 }
 
-/** TCP load balancing to every API server: TLS passes through, so clients see kubernetes.pem and present their own certificates. */
+/** TCP load balancing to every API server: TLS passes through, so clients see the API server's certificate and present their own. */
 export function haproxyConfig(plan: Plan): string {
 	const {loadBalancer, masters} = plan.topology;
 	const address = (ip: string) => (ipFamily(ip) === 6 ? `[${ip}]` : ip);
@@ -395,10 +394,10 @@ export function haproxyConfig(plan: Plan): string {
 	].join('\n');
 }
 
-/** The load balancer's configuration file (not a machine of the bundles: copy.sh leaves it to you, the playbook copies it). */
-export const haproxyConfigName = 'haproxy.cfg';
+// The load balancer's configuration file (not a machine of the bundles: the copy script leaves it to you, the playbook copies it).
+export {haproxyConfigName} from './placement.js';
 
-/** The load balancer as a machine of the Ansible playbook: haproxy.cfg, from the top of the output folder, to /etc/haproxy/. */
+/** The load balancer as a machine of the Ansible playbook: its configuration, from the top of the output folder, to /etc/haproxy/. */
 export function loadBalancerHost(plan: Plan): AnsibleHost {
 	const {loadBalancer} = plan.topology;
 	return {
@@ -409,28 +408,28 @@ export function loadBalancerHost(plan: Plan): AnsibleHost {
 	};
 }
 
-/** Every unit and configuration file of the hard way, under units/<host>/, plus the RBAC manifest and haproxy.cfg. */
+/** Every unit and configuration file of the hard way, one folder per machine, plus the RBAC manifest and haproxy's configuration. */
 export function unitFiles(plan: Plan): OutputFile[] {
 	const bundles = distribution(plan);
 	const {cluster} = plan.topology;
-	const file = (host: string, name: string, content: string): OutputFile => ({path: `${unitsDir}/${host}/${name}`, content, mode: 0o644, kind: 'unit'});
+	const file = (host: string, name: string, content: string): OutputFile => ({path: unitPath(host, name), content, mode: 0o644, kind: 'unit'});
 	const known = new Set([...serviceFiles.master, ...serviceFiles.worker].map(s => s.file));
 	const files: OutputFile[] = [];
 	for (const master of plan.topology.masters) {
 		files.push(
-			file(master.name, 'kube-apiserver.service', unitText(`kube-apiserver on ${master.name} of cluster ${cluster}`, 'Kubernetes API Server', `${binDir}/kube-apiserver`, apiserverFlags(plan, master, bundles), `network.target ${etcdInstall.unitName}`)),
-			file(master.name, 'kube-controller-manager.service', unitText(`kube-controller-manager on ${master.name} of cluster ${cluster}`, 'Kubernetes Controller Manager', `${binDir}/kube-controller-manager`, controllerManagerFlags(plan, master, bundles), 'network.target kube-apiserver.service')),
-			file(master.name, 'kube-scheduler.service', unitText(`kube-scheduler on ${master.name} of cluster ${cluster}`, 'Kubernetes Scheduler', `${binDir}/kube-scheduler`, schedulerFlags(plan, master, bundles), 'network.target kube-apiserver.service')),
-			file(master.name, 'kube-scheduler.yaml', configText(`kube-scheduler on ${master.name} of cluster ${cluster}`, schedulerConfigFields(plan, master, bundles))),
+			file(master.name, unitFileName('kube-apiserver'), unitText(`kube-apiserver on ${master.name} of cluster ${cluster}`, 'Kubernetes API Server', `${binDir}/kube-apiserver`, apiserverFlags(plan, master, bundles), `network.target ${etcdInstall.unitName}`)),
+			file(master.name, unitFileName('kube-controller-manager'), unitText(`kube-controller-manager on ${master.name} of cluster ${cluster}`, 'Kubernetes Controller Manager', `${binDir}/kube-controller-manager`, controllerManagerFlags(plan, master, bundles), `network.target ${unitFileName('kube-apiserver')}`)),
+			file(master.name, unitFileName('kube-scheduler'), unitText(`kube-scheduler on ${master.name} of cluster ${cluster}`, 'Kubernetes Scheduler', `${binDir}/kube-scheduler`, schedulerFlags(plan, master, bundles), `network.target ${unitFileName('kube-apiserver')}`)),
+			file(master.name, componentConfigNames.scheduler, configText(`kube-scheduler on ${master.name} of cluster ${cluster}`, schedulerConfigFields(plan, master, bundles))),
 		);
 	}
 
 	for (const worker of plan.topology.workers) {
 		files.push(
-			file(worker.name, 'kubelet.service', unitText(`kubelet on ${worker.name} of cluster ${cluster}`, 'Kubernetes Kubelet', `${binDir}/kubelet`, kubeletFlags(plan, worker, bundles), 'network.target containerd.service')),
-			file(worker.name, 'kubelet-config.yaml', configText(`kubelet on ${worker.name} of cluster ${cluster}`, kubeletConfigFields(plan, worker, bundles))),
-			file(worker.name, 'kube-proxy.service', unitText(`kube-proxy on ${worker.name} of cluster ${cluster}`, 'Kubernetes Kube Proxy', `${binDir}/kube-proxy`, kubeProxyFlags(plan, worker, bundles), 'network.target')),
-			file(worker.name, 'kube-proxy-config.yaml', configText(`kube-proxy on ${worker.name} of cluster ${cluster}`, kubeProxyConfigFields(plan, worker, bundles))),
+			file(worker.name, unitFileName('kubelet'), unitText(`kubelet on ${worker.name} of cluster ${cluster}`, 'Kubernetes Kubelet', `${binDir}/kubelet`, kubeletFlags(plan, worker, bundles), 'network.target containerd.service')),
+			file(worker.name, componentConfigNames.kubelet, configText(`kubelet on ${worker.name} of cluster ${cluster}`, kubeletConfigFields(plan, worker, bundles))),
+			file(worker.name, unitFileName('kube-proxy'), unitText(`kube-proxy on ${worker.name} of cluster ${cluster}`, 'Kubernetes Kube Proxy', `${binDir}/kube-proxy`, kubeProxyFlags(plan, worker, bundles), 'network.target')),
+			file(worker.name, componentConfigNames.kubeProxy, configText(`kube-proxy on ${worker.name} of cluster ${cluster}`, kubeProxyConfigFields(plan, worker, bundles))),
 		);
 	}
 

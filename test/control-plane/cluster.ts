@@ -3,6 +3,7 @@ import {createInterface} from 'node:readline';
 import {chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {parse as parseYaml, stringify} from 'yaml';
+import {spawnTied, stopProcess} from '../helpers/processes.js';
 
 /*
  * A control plane on loopback addresses, started from the files `kubepki generate` wrote. Each machine's files
@@ -160,7 +161,8 @@ export class ControlPlane {
 		const log = path.join(logs, `${name}.log`);
 		const fd = openSync(log, 'a');
 		const resolved = existsSync(path.join(this.bin, program)) ? path.join(this.bin, program) : program;
-		const child = spawn(resolved, [...args], {stdio: ['ignore', fd, fd]});
+		// Tied to the test process: a runner SIGKILLed mid-suite leaves no etcd, API server or haproxy behind.
+		const child = spawnTied(resolved, [...args], {stdio: ['ignore', fd, fd]});
 		closeSync(fd);
 		const proc: Proc = {name, child, log};
 		child.on('exit', (code, signal) => {
@@ -176,10 +178,7 @@ export class ControlPlane {
 		if (!proc) return;
 		this.procs.delete(name);
 		if (proc.exited !== undefined) return;
-		await new Promise<void>(resolve => {
-			proc.child.once('exit', () => resolve());
-			proc.child.kill('SIGTERM');
-		});
+		await stopProcess(proc.child);
 	}
 
 	async stopAll(): Promise<void> {

@@ -8,8 +8,8 @@ import {generate} from '../../source/core/generate.js';
 import {lint} from '../../source/core/lint/index.js';
 import {loadPaths} from '../../source/core/pki/load.js';
 import {buildPlan, hardwayPaths, rotationPaths, signingPaths, specById} from '../../source/core/plan.js';
-import {planRenewal} from '../../source/core/renew.js';
-import {certificateBlocks, chosenCas, rotateCa, rotationStatus, rotationSteps, RotateUsageError, stepRefusal, type FolderPhase, type RotationResult} from '../../source/core/rotate.js';
+import {planRenewal, renewFolder} from '../../source/core/renew.js';
+import {certificateBlocks, chosenCas, previewRotation, rotateCa, rotationStatus, rotationSteps, RotateUsageError, stepRefusal, type FolderPhase, type RotationResult} from '../../source/core/rotate.js';
 import {exampleTopology} from '../../source/core/topology.js';
 import {tempDir} from '../helpers/tools.js';
 
@@ -309,5 +309,64 @@ describe('kubeadm\'s layout: one of its three CAs (--ca etcd)', () => {
 		expect(status.phase).toBe('finished');
 		expect(status.trust.map(t => `${t.trusts} ${t.path}`)).toEqual(['new master1/pki/etcd/ca.crt', 'new master2/pki/etcd/ca.crt']);
 		expect(status.counts.leaves).toEqual({old: 0, new: 6, other: 0});
+	});
+});
+
+describe('made before the write (the wizard\'s cards), written as shown', () => {
+	const dir = path.join(tempDir('kubepki-rotate-preview-'), 'pki');
+	beforeAll(async () => {
+		await generate(topology, {outDir: dir, now: at(-60), extraFiles: async (p, issued) => clusterFiles(p, issued, {outDir: dir})});
+	}, 120_000);
+
+	it('start: the card is the new CA, nothing is written by the preview, and rotateCa writes that very CA', async () => {
+		const before = snapshot(dir);
+		const preview = await previewRotation({outDir: dir, step: 'start', ca: 'all', now: at(1)});
+		expect(snapshot(dir)).toEqual(before);
+		expect(preview.cards.map(card => card.file)).toEqual([rotationPaths(ca).next.cert]);
+		expect(preview.made.join('\n')).toMatch(/^a new CA key was made: ca-next-key\.pem/);
+		const card = preview.cards[0]!;
+		expect(card.cert.info.isCA).toBe(true);
+		// Read by: the trust settings of the bundle, not the old key the controller-manager still signs with.
+		expect(card.readings.map(r => r.setting).join('\n')).toContain('--client-ca-file=');
+		expect(card.readings.map(r => r.setting).join('\n')).not.toContain('ca-key.pem');
+		const result = await rotateCa({outDir: dir, step: 'start', ca: 'all', now: at(2), prepared: preview.prepared});
+		expect(result.phase).toBe('started');
+		expect(new X509Certificate(read(dir, rotationPaths(ca).next.cert)).fingerprint256).toBe(card.cert.info.fingerprintSha256);
+		expect(certificateBlocks(read(dir, ca.cert))[1]).toBe(read(dir, rotationPaths(ca).next.cert));
+	});
+
+	it('a step shown but not yet written cannot be written after the folder changed, nor twice', async () => {
+		const stale = await previewRotation({outDir: dir, step: 'reissue', ca: 'all', now: at(3)});
+		const fresh = await previewRotation({outDir: dir, step: 'reissue', ca: 'all', now: at(3)});
+		// Two previews, two sets of keys: what is written is the one confirmed.
+		expect(stale.cards[0]!.cert.info.fingerprintSha256).not.toBe(fresh.cards[0]!.cert.info.fingerprintSha256);
+		await rotateCa({outDir: dir, step: 'reissue', ca: 'all', now: at(4), prepared: fresh.prepared});
+		for (const card of fresh.cards) expect(new X509Certificate(read(dir, card.file)).fingerprint256, card.file).toBe(card.cert.info.fingerprintSha256);
+		const after = snapshot(dir);
+		await expect(rotateCa({outDir: dir, step: 'reissue', ca: 'all', now: at(5), prepared: stale.prepared})).rejects.toThrow(RotateUsageError);
+		await expect(previewRotation({outDir: dir, step: 'reissue', ca: 'all', now: at(5)})).rejects.toThrow(/already run/);
+		expect(snapshot(dir)).toEqual(after);
+	});
+
+	it('reissue: a card per leaf of the CA rotated (the service-account certificate too: the same key), each signed by the new CA', async () => {
+		const s = path.join(tempDir('kubepki-rotate-preview2-'), 'pki');
+		await generate(topology, {outDir: s, now: at(-60), extraFiles: async (p, issued) => clusterFiles(p, issued, {outDir: s})});
+		// Shown, then the folder changed (a renewal wrote it) before the confirm: refused, nothing written.
+		const shown = await previewRotation({outDir: s, step: 'start', ca: 'all', now: at(0)});
+		await renewFolder({outDir: s, selection: {kind: 'all'}, now: at(0)});
+		const renewed = snapshot(s);
+		await expect(rotateCa({outDir: s, step: 'start', ca: 'all', now: at(1), prepared: shown.prepared})).rejects.toThrow(/the folder changed since the new certificates were shown/);
+		expect(snapshot(s)).toEqual(renewed);
+		await rotateCa({outDir: s, step: 'start', ca: 'all', now: at(1)});
+		const preview = await previewRotation({outDir: s, step: 'reissue', ca: 'all', now: at(2)});
+		expect(preview.cards.map(card => card.cert.spec.id).sort()).toEqual(leaves.map(spec => spec.id).sort());
+		const next = read(s, rotationPaths(ca).next.cert);
+		for (const card of preview.cards) expect(card.cert.info.issuer, card.file).toBe(new X509Certificate(next).subject.split('\n').join(', '));
+		expect(preview.made[0]).toBe(`${leaves.length - 1} new leaf keys were made, one per certificate, each signed by the new CA`);
+		await rotateCa({outDir: s, step: 'reissue', ca: 'all', now: at(3), prepared: preview.prepared});
+		const finish = await previewRotation({outDir: s, step: 'finish', ca: 'all', now: at(4)});
+		expect(finish.cards).toEqual([]);
+		await rotateCa({outDir: s, step: 'finish', ca: 'all', now: at(5), prepared: finish.prepared});
+		expect((await rotationStatus(s)).counts.leaves).toEqual({old: 0, new: leaves.length, other: 0});
 	});
 });

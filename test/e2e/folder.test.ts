@@ -1,28 +1,18 @@
 // The built CLI opened on a folder kubepki made (issue 13, item 5), in a real terminal (tmux on a private
 // socket): the folder at a glance, a renewal walked and written, and "Change the cluster" starting from the
 // cluster the folder's manifest records, not the built-in example.
-import {existsSync, readdirSync, readFileSync} from 'node:fs';
+import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
-import {afterEach, describe, expect, test} from 'vitest';
+import {describe, expect, test} from 'vitest';
 import {clusterFiles} from '../../source/core/cluster-files.js';
 import {generate} from '../../source/core/generate.js';
 import {exampleTopology} from '../../source/core/topology.js';
 import {writeClusterFile} from '../helpers/cluster-file.js';
-import {cliPath, hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
-import {startTerm, type Term} from './tmux.js';
+import {hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
+import {wizard} from './wizard-term.js';
 
 const haveTmux = hasTool('tmux');
 const haveOpenssl = hasTool('openssl');
-const terms: Term[] = [];
-afterEach(() => {
-	for (const term of terms.splice(0)) term.kill();
-});
-
-function wizard(dir: string, args: string[]): Term {
-	const term = startTerm([process.execPath, cliPath, ...args], {columns: 100, rows: 30, cwd: dir, env: {CI: 'false', NO_COLOR: undefined, TERM: 'xterm-256color'}, socketPrefix: 'day2-folder'});
-	terms.push(term);
-	return term;
-}
 
 describe.skipIf(!haveTmux)('the wizard on a folder kubepki made', () => {
 	test('shows what ends soon, renews it after showing the restart order, and expiry is clean afterwards', async () => {
@@ -55,17 +45,42 @@ describe.skipIf(!haveTmux)('the wizard on a folder kubepki made', () => {
 		expect(lint.status, lint.stdout).toBe(0);
 	});
 
-	test('mid-rotation the wizard does not open the stages over it: one line naming the next rotate-ca step, exit 1', async () => {
+	test('mid-rotation the wizard opens on where the folder stands and offers the next rotate-ca step, not the stages; nothing changes', async () => {
 		const dir = tempDir();
 		expect(kubepki(['generate', '--out', 'pki', '--algorithm', 'ecdsa-p256', '--quiet'], {cwd: dir}).status).toBe(0);
 		expect(kubepki(['rotate-ca', 'start', '--out', 'pki'], {cwd: dir}).status).toBe(0);
 		const before = readFileSync(path.join(dir, 'pki', 'kubepki-manifest.json'), 'utf8');
 		const term = wizard(dir, ['--out', 'pki']);
+		const screen = await term.waitFor('› 1. Rotate the CA: step 2 of 3, reissue');
+		// The folder's state is named: the phase and the next step.
+		expect(screen.replaceAll('\n', ' ')).toMatch(/CA rotation in progress: phase started since \S+, of ca\. Next step: kubepki +rotate-ca reissue/);
+		expect(screen).not.toContain('step 1 of 10');
+		// Change the cluster would write over the rotation: enter on it opens nothing.
+		term.keys('Down', 'Down');
+		await term.waitFor('› 3. Change the cluster');
+		await term.waitFor('would write this folder over the CA rotation');
+		term.keys('Enter', 'q');
+		const left = await term.waitFor('EXIT=');
+		expect(left).toContain('EXIT=0');
+		expect(left).not.toContain('step 1 of 10');
+		expect(readFileSync(path.join(dir, 'pki', 'kubepki-manifest.json'), 'utf8')).toBe(before);
+	});
+
+	test('mid-rotation, a folder the screen cannot read (its manifest\'s cluster broken): one line naming the next rotate-ca step, exit 1, never the stages', async () => {
+		const dir = tempDir();
+		expect(kubepki(['generate', '--out', 'pki', '--algorithm', 'ecdsa-p256', '--quiet'], {cwd: dir}).status).toBe(0);
+		expect(kubepki(['rotate-ca', 'start', '--out', 'pki'], {cwd: dir}).status).toBe(0);
+		const manifestPath = path.join(dir, 'pki', 'kubepki-manifest.json');
+		const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {cluster: {masters: unknown[]}};
+		manifest.cluster.masters = [];
+		writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+		const before = readFileSync(manifestPath, 'utf8');
+		const term = wizard(dir, ['--out', 'pki']);
 		const screen = await term.waitFor('EXIT=');
 		expect(screen).toContain('EXIT=1');
 		expect(screen.replaceAll('\n', '')).toContain('run kubepki rotate-ca reissue first');
 		expect(screen).not.toContain('step 1 of 10');
-		expect(readFileSync(path.join(dir, 'pki', 'kubepki-manifest.json'), 'utf8')).toBe(before);
+		expect(readFileSync(manifestPath, 'utf8')).toBe(before);
 	});
 
 	test('Change the cluster opens the stages on the cluster the manifest records', async () => {

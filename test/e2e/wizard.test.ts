@@ -3,22 +3,13 @@
 import {execFileSync, spawnSync} from 'node:child_process';
 import {existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync} from 'node:fs';
 import path from 'node:path';
-import {afterEach, describe, expect, test} from 'vitest';
+import {describe, expect, test} from 'vitest';
 import {cliPath, hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
-import {startTerm, type Term} from './tmux.js';
+import type {Term} from './tmux.js';
+import {wizard} from './wizard-term.js';
 
 const haveTmux = hasTool('tmux');
 const haveOpenssl = hasTool('openssl');
-const terms: Term[] = [];
-afterEach(() => {
-	for (const term of terms.splice(0)) term.kill();
-});
-
-function wizard(dir: string, args: string[], env: Record<string, string | undefined> = {}, size = {columns: 100, rows: 30}): Term {
-	const term = startTerm([process.execPath, cliPath, ...args], {...size, cwd: dir, env: {CI: 'false', NO_COLOR: undefined, TERM: 'xterm-256color', ...env}});
-	terms.push(term);
-	return term;
-}
 
 /** Every file under dir, relative, sorted. */
 function files(dir: string): string[] {

@@ -6,6 +6,7 @@ import {parse as parseYaml} from 'yaml';
 import {hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
 import {freePorts} from '../helpers/ports.js';
 import {fakeVersion, kubectlVersion, runAsync, startClientCheckingEndpoint, type ClientCheckingEndpoint} from '../helpers/tls-endpoint.js';
+import {stopProcess} from '../helpers/processes.js';
 
 const haveKubectl = hasTool('kubectl');
 const haveEtcd = hasTool('etcd') && hasTool('etcdctl');
@@ -233,17 +234,7 @@ describe.skipIf(!haveEtcd)('a real 2-member etcd cluster on loopback from the ge
 
 	afterAll(async () => {
 		// Always stop both members, politely first, then for sure.
-		await Promise.all(
-			members.map(async member => {
-				const child = member.child;
-				if (!child || child.exitCode !== null || child.signalCode !== null) return;
-				const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
-				child.kill('SIGTERM');
-				const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-				await Promise.race([exited, new Promise(resolve => setTimeout(resolve, 8000))]);
-				clearTimeout(timer);
-			}),
-		);
+		await Promise.all(members.map(async member => member.child && stopProcess(member.child)));
 	}, 15_000);
 
 	it('reports both endpoints healthy with the API server\'s client certificate', async () => {

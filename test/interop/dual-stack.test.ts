@@ -7,6 +7,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
 import {freePorts} from '../helpers/ports.js';
 import {fakeVersion, kubectlVersion, runAsync, startClientCheckingEndpoint, type ClientCheckingEndpoint} from '../helpers/tls-endpoint.js';
+import {stopProcess} from '../helpers/processes.js';
 
 const haveOpenssl = hasTool('openssl');
 const haveKubectl = hasTool('kubectl');
@@ -191,17 +192,7 @@ describe.skipIf(!haveEtcd)('etcd: two members of the three, from the generated u
 	}, 90_000);
 
 	afterAll(async () => {
-		await Promise.all(
-			members.map(async member => {
-				const child = member.child;
-				if (!child || child.exitCode !== null || child.signalCode !== null) return;
-				const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
-				child.kill('SIGTERM');
-				const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-				await exited;
-				clearTimeout(timer);
-			}),
-		);
+		await Promise.all(members.map(async member => member.child && stopProcess(member.child)));
 	}, 15_000);
 
 	it('lists the three dotted member names and stores through one member, reads through the other', async () => {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {freePorts} from '../helpers/ports.js';
 import {cliPath, hasTool, kubepki, run, tempDir} from '../helpers/tools.js';
+import {stopProcess} from '../helpers/processes.js';
 
 const haveOpenssl = hasTool('openssl');
 const haveEtcd = haveOpenssl && hasTool('etcd');
@@ -51,14 +52,7 @@ async function inspectJson(args: string[]): Promise<{code: number; json: Json; s
 
 const children: ChildProcess[] = [];
 afterAll(async () => {
-	await Promise.all(
-		children.map(async child => {
-			if (child.exitCode !== null || child.signalCode !== null) return;
-			const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
-			child.kill('SIGTERM');
-			await exited;
-		}),
-	);
+	await Promise.all(children.map(async child => stopProcess(child)));
 }, 30_000);
 
 /** Start a server and resolve once its output matches `ready`; reject with its output if it exits first. */

@@ -8,6 +8,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {parse as parseYaml} from 'yaml';
 import {certInfo} from '../../source/core/pki/cert-info.js';
 import {hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
+import {stopProcess} from '../helpers/processes.js';
 
 const haveOpenssl = hasTool('openssl');
 const haveKubectl = hasTool('kubectl');
@@ -337,12 +338,7 @@ describe.skipIf(!haveOpenssl)('the kubeadm layout with real servers', () => {
 		}, 60_000);
 
 		afterAll(async () => {
-			if (!etcd || etcd.exitCode !== null || etcd.signalCode !== null) return;
-			const exited = new Promise(resolve => etcd!.once('exit', resolve));
-			etcd.kill('SIGTERM');
-			const timer = setTimeout(() => etcd?.kill('SIGKILL'), 5000);
-			await exited;
-			clearTimeout(timer);
+			if (etcd) await stopProcess(etcd);
 		}, 15_000);
 
 		it('lets the API server\'s etcd client write and read, by IP and by localhost', async () => {

@@ -13,6 +13,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {writeClusterFile} from '../helpers/cluster-file.js';
 import {freePorts} from '../helpers/ports.js';
 import {cliPath, hasTool, tempDir} from '../helpers/tools.js';
+import {stopProcess} from '../helpers/processes.js';
 
 const haveEtcd = hasTool('etcd') && hasTool('etcdctl');
 
@@ -88,13 +89,7 @@ describe.skipIf(!haveEtcd)('etcd restarted one member at a time on renewed certi
 		member.child.stderr!.on('data', keep);
 	};
 
-	const stop = async (member: Member) => {
-		const child = member.child;
-		if (!child || child.exitCode !== null || child.signalCode !== null) return;
-		const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
-		child.kill('SIGTERM');
-		await exited;
-	};
+	const stop = async (member: Member) => member.child && stopProcess(member.child);
 
 	/** Until every member answers a health check (a read through the quorum); fails when a member has died. */
 	const healthy = async () => {

@@ -14,6 +14,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {freePorts} from '../helpers/ports.js';
 import {kubectlVersion, runAsync, startClientCheckingEndpoint, type ClientCheckingEndpoint} from '../helpers/tls-endpoint.js';
 import {hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
+import {stopProcess} from '../helpers/processes.js';
 
 const haveOpenssl = hasTool('openssl');
 const haveKubectl = hasTool('kubectl');
@@ -357,15 +358,7 @@ describe.skipIf(!haveEtcd)('etcd: two members of different sides, and etcdctl of
 	}
 
 	async function stop(members: readonly Member[]): Promise<void> {
-		await Promise.all(
-			members.map(async member => {
-				const child = member.child;
-				if (!child || child.exitCode !== null || child.signalCode !== null) return;
-				const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
-				child.kill('SIGTERM');
-				await exited;
-			}),
-		);
+		await Promise.all(members.map(async member => member.child && stopProcess(member.child)));
 	}
 
 	afterAll(async () => stop(running), 30_000);

@@ -46,7 +46,7 @@ function verifySignature(item: CertItem, key: KeyObject, parse: () => X509Certif
 
 /**
  * Of two copies of one certificate, the one a person would name as the signer: a certificate file before
- * one embedded in a kubeconfig, then the one nearest the top (pki/ca.pem before pki/nodes/node1/ca.pem).
+ * one embedded in a kubeconfig, then the one nearest the top (a file before its copy under nodes/<host>/).
  */
 function plainerCopy(a: CertItem, b: CertItem): boolean {
 	const embedded = (item: CertItem) => (item.source.startsWith('kubeconfig:') ? 1 : 0);
@@ -55,7 +55,7 @@ function plainerCopy(a: CertItem, b: CertItem): boolean {
 }
 
 export function buildChain(certs: readonly CertItem[]): Chain {
-	// Copies of one certificate (nodes/<host>/ca.pem) are one issuer: index by fingerprint.
+	// Copies of one certificate (under nodes/<host>/) are one issuer: index by fingerprint.
 	const bySubject = new Map<string, Map<string, CertItem>>();
 	for (const item of certs) {
 		const key = hex(item.raw?.subjectDer);

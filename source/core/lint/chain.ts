@@ -1,5 +1,6 @@
 // Trust: every certificate must be signed by a CA in the set ("x509: certificate signed by unknown
 // authority", "Unauthorized"), and whatever signs must really be a CA (basicConstraints CA:TRUE).
+import {hardwayCaCert} from '../placement.js';
 import {label} from './chain-index.js';
 import {about, certItems, where, type CertItem, type Finding, type Rule} from './types.js';
 
@@ -18,7 +19,7 @@ export const unknownAuthority: Rule = {
 					...about(item),
 					rule: 'unknown-authority',
 					severity: 'info',
-					message: `${where(item)}its issuer (${issuer}) is not among the files read, so the chain was not checked; add the CA (ca.pem) to check it.`,
+					message: `${where(item)}its issuer (${issuer}) is not among the files read, so the chain was not checked; add the CA (${hardwayCaCert}) to check it.`,
 				});
 				continue;
 			}

@@ -88,7 +88,7 @@ export const copyDiffers: Rule = {
 
 export const manifestMismatch: Rule = {
 	id: 'manifest-mismatch',
-	summary: 'a file that differs from (or is missing against) what the folder\'s kubepki-manifest.json records',
+	summary: `a file that differs from (or is missing against) what the folder's ${manifestName} records`,
 	check({manifests, files, items, folders}) {
 		const digests = digestsOf(files);
 		const seen = new Set(items.map(item => path.resolve(item.path)));

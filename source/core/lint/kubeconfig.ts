@@ -2,6 +2,7 @@
 // slip), an embedded CA that did not sign the embedded client certificate, and a server address the API
 // server's certificate does not cover.
 import path from 'node:path';
+import {hardwayCaCert} from '../placement.js';
 import type {Item} from '../pki/load.js';
 import {sansCover} from '../pki/san-match.js';
 import {apiServerCerts} from './sans.js';
@@ -81,7 +82,7 @@ export const kubeconfigAuth: Rule = {
 					...about(item),
 					rule: 'kubeconfig-auth',
 					severity: 'warning',
-					message: `clusters[${cluster.name}] has insecure-skip-tls-verify: true: kubectl does not check the API server's certificate at all, so anyone on the path can pose as ${cluster.server ?? 'the server'}${cluster.caPem || cluster.caFile ? ' (the CA it names is ignored)' : ''}. Use certificate-authority-data instead: kubectl config set-cluster ${cluster.name} --insecure-skip-tls-verify=false --certificate-authority=ca.pem --embed-certs.`,
+					message: `clusters[${cluster.name}] has insecure-skip-tls-verify: true: kubectl does not check the API server's certificate at all, so anyone on the path can pose as ${cluster.server ?? 'the server'}${cluster.caPem || cluster.caFile ? ' (the CA it names is ignored)' : ''}. Use certificate-authority-data instead: kubectl config set-cluster ${cluster.name} --insecure-skip-tls-verify=false --certificate-authority=${hardwayCaCert} --embed-certs.`,
 				});
 			}
 
@@ -132,7 +133,7 @@ export const kubeconfigCaMismatch: Rule = {
 					...about(item),
 					rule: 'kubeconfig-ca-mismatch',
 					severity: 'error',
-					message: `context ${context.name}: the CA of clusters[${context.cluster}] (${ca.cert.subject}${placeOf(ca)}) did not sign the certificate of users[${context.user}] (issuer ${client.cert.issuer}${placeOf(client)}): one of them is from another CA (a regenerated ca.pem?), and the API server, which trusts the same CA, answers "Unauthorized". Rebuild the kubeconfig from the current ca.pem and a certificate it signed.`,
+					message: `context ${context.name}: the CA of clusters[${context.cluster}] (${ca.cert.subject}${placeOf(ca)}) did not sign the certificate of users[${context.user}] (issuer ${client.cert.issuer}${placeOf(client)}): one of them is from another CA (a regenerated ${hardwayCaCert}?), and the API server, which trusts the same CA, answers "Unauthorized". Rebuild the kubeconfig from the current ${hardwayCaCert} and a certificate it signed.`,
 				});
 			}
 		}

@@ -30,7 +30,7 @@ function conventional(item: CertItem): {expected: Expected[]; notes: string[]} {
 		{type: 'dns', value: 'kubernetes.default.svc', why: 'the default Service, svc form'},
 		{type: 'dns', value: `kubernetes.default.svc.${domain}`, why: 'the default Service, fully qualified: what pods use'},
 		// The hard way's controller-manager, scheduler and admin use https://127.0.0.1:6443; kubeadm's use the
-		// advertise address, and its apiserver.crt has no 127.0.0.1: asking for it there would be noise.
+		// advertise address, and its serving certificate has no 127.0.0.1: asking for it there would be noise.
 		...(baseName(item.path) === 'apiserver'
 			? []
 			: [{type: 'ip', value: '127.0.0.1', why: 'components on the masters use https://127.0.0.1:6443'} as const]),

@@ -30,7 +30,7 @@ export function neededUsages(item: CertItem): Need | undefined {
 
 		case 'apiserver': {
 			if (isClientFile) return {server: false, client: true};
-			// The guide's kubernetes.pem is also the API server's client certificate towards etcd and the kubelets.
+			// The guide's API server certificate is also its client certificate towards etcd and the kubelets.
 			return {server: true, client: base === 'kubernetes'};
 		}
 

@@ -61,7 +61,7 @@ const etcdFolderRoles: Record<string, KubernetesRole> = {ca: 'ca', server: 'etcd
 
 const extensions = /\.(pem|crt|cert|cer|der|key|pub|csr|conf|kubeconfig)$/i;
 
-/** The file's base name without extension and key suffix: `pki/admin-key.pem` → `admin`. */
+/** The file's base name without extension and key suffix: a key file's name less `-key` and its extension. */
 export function baseName(file: string): string {
 	return path
 		.basename(file)
@@ -73,7 +73,7 @@ export function baseName(file: string): string {
 export function roleFromFileName(file: string): KubernetesRole | undefined {
 	const base = baseName(file).toLowerCase();
 	const inEtcdFolder = path.basename(path.dirname(file)) === 'etcd';
-	// kubeadm's etcd folder: etcd/ca.crt is etcd's CA; server, peer and healthcheck-client are etcd's own.
+	// kubeadm's etcd folder: its ca is etcd's CA; server, peer and healthcheck-client are etcd's own.
 	if (inEtcdFolder) return etcdFolderRoles[base] ?? roleByBaseName[base];
 	return roleByBaseName[base];
 }

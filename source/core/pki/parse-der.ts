@@ -294,7 +294,7 @@ export function parseCsr(der: Uint8Array): {info: CsrInfo; spki: Uint8Array} {
 	};
 }
 
-/** A SubjectPublicKeyInfo on its own (a `PUBLIC KEY` block, kubeadm's sa.pub). */
+/** A SubjectPublicKeyInfo on its own (a `PUBLIC KEY` block, kubeadm's service-account public key). */
 export function parsePublicKey(der: Uint8Array): {publicKey: CertInfo['publicKey']; fingerprintSha256: string} {
 	const top = readTlv(der, 0);
 	if (top.end !== der.length) throw new DerError('stray bytes after the public key');

@@ -1,12 +1,19 @@
 import {Box} from 'ink';
 import React, {useCallback, useRef, useState} from 'react';
-import {folderReducer, initialFolderState, type FolderEffect, type FolderGlance, type FolderIntent, type FolderState} from '../../core/folder-glance.js';
+import {folderReducer, initialFolderState, rotationRequest, type FolderEffect, type FolderGlance, type FolderIntent, type FolderState} from '../../core/folder-glance.js';
 import type {RenewalPlan} from '../../core/renew.js';
+import type {CaChoice, RotationPreview, RotationPrepared, RotationResult, RotationStep} from '../../core/rotate.js';
 import type {Key} from '../keys/keys.js';
 import {priority, useKeyHandler} from '../keys/router.js';
 import {useTerminalSize} from '../use-terminal-size.js';
 import {LineText} from '../widgets/LineText.js';
 import {folderScreenLines} from './folder-lines.js';
+
+/** One step of a CA rotation, as core does it (core/rotate.ts): make it in memory to show it, then write it as shown. */
+export type FolderRotation = {
+	readonly preview: (request: {step: RotationStep; ca: CaChoice}, onProgress?: (done: number, total: number) => void) => Promise<RotationPreview>;
+	readonly write: (request: {step: RotationStep; ca: CaChoice}, prepared: RotationPrepared) => Promise<RotationResult>;
+};
 
 export type FolderScreenProps = {
 	readonly glance: FolderGlance;
@@ -14,6 +21,8 @@ export type FolderScreenProps = {
 	readonly outDir: string;
 	/** Write the renewal (core/renew.ts renewFolder: under the folder's lock). */
 	readonly renew: () => Promise<RenewalPlan>;
+	/** "Rotate the CA": previewRotation, then rotateCa with what it made (under the folder's lock). */
+	readonly rotation?: FolderRotation;
 	/** The person chose "Change the cluster". */
 	readonly onOpenWizard: () => void;
 	/** Leave: 0, or 130 for Ctrl-C. */
@@ -27,6 +36,9 @@ export type FolderScreenProps = {
 export function folderIntent(key: Key): FolderIntent | undefined {
 	if (key.name === 'up') return {type: 'up'};
 	if (key.name === 'down') return {type: 'down'};
+	if (key.name === 'page-up') return {type: 'page-up'};
+	if (key.name === 'page-down') return {type: 'page-down'};
+	if (key.name === 'char' && key.input === 'y') return {type: 'yes'};
 	if (key.name === 'enter') return {type: 'enter'};
 	if (key.name === 'esc') return {type: 'back'};
 	if (key.name === 'char' && key.input === 'c') return {type: 'commands'};
@@ -35,7 +47,7 @@ export function folderIntent(key: Key): FolderIntent | undefined {
 }
 
 /** The wizard's first screen on a folder kubepki made: draws core's state, sends keys as intents. */
-export function FolderScreen({glance, outDir, renew, onOpenWizard, onExit, size, note}: FolderScreenProps): React.ReactElement {
+export function FolderScreen({glance, outDir, renew, rotation, onOpenWizard, onExit, size, note}: FolderScreenProps): React.ReactElement {
 	const [state, setState] = useState<FolderState>(initialFolderState);
 	const current = useRef(state);
 	// Ctrl-C while writing: the write finishes first (the whole new set), then the screen leaves with 130.
@@ -46,6 +58,14 @@ export function FolderScreen({glance, outDir, renew, onOpenWizard, onExit, size,
 		(effect: FolderEffect) => {
 			if (effect === 'quit') onExit(0);
 			if (effect === 'open-wizard') onOpenWizard();
+			const failed = (error: Error) => (exitAfterWrite.current ? onExit(130) : send({type: 'failed', message: error.message.split('\n')[0] ?? 'failed'}));
+			if (effect === 'prepare-rotation' || effect === 'write-rotation') {
+				const request = rotationRequest(glance, current.current);
+				if (!rotation) failed(new Error('rotating the CA is not available here: run kubepki rotate-ca'));
+				else if (effect === 'prepare-rotation') rotation.preview(request, (done, total) => send({type: 'keys', done, total})).then(preview => send({type: 'prepared', preview}), failed);
+				else rotation.write(request, current.current.rotationPreview!.prepared).then(result => (exitAfterWrite.current ? onExit(130) : send({type: 'rotated', result})), failed);
+			}
+
 			if (effect === 'write-renewal') {
 				renew().then(
 					renewal => (exitAfterWrite.current ? onExit(130) : send({type: 'written', renewal})),
@@ -53,7 +73,7 @@ export function FolderScreen({glance, outDir, renew, onOpenWizard, onExit, size,
 				);
 			}
 		},
-		[renew, onExit, onOpenWizard],
+		[renew, rotation, glance, onExit, onOpenWizard],
 	);
 	const send = useCallback(
 		(intent: FolderIntent) => {
@@ -68,7 +88,7 @@ export function FolderScreen({glance, outDir, renew, onOpenWizard, onExit, size,
 		key => {
 			if (key.name === 'ctrl-c') {
 				// A write in progress finishes first: the whole new set or, before it, the old one.
-				if (current.current.phase === 'writing') exitAfterWrite.current = true;
+				if (current.current.phase === 'writing' || current.current.phase === 'rotate-writing') exitAfterWrite.current = true;
 				else onExit(130);
 				return true;
 			}

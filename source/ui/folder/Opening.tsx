@@ -5,11 +5,13 @@ import type {Topology} from '../../core/topology.js';
 import {KeyRouter} from '../keys/router.js';
 import {makeTheme, ThemeContext} from '../theme.js';
 import {Wizard, type WizardProps} from '../wizard/Wizard.js';
-import {FolderScreen} from './FolderScreen.js';
+import {FolderScreen, type FolderRotation} from './FolderScreen.js';
 
 export type FolderOpening = {
 	readonly glance: FolderGlance;
 	readonly renew: () => Promise<RenewalPlan>;
+	/** "Rotate the CA": one step per visit, through core/rotate.ts. */
+	readonly rotation: FolderRotation;
 	/** The cluster "Change the cluster" starts from: the manifest's, or the --config given (which wins). */
 	readonly topology: Topology;
 };
@@ -21,7 +23,7 @@ export function Opening({folder, ...props}: WizardProps & {readonly folder: Fold
 	return (
 		<ThemeContext.Provider value={makeTheme(props.color ?? true)}>
 			<KeyRouter>
-				<FolderScreen glance={folder.glance} note={configDifference(folder.glance.topology, folder.topology)} outDir={props.outDir} renew={folder.renew} onOpenWizard={() => setStages(true)} onExit={props.onExit} />
+				<FolderScreen glance={folder.glance} note={configDifference(folder.glance.topology, folder.topology)} outDir={props.outDir} renew={folder.renew} rotation={folder.rotation} onOpenWizard={() => setStages(true)} onExit={props.onExit} />
 			</KeyRouter>
 		</ThemeContext.Provider>
 	);

@@ -1,3 +1,4 @@
+import {hardwayPaths} from '../../core/placement.js';
 import type {PreviewCert} from '../../core/preview.js';
 import type {Reading} from '../../core/readings.js';
 import {labelled, type Line} from './lines.js';
@@ -37,9 +38,10 @@ export function cardHead(title: string, file: string, status: string, width: num
 /**
  * The card of one certificate, drawn from the certificate really issued (its parsed fields, fingerprint
  * included), plus what the plan says about it (file, the Kubernetes identity) and who reads it: the settings of
- * the generated units that name its files (`readings`), or, where no unit does, the plan's consumers.
+ * the generated units that name its files (`readings`), or, where no unit does, the plan's consumers. `file`: the
+ * file it is written to when that is not the plan's own name (a CA rotation's next pair, kubeadm's paths).
  */
-export function certCardLines(cert: PreviewCert, width: number, readings: readonly Reading[] = []): Line[] {
+export function certCardLines(cert: PreviewCert, width: number, readings: readonly Reading[] = [], file = hardwayPaths(cert.spec).cert): Line[] {
 	const {spec, info} = cert;
 	const inner = width - 2;
 	const row = (label: string, value: string) => labelled(label, value, inner, 11).map(l => ({...l, text: `│ ${l.text}`}));
@@ -48,7 +50,7 @@ export function certCardLines(cert: PreviewCert, width: number, readings: readon
 	const key = `${info.publicKey.algorithm} ${info.publicKey.curve ?? info.publicKey.bits ?? ''}`.trim();
 	const status = statusWords[cert.status] + (cert.reason ? ` (${cert.reason})` : '');
 	return [
-		{text: cardHead(spec.title, `${spec.file}.pem`, status, width), tone: 'accent', bold: true},
+		{text: cardHead(spec.title, file, status, width), tone: 'accent', bold: true},
 		...row('Subject', info.subject),
 		...row('Issuer', info.issuer),
 		...(spec.kubernetes

@@ -126,7 +126,7 @@ function commandLines(command: string, width: number): string[] {
 		const candidate = [...line, word];
 		// Room for the ` \` that ends a broken line.
 		if (line.length > 0 && text(candidate, true).length > width - 2) {
-			// A flag goes down with its value (`-out` `ca.pem`), when the line keeps a word of its own.
+			// A flag goes down with its value (`-out` and its file), when the line keeps a word of its own.
 			const last = line.at(-1)!;
 			const carry = line.length > 1 && /^--?[\w-]+$/.test(last) && !word.startsWith('-') ? [last] : [];
 			out.push(`${text(carry.length > 0 ? line.slice(0, -1) : line, true)} \\`);

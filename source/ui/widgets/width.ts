@@ -44,7 +44,7 @@ export function cutEnd(text: string, width: number): string {
 
 /**
  * `text` shortened in the middle to `width` columns, keeping its end: file names differ at the end
- * (`nodes/master1/kubernetes-key.pem` and `nodes/master1/kubernetes.pem`), so the end is what must show.
+ * (a key and its certificate in one machine's folder under nodes/), so the end is what must show.
  */
 export function cutMiddle(text: string, width: number): string {
 	if (width <= 0) return '';

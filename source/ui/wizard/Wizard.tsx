@@ -18,7 +18,7 @@ export type WizardProps = {
 	readonly engine: WizardEngine;
 	/** The output folder as the person typed it (shown), and its absolute path (for the viewer). */
 	readonly outDir: string;
-	/** The provider of the folder's encryption-config.yaml, when it has one: a re-run keeps it. */
+	/** The provider of the folder's encryption config, when it has one: a re-run keeps it. */
 	readonly encryption?: EncryptionProvider;
 	readonly outPath: string;
 	/** False under NO_COLOR: marks and words stay, colours go. @default true */

@@ -37,7 +37,7 @@ export type Item = {
 	/** Why an unreadable item could not be read: one line. */
 	readonly error?: string;
 	/**
-	 * For a kubeconfig field that names a file (`client-certificate: admin.pem`, source
+	 * For a kubeconfig field that names a file (`client-certificate: <file>`, source
 	 * `kubeconfig:users[admin].client-certificate`): that file, relative paths taken from the kubeconfig's folder.
 	 */
 	readonly referenced?: string;
@@ -56,7 +56,7 @@ export type Item = {
 	};
 };
 
-/** What kubepki wrote next to a PKI (kubepki-manifest.json): the cluster it was made for. */
+/** What kubepki wrote next to a PKI (its manifest): the cluster it was made for. */
 export type FolderManifest = {
 	readonly dir: string;
 	readonly cluster: unknown;

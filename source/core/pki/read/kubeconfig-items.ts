@@ -70,7 +70,7 @@ export function kubeconfigField(source: string): {section: 'users' | 'clusters';
 }
 
 /**
- * A kubeconfig that names files (`certificate-authority: ca.pem`, `client-certificate`, `client-key`: what kubectl
+ * A kubeconfig that names files (`certificate-authority: <file>`, `client-certificate`, `client-key`: what kubectl
  * writes without --embed-certs, and what ~/.kube/config often holds) is read with them, relative to its folder,
  * as if they were embedded. A file that is not there is an unreadable item naming the field and the file.
  */

@@ -21,11 +21,11 @@ export function readManifest(dir: string, bytes: Uint8Array): FolderManifest | u
 	return {dir, cluster: body.cluster, serviceIp: body.serviceIp, roles, certIds, layout: body.layout, files: body.files};
 }
 
-// pki/kubernetes.pem alone still belongs to pki/: nodes/<host>/ and kubeadm's <host>/pki/etcd/ are three below it.
+// A file of pki/ named alone still belongs to pki/: nodes/<host>/ and kubeadm's <host>/pki/etcd/ are three below it.
 const manifestSearchDepth = 4;
 
 /**
- * A file named on its own (`inspect pki/kubernetes.pem`) is judged with its folder's manifest too, so the
+ * A file named on its own (`inspect pki/<file>`) is judged with its folder's manifest too, so the
  * cluster's names are known: look in the folders above it, nearest first, for one not read already.
  */
 export async function findManifestsAbove(found: readonly Found[], manifests: FolderManifest[]): Promise<void> {

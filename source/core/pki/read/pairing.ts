@@ -1,10 +1,10 @@
 // Which certificate (or public key) a private key belongs with: the same kubeconfig user, the same PEM file, or
-// the file its name points to (hard way x-key.pem → x.pem, kubeadm x.key → x.crt, sa.key → sa.pub).
+// the file its name points to (hard way x-key.pem → x.pem, kubeadm x.key → x.crt, or x.pub for the service-account pair).
 import path from 'node:path';
 import type {Item} from './items.js';
 import {kubeconfigField} from './kubeconfig-items.js';
 
-/** The file names a key's certificate has next to it: hard way (x-key.pem → x.pem), kubeadm (x.key → x.crt, sa.key → sa.pub). */
+/** The file names a key's certificate has next to it: hard way (x-key.pem → x.pem), kubeadm (x.key → x.crt, or x.pub for the service-account pair). */
 function partnerNames(keyPath: string): string[] {
 	const dir = path.dirname(keyPath);
 	const name = path.basename(keyPath);

@@ -60,7 +60,7 @@ export const none = (): readonly string[] => [];
 
 /**
  * Why a stage that needs the cluster's certificates cannot go on: the cluster has problems, or the engine
- * refused to make them (a ca.pem without its ca-key.pem in the folder, say).
+ * refused to make them (a CA certificate without its key in the folder, say).
  */
 export function needsCertificates(state: WizardState): string | undefined {
 	if (!state.topology) return 'the cluster has problems: esc back to the Cluster stage and fix the fields marked ✗';

@@ -1,5 +1,6 @@
 import {encryptionCommands} from '../../../core/by-hand.js';
 import {encryptionProviders, type EncryptionProvider} from '../../../core/encryption.js';
+import {encryptionConfigName} from '../../../core/placement.js';
 import {textLines, type Line} from '../../widgets/lines.js';
 import type {StageDef} from '../stage-def.js';
 import type {Item} from '../state.js';
@@ -18,7 +19,7 @@ export const encryptionStage = {
 	short: 'Encryption',
 	produces: none,
 	items(state) {
-		// A new provider changes encryption-config.yaml: the files Review decided are decided again.
+		// A new provider changes the encryption config: the files Review decided are decided again.
 		const options = encryptionProviders.map(
 			(p): Item => ({kind: 'option', id: `encryption:${p}`, label: p, selected: state.encryption === p, note: notes[p], choose: current => ({...current, encryption: p, write: {phase: 'idle'}})}),
 		);
@@ -28,7 +29,7 @@ export const encryptionStage = {
 		const lines: Line[] = [
 			...textLines('KMS v2 (an external key service) is what upstream recommends; kubepki writes a local key, so pick among these.', width, 'muted'),
 			{text: ''},
-			{text: 'encryption-config.yaml (0600, the same on every master):', bold: true},
+			{text: `${encryptionConfigName} (0600, the same on every master):`, bold: true},
 			{text: 'apiVersion: apiserver.config.k8s.io/v1'},
 			{text: 'kind: EncryptionConfiguration'},
 			{text: 'resources:'},
@@ -38,7 +39,7 @@ export const encryptionStage = {
 			{text: '      keys: [{name: key1, secret: <32 random bytes, base64>}]'},
 			{text: '  - identity: {}   # last: older plain Secrets stay readable'},
 			{text: ''},
-			...textLines('The key is made when the file is written, never shown here. A valid encryption-config.yaml already in the folder is kept.', width, 'muted'),
+			...textLines(`The key is made when the file is written, never shown here. A valid ${encryptionConfigName} already in the folder is kept.`, width, 'muted'),
 		];
 		return lines;
 	},

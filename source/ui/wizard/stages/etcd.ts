@@ -1,5 +1,6 @@
 import {etcdCommands} from '../../../core/by-hand.js';
 import {etcdFaultTolerance, etcdMemberFlags, etcdQuorum, etcdServers} from '../../../core/etcd.js';
+import {etcdUnitSource, hardwayNames} from '../../../core/placement.js';
 import {labelled, textLines, type Line} from '../../widgets/lines.js';
 import type {StageDef} from '../stage-def.js';
 import {continueItem, pendingLines, planOf, needsCertificates, none} from './common.js';
@@ -27,13 +28,13 @@ export const etcdStage = {
 			...labelled('API server', `--etcd-servers=${etcdServers(plan)}`, width, 11),
 		];
 		for (const master of plan.topology.masters) {
-			lines.push({text: ''}, {text: `etcd/${master.name}.service and .env`, tone: 'accent', bold: true});
+			lines.push({text: ''}, {text: `${etcdUnitSource(master.name)} and .env`, tone: 'accent', bold: true});
 			for (const flag of etcdMemberFlags(plan, master).filter(f => shown.has(f.name))) {
 				lines.push(...labelled('', `--${flag.name}${flag.value === true ? '' : `=${flag.value}`}`, width, 2));
 			}
 		}
 
-		lines.push({text: ''}, ...textLines('kubernetes.pem is the server, peer and client certificate (the API Server SANs stage shows it): it holds every master IP and 127.0.0.1 with serverAuth and clientAuth.', width, 'muted'));
+		lines.push({text: ''}, ...textLines(`${hardwayNames('apiserver').cert} is the server, peer and client certificate (the API Server SANs stage shows it): it holds every master IP and 127.0.0.1 with serverAuth and clientAuth.`, width, 'muted'));
 		return lines;
 	},
 	commands(state) {

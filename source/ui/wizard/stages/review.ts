@@ -1,4 +1,5 @@
 import {distribution} from '../../../core/distribute.js';
+import {copyScriptPath, encryptionConfigName, hardwayCaCert} from '../../../core/placement.js';
 import type {OutputFile} from '../../../core/write.js';
 import {labelled, textLines, type Line} from '../../widgets/lines.js';
 import type {Item, WizardState} from '../state.js';
@@ -63,7 +64,7 @@ function fileLines(state: WizardState, files: readonly OutputFile[], width: numb
 function copyList(state: WizardState, width: number): Line[] {
 	const plan = state.preview?.plan;
 	if (!plan) return [];
-	const lines: Line[] = textLines('What goes to each machine (nodes/<host>/, copied by nodes/copy.sh):', width).map(l => ({...l, bold: true}));
+	const lines: Line[] = textLines(`What goes to each machine (nodes/<host>/, copied by ${copyScriptPath}):`, width).map(l => ({...l, bold: true}));
 	for (const bundle of distribution(plan)) {
 		lines.push({text: `${bundle.host} (${bundle.role}, ${bundle.ip})`, tone: 'accent', bold: true});
 		lines.push(...textLines(bundle.files.map(f => f.target).join('  '), width - 2, undefined, '').map(l => ({...l, text: `  ${l.text}`})));
@@ -95,7 +96,7 @@ export const reviewStage = {
 		const folder = state.outPath ? labelled('Folder', state.outPath, width, 8, 'accent') : [];
 		return [...folder, ...phaseLines(state, width)];
 	},
-	commands: state => [`kubepki generate --out ${state.outDir}   # the same files, no questions`, `openssl verify -CAfile ${state.outDir}/ca.pem ${state.outDir}/*.pem`],
+	commands: state => [`kubepki generate --out ${state.outDir}   # the same files, no questions`, `openssl verify -CAfile ${state.outDir}/${hardwayCaCert} ${state.outDir}/*.pem`],
 } as const satisfies StageDef;
 
 function phaseLines(state: WizardState, width: number): Line[] {
@@ -115,7 +116,7 @@ function phaseLines(state: WizardState, width: number): Line[] {
 
 		case 'ready': {
 			const {prepared} = state.write;
-			const encryption = prepared.encryption.status === 'kept' ? `! encryption-config.yaml exists and is kept (${prepared.encryption.provider}): a new key would lock out its secrets.` : undefined;
+			const encryption = prepared.encryption.status === 'kept' ? `! ${encryptionConfigName} exists and is kept (${prepared.encryption.provider}): a new key would lock out its secrets.` : undefined;
 			const retiring = prepared.retiring ?? [];
 			const opening = prepared.hasPreviousRun
 				? `${state.outDir} holds an earlier run; nothing of it has changed yet. Enter writes these ${prepared.files.length} files over it (as one set):`
@@ -138,7 +139,7 @@ function phaseLines(state: WizardState, width: number): Line[] {
 		case 'written': {
 			return [
 				...textLines(`✓ Wrote ${state.write.paths.length} files to ${state.outDir}.`, width, 'ok'),
-				...textLines(`Next: read ${state.outDir}/nodes/copy.sh, then run it to copy each machine's files.`, width, 'muted'),
+				...textLines(`Next: read ${state.outDir}/${copyScriptPath}, then run it to copy each machine's files.`, width, 'muted'),
 				...(state.viewerAvailable ? [] : textLines(`Inspect them: kubepki inspect ${state.outDir}`, width, 'muted')),
 				{text: ''},
 				...copyList(state, width),
