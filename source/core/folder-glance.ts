@@ -227,16 +227,18 @@ export type FolderState = {
 	readonly rotated?: RotationResult;
 	/** While the step's keys are made: how many of how many. */
 	readonly keys?: {readonly done: number; readonly total: number};
+	/** Counts the times the step was asked to be made: an answer to an earlier ask (left with esc) is dropped. */
+	readonly ask: number;
 };
 
 /** An intent from the screen: a key by meaning, or what the engine answered. */
 export type FolderIntent =
 	| {readonly type: 'up' | 'down' | 'page-up' | 'page-down' | 'enter' | 'yes' | 'back' | 'commands' | 'quit'}
 	| {readonly type: 'written'; readonly renewal: RenewalPlan}
-	| {readonly type: 'keys'; readonly done: number; readonly total: number}
-	| {readonly type: 'prepared'; readonly preview: RotationPreview}
+	| {readonly type: 'keys'; readonly ask: number; readonly done: number; readonly total: number}
+	| {readonly type: 'prepared'; readonly ask: number; readonly preview: RotationPreview}
 	| {readonly type: 'rotated'; readonly result: RotationResult}
-	| {readonly type: 'failed'; readonly message: string};
+	| {readonly type: 'failed'; readonly message: string; readonly ask?: number};
 
 /**
  * What the caller must do after a transition: write the renewal, make the rotation step's keys and certificates
@@ -244,7 +246,7 @@ export type FolderIntent =
  */
 export type FolderEffect = 'write-renewal' | 'prepare-rotation' | 'write-rotation' | 'open-wizard' | 'quit' | undefined;
 
-export const initialFolderState: FolderState = {phase: 'glance', selected: 0, commands: false, scroll: 0, caPick: 0};
+export const initialFolderState: FolderState = {phase: 'glance', selected: 0, commands: false, scroll: 0, caPick: 0, ask: 0};
 
 /** The rotation step and the CA (`--ca`) the screen asks core for, as chosen. */
 export function rotationRequest(glance: FolderGlance, state: FolderState): {step: RotationStep; ca: CaChoice} {
@@ -304,7 +306,7 @@ export function folderReducer(state: FolderState, intent: FolderIntent, glance: 
 				case 'rotate-pick':
 					return {state: {...state, phase: 'rotate-explain', scroll: 0}};
 				case 'rotate-explain':
-					return {state: {...state, phase: 'rotate-making', scroll: 0, keys: undefined}, effect: 'prepare-rotation'};
+					return {state: {...state, phase: 'rotate-making', scroll: 0, keys: undefined, ask: state.ask + 1}, effect: 'prepare-rotation'};
 				case 'rotate-review':
 					return {state: {...state, phase: 'rotate-confirm'}};
 				case 'rotate-confirm':
@@ -326,13 +328,14 @@ export function folderReducer(state: FolderState, intent: FolderIntent, glance: 
 		case 'written':
 			return {state: {...state, phase: 'done', written: intent.renewal, scroll: 0}};
 		case 'keys':
-			return state.phase === 'rotate-making' ? {state: {...state, keys: {done: intent.done, total: intent.total}}} : {state};
+			return state.phase === 'rotate-making' && intent.ask === state.ask ? {state: {...state, keys: {done: intent.done, total: intent.total}}} : {state};
 		case 'prepared':
-			// A preview that comes back after esc left its screen is dropped (nothing was written).
-			return state.phase === 'rotate-making' ? {state: {...state, phase: 'rotate-review', rotationPreview: intent.preview, scroll: 0}} : {state};
+			// A preview asked for before esc left its screen is dropped (nothing was written): only the last ask is shown.
+			return state.phase === 'rotate-making' && intent.ask === state.ask ? {state: {...state, phase: 'rotate-review', rotationPreview: intent.preview, scroll: 0}} : {state};
 		case 'rotated':
 			return {state: {...state, phase: 'rotate-done', rotated: intent.result, rotationPreview: undefined, scroll: 0}};
 		case 'failed':
+			if (state.phase === 'rotate-making' && intent.ask !== state.ask) return {state};
 			if (state.phase === 'rotate-making' || state.phase === 'rotate-writing') return {state: {...state, phase: 'rotate-failed', error: intent.message, rotationPreview: undefined}};
 			return state.phase.startsWith('rotate') || state.phase === 'glance' ? {state} : {state: {...state, phase: 'failed', error: intent.message}};
 	}

@@ -216,10 +216,14 @@ describe('the screens\' order, as core\'s reducer has it', () => {
 		step = folderReducer(step.state, {type: 'enter'}, glance);
 		expect([step.state.phase, step.effect]).toEqual(['rotate-making', 'prepare-rotation']);
 		const preview = await previewRotation({outDir: dir, ...rotationRequest(glance, step.state)});
-		// esc while the keys are made: the preview that comes back later shows nothing.
+		// esc while the keys are made: the preview that comes back later shows nothing, nor after the step is asked again.
 		const left = folderReducer(step.state, {type: 'back'}, glance).state;
-		expect(folderReducer(left, {type: 'prepared', preview}, glance).state.phase).toBe('glance');
-		const review = folderReducer(step.state, {type: 'prepared', preview}, glance).state;
+		expect(folderReducer(left, {type: 'prepared', ask: step.state.ask, preview}, glance).state.phase).toBe('glance');
+		const again = folderReducer(folderReducer(left, {type: 'enter'}, glance).state, {type: 'enter'}, glance).state;
+		expect(again.phase).toBe('rotate-making');
+		expect(folderReducer(again, {type: 'prepared', ask: step.state.ask, preview}, glance).state.phase).toBe('rotate-making');
+		expect(folderReducer(again, {type: 'failed', ask: step.state.ask, message: 'late'}, glance).state.phase).toBe('rotate-making');
+		const review = folderReducer(step.state, {type: 'prepared', ask: step.state.ask, preview}, glance).state;
 		expect(review.phase).toBe('rotate-review');
 		const confirm = folderReducer(review, {type: 'enter'}, glance);
 		expect([confirm.state.phase, confirm.effect]).toEqual(['rotate-confirm', undefined]);

@@ -58,12 +58,17 @@ export function FolderScreen({glance, outDir, renew, rotation, onOpenWizard, onE
 		(effect: FolderEffect) => {
 			if (effect === 'quit') onExit(0);
 			if (effect === 'open-wizard') onOpenWizard();
-			const failed = (error: Error) => (exitAfterWrite.current ? onExit(130) : send({type: 'failed', message: error.message.split('\n')[0] ?? 'failed'}));
+			const failed = (ask?: number) => (error: Error) => (exitAfterWrite.current ? onExit(130) : send({type: 'failed', message: error.message.split('\n')[0] ?? 'failed', ask}));
 			if (effect === 'prepare-rotation' || effect === 'write-rotation') {
 				const request = rotationRequest(glance, current.current);
-				if (!rotation) failed(new Error('rotating the CA is not available here: run kubepki rotate-ca'));
-				else if (effect === 'prepare-rotation') rotation.preview(request, (done, total) => send({type: 'keys', done, total})).then(preview => send({type: 'prepared', preview}), failed);
-				else rotation.write(request, current.current.rotationPreview!.prepared).then(result => (exitAfterWrite.current ? onExit(130) : send({type: 'rotated', result})), failed);
+				const {ask, rotationPreview} = current.current;
+				if (!rotation) failed()(new Error('rotating the CA is not available here: run kubepki rotate-ca'));
+				else if (effect === 'prepare-rotation') {
+					// Each answer carries the ask it is for: core drops one the person has left with esc.
+					rotation.preview(request, (done, total) => send({type: 'keys', ask, done, total})).then(preview => send({type: 'prepared', ask, preview}), failed(ask));
+				} else {
+					rotation.write(request, rotationPreview!.prepared).then(result => (exitAfterWrite.current ? onExit(130) : send({type: 'rotated', result})), failed());
+				}
 			}
 
 			if (effect === 'write-renewal') {
