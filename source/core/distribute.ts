@@ -7,6 +7,7 @@ import {
 	copyScriptPath,
 	encryptionConfigName,
 	etcdUnitSource,
+	fileModes,
 	hardwayCaCert,
 	unitFileName,
 	unitPath,
@@ -247,7 +248,7 @@ export function bundleFiles(plan: Plan, written: readonly OutputFile[]): OutputF
 			};
 		}),
 	);
-	return [...copies, {path: copyScriptPath, content: copyScript(plan, bundles), mode: 0o755, kind: 'copy-script'}];
+	return [...copies, {path: copyScriptPath, content: copyScript(plan, bundles), mode: fileModes.script, kind: 'copy-script'}];
 }
 
 /** Single-quote a word for sh (file names here are plain, but a script should not depend on it). */

@@ -1,7 +1,7 @@
 import {randomBytes} from 'node:crypto';
 import {parse as parseYaml, stringify} from 'yaml';
 import type {OutputFile} from './write.js';
-import {encryptionConfigName} from './placement.js';
+import {encryptionConfigName, fileModes} from './placement.js';
 
 /*
  * Encryption at rest (reference §5). Upstream's current advice: KMS v2 is the recommended provider;
@@ -134,7 +134,7 @@ export type EncryptionDecision =
 export function decideEncryptionConfig(existing: string | undefined, requested: EncryptionProvider | undefined, force: boolean): EncryptionDecision {
 	const fresh = (status: 'new' | 'replaced', reason?: string): EncryptionDecision => {
 		const provider = requested ?? defaultEncryptionProvider;
-		return {status, provider, reason, file: {path: encryptionConfigName, content: encryptionConfigYaml(buildEncryptionConfig(provider)), mode: 0o600, kind: 'encryption-config'}};
+		return {status, provider, reason, file: {path: encryptionConfigName, content: encryptionConfigYaml(buildEncryptionConfig(provider)), mode: fileModes.encryptionConfig, kind: 'encryption-config'}};
 	};
 
 	if (existing === undefined) return fresh('new');
@@ -146,7 +146,7 @@ export function decideEncryptionConfig(existing: string | undefined, requested: 
 	}
 
 	if (!trouble && parsed.ok) {
-		return {status: 'kept', provider: parsed.summary.firstProvider, file: {path: encryptionConfigName, content: existing, mode: 0o600, kind: 'encryption-config'}};
+		return {status: 'kept', provider: parsed.summary.firstProvider, file: {path: encryptionConfigName, content: existing, mode: fileModes.encryptionConfig, kind: 'encryption-config'}};
 	}
 
 	if (!force) return {status: 'refused', reason: `${trouble}; fix or remove it, or pass --force to write a new key (existing encrypted secrets become unreadable)`};

@@ -6,7 +6,7 @@ import {distribution, installDirs} from './distribute.js';
 import {backupDir, folderTimestamp, retiredDir} from './folders.js';
 import {clusterChange, etcdMembershipSteps, leavingFiles, otherClusterRefusal, readPreviousRun, retiredCertificates, type ClusterChange, type PreviousRun} from './cluster-change.js';
 import {kubeadmFiles} from './kubeadm.js';
-import {ansibleDirName, bundlePath, kubeadmPaths, kubeadmServiceAccount, kubeadmServiceAccountPaths, manifestName} from './placement.js';
+import {ansibleDirName, bundlePath, fileModes, hardwayCertFiles, kubeadmPaths, kubeadmServiceAccount, kubeadmServiceAccountPaths, manifestName} from './placement.js';
 import {kubeadmPlacement, kubeadmServices, kubeadmUnitFiles} from './kubeadm-units.js';
 import {buildPlan, hardwayPaths, renewWithinDays, type CertSpec, type Layout, type Plan} from './plan.js';
 import {certInfo} from './pki/cert-info.js';
@@ -318,13 +318,13 @@ export function whyNotReusable(spec: CertSpec, certPem: string, keyPem: string, 
 
 /** The certificate and key files of the hard-way layout. */
 export function certificateFiles(issued: readonly Issued[]): OutputFile[] {
-	return issued.flatMap(item => {
-		const paths = hardwayPaths(item.spec);
-		return [
-			{path: paths.cert, content: item.certPem, mode: 0o644, kind: 'certificate', certId: item.spec.id},
-			{path: paths.key, content: item.keyPem, mode: 0o600, kind: 'private-key', certId: item.spec.id},
-		] satisfies OutputFile[];
-	});
+	return issued.flatMap(item =>
+		hardwayCertFiles(item.spec).map((file): OutputFile =>
+			file.part === 'cert'
+				? {path: file.path, content: item.certPem, mode: file.mode, kind: 'certificate', certId: item.spec.id}
+				: {path: file.path, content: item.keyPem, mode: file.mode, kind: 'private-key', certId: item.spec.id},
+		),
+	);
 }
 
 export {manifestName} from './placement.js';
@@ -340,7 +340,7 @@ export function manifest(plan: Plan, issued: readonly Issued[], files: readonly 
 		files,
 		roles: new Map(issued.map(item => [item.spec.id, item.spec.role])),
 	});
-	return {path: manifestName, content, mode: 0o644, kind: 'manifest'};
+	return {path: manifestName, content, mode: fileModes.plain, kind: 'manifest'};
 }
 
 /** Make (or complete) the whole PKI for a topology and write it to outDir, as one transaction under the folder's lock. */

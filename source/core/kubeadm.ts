@@ -1,7 +1,7 @@
 import {createPublicKey} from 'node:crypto';
 import {stringify} from 'yaml';
 import {apiServerUrl, buildKubeconfig, kubeconfigYaml} from './kubeconfig.js';
-import {clusterAdminsBindingFile, kubeadmConfName, kubeadmHostFiles, kubeadmHostPath} from './placement.js';
+import {clusterAdminsBindingFile, fileModes, kubeadmConfName, kubeadmHostFiles, kubeadmHostPath} from './placement.js';
 import type {CertSpec, Plan} from './plan.js';
 import type {Issued} from './pki/issue.js';
 import type {OutputFile} from './write.js';
@@ -55,7 +55,7 @@ function confFile(plan: Plan, conf: KubeadmConf, byId: ReadonlyMap<string, Issue
 	// kubeadm names the context user@cluster; the one context is still the current one.
 	const context = `${user}@${cluster}`;
 	const named = {...config, contexts: [{name: context, context: {cluster, user}}], 'current-context': context};
-	return {path: conf.path, content: kubeconfigYaml(named), mode: 0o600, kind: 'kubeconfig', certId: conf.certId};
+	return {path: conf.path, content: kubeconfigYaml(named), mode: fileModes.kubeconfig, kind: 'kubeconfig', certId: conf.certId};
 }
 
 /** One host's files of a certificate (placement's kubeadmHostFiles says which); the SA pair's public half is derived from its key. */
@@ -93,7 +93,7 @@ function clusterAdminsBinding(plan: Plan, byId: ReadonlyMap<string, Issued>): Ou
 		'# without kubeadm, apply it once the API server runs:',
 		`#   kubectl --kubeconfig ${kubeadmConfName('super-admin')} apply -f ${clusterAdminsBindingFile}`,
 	];
-	return [{path: kubeadmHostPath(first.name, clusterAdminsBindingFile), content: `${header.join('\n')}\n${stringify(binding)}`, mode: 0o644, kind: 'rbac'}];
+	return [{path: kubeadmHostPath(first.name, clusterAdminsBindingFile), content: `${header.join('\n')}\n${stringify(binding)}`, mode: fileModes.plain, kind: 'rbac'}];
 }
 
 /** Every file of the kubeadm layout, host by host. */

@@ -1,6 +1,6 @@
 import {parse as parseYaml, stringify} from 'yaml';
 import {urlHost} from './ip.js';
-import {kubeconfigName} from './placement.js';
+import {fileModes, kubeconfigName} from './placement.js';
 import {specById, type Plan} from './plan.js';
 import type {Issued} from './pki/issue.js';
 import type {Problem} from './topology.js';
@@ -145,7 +145,7 @@ export function kubeconfigFiles(plan: Plan, issued: readonly Issued[]): OutputFi
 			certPem: client.certPem,
 			keyPem: client.keyPem,
 		});
-		return {path: spec.file, content: kubeconfigYaml(config), mode: 0o600, kind: 'kubeconfig', certId: spec.certId};
+		return {path: spec.file, content: kubeconfigYaml(config), mode: fileModes.kubeconfig, kind: 'kubeconfig', certId: spec.certId};
 	});
 }
 

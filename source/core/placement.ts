@@ -10,6 +10,19 @@ import type {CertSpec, Layout, Plan} from './plan.js';
  * This module imports nothing but types, so anything (the plan included) may import it.
  */
 
+// ---- modes --------------------------------------------------------------------------------------------------------
+
+/** The mode of each kind of file: anything holding a private key (keys, kubeconfigs, the encryption key) 0600, scripts 0755, the rest 0644. */
+export const fileModes = {
+	certificate: 0o644,
+	publicKey: 0o644,
+	privateKey: 0o600,
+	kubeconfig: 0o600,
+	encryptionConfig: 0o600,
+	script: 0o755,
+	plain: 0o644,
+} as const;
+
 // ---- folders of the output --------------------------------------------------------------------------------------
 
 /** The hard way's per-machine copies: `<bundlesDir>/<host>/<file>`, with the copy scripts beside them. */
@@ -55,6 +68,15 @@ const keyPem = (stem: string) => `${stem}-key.pem`;
 /** Where a certificate and its key go in the hard-way layout: `<file>.pem` and `<file>-key.pem`. */
 export function hardwayPaths(spec: Pick<CertSpec, 'file'>): {cert: string; key: string} {
 	return {cert: pem(spec.file), key: keyPem(spec.file)};
+}
+
+/** A certificate's files in the hard way, with their modes: the certificate and its key, at the top of the folder (copyTo says which machines get copies). */
+export function hardwayCertFiles(spec: Pick<CertSpec, 'file'>): Array<{path: string; part: 'cert' | 'key'; mode: 0o600 | 0o644}> {
+	const paths = hardwayPaths(spec);
+	return [
+		{path: paths.cert, part: 'cert', mode: fileModes.certificate},
+		{path: paths.key, part: 'key', mode: fileModes.privateKey},
+	];
 }
 
 /** A certificate's hard-way files by id, for prose that has no plan at hand: `hardwayNames('apiserver').cert` is the API server's. */
@@ -107,6 +129,12 @@ export function etcdEnvSource(master: string): string {
 /** A unit or configuration file of one machine in the output folder. */
 export function unitPath(host: string, file: string): string {
 	return `${unitsDir}/${host}/${file}`;
+}
+
+/** The machine whose bundle a path of the output folder is in (`nodes/<host>/...`), or undefined for any other path. */
+export function bundleHostOf(file: string): string | undefined {
+	const parts = file.split('/');
+	return parts.length > 2 && parts[0] === bundlesDir ? parts[1] : undefined;
 }
 
 /** The hard way's Ansible folder: beside the bundles it copies from. */
@@ -213,16 +241,16 @@ export function kubeadmHostFiles(spec: CertSpec, host: string): Array<{path: str
 		if (!spec.copyTo.key.includes(host)) return [];
 		const paths = kubeadmServiceAccountPaths(host);
 		return [
-			{path: paths.key, part: 'key', mode: 0o600},
-			{path: paths.pub, part: 'pub', mode: 0o644},
+			{path: paths.key, part: 'key', mode: fileModes.privateKey},
+			{path: paths.pub, part: 'pub', mode: fileModes.publicKey},
 		];
 	}
 
 	const paths = kubeadmPaths(spec, host);
 	if (!paths) return [];
 	return [
-		...(spec.copyTo.cert.includes(host) ? [{path: paths.cert, part: 'cert', mode: 0o644} as const] : []),
-		...(spec.copyTo.key.includes(host) ? [{path: paths.key, part: 'key', mode: 0o600} as const] : []),
+		...(spec.copyTo.cert.includes(host) ? [{path: paths.cert, part: 'cert', mode: fileModes.certificate} as const] : []),
+		...(spec.copyTo.key.includes(host) ? [{path: paths.key, part: 'key', mode: fileModes.privateKey} as const] : []),
 	];
 }
 

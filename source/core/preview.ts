@@ -1,9 +1,9 @@
 import {stat} from 'node:fs/promises';
 import path from 'node:path';
 import {clusterChange, etcdMembershipSteps, readPreviousRun} from './cluster-change.js';
-import {clusterFiles} from './cluster-files.js';
+import {layoutFiles} from './layout-files.js';
 import {manifestName} from './manifest.js';
-import {certificateFiles, commitPrepared, loadExisting, manifest, retiringFiles, type CertOutcome} from './generate.js';
+import {commitPrepared, loadExisting, manifest, retiringFiles, type CertOutcome} from './generate.js';
 import {buildPlan, signingOrder, type CertSpec, type Plan} from './plan.js';
 import {certInfo, type CertInfo} from './pki/cert-info.js';
 import {issueAll, type Issued} from './pki/issue.js';
@@ -156,7 +156,7 @@ export function createPreviewSession(options: {
 			let encryption: Prepared['encryption'] = {status: 'new', provider: prepareOptions.encryptionProvider ?? defaultEncryptionProvider};
 			// As generate: a master that joins an existing etcd starts with --initial-cluster-state=existing.
 			const change = clusterChange((await readPreviousRun(options.outDir, manifestName))?.topology, preview.plan.topology);
-			const extra = await clusterFiles(preview.plan, preview.issued, {
+			const extra = await layoutFiles(preview.plan, preview.issued, {
 				outDir: options.outDir,
 				joiningMasters: change.addedMasters.map(host => host.name),
 				encryptionProvider: prepareOptions.encryptionProvider,
@@ -164,7 +164,7 @@ export function createPreviewSession(options: {
 					encryption = {status: decision.status, provider: decision.provider};
 				},
 			});
-			const files = [...certificateFiles(preview.issued), ...extra];
+			const files = extra;
 			const all = [...files, manifest(preview.plan, preview.issued, files, options.source, now())];
 			const retiring = await retiringFiles(options.outDir, all);
 			const hasPreviousRun = await stat(path.join(options.outDir, manifestName)).then(s => s.isFile(), () => false);

@@ -11,7 +11,7 @@ import {clusterFiles} from './cluster-files.js';
 import {copyScript, distribution, type Bundle, type Delivery} from './distribute.js';
 import {backupDir as backupFolder, folderTimestamp} from './folders.js';
 import {certificateFiles, loadRootCa, manifest, RefusedError} from './generate.js';
-import {bundlesDir, copyAllScriptPath, copyScriptPath, hardwayCaCert, manifestName} from './placement.js';
+import {bundlesDir, copyAllScriptPath, copyScriptPath, fileModes, hardwayCaCert, manifestName} from './placement.js';
 import {rotationInProgress} from './manifest.js';
 import {buildPlan, hardwayPaths, type CertSpec, type Plan} from './plan.js';
 import {urlHost} from './ip.js';
@@ -272,8 +272,8 @@ export async function planRenewal(options: RenewOptions): Promise<RenewalPlan> {
 	const changedBundles: Bundle[] = bundles.map(b => ({...b, files: b.files.filter(d => changedSources.has(d.source))})).filter(b => b.files.length > 0);
 	// The copy script: what changed; the copy-all script: every file, for a machine rebuilt from scratch.
 	const scripts: OutputFile[] = [
-		{path: copyScriptPath, content: copyScript(plan, changedBundles), mode: 0o755, kind: 'copy-script'},
-		{path: copyAllScriptPath, content: copyScript(plan, bundles), mode: 0o755, kind: 'copy-script'},
+		{path: copyScriptPath, content: copyScript(plan, changedBundles), mode: fileModes.script, kind: 'copy-script'},
+		{path: copyAllScriptPath, content: copyScript(plan, bundles), mode: fileModes.script, kind: 'copy-script'},
 	];
 	const withScripts = [...full.filter(f => f.path !== copyScriptPath), ...scripts];
 	const record = manifest(plan, issued, withScripts, source, now);

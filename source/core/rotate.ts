@@ -21,7 +21,7 @@ import {kubeadmConfs} from './kubeadm.js';
 import {kubeadmInstalledAt, kubeadmPlacement} from './kubeadm-units.js';
 import {parseKubeconfig} from './kubeconfig.js';
 import {buildManifest, parseManifest, type Manifest, type ManifestRotation} from './manifest.js';
-import {bundlesDir, copyAllScriptPath, copyScriptPath, kubeadmPaths, kubeadmServiceAccount, kubeadmServiceAccountPaths, manifestName} from './placement.js';
+import {bundlesDir, copyAllScriptPath, copyScriptPath, fileModes, kubeadmPaths, kubeadmServiceAccount, kubeadmServiceAccountPaths, manifestName} from './placement.js';
 import {buildPlan, hardwayPaths, isLayout, rotationPaths, signingPaths, type CertSpec, type Layout, type Plan, type RotationPhase} from './plan.js';
 import {issue, issueAll, type Issued} from './pki/issue.js';
 import {generateKeyPair, importPrivateKeyPem, type KeyPair} from './pki/keys.js';
@@ -508,11 +508,11 @@ export async function rotateCa(options: RotateOptions): Promise<RotationResult> 
 			for (const paths of caLocations(basePlan, spec)) {
 				const at = rotationPaths(paths);
 				rotationFiles.push(
-					{path: at.next.cert, content: next.pem, mode: 0o644, kind: 'certificate', certId: spec.id},
-					{path: at.next.key, content: next.issued.keyPem, mode: 0o600, kind: 'private-key', certId: spec.id},
+					{path: at.next.cert, content: next.pem, mode: fileModes.certificate, kind: 'certificate', certId: spec.id},
+					{path: at.next.key, content: next.issued.keyPem, mode: fileModes.privateKey, kind: 'private-key', certId: spec.id},
 				);
 				// Only the cluster CA signs anything on the machines (the controller-manager's CSRs).
-				if (old && spec.id === specCa(basePlan).id) rotationFiles.push({path: at.old, content: old.pem, mode: 0o644, kind: 'certificate', certId: spec.id});
+				if (old && spec.id === specCa(basePlan).id) rotationFiles.push({path: at.old, content: old.pem, mode: fileModes.certificate, kind: 'certificate', certId: spec.id});
 			}
 		};
 
@@ -543,8 +543,8 @@ export async function rotateCa(options: RotateOptions): Promise<RotationResult> 
 			for (const spec of rotated) {
 				const paths = caLocations(basePlan, spec)[0]!;
 				retiredFiles.push(
-					{path: `${retiredTo}/${paths.cert}`, content: read.get(spec.id)!.old.pem, mode: 0o644, kind: 'certificate'},
-					{path: `${retiredTo}/${paths.key}`, content: read.get(spec.id)!.old.issued.keyPem, mode: 0o600, kind: 'private-key'},
+					{path: `${retiredTo}/${paths.cert}`, content: read.get(spec.id)!.old.pem, mode: fileModes.certificate, kind: 'certificate'},
+					{path: `${retiredTo}/${paths.key}`, content: read.get(spec.id)!.old.issued.keyPem, mode: fileModes.privateKey, kind: 'private-key'},
 				);
 			}
 		}
@@ -561,8 +561,8 @@ export async function rotateCa(options: RotateOptions): Promise<RotationResult> 
 			layout === 'kubeadm'
 				? []
 				: [
-						{path: copyScriptPath, content: copyScript(plan, changedBundles), mode: 0o755, kind: 'copy-script'},
-						{path: copyAllScriptPath, content: copyScript(plan, bundles), mode: 0o755, kind: 'copy-script'},
+						{path: copyScriptPath, content: copyScript(plan, changedBundles), mode: fileModes.script, kind: 'copy-script'},
+						{path: copyAllScriptPath, content: copyScript(plan, bundles), mode: fileModes.script, kind: 'copy-script'},
 					];
 		const live = [...full.filter(f => f.path !== copyScriptPath), ...scripts];
 		const livePaths = new Set(live.map(f => f.path));

@@ -12,7 +12,7 @@ import {
 import {defaultEncryptionProvider, encryptionConfigName, type EncryptionProvider} from './encryption.js';
 import {kubeadmConfs} from './kubeadm.js';
 import {kubeconfigSpecs} from './kubeconfig.js';
-import {hardwayPaths, kubeadmHostFiles, kubeadmServiceAccount, publicKeyName} from './placement.js';
+import {fileModes, hardwayCertFiles, hardwayPaths, kubeadmHostFiles, kubeadmServiceAccount, publicKeyName} from './placement.js';
 import {signingOrder, type CertSpec, type Layout, type Plan} from './plan.js';
 import {installLines, toolProbes} from './tools.js';
 
@@ -50,15 +50,9 @@ export type ScriptOutput = {
 
 function hardwayOutputs(plan: Plan): ScriptOutput[] {
 	return [
-		...plan.certs.flatMap((spec): ScriptOutput[] => {
-			const paths = hardwayPaths(spec);
-			return [
-				{from: paths.cert, path: paths.cert, mode: 0o644, kind: 'certificate'},
-				{from: paths.key, path: paths.key, mode: 0o600, kind: 'private-key'},
-			];
-		}),
-		...kubeconfigSpecs(plan).map((k): ScriptOutput => ({from: k.file, path: k.file, mode: 0o600, kind: 'kubeconfig'})),
-		{from: encryptionConfigName, path: encryptionConfigName, mode: 0o600, kind: 'encryption-config'},
+		...plan.certs.flatMap(spec => hardwayCertFiles(spec).map((file): ScriptOutput => ({from: file.path, path: file.path, mode: file.mode, kind: file.part === 'cert' ? 'certificate' : 'private-key'}))),
+		...kubeconfigSpecs(plan).map((k): ScriptOutput => ({from: k.file, path: k.file, mode: fileModes.kubeconfig, kind: 'kubeconfig'})),
+		{from: encryptionConfigName, path: encryptionConfigName, mode: fileModes.encryptionConfig, kind: 'encryption-config'},
 	];
 }
 
@@ -77,7 +71,7 @@ function kubeadmOutputs(plan: Plan): ScriptOutput[] {
 	return [...plan.topology.masters, ...plan.topology.workers].flatMap(host => [
 		...plan.certs.flatMap(spec => kubeadmHostOutputs(spec, host.name)),
 		...confs.filter(conf => conf.host === host.name).map((conf): ScriptOutput => {
-			return {from: conf.path, path: conf.path, mode: 0o600, kind: 'kubeconfig'};
+			return {from: conf.path, path: conf.path, mode: fileModes.kubeconfig, kind: 'kubeconfig'};
 		}),
 	]);
 }

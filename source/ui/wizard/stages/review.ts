@@ -1,5 +1,5 @@
-import {distribution} from '../../../core/distribute.js';
-import {copyScriptPath, encryptionConfigName, hardwayCaCert} from '../../../core/placement.js';
+import {machineCopies, placed} from '../../../core/layout-files.js';
+import {bundleHostOf, bundlePath, copyScriptPath, encryptionConfigName, hardwayCaCert} from '../../../core/placement.js';
 import type {OutputFile} from '../../../core/write.js';
 import {labelled, textLines, type Line} from '../../widgets/lines.js';
 import type {Item, WizardState} from '../state.js';
@@ -10,16 +10,11 @@ function mode(file: OutputFile): string {
 	return `0${file.mode.toString(8)}`;
 }
 
-/** Which machines get each file of the output folder (from the same distribution list as nodes/). */
-function destinations(state: WizardState): Map<string, string[]> {
-	const where = new Map<string, string[]>();
+/** Which machines get each file of the output folder (core's placed: the same distribution list as the bundles). */
+function destinations(state: WizardState, files: readonly OutputFile[]): Map<string, readonly string[]> {
 	const plan = state.preview?.plan;
-	if (!plan) return where;
-	for (const bundle of distribution(plan)) {
-		for (const file of bundle.files) where.set(file.source, [...(where.get(file.source) ?? []), bundle.host]);
-	}
-
-	return where;
+	if (!plan) return new Map();
+	return new Map(placed(plan, files).filter(file => file.hosts.length > 0).map(file => [file.path, file.hosts]));
 }
 
 /**
@@ -29,15 +24,15 @@ function destinations(state: WizardState): Map<string, string[]> {
 function fileLines(state: WizardState, files: readonly OutputFile[], width: number): Line[] {
 	const lines: Line[] = [];
 	const perHost = new Map<string, number>();
-	const where = destinations(state);
-	const top = files.filter(file => !/^nodes\/[^/]+\//.test(file.path));
+	const where = destinations(state, files);
+	const top = files.filter(file => bundleHostOf(file.path) === undefined);
 	// The path column is as wide as the longest path, leaving room for where it goes.
 	// (a longer name just pushes its own row's destination to the right).
 	const column = Math.max(12, Math.min(Math.max(...top.map(f => f.path.length)), Math.floor((width - 6) / 2)));
 	for (const file of files) {
-		const bundle = /^nodes\/([^/]+)\//.exec(file.path);
-		if (bundle) {
-			perHost.set(bundle[1]!, (perHost.get(bundle[1]!) ?? 0) + 1);
+		const bundle = bundleHostOf(file.path);
+		if (bundle !== undefined) {
+			perHost.set(bundle, (perHost.get(bundle) ?? 0) + 1);
 			continue;
 		}
 
@@ -57,7 +52,7 @@ function fileLines(state: WizardState, files: readonly OutputFile[], width: numb
 		for (const more of rest.slice(1)) lines.push({text: ' '.repeat(head.length) + more.text, tone: 'muted'});
 	}
 
-	for (const [host, count] of perHost) lines.push({text: `0700  ${`nodes/${host}/`.padEnd(column)} ${count} files for ${host}`.slice(0, width), tone: 'muted'});
+	for (const [host, count] of perHost) lines.push({text: `0700  ${bundlePath(host, '').padEnd(column)} ${count} files for ${host}`.slice(0, width), tone: 'muted'});
 	return lines;
 }
 
@@ -65,9 +60,9 @@ function copyList(state: WizardState, width: number): Line[] {
 	const plan = state.preview?.plan;
 	if (!plan) return [];
 	const lines: Line[] = textLines(`What goes to each machine (nodes/<host>/, copied by ${copyScriptPath}):`, width).map(l => ({...l, bold: true}));
-	for (const bundle of distribution(plan)) {
+	for (const bundle of machineCopies(plan)) {
 		lines.push({text: `${bundle.host} (${bundle.role}, ${bundle.ip})`, tone: 'accent', bold: true});
-		lines.push(...textLines(bundle.files.map(f => f.target).join('  '), width - 2, undefined, '').map(l => ({...l, text: `  ${l.text}`})));
+		lines.push(...textLines(bundle.files.join('  '), width - 2, undefined, '').map(l => ({...l, text: `  ${l.text}`})));
 	}
 
 	return lines;

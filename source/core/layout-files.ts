@@ -1,0 +1,58 @@
+import {clusterFiles, type ClusterFilesOptions} from './cluster-files.js';
+import {distribution} from './distribute.js';
+import {certificateFiles, kubeadmLayoutFiles} from './generate.js';
+import {bundlePath} from './placement.js';
+import type {Plan} from './plan.js';
+import type {Issued} from './pki/issue.js';
+import type {OutputFile} from './write.js';
+
+/*
+ * The files of a layout with the machines each goes to: what the wizard's Review shows and what the preview
+ * writes. The names and paths come from placement.ts; which machine gets what from the plan's copyTo (the hard
+ * way's distribution list, kubeadm's host folders).
+ */
+
+/** A file to write and the machines it goes to (none: it stays in the folder, or is embedded elsewhere). */
+export type PlacedFile = OutputFile & {readonly hosts: readonly string[]};
+
+/** Each file with its machines: a file of the folder goes to every host whose bundle (hard way) or folder (kubeadm) holds it; a copy to its own host. */
+export function placed(plan: Plan, files: readonly OutputFile[]): PlacedFile[] {
+	const hosts = new Map<string, string[]>();
+	const add = (file: string, host: string) => {
+		const list = hosts.get(file) ?? [];
+		if (!list.includes(host)) hosts.set(file, [...list, host]);
+	};
+	if (plan.layout === 'kubeadm') {
+		const names = new Set([...plan.topology.masters, ...plan.topology.workers].map(h => h.name));
+		for (const file of files) {
+			const host = file.path.split('/')[0]!;
+			if (file.path.includes('/') && names.has(host)) add(file.path, host);
+		}
+	} else {
+		for (const bundle of distribution(plan)) {
+			for (const delivery of bundle.files) {
+				add(delivery.source, bundle.host);
+				add(bundlePath(bundle.host, delivery.target), bundle.host);
+			}
+		}
+	}
+
+	return files.map(file => ({...file, hosts: hosts.get(file.path) ?? []}));
+}
+
+/**
+ * Every file a layout writes for these certificates, but the manifest (it records the rest): the hard way's
+ * certificates, kubeconfigs, encryption config, units, bundles and playbook, or kubeadm's host folders, units
+ * and playbook. `options` as clusterFiles takes them (the folder, for an encryption config to keep).
+ */
+export async function layoutFiles(plan: Plan, issued: readonly Issued[], options: ClusterFilesOptions): Promise<PlacedFile[]> {
+	const files = plan.layout === 'kubeadm' ? kubeadmLayoutFiles(plan, issued, options.alsoDelivered) : [...certificateFiles(issued), ...(await clusterFiles(plan, issued, options))];
+	return placed(plan, files);
+}
+
+/** What each machine's bundle holds (hard way): its folder under the bundles folder and the file names in it. */
+export type MachineCopies = {readonly host: string; readonly role: 'master' | 'worker'; readonly ip: string; readonly files: readonly string[]};
+
+export function machineCopies(plan: Plan): MachineCopies[] {
+	return distribution(plan).map(bundle => ({host: bundle.host, role: bundle.role, ip: bundle.ip, files: bundle.files.map(f => f.target)}));
+}
