@@ -285,20 +285,20 @@ export function copyScript(plan: Plan, bundles: readonly Bundle[] = distribution
 
 /**
  * A copy script that keeps each file's path: every file goes to its full install path on its machine, so two files
- * of the same name (kubeadm's pki/ca.crt and pki/etcd/ca.crt) never meet in one folder. For each machine, the files
- * are grouped by the folder they are installed under (the longest tail the output path and the install path share:
- * `m1/pki/etcd/ca.crt` → /etc/kubernetes/pki/etcd/ca.crt is pki/etcd/ca.crt under /etc/kubernetes) and carried as a
- * tar stream, which keeps the modes (keys 0600) and makes the folders. `DEST=dir` writes each machine's root as
- * dir/<host>/ instead of over ssh (to look before copying); `sh copy.sh HOST...` copies only those machines.
- * Written for a person to read and run; kubepki never runs it.
+ * of the same name in different folders (kubeadm's CA certificates of pki/ and pki/etcd/) never meet. For each
+ * machine, the files are grouped by the folder they are installed under (the longest tail the output path and the
+ * install path share: `<host>/pki/x` installed at /etc/kubernetes/pki/x is pki/x under /etc/kubernetes) and carried
+ * as a tar stream, which keeps the modes (keys 0600) and makes the folders. `DEST=dir` writes each machine's root as
+ * dir/<host>/ instead of over ssh (to look before copying); HOST arguments copy only those machines. `name` is the
+ * script's own file name, for its usage line. Written for a person to read and run; kubepki never runs it.
  */
-export function installScript(plan: Plan, bundles: readonly Bundle[], what: string): string {
+export function installScript(plan: Plan, bundles: readonly Bundle[], what: string, name: string): string {
 	const lines = [
 		'#!/bin/sh',
 		`# Copies ${what} of cluster ${plan.topology.cluster} to each machine, every file to its full install path`,
 		'# (listed per machine below), so files of the same name in different folders stay apart. Written by kubepki,',
 		'# never run by it: read it, then run it from anywhere (it changes to its own folder).',
-		'#   sh copy.sh [HOST...]   only these machines (default: every one)',
+		`#   sh ${name} [HOST...]   only these machines (default: every one)`,
 		'#   SSH_USER=name          the remote user; the remote side runs tar under sudo (SUDO= for none)',
 		'#   DEST=dir               no ssh: write each machine\'s files under dir/<host>/ (dir/<host>/etc/..., to look first)',
 		'# tar -p keeps the modes, so private keys arrive 0600; the files are owned by whoever unpacks them.',

@@ -558,10 +558,10 @@ export async function rotateCa(options: RotateOptions): Promise<RotationResult> 
 		const changedBundles: Bundle[] = bundles.map(b => ({...b, files: b.files.filter(d => changedSources.has(d.source))})).filter(b => b.files.length > 0);
 		// The copy script copies what changed, the copy-all script everything; kubeadm's to each file's full path under /etc/kubernetes.
 		const scriptPaths = copyScriptPaths(layout);
-		const script = (list: readonly Bundle[], what: string) => (layout === 'kubeadm' ? installScript(plan, list, what) : copyScript(plan, list));
+		const script = (list: readonly Bundle[], what: string, at: string) => (layout === 'kubeadm' ? installScript(plan, list, what, path.basename(at)) : copyScript(plan, list));
 		const scripts: OutputFile[] = [
-			{path: scriptPaths.changed, content: script(changedBundles, `the files rotate-ca ${options.step} changed`), mode: fileModes.script, kind: 'copy-script'},
-			{path: scriptPaths.all, content: script(bundles, 'every file'), mode: fileModes.script, kind: 'copy-script'},
+			{path: scriptPaths.changed, content: script(changedBundles, `the files rotate-ca ${options.step} changed`, scriptPaths.changed), mode: fileModes.script, kind: 'copy-script'},
+			{path: scriptPaths.all, content: script(bundles, 'every file', scriptPaths.all), mode: fileModes.script, kind: 'copy-script'},
 		];
 		const live = [...full.filter(f => f.path !== copyScriptPath), ...scripts];
 		const livePaths = new Set(live.map(f => f.path));
