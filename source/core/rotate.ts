@@ -32,7 +32,7 @@ import {readingsByCert, type Reading} from './readings.js';
 import {restartOrder, restartSteps, type MachineChange, type RestartStep} from './renew.js';
 import {readFolderFile, requireTrusted} from './reuse.js';
 import {validateTopology, type Topology} from './topology.js';
-import {lockFolder, RefusedError, type OutputFile} from './write.js';
+import {lockFolder, recoverFolder, RefusedError, type OutputFile} from './write.js';
 
 export const rotationSteps = ['start', 'reissue', 'finish'] as const;
 export type RotationStep = (typeof rotationSteps)[number];
@@ -444,10 +444,16 @@ export async function previewRotation(options: Omit<RotateOptions, 'prepared'>):
 		await readLeaves(options.outDir, plan, spec => read.get(spec.signer)!.old.cert, 'rotate-ca start needs every leaf signed by its current CA: run kubepki renew (or generate, for kubeadm\'s layout) first');
 		const fresh = await makeNextCas(rotated, now, options.onProgress);
 		const readings = readingsByCert(plan);
+		// The new CA is trusted (in the bundle) from start on, but signs nothing before reissue: the controller-manager's
+		// signing settings name the old pair, so they are not shown as reading it (kubeadm's cards list consumers instead).
 		const cards = rotated.map(spec => ({
-			cert: {spec, info: certInfo(fresh.get(spec.id)!.pem), status: 'issued' as const, reason: 'the next CA, beside the old one'},
+			cert: {
+				spec: {...spec, consumers: spec.consumers.filter(consumer => !consumer.flag.includes('signing'))},
+				info: certInfo(fresh.get(spec.id)!.pem),
+				status: 'issued' as const,
+				reason: 'the next CA, beside the old one',
+			},
 			file: nextCaFiles(basePlan, spec).cert,
-			// It is trusted (in the bundle) from start on, but signs nothing before reissue: the settings that name the old key are not its.
 			readings: (readings.get(spec.id) ?? []).filter(reading => !reading.setting.includes(path.basename(caLocations(basePlan, spec)[0]!.key))),
 		}));
 		return {...base, cards, made: nextCaWords(basePlan, rotated, fresh), prepared: {...prepared, nextCas: fresh}};
@@ -645,8 +651,11 @@ export type RotationStatus = {
 	readonly counts: {readonly trust: Record<TrustState, number>; readonly leaves: Record<SignerState, number>};
 };
 
-/** Read where a folder's rotation stands. Writes nothing. */
+/** Read where a folder's rotation stands. Writes nothing but the finish of a killed phase (recoverFolder). */
 export async function rotationStatus(outDir: string): Promise<RotationStatus> {
+	// What a killed phase left is finished (past its commit point) or dropped first: the status is of one complete set.
+	const recovery = await recoverFolder(outDir);
+	if (recovery.status === 'busy' || recovery.status === 'failed') throw new RefusedError(recovery.message);
 	const state = await readFolderState(outDir);
 	const rotation = state.manifest.rotation;
 	const rotatingNow = state.phase === 'started' || state.phase === 'reissued';
