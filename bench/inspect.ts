@@ -120,4 +120,6 @@ async function main(): Promise<void> {
 	}
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+// Only when run itself: bundled into dist/bench/bench.js (which imports the helpers above), import.meta.url is
+// bench.js, the script being run, and main must not run there.
+if (process.argv[1] && import.meta.url.endsWith('/inspect.js') && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

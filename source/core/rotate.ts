@@ -444,10 +444,16 @@ export async function previewRotation(options: Omit<RotateOptions, 'prepared'>):
 		await readLeaves(options.outDir, plan, spec => read.get(spec.signer)!.old.cert, 'rotate-ca start needs every leaf signed by its current CA: run kubepki renew (or generate, for kubeadm\'s layout) first');
 		const fresh = await makeNextCas(rotated, now, options.onProgress);
 		const readings = readingsByCert(plan);
+		// The new CA is trusted (in the bundle) from start on, but signs nothing before reissue: the controller-manager's
+		// signing settings name the old pair, so they are not shown as reading it (kubeadm's cards list consumers instead).
 		const cards = rotated.map(spec => ({
-			cert: {spec, info: certInfo(fresh.get(spec.id)!.pem), status: 'issued' as const, reason: 'the next CA, beside the old one'},
+			cert: {
+				spec: {...spec, consumers: spec.consumers.filter(consumer => !consumer.flag.includes('signing'))},
+				info: certInfo(fresh.get(spec.id)!.pem),
+				status: 'issued' as const,
+				reason: 'the next CA, beside the old one',
+			},
 			file: nextCaFiles(basePlan, spec).cert,
-			// It is trusted (in the bundle) from start on, but signs nothing before reissue: the settings that name the old key are not its.
 			readings: (readings.get(spec.id) ?? []).filter(reading => !reading.setting.includes(path.basename(caLocations(basePlan, spec)[0]!.key))),
 		}));
 		return {...base, cards, made: nextCaWords(basePlan, rotated, fresh), prepared: {...prepared, nextCas: fresh}};

@@ -369,4 +369,16 @@ describe('made before the write (the wizard\'s cards), written as shown', () => 
 		await rotateCa({outDir: s, step: 'finish', ca: 'all', now: at(5), prepared: finish.prepared});
 		expect((await rotationStatus(s)).counts.leaves).toEqual({old: 0, new: leaves.length, other: 0});
 	});
+
+	it('kubeadm\'s start: the new cluster CA\'s card names where it lands in a master\'s folder, and no signing setting (the old pair signs until reissue)', async () => {
+		const k = path.join(tempDir('kubepki-rotate-preview-kubeadm-'), 'k');
+		await generate(topology, {outDir: k, layout: 'kubeadm', now: at(-60)});
+		const spec = specById(buildPlan(topology, {layout: 'kubeadm'}), 'ca');
+		expect(spec.consumers.some(consumer => consumer.flag.includes('signing'))).toBe(true);
+		const preview = await previewRotation({outDir: k, step: 'start', ca: 'cluster', now: at(1)});
+		expect(preview.cards.map(card => card.file)).toEqual(['pki/ca-next.crt']);
+		expect(preview.cards[0]!.cert.spec.consumers.length).toBeGreaterThan(0);
+		expect(preview.cards[0]!.cert.spec.consumers.filter(consumer => consumer.flag.includes('signing'))).toEqual([]);
+	});
 });
+

@@ -46,9 +46,15 @@ function verifies(out: string, leaf: string, caFile: string): boolean {
 }
 
 /** Walk one step: the folder screen, Rotate the CA, what it changes, the cards, the confirm, the write; leave. */
-async function step(term: Term, name: 'start' | 'reissue' | 'finish', choice: string, card: string | undefined): Promise<string> {
+async function step(term: Term, name: 'start' | 'reissue' | 'finish', choice: string, card: string | undefined, pick?: string): Promise<string> {
 	await term.waitFor(`› ${choice}`, untilShown);
 	term.keys('Enter');
+	if (pick) {
+		// kubeadm's start: which CA, as --ca; the first choice is all three.
+		await term.waitFor(`› ${pick}`, untilShown);
+		term.keys('Enter');
+	}
+
 	await term.waitFor(`Rotate the CA, ${name}: what it changes and why the order matters`, untilShown);
 	term.keys('Enter');
 	const review = await term.waitFor(`Rotate the CA, ${name}: what will be written`, untilShown);
@@ -140,6 +146,51 @@ describe.skipIf(!haveTmux)('the wizard rotates the CA, one step per visit', () =
 			expect(after.replaceAll('\n', ' ')).toMatch(/The last CA rotation \(ca\) finished at/);
 			term.keys('q');
 			await term.waitFor('EXIT=0', untilShown);
+		},
+		0,
+	);
+
+	test(
+		'kubeadm\'s layout, all three CAs: the same three visits; after finish no live file holds any old CA',
+		async () => {
+			const dir = tempDir();
+			const out = path.join(dir, 'pki');
+			expect(kubepki(['generate', '--out', 'pki', '--layout', 'kubeadm', '--algorithm', 'ecdsa-p256', '--quiet'], {cwd: dir}).status).toBe(0);
+			const cas = ['master1/pki/ca.crt', 'master1/pki/etcd/ca.crt', 'master1/pki/front-proxy-ca.crt'];
+			const oldCas = cas.map(file => new X509Certificate(readFileSync(path.join(out, file))).fingerprint256);
+			const holdsOld = () => liveFiles(out).filter(f => certificatesIn(readFileSync(path.join(out, f), 'utf8')).some(cert => oldCas.includes(cert.fingerprint256)));
+			// Leaves of each CA, checked against the trust file the machine reads.
+			const pairs: Array<[leaf: string, ca: string]> = [
+				['master1/pki/apiserver.crt', 'master1/pki/ca.crt'],
+				['master2/pki/etcd/server.crt', 'master2/pki/etcd/ca.crt'],
+				['master1/pki/front-proxy-client.crt', 'master1/pki/front-proxy-ca.crt'],
+			];
+			const allVerify = () => pairs.every(([leaf, ca]) => verifies(out, leaf, ca));
+			const total = cliCheck(dir).counts.leaves.old;
+
+			let term = wizard(dir);
+			await term.waitFor('3. Rotate the CA', untilShown);
+			term.keys('Down', 'Down');
+			const started = await step(term, 'start', '3. Rotate the CA', '· pki/ca-next.crt · new', '1. all three CAs');
+			expect(started.replaceAll('\n', ' ')).toMatch(/a new CA key was made: +pki\/ca-next\.key/);
+			let status = cliCheck(dir);
+			expect([status.phase, [...status.cas].sort()]).toEqual(['started', ['ca', 'etcd-ca', 'front-proxy-ca']]);
+			if (haveOpenssl) expect(allVerify()).toBe(true);
+
+			term = wizard(dir);
+			await step(term, 'reissue', '1. Rotate the CA: step 2 of 3, reissue', '· new (a new key, signed by the new CA)');
+			status = cliCheck(dir);
+			expect([status.phase, status.counts.leaves]).toEqual(['reissued', {old: 0, new: total, other: 0}]);
+			if (haveOpenssl) expect(allVerify()).toBe(true);
+			expect(holdsOld().length).toBeGreaterThan(0);
+
+			term = wizard(dir);
+			await step(term, 'finish', '1. Rotate the CA: step 3 of 3, finish', undefined);
+			status = cliCheck(dir);
+			expect(status.phase).toBe('finished');
+			if (haveOpenssl) expect(allVerify()).toBe(true);
+			expect(cas.map(file => new X509Certificate(readFileSync(path.join(out, file))).fingerprint256).filter(fp => oldCas.includes(fp))).toEqual([]);
+			expect(holdsOld()).toEqual([]);
 		},
 		0,
 	);

@@ -42,23 +42,41 @@ function keyObject(key: CryptoKey): KeyObject {
 	return object;
 }
 
+/** The subjectPublicKey bits: the uncompressed point of an EC key, the PKCS#1 RSAPublicKey of an RSA key. */
+function publicKeyBits(publicKey: CryptoKey): Buffer {
+	const object = keyObject(publicKey);
+	if (object.asymmetricKeyType === 'ec') {
+		const jwk = object.export({format: 'jwk'});
+		return Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
+	}
+
+	return object.export({type: 'pkcs1', format: 'der'});
+}
+
+/** A DER element: tag, definite length, content. */
+function derElement(tag: number, content: Buffer): Buffer {
+	const n = content.length;
+	const length = n < 0x80 ? [n] : n < 0x1_00 ? [0x81, n] : n < 0x1_00_00 ? [0x82, n >> 8, n & 0xff] : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
+	return Buffer.concat([Buffer.from([tag, ...length]), content]);
+}
+
+// AlgorithmIdentifier of an EC P-256 key (id-ecPublicKey, prime256v1) and of an RSA key (rsaEncryption, NULL).
+const ecP256AlgorithmId = Buffer.from('301306072a8648ce3d020106082a8648ce3d030107', 'hex');
+const rsaAlgorithmId = Buffer.from('300d06092a864886f70d0101010500', 'hex');
+
+/**
+ * The SubjectPublicKeyInfo DER, the same bytes as KeyObject's `spki` export, built from the key's bits: Node's
+ * SPKI encoder takes about 0.2 ms a key, its JWK and PKCS#1 exports a few microseconds.
+ */
 function spki(publicKey: CryptoKey): ArrayBuffer {
-	const der = keyObject(publicKey).export({type: 'spki', format: 'der'});
+	const algorithmId = keyObject(publicKey).asymmetricKeyType === 'ec' ? ecP256AlgorithmId : rsaAlgorithmId;
+	const der = derElement(0x30, Buffer.concat([algorithmId, derElement(0x03, Buffer.concat([Buffer.from([0]), publicKeyBits(publicKey)]))]));
 	return der.buffer.slice(der.byteOffset, der.byteOffset + der.byteLength) as ArrayBuffer;
 }
 
 /** RFC 5280 §4.2.1.2 method 1, as openssl and x509's own create compute it: SHA-1 of the subjectPublicKey bits. */
 function keyIdentifier(publicKey: CryptoKey): string {
-	const object = keyObject(publicKey);
-	let bits: Buffer;
-	if (object.asymmetricKeyType === 'ec') {
-		const jwk = object.export({format: 'jwk'});
-		bits = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
-	} else {
-		bits = object.export({type: 'pkcs1', format: 'der'});
-	}
-
-	return createHash('sha1').update(bits).digest('hex');
+	return createHash('sha1').update(publicKeyBits(publicKey)).digest('hex');
 }
 
 function hashName(hash: unknown): string {
@@ -87,17 +105,46 @@ const signingCrypto = {
 	}),
 } as unknown as Crypto;
 
-/** A CA certificate parsed once, with its key identifier: every leaf it signs needs both. */
-const parsedSigners = new Map<string, {cert: x509.X509Certificate; keyId: string}>();
-function parsedSigner(signer: Signer): {cert: x509.X509Certificate; keyId: string} {
+/**
+ * A CA certificate parsed once, with its key identifier and its subject as the issuer name of what it signs:
+ * every leaf it signs needs all three.
+ */
+type ParsedSigner = {readonly cert: x509.X509Certificate; readonly keyId: string; readonly issuer: x509.JsonName};
+const parsedSigners = new Map<string, ParsedSigner>();
+function parsedSigner(signer: Signer): ParsedSigner {
 	let parsed = parsedSigners.get(signer.certPem);
 	if (!parsed) {
-		parsed = {cert: new x509.X509Certificate(signer.certPem), keyId: keyIdentifier(signer.keys.publicKey)};
+		const cert = new x509.X509Certificate(signer.certPem);
+		parsed = {cert, keyId: keyIdentifier(signer.keys.publicKey), issuer: cert.subjectName.toJSON()};
 		if (parsedSigners.size > 64) parsedSigners.clear();
 		parsedSigners.set(signer.certPem, parsed);
 	}
 
 	return parsed;
+}
+
+/*
+ * Building an extension is most of issuing's own cost: x509 encodes its value, wraps it, encodes that, and parses
+ * both back. Basic constraints, key usage, extended key usage and the authority key identifier are the same for
+ * many certificates of a run: each distinct one is built once and reused (an extension is immutable bytes).
+ */
+const sharedExtensions = new Map<string, x509.Extension>();
+function shared(key: string, make: () => x509.Extension): x509.Extension {
+	let extension = sharedExtensions.get(key);
+	if (!extension) {
+		extension = make();
+		if (sharedExtensions.size > 256) sharedExtensions.clear();
+		sharedExtensions.set(key, extension);
+	}
+
+	return extension;
+}
+
+const subjectAltNameOid = '2.5.29.17';
+
+/** The SAN extension, as x509's SubjectAlternativeNameExtension encodes it, without parsing its value back. */
+function subjectAltNames(sans: CertSpec['sans']): x509.Extension {
+	return new x509.Extension(subjectAltNameOid, false, new x509.GeneralNames(sans.map(san => ({type: san.type, value: san.value}))).rawData);
 }
 
 function subjectName(spec: CertSpec): x509.JsonName {
@@ -131,30 +178,30 @@ export async function issue(spec: CertSpec, keys: KeyPair, signer: Signer | unde
 		}, signingCrypto);
 	} else {
 		if (!signer) throw new Error(`bug: ${spec.id} needs a signer`);
-		const {cert: caCert, keyId: caKeyId} = parsedSigner(signer);
+		const {cert: caCert, keyId: caKeyId, issuer: parsedIssuer} = parsedSigner(signer);
 		// A leaf never outlives the CA that signed it.
 		if (notAfter > caCert.notAfter) notAfter = caCert.notAfter;
 		let usage = x509.KeyUsageFlags.digitalSignature;
 		// RSA key exchange (TLS 1.2 RSA suites) encrypts with the key; ECDSA keys never do.
 		if (keys.algorithm !== 'ecdsa-p256') usage |= x509.KeyUsageFlags.keyEncipherment;
 		if (spec.isCA) usage = x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature;
-		extensions.push(new x509.BasicConstraintsExtension(spec.isCA, undefined, true), new x509.KeyUsagesExtension(usage, true));
+		extensions.push(
+			shared(`basic ${spec.isCA}`, () => new x509.BasicConstraintsExtension(spec.isCA, undefined, true)),
+			shared(`usage ${usage}`, () => new x509.KeyUsagesExtension(usage, true)),
+		);
 		if (spec.extKeyUsages.length > 0) {
-			extensions.push(new x509.ExtendedKeyUsageExtension(spec.extKeyUsages.map(u => x509.ExtendedKeyUsage[u])));
+			extensions.push(shared(`ext ${spec.extKeyUsages.join(',')}`, () => new x509.ExtendedKeyUsageExtension(spec.extKeyUsages.map(u => x509.ExtendedKeyUsage[u]))));
 		}
 
-		if (spec.sans.length > 0) {
-			extensions.push(new x509.SubjectAlternativeNameExtension(spec.sans.map(san => ({type: san.type, value: san.value}))));
-		}
-
+		if (spec.sans.length > 0) extensions.push(subjectAltNames(spec.sans));
 		extensions.push(
 			new x509.SubjectKeyIdentifierExtension(keyIdentifier(keys.publicKey)),
-			new x509.AuthorityKeyIdentifierExtension(caKeyId, false),
+			shared(`authority ${caKeyId}`, () => new x509.AuthorityKeyIdentifierExtension(caKeyId, false)),
 		);
 		certificate = await x509.X509CertificateGenerator.create({
 			serialNumber: randomSerialHex(),
 			subject: subjectName(spec),
-			issuer: caCert.subjectName.toJSON(),
+			issuer: parsedIssuer,
 			publicKey: spki(keys.publicKey),
 			signingKey: signer.keys.privateKey,
 			notBefore,
