@@ -132,6 +132,9 @@ export const caPicks: ReadonlyArray<{readonly choice: CaChoice; readonly title: 
 	{choice: 'front-proxy', title: 'front-proxy', explain: `the front proxy's CA (${kubeadmPkiDir}/${kubeadmCaName('front-proxy-ca')}): the aggregation layer's client certificate only.`},
 ];
 
+/** Under the title while a step's keys are made. */
+export const makingNote = 'Nothing is written: the keys and certificates are made in memory first, to be shown before the confirm.';
+
 /** The title of each screen of "Rotate the CA". */
 export function rotateScreenTitle(phase: 'pick' | 'explain' | 'making' | 'review' | 'writing' | 'done' | 'failed', step: RotationResult['step'], error?: string, keys?: {done: number; total: number}): string {
 	const count = keys && keys.total > 0 ? ` ${keys.done}/${keys.total}` : '';

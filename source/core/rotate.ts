@@ -32,7 +32,7 @@ import {readingsByCert, type Reading} from './readings.js';
 import {restartOrder, restartSteps, type MachineChange, type RestartStep} from './renew.js';
 import {readFolderFile, requireTrusted} from './reuse.js';
 import {validateTopology, type Topology} from './topology.js';
-import {lockFolder, RefusedError, type OutputFile} from './write.js';
+import {lockFolder, recoverFolder, RefusedError, type OutputFile} from './write.js';
 
 export const rotationSteps = ['start', 'reissue', 'finish'] as const;
 export type RotationStep = (typeof rotationSteps)[number];
@@ -651,8 +651,11 @@ export type RotationStatus = {
 	readonly counts: {readonly trust: Record<TrustState, number>; readonly leaves: Record<SignerState, number>};
 };
 
-/** Read where a folder's rotation stands. Writes nothing. */
+/** Read where a folder's rotation stands. Writes nothing but the finish of a killed phase (recoverFolder). */
 export async function rotationStatus(outDir: string): Promise<RotationStatus> {
+	// What a killed phase left is finished (past its commit point) or dropped first: the status is of one complete set.
+	const recovery = await recoverFolder(outDir);
+	if (recovery.status === 'busy' || recovery.status === 'failed') throw new RefusedError(recovery.message);
 	const state = await readFolderState(outDir);
 	const rotation = state.manifest.rotation;
 	const rotatingNow = state.phase === 'started' || state.phase === 'reissued';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import {folderChoiceCommands, folderChoices, rotationRequest, type FolderGlance, type FolderState} from '../../core/folder-glance.js';
 import {printable} from '../../core/printable.js';
 import {renewalText} from '../../core/renew-text.js';
-import {caPicks, previewIntro, rotateScreenTitle, rotationGlance, rotationText, stepExplain} from '../../core/rotate-text.js';
+import {caPicks, makingNote, previewIntro, rotateScreenTitle, rotationGlance, rotationText, stepExplain} from '../../core/rotate-text.js';
 import {marks} from '../theme.js';
 import {certCardLines} from '../widgets/cert-card.js';
 import {textLines, type Line} from '../widgets/lines.js';
@@ -97,7 +97,7 @@ function rotateLines(glance: FolderGlance, state: FolderState, width: number, ro
 			help = `enter ${step === 'finish' ? 'go on' : 'make its keys'} (nothing is written yet) · ↑↓ scroll · esc back · q quit`;
 			break;
 		case 'making':
-			body = wrap('Nothing is written: the keys and certificates are made in memory first, to be shown before the confirm.', 'muted');
+			body = wrap(makingNote, 'muted');
 			help = 'esc back · q quit';
 			break;
 		case 'review':
