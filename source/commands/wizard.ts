@@ -39,7 +39,7 @@ async function runScreen(flags: WizardFlags, io: CommandIo): Promise<never> {
 	// Loading the screen (Ink and React) takes a moment: say so at once on a line the first frame then clears,
 	// rather than leave a silent terminal.
 	io.stdout.write('kubepki: opening the wizard…');
-	const [{mountWizard, wizardFailedCode}, {removePendingTemps}, {printable}] = await Promise.all([import('../ui/wizard/mount.js'), import('../core/write.js'), import('../core/printable.js')]);
+	const [{mountWizard, wizardFailedCode}, {removePendingTemps}, {printable}] = await Promise.all([withoutFetch(async () => import('../ui/wizard/mount.js')), import('../core/write.js'), import('../core/printable.js')]);
 
 	// First frame first: key generation and x509 compete with drawing for both cores, so they start only once the
 	// first frame is on the screen. The engine the wizard holds waits for the session they make.
@@ -165,4 +165,20 @@ async function runScreen(flags: WizardFlags, io: CommandIo): Promise<never> {
 	}
 
 	process.exit(code);
+}
+
+/**
+ * Ink's layout engine (yoga-layout) loads its WebAssembly, inlined as a data: URL, through fetch whenever fetch
+ * exists, and Node's first fetch loads its whole HTTP client (undici): some 10-25 ms before the first frame for
+ * bytes already in memory. Without fetch, yoga decodes them itself. fetch is hidden for that import only.
+ */
+async function withoutFetch<T>(load: () => Promise<T>): Promise<T> {
+	const descriptor = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
+	if (!descriptor?.configurable) return load();
+	Reflect.deleteProperty(globalThis, 'fetch');
+	try {
+		return await load();
+	} finally {
+		Object.defineProperty(globalThis, 'fetch', descriptor);
+	}
 }

@@ -447,7 +447,15 @@ async function removeEmptied(outDir: string, files: readonly string[]): Promise<
 
 async function generateHardway(plan: Plan, options: GenerateOptions, now: Date, folder: LockedFolder, context: RunContext): Promise<GenerateResult> {
 	const found = await loadExisting(plan, folder.dir, now, {force: options.force});
-	const issued = await issueAll(plan.certs, {existing: found.existing, now, keys: keysWith(options.keys, found.keptKeys), onProgress: options.onProgress});
+	// Each certificate and key goes to the staging folder as it is issued, while later keys are still being made;
+	// the commit then writes the rest (kubeconfigs, copies, the manifest last) and puts the whole set live.
+	const issued = await issueAll(plan.certs, {
+		existing: found.existing,
+		now,
+		keys: keysWith(options.keys, found.keptKeys),
+		onProgress: options.onProgress,
+		onIssued: item => folder.stage(certificateFiles([item])),
+	});
 	const known = new Set(found.outcomes.map(o => o.id));
 	const added = new Set([...context.change.addedMasters, ...context.change.addedWorkers].map(h => h.name));
 	const newReason = (s: CertSpec) => (context.previous && s.id.includes(':') && added.has(s.id.slice(s.id.indexOf(':') + 1)) ? {reason: newMachineReason} : {});

@@ -20,6 +20,10 @@ import {manifestName, privateEntries} from './manifest.js';
  *
  *   or, when nothing has to be read under the lock:  await commitFolder(outDir, files, options)
  *
+ *   folder.stage(files) before commit starts writing those files into the staging folder at once (generate: each
+ *   certificate and key as it is issued, while the other keys are still being made); commit then writes only
+ *   what it lists that is not staged already with the same bytes. Nothing staged is live before the commit.
+ *
  * - lockFolder makes the folder (0700) if needed, checks it is the caller's and tightens a loose mode
  *   (checkFolderTrust), takes the exclusive lock, and finishes or discards whatever a killed run left.
  *   The lock is a Linux abstract socket named after the folder's device and inode: the kernel drops it when
@@ -68,6 +72,11 @@ export type LockedFolder = {
 	readonly warnings: readonly string[];
 	/** Replace the folder's files in one transaction. Returns the absolute paths written, in order. */
 	commit(files: readonly OutputFile[], options?: CommitOptions): Promise<string[]>;
+	/**
+	 * Start writing files of the coming commit into the staging folder now (in the background; a failure is
+	 * thrown by commit). Files the commit does not list, or lists with other bytes, are not put live.
+	 */
+	stage(files: readonly OutputFile[]): void;
 	release(): Promise<void>;
 };
 
@@ -301,7 +310,9 @@ async function fileLock(dir: string, info: LockInfo): Promise<void> {
 	throw busyError(dir, await readLockInfo(dir));
 }
 
-type Active = {phase: 'staging' | 'applying' | 'idle'; outDir: string; work?: Promise<unknown>; aborted: boolean; release: () => Promise<void>};
+/** Files staged before the commit (LockedFolder.stage), by relative path. */
+type Early = {readonly ready: Promise<void>; readonly files: Map<string, {readonly file: OutputFile; readonly done: Promise<void>}>; readonly dirs: Map<string, Promise<void>>; running: number; readonly waiting: Array<() => void>};
+type Active = {phase: 'staging' | 'applying' | 'idle'; outDir: string; work?: Promise<unknown>; aborted: boolean; early?: Early; release: () => Promise<void>};
 const active = new Set<Active>();
 
 /**
@@ -338,6 +349,13 @@ export async function lockFolder(outDir: string, options: {command?: string} = {
 			if (released) return;
 			released = true;
 			active.delete(entry);
+			// Staged and never committed (the run failed or was refused after staging): the staging goes.
+			if (entry.early) {
+				await settled(entry.early);
+				entry.early = undefined;
+				await rm(path.join(dir, stagingDirName), {recursive: true, force: true}).catch(() => undefined);
+			}
+
 			const holder = await readLockInfo(dir);
 			if (holder?.pid === process.pid) await rm(path.join(dir, lockFileName), {force: true});
 			if (server) server.close();
@@ -364,8 +382,77 @@ export async function lockFolder(outDir: string, options: {command?: string} = {
 				entry.phase = 'idle';
 			}
 		},
+		stage(files) {
+			if (released) throw new Error('bug: stage after release');
+			stageEarly(dir, files, entry);
+		},
 		release: entry.release,
 	};
+}
+
+/** Wait for every early write; the first failure, if any. */
+async function settled(early: Early): Promise<unknown> {
+	const results = await Promise.allSettled([...early.files.values()].map(async f => f.done));
+	return results.find((result): result is PromiseRejectedResult => result.status === 'rejected')?.reason;
+}
+
+function stageEarly(dir: string, files: readonly OutputFile[], entry: Active): void {
+	const staging = path.join(dir, stagingDirName);
+	const stagedRoot = path.join(staging, 'files');
+	if (!entry.early) {
+		entry.phase = 'staging';
+		const ready = (async () => {
+			await rm(staging, {recursive: true, force: true});
+			await ensurePrivateDir(stagedRoot);
+		})();
+		entry.early = {ready, files: new Map(), dirs: new Map(), running: 0, waiting: []};
+	}
+
+	const early = entry.early;
+	// Each staged folder made once, parents first, 0700 (as commit makes them).
+	const stagedDir = async (rel: string): Promise<void> => {
+		if (rel === '.' || rel === '') return;
+		let made = early.dirs.get(rel);
+		if (!made) {
+			made = stagedDir(path.dirname(rel)).then(async () => ensurePrivateDir(path.join(stagedRoot, rel)));
+			early.dirs.set(rel, made);
+		}
+
+		return made;
+	};
+
+	for (const file of files) {
+		const full = resolveInside(dir, file.path);
+		const rel = path.relative(dir, full);
+		if (early.files.has(rel) || isTransactionEntry(rel.split(path.sep)[0]!)) continue;
+		const done = early.ready.then(async () => {
+			// `writeConcurrency` at a time, as commit writes.
+			if (early.running >= writeConcurrency) await new Promise<void>(resolve => early.waiting.push(resolve));
+			else early.running++;
+			try {
+				if (entry.aborted) throw new RefusedError('interrupted');
+				await stagedDir(path.dirname(rel));
+				await writeNew(path.join(stagedRoot, rel), file.content, file.mode).catch(error => {
+					throw writeError(error, full);
+				});
+			} finally {
+				const next = early.waiting.shift();
+				if (next) next();
+				else early.running--;
+			}
+		});
+		// A failure is thrown by commit (or dropped by release); never an unhandled rejection meanwhile.
+		done.catch(() => undefined);
+		early.files.set(rel, {file, done});
+	}
+
+	entry.work = settled(early);
+}
+
+function sameFile(a: OutputFile, b: OutputFile): boolean {
+	if (a.mode !== b.mode) return false;
+	if (typeof a.content === 'string' && typeof b.content === 'string') return a.content === b.content;
+	return Buffer.from(a.content).equals(Buffer.from(b.content));
 }
 
 /** Lock, commit, release: for a writer that read nothing it depends on under the lock. */
@@ -436,8 +523,17 @@ async function stageAndApply(dir: string, files: readonly OutputFile[], options:
 	const staging = path.join(dir, stagingDirName);
 	const stagedRoot = path.join(staging, 'files');
 	entry.phase = 'staging';
-	await rm(staging, {recursive: true, force: true});
-	await ensurePrivateDir(stagedRoot);
+	const early = entry.early;
+	entry.early = undefined;
+	if (early) {
+		// Files staged while the run was still issuing: wait for them; a failure among them fails the commit.
+		const failure = await settled(early);
+		if (failure !== undefined) throw failure;
+	} else {
+		await rm(staging, {recursive: true, force: true});
+		await ensurePrivateDir(stagedRoot);
+	}
+
 	const dirs = [...new Set(planned.map(({rel}) => path.dirname(path.join(stagedRoot, rel))))].sort((a, b) => a.length - b.length);
 	for (const folder of dirs) {
 		if (entry.aborted) throw new RefusedError('interrupted');
@@ -446,6 +542,9 @@ async function stageAndApply(dir: string, files: readonly OutputFile[], options:
 
 	await eachLimited(planned, writeConcurrency, async ({file, full, rel}) => {
 		if (entry.aborted) throw new RefusedError('interrupted');
+		const staged = early?.files.get(rel);
+		if (staged && sameFile(staged.file, file)) return;
+		if (staged) await rm(path.join(stagedRoot, rel), {force: true});
 		await writeNew(path.join(stagedRoot, rel), file.content, file.mode).catch(error => {
 			throw writeError(error, full);
 		});
@@ -455,16 +554,16 @@ async function stageAndApply(dir: string, files: readonly OutputFile[], options:
 	// Everything that could stop the swap is found before the commit point: a folder where a file goes, a
 	// file where a folder goes. After it, only the disk itself can fail, and the next run finishes the job.
 	// (Nothing is made in the live folder yet: a kill before the commit point leaves it exactly as it was.)
+	// (The checks run `writeConcurrency` at a time: one after another they were a pool round trip per file.)
 	const liveDirs = [...new Set(planned.flatMap(({rel}) => ancestors(rel).map(folder => path.join(dir, folder))))];
-	for (const folder of liveDirs) {
+	await eachLimited(liveDirs, writeConcurrency, async folder => {
 		const there = await lstat(folder).catch(() => undefined);
 		if (there && !there.isDirectory()) throw writeError(Object.assign(new Error('ENOTDIR'), {code: 'ENOTDIR'}), folder);
-	}
-
-	for (const {full} of planned) {
+	});
+	await eachLimited(planned, writeConcurrency, async ({full}) => {
 		const there = await lstat(full).catch(() => undefined);
 		if (there?.isDirectory()) throw writeError(Object.assign(new Error('EISDIR'), {code: 'EISDIR'}), full);
-	}
+	});
 
 	// The manifest goes in last, so until the very end it describes a complete set.
 	const put = [...planned.filter(p => p.rel !== manifestName), ...planned.filter(p => p.rel === manifestName)].map(p => p.rel);
@@ -499,11 +598,17 @@ async function applyJournal(dir: string, journal: Journal): Promise<void> {
 	};
 
 	const liveDirs = new Set<string>();
+	// Each live folder is made once, not once per file (a stat and a mkdir each: 869 files at 50 workers).
+	const made = new Set<string>();
 	for (const rel of journal.put) {
 		const staged = path.join(stagedRoot, rel);
 		if (!(await lstat(staged).catch(() => undefined))) continue; // moved before a kill
 		const live = path.join(dir, rel);
-		await ensurePrivateDir(path.dirname(live));
+		if (!made.has(path.dirname(live))) {
+			await ensurePrivateDir(path.dirname(live));
+			made.add(path.dirname(live));
+		}
+
 		await keep(rel);
 		await rename(staged, live).catch(error => {
 			throw writeError(error, live);

@@ -2,7 +2,7 @@ import {spawn} from 'node:child_process';
 import {existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {commitFolder as writeAll, resolveInside, writeFileAtomic} from '../../source/core/write.js';
+import {commitFolder as writeAll, lockFolder, resolveInside, stagingDirName, writeFileAtomic} from '../../source/core/write.js';
 import {cliPath, tempDir} from '../helpers/tools.js';
 
 describe('writing files', () => {
@@ -60,6 +60,47 @@ describe('writing files', () => {
 		writeFileSync(path.join(out, '.kubepki-tmp-ca-key.pem-deadbeef'), 'half a key');
 		await writeAll(out, [{path: 'ca.pem', content: 'x', mode: 0o644, kind: 'certificate'}]);
 		expect(readdirSync(out)).toEqual(['ca.pem']);
+	});
+
+	it('files staged before the commit go live only with it: the commit\'s bytes win, a staged file it does not list never goes live', async () => {
+		const out = path.join(dir, 'staged');
+		await writeAll(out, [{path: 'old.pem', content: 'old', mode: 0o644, kind: 'certificate'}]);
+		const folder = await lockFolder(out);
+		try {
+			folder.stage([
+				{path: 'nodes/n1/a.pem', content: 'a', mode: 0o644, kind: 'certificate'},
+				{path: 'b-key.pem', content: 'staged b', mode: 0o600, kind: 'private-key'},
+				{path: 'dropped.pem', content: 'never listed', mode: 0o644, kind: 'certificate'},
+			]);
+			// Staged, not live: once the staged files are there, the folder is still the old set until the commit.
+			const staged = ['nodes/n1/a.pem', 'b-key.pem', 'dropped.pem'].map(rel => path.join(out, stagingDirName, 'files', rel));
+			while (!staged.every(file => existsSync(file))) await new Promise(resolve => setTimeout(resolve, 5));
+			expect(readdirSync(out).filter(name => !name.startsWith('.kubepki'))).toEqual(['old.pem']);
+			await folder.commit([
+				{path: 'nodes/n1/a.pem', content: 'a', mode: 0o644, kind: 'certificate'},
+				{path: 'b-key.pem', content: 'committed b', mode: 0o600, kind: 'private-key'},
+				{path: 'old.pem', content: 'new', mode: 0o644, kind: 'certificate'},
+			]);
+		} finally {
+			await folder.release();
+		}
+
+		expect(readFileSync(path.join(out, 'nodes/n1/a.pem'), 'utf8')).toBe('a');
+		expect(statSync(path.join(out, 'nodes/n1')).mode & 0o777).toBe(0o700);
+		expect(readFileSync(path.join(out, 'b-key.pem'), 'utf8')).toBe('committed b');
+		expect(statSync(path.join(out, 'b-key.pem')).mode & 0o777).toBe(0o600);
+		expect(readFileSync(path.join(out, 'old.pem'), 'utf8')).toBe('new');
+		expect(existsSync(path.join(out, 'dropped.pem'))).toBe(false);
+		expect(existsSync(path.join(out, stagingDirName))).toBe(false);
+	});
+
+	it('files staged and never committed leave the folder as it was once released', async () => {
+		const out = path.join(dir, 'staged-only');
+		await writeAll(out, [{path: 'old.pem', content: 'old', mode: 0o644, kind: 'certificate'}]);
+		const folder = await lockFolder(out);
+		folder.stage([{path: 'new.pem', content: 'new', mode: 0o644, kind: 'certificate'}]);
+		await folder.release();
+		expect(readdirSync(out)).toEqual(['old.pem']);
 	});
 
 	it('refuses a path that would leave the output folder', () => {

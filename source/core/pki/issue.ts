@@ -226,6 +226,8 @@ export async function issueAll(
 		keys?: ReadonlyMap<string, Promise<KeyPair>>;
 		now?: Date;
 		onProgress?: (done: number, total: number) => void;
+		/** Told of each certificate as soon as it is issued (generate stages its files then), in signing order. */
+		onIssued?: (issued: Issued) => void;
 	} = {},
 ): Promise<Issued[]> {
 	const existing = options.existing ?? new Map<string, Issued>();
@@ -246,7 +248,9 @@ export async function issueAll(
 		const keys = await keyPromises.get(spec.id)!;
 		const signer = spec.signer === 'self' ? undefined : issued.get(spec.signer);
 		if (spec.signer !== 'self' && !signer) throw new Error(`bug: signer ${spec.signer} of ${spec.id} is not in the plan`);
-		issued.set(spec.id, await issue(spec, keys, signer, options.now));
+		const made = await issue(spec, keys, signer, options.now);
+		issued.set(spec.id, made);
+		options.onIssued?.(made);
 	}
 
 	return specs.map(spec => issued.get(spec.id)!);

@@ -1,12 +1,12 @@
 import {defaultTheme, extendTheme, ThemeProvider} from '@inkjs/ui';
 import {Text} from 'ink';
-import React, {useCallback, useEffect, useReducer} from 'react';
+import React, {useCallback, useEffect, useReducer, useState} from 'react';
 import type {Topology} from '../../core/topology.js';
 import type {EncryptionProvider} from '../../core/encryption.js';
 import {KeyRouter, priority, useKeyHandler} from '../keys/router.js';
 import {makeTheme, ThemeContext} from '../theme.js';
 import {useTerminalSize} from '../use-terminal-size.js';
-import {PathViewer} from '../viewer/index.js';
+import type {PathViewer} from '../viewer/index.js';
 import type {WizardEngine} from './engine.js';
 import {Frame} from './Frame.js';
 import {frameLayout, minimum} from './layout.js';
@@ -39,6 +39,11 @@ function WizardScreen({topology, engine, outDir, outPath, stage, encryption, onE
 	});
 	const send = useCallback((event: WizardEvent) => dispatch(event), []);
 	const closeViewer = useCallback(() => dispatch({type: 'overlay-closed'}), []);
+	// The viewer (with the reader and lint it brings) loads once the first frame is drawn, not before it.
+	const [viewer, setViewer] = useState<{readonly PathViewer: typeof PathViewer}>();
+	useEffect(() => {
+		void import('../viewer/index.js').then(module => setViewer({PathViewer: module.PathViewer}));
+	}, []);
 	useWizardEngine(state, send, engine);
 	// Every key goes through the reducer: it alone decides what a key means in the current state.
 	useKeyHandler(
@@ -57,7 +62,10 @@ function WizardScreen({topology, engine, outDir, outPath, stage, encryption, onE
 
 	const size = useTerminalSize();
 	// The viewer gets the whole screen, one row short of the terminal like the wizard's own frame.
-	if (state.overlay === 'viewer') return <PathViewer paths={[outPath]} width={size.columns} height={size.rows - 1} onExit={closeViewer} />;
+	if (state.overlay === 'viewer') {
+		return viewer ? <viewer.PathViewer paths={[outPath]} width={size.columns} height={size.rows - 1} onExit={closeViewer} /> : <Text>opening the viewer…</Text>;
+	}
+
 	if (size.columns < minimum.columns || size.rows < minimum.rows) {
 		return <Text>{`kubepki needs a terminal of at least ${minimum.columns}×${minimum.rows} (this one is ${size.columns}×${size.rows}): make it larger, or Ctrl-C to leave.`}</Text>;
 	}
