@@ -5,7 +5,7 @@
  * entry here. The run functions import their module when called: headless commands never load Ink or React.
  */
 import {parseArgs} from 'node:util';
-import {copyAllScriptPath, copyScriptPath, encryptionConfigName, hardwayCaCert, hardwayNames, manifestName} from '../core/placement.js';
+import {copyAllScriptPath, copyScriptPath, copyScriptPaths, encryptionConfigName, hardwayCaCert, hardwayNames, manifestName} from '../core/placement.js';
 import {UsageError, type CommandIo} from './io.js';
 
 export const version = '0.1.0';
@@ -241,8 +241,9 @@ export const commands: readonly Command[] = [
 			'reissue: every leaf signed by the new CA with a new key; kubeconfigs rebuilt; trust still both.',
 			'finish: trust is the new CA alone; the old CA\'s certificate and key move to DIR/retired/<UTC time>/.',
 			'status: the phase, which files trust or are signed by which CA, what to copy next.',
-			`Each phase: one transaction with a backup (DIR/.backup/<UTC time>/), ${copyScriptPath} of what changed, the restart`,
-			'order and what to check before the next phase. A phase cannot be skipped or run twice (the manifest records it).',
+			`Each phase: one transaction with a backup (DIR/.backup/<UTC time>/), ${copyScriptPath} of what changed`,
+			`(kubeadm: ${copyScriptPaths('kubeadm').changed}, each file to its full path), the restart order and what to check before the`,
+			'next phase. A phase cannot be skipped or run twice (the manifest records it).',
 			'The service-account key and the encryption key are never touched.',
 		],
 		flags: {

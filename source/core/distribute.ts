@@ -282,3 +282,73 @@ export function copyScript(plan: Plan, bundles: readonly Bundle[] = distribution
 	return lines.join('\n');
 }
 
+
+/**
+ * A copy script that keeps each file's path: every file goes to its full install path on its machine, so two files
+ * of the same name in different folders (kubeadm's CA certificates of pki/ and pki/etcd/) never meet. For each
+ * machine, the files are grouped by the folder they are installed under (the longest tail the output path and the
+ * install path share: `<host>/pki/x` installed at /etc/kubernetes/pki/x is pki/x under /etc/kubernetes) and carried
+ * as a tar stream, which keeps the modes (keys 0600) and makes the folders. `DEST=dir` writes each machine's root as
+ * dir/<host>/ instead of over ssh (to look before copying); HOST arguments copy only those machines. `name` is the
+ * script's own file name, for its usage line. Written for a person to read and run; kubepki never runs it.
+ */
+export function installScript(plan: Plan, bundles: readonly Bundle[], what: string, name: string): string {
+	const lines = [
+		'#!/bin/sh',
+		`# Copies ${what} of cluster ${plan.topology.cluster} to each machine, every file to its full install path`,
+		'# (listed per machine below), so files of the same name in different folders stay apart. Written by kubepki,',
+		'# never run by it: read it, then run it from anywhere (it changes to its own folder).',
+		`#   sh ${name} [HOST...]   only these machines (default: every one)`,
+		'#   SSH_USER=name          the remote user; the remote side runs tar under sudo (SUDO= for none)',
+		'#   DEST=dir               no ssh: write each machine\'s files under dir/<host>/ (dir/<host>/etc/..., to look first)',
+		'# tar -p keeps the modes, so private keys arrive 0600; the files are owned by whoever unpacks them.',
+		'set -eu',
+		'cd "$(dirname "$0")"',
+		'at="${SSH_USER:+$SSH_USER@}"',
+		'sudo="${SUDO-sudo}"',
+		'only=" $* "',
+		'# put HOST ADDRESS FROM INTO FILE...: the files of FROM (relative paths) to the same paths under INTO.',
+		'put() {',
+		'	host=$1 address=$2 from=$3 into=$4',
+		'	shift 4',
+		'	case "$only" in "  " | *" $host "*) ;; *) return 0 ;; esac',
+		'	if [ -n "${DEST:-}" ]; then',
+		'		mkdir -p "$DEST/$host$into"',
+		'		tar -C "$from" -cf - "$@" | tar -C "$DEST/$host$into" --no-same-owner -xpf -',
+		'	else',
+		'		tar -C "$from" -cf - "$@" | ssh "$at$address" "$sudo mkdir -p \'$into\' && $sudo tar -C \'$into\' --no-same-owner -xpf -"',
+		'	fi',
+		'}',
+		'',
+	];
+	for (const bundle of bundles) {
+		if (bundle.files.length === 0) continue;
+		lines.push(`# ${bundle.host} (${bundle.role}):`, ...bundle.files.map(d => `#   ${d.source} -> ${d.installTo.join(' ')}`));
+		const groups = new Map<string, {from: string; into: string; files: string[]}>();
+		for (const delivery of bundle.files) {
+			for (const installed of delivery.installTo) {
+				const {from, into, rel} = sharedTail(delivery.source, installed);
+				const key = `${from}\n${into}`;
+				const group = groups.get(key) ?? {from, into, files: []};
+				if (!group.files.includes(rel)) group.files.push(rel);
+				groups.set(key, group);
+			}
+		}
+
+		for (const group of groups.values()) lines.push(`put ${shQuote(bundle.host)} ${shQuote(urlHost(bundle.ip))} ${shQuote(group.from)} ${shQuote(group.into)} ${group.files.map(shQuote).join(' ')}`);
+		lines.push('');
+	}
+
+	return lines.join('\n');
+}
+
+/** An output path and an install path split into the folders they sit in and the tail they share. */
+function sharedTail(source: string, installed: string): {from: string; into: string; rel: string} {
+	const a = source.split('/');
+	const b = installed.split('/');
+	let shared = 0;
+	while (shared < a.length && shared < b.length - 1 && a[a.length - 1 - shared] === b[b.length - 1 - shared]) shared++;
+	if (shared === 0) throw new Error(`bug: ${source} and ${installed} do not end in the same name`);
+	const rel = a.slice(a.length - shared).join('/');
+	return {from: a.slice(0, a.length - shared).join('/') || '.', into: b.slice(0, b.length - shared).join('/') || '/', rel};
+}

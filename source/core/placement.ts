@@ -48,6 +48,13 @@ export const copyAllScriptName = 'copy-all.sh';
 /** `nodes/copy.sh` and `nodes/copy-all.sh` as paths of the output folder. */
 export const copyScriptPath = `${bundlesDir}/${copyScriptName}`;
 export const copyAllScriptPath = `${bundlesDir}/${copyAllScriptName}`;
+/**
+ * The copy scripts of a layout, as paths of the output folder: the hard way's in nodes/; kubeadm's at the top,
+ * beside the host folders (a script inside `<host>/` would be part of that machine's /etc/kubernetes).
+ */
+export function copyScriptPaths(layout: Layout = 'hardway'): {changed: string; all: string} {
+	return layout === 'kubeadm' ? {changed: copyScriptName, all: copyAllScriptName} : {changed: copyScriptPath, all: copyAllScriptPath};
+}
 export const inventoryName = 'inventory.yml';
 export const playbookName = 'site.yml';
 /** The load balancer's configuration file, at the top of the output folder. */
@@ -94,9 +101,6 @@ export function publicKeyName(spec: Pick<CertSpec, 'file'>): string {
 export function kubeconfigName(stem: string): string {
 	return `${stem}.kubeconfig`;
 }
-
-/** Every hard-way certificate file, key file and kubeconfig of any plan ends so (the loader and lint read names by these). */
-export const hardwaySuffixes = {cert: '.pem', key: '-key.pem', kubeconfig: '.kubeconfig'} as const;
 
 /** The EncryptionConfiguration the API servers read (the same file on every master). */
 export const encryptionConfigName = 'encryption-config.yaml';

@@ -1,6 +1,6 @@
 // The words rotate-ca prints: what the phase changed, per machine what to copy, remove and restart, in the safe
 // order, and what to check before the next phase. Pure: a result in, text out.
-import {clusterCaNames, copyAllScriptPath, copyScriptPath, kubeadmCaName, kubeadmPkiDir, rotationPaths} from './placement.js';
+import {clusterCaNames, copyAllScriptPath, copyScriptPath, copyScriptPaths, kubeadmCaName, kubeadmPkiDir, rotationPaths} from './placement.js';
 import type {Layout} from './plan.js';
 import {rotationSteps, type CaChoice, type RotationPreview, type RotationResult, type RotationStatus} from './rotate.js';
 
@@ -27,7 +27,7 @@ export function rotationText(result: RotationResult, options: {outDir: string}):
 	lines.push(
 		'',
 		result.plan.layout === 'kubeadm'
-			? `Per machine (each <host>/ of ${outDir} is that machine's /etc/kubernetes; copy these of it):`
+			? `Per machine (each <host>/ of ${outDir} is that machine's /etc/kubernetes; sh ${outDir}/${copyScriptPaths('kubeadm').changed} copies only these, each to its full path; ${copyScriptPaths('kubeadm').all} copies everything):`
 			: `Per machine (sh ${outDir}/${copyScriptPath} copies only these; ${copyAllScriptPath} copies everything):`,
 	);
 	const hosts = [...new Set([...result.machines.map(m => m.host), ...result.leftovers.map(l => l.host)])];
@@ -62,7 +62,7 @@ export function statusText(status: RotationStatus, options: {outDir: string}): s
 	for (const entry of status.leaves) lines.push(`    ${entry.signedBy.padEnd(5)} ${entry.path}`);
 	if (status.retiredTo) lines.push(`  the old CA is in ${options.outDir}/${status.retiredTo}/`);
 	if (status.copyNext.length > 0) {
-		lines.push(`  to copy after the last phase${status.layout === 'kubeadm' ? ' (from each <host>/ folder)' : ` (sh ${options.outDir}/${copyScriptPath})`}:`);
+		lines.push(`  to copy after the last phase (sh ${options.outDir}/${copyScriptPaths(status.layout).changed}):`);
 		for (const entry of status.copyNext) lines.push(`    ${entry.host}: ${entry.files.join(' ')}`);
 	}
 
@@ -112,7 +112,7 @@ export function previewIntro(preview: RotationPreview, options: {outDir: string}
 export function rotationGlance(status: RotationStatus, options: {outDir: string}): string[] {
 	if (status.phase === 'none') return [];
 	const at = status.finishedAt ?? status.reissuedAt ?? status.startedAt;
-	const copy = status.layout === 'kubeadm' ? 'from each <host>/ folder' : `sh ${options.outDir}/${copyScriptPath}`;
+	const copy = `sh ${options.outDir}/${copyScriptPaths(status.layout).changed}`;
 	const lines =
 		status.phase === 'finished'
 			? [`The last CA rotation (${status.cas.join(', ')}) finished${at ? ` at ${at}` : ''}${status.retiredTo ? `; the old CA is in ${options.outDir}/${status.retiredTo}/` : ''}.`]

@@ -14,14 +14,14 @@
 import {createHash, createPrivateKey, X509Certificate as NodeX509} from 'node:crypto';
 import path from 'node:path';
 import {clusterFiles} from './cluster-files.js';
-import {copyScript, distribution, installDirs, installedAt, type Bundle, type Delivery} from './distribute.js';
+import {copyScript, distribution, installDirs, installedAt, installScript, type Bundle, type Delivery} from './distribute.js';
 import {backupDir as backupFolder, folderTimestamp, retiredDir} from './folders.js';
 import {certificateFiles, kubeadmLayoutFiles, loadRootCa} from './generate.js';
 import {kubeadmConfs} from './kubeadm.js';
 import {kubeadmInstalledAt, kubeadmPlacement} from './kubeadm-units.js';
 import {parseKubeconfig} from './kubeconfig.js';
 import {buildManifest, parseManifest, type Manifest, type ManifestRotation} from './manifest.js';
-import {bundlesDir, copyAllScriptPath, copyScriptPath, fileModes, kubeadmPaths, kubeadmServiceAccount, kubeadmServiceAccountPaths, manifestName} from './placement.js';
+import {bundlesDir, copyScriptPath, copyScriptPaths, fileModes, kubeadmPaths, kubeadmServiceAccount, kubeadmServiceAccountPaths, manifestName} from './placement.js';
 import {buildPlan, hardwayPaths, isLayout, rotationPaths, signingPaths, type CertSpec, type Layout, type Plan, type RotationPhase} from './plan.js';
 import {issue, issueAll, type Issued} from './pki/issue.js';
 import {generateKeyPair, importPrivateKeyPem, type KeyPair} from './pki/keys.js';
@@ -556,14 +556,13 @@ export async function rotateCa(options: RotateOptions): Promise<RotationResult> 
 		const changedSources = new Set(differs.filter(f => !f.path.startsWith(`${bundlesDir}/`)).map(f => f.path));
 		const machines = changedMachines(bundles, changedSources);
 		const changedBundles: Bundle[] = bundles.map(b => ({...b, files: b.files.filter(d => changedSources.has(d.source))})).filter(b => b.files.length > 0);
-		// The hard way's copy script copies what changed, the copy-all script everything; kubeadm's host folders are copied as they are.
-		const scripts: OutputFile[] =
-			layout === 'kubeadm'
-				? []
-				: [
-						{path: copyScriptPath, content: copyScript(plan, changedBundles), mode: fileModes.script, kind: 'copy-script'},
-						{path: copyAllScriptPath, content: copyScript(plan, bundles), mode: fileModes.script, kind: 'copy-script'},
-					];
+		// The copy script copies what changed, the copy-all script everything; kubeadm's to each file's full path under /etc/kubernetes.
+		const scriptPaths = copyScriptPaths(layout);
+		const script = (list: readonly Bundle[], what: string, at: string) => (layout === 'kubeadm' ? installScript(plan, list, what, path.basename(at)) : copyScript(plan, list));
+		const scripts: OutputFile[] = [
+			{path: scriptPaths.changed, content: script(changedBundles, `the files rotate-ca ${options.step} changed`, scriptPaths.changed), mode: fileModes.script, kind: 'copy-script'},
+			{path: scriptPaths.all, content: script(bundles, 'every file', scriptPaths.all), mode: fileModes.script, kind: 'copy-script'},
+		];
 		const live = [...full.filter(f => f.path !== copyScriptPath), ...scripts];
 		const livePaths = new Set(live.map(f => f.path));
 		const removed = state.manifest.files.map(f => f.path).filter(p => p !== manifestName && !livePaths.has(p));
