@@ -102,9 +102,6 @@ export function kubeconfigName(stem: string): string {
 	return `${stem}.kubeconfig`;
 }
 
-/** Every hard-way certificate file, key file and kubeconfig of any plan ends so (the loader and lint read names by these). */
-export const hardwaySuffixes = {cert: '.pem', key: '-key.pem', kubeconfig: '.kubeconfig'} as const;
-
 /** The EncryptionConfiguration the API servers read (the same file on every master). */
 export const encryptionConfigName = 'encryption-config.yaml';
 

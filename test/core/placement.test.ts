@@ -120,3 +120,21 @@ describe('file names are spelled in placement.ts only', () => {
 		expect(spelled(name)).toEqual([]);
 	});
 });
+
+// Paths are composed there too: a template that ends a name with one of the layouts' extensions (`${x}.pem`,
+// `${host}.kubeconfig`) outside placement.ts is a second rule for a name. The readers of source/core/pki/read/
+// are apart: they take apart the names of any folder, not the ones kubepki writes.
+describe('file names are composed in placement.ts only', () => {
+	test('no `${...}.pem`, `-key.pem`, `.kubeconfig`, `.conf`, `.crt`, `.key`, `.pub`, `.service` or `.env` template elsewhere in source/', () => {
+		let out = '';
+		try {
+			out = execFileSync('git', ['grep', '--untracked', '-n', '-P', String.raw`\}(\.pem|-key\.pem|\.kubeconfig|\.conf|\.crt|\.key|\.pub|\.service|\.env)\b`, '--', 'source', `:!${module}`, ':!source/core/pki/read/'], {cwd: root, encoding: 'utf8'});
+		} catch (error) {
+			if ((error as {status?: number}).status !== 1) throw error;
+		}
+
+		expect(out.split('\n').filter(Boolean)).toEqual([]);
+		// The pattern finds what it is for: placement.ts composes exactly so.
+		expect(execFileSync('git', ['grep', '--untracked', '-c', '-P', String.raw`\}(\.pem|-key\.pem)\b`, '--', module], {cwd: root, encoding: 'utf8'})).not.toBe('');
+	});
+});

@@ -1,7 +1,20 @@
 import {createHash, KeyObject, randomBytes, sign as signSync} from 'node:crypto';
 import {signingOrder, type CertSpec} from '../plan.js';
 import {generateKeyPair, privateKeyToPem, signingAlgorithm, startKeyGeneration, type KeyPair} from './keys.js';
-import {x509} from './x509.js';
+import type {x509 as X509} from './x509.js';
+
+/**
+ * @peculiar/x509 (with its ASN.1 packages, the largest module kubepki loads), loaded with the first certificate
+ * issued: importing this module, as the wizard's stages do through generate, never loads it.
+ */
+let x509: typeof X509;
+let loading: Promise<void> | undefined;
+async function loadX509(): Promise<void> {
+	loading ??= import('./x509.js').then(module => {
+		x509 = module.x509;
+	});
+	return loading;
+}
 
 /** A certificate made in memory: the bytes that will be shown and, later, written. */
 export type Issued = {
@@ -109,7 +122,7 @@ const signingCrypto = {
  * A CA certificate parsed once, with its key identifier and its subject as the issuer name of what it signs:
  * every leaf it signs needs all three.
  */
-type ParsedSigner = {readonly cert: x509.X509Certificate; readonly keyId: string; readonly issuer: x509.JsonName};
+type ParsedSigner = {readonly cert: X509.X509Certificate; readonly keyId: string; readonly issuer: X509.JsonName};
 const parsedSigners = new Map<string, ParsedSigner>();
 function parsedSigner(signer: Signer): ParsedSigner {
 	let parsed = parsedSigners.get(signer.certPem);
@@ -128,8 +141,8 @@ function parsedSigner(signer: Signer): ParsedSigner {
  * both back. Basic constraints, key usage, extended key usage and the authority key identifier are the same for
  * many certificates of a run: each distinct one is built once and reused (an extension is immutable bytes).
  */
-const sharedExtensions = new Map<string, x509.Extension>();
-function shared(key: string, make: () => x509.Extension): x509.Extension {
+const sharedExtensions = new Map<string, X509.Extension>();
+function shared(key: string, make: () => X509.Extension): X509.Extension {
 	let extension = sharedExtensions.get(key);
 	if (!extension) {
 		extension = make();
@@ -143,11 +156,11 @@ function shared(key: string, make: () => x509.Extension): x509.Extension {
 const subjectAltNameOid = '2.5.29.17';
 
 /** The SAN extension, as x509's SubjectAlternativeNameExtension encodes it, without parsing its value back. */
-function subjectAltNames(sans: CertSpec['sans']): x509.Extension {
+function subjectAltNames(sans: CertSpec['sans']): X509.Extension {
 	return new x509.Extension(subjectAltNameOid, false, new x509.GeneralNames(sans.map(san => ({type: san.type, value: san.value}))).rawData);
 }
 
-function subjectName(spec: CertSpec): x509.JsonName {
+function subjectName(spec: CertSpec): X509.JsonName {
 	// JSON form so a comma or a plus in a name is escaped, not split.
 	return [...spec.organizations.map(o => ({O: [o]})), {CN: [spec.commonName]}];
 }
@@ -157,10 +170,11 @@ function subjectName(spec: CertSpec): x509.JsonName {
  * thread pool spreads them over the cores); a root CA signs itself.
  */
 export async function issue(spec: CertSpec, keys: KeyPair, signer: Signer | undefined, now = new Date()): Promise<Issued> {
+	await loadX509();
 	const notBefore = new Date(now.getTime() - backdateMs);
 	let notAfter = new Date(now.getTime() + spec.validityHours * 3600 * 1000);
-	const extensions: x509.Extension[] = [];
-	let certificate: x509.X509Certificate;
+	const extensions: X509.Extension[] = [];
+	let certificate: X509.X509Certificate;
 	if (spec.signer === 'self') {
 		extensions.push(
 			new x509.BasicConstraintsExtension(true, undefined, true),
@@ -230,6 +244,8 @@ export async function issueAll(
 		onIssued?: (issued: Issued) => void;
 	} = {},
 ): Promise<Issued[]> {
+	// x509 loads while the first keys are being made, not after.
+	const library = loadX509();
 	const existing = options.existing ?? new Map<string, Issued>();
 	const missing = specs.filter(spec => !existing.has(spec.id));
 	const started = options.keys ?? new Map<string, Promise<KeyPair>>();
@@ -243,6 +259,7 @@ export async function issueAll(
 	const issued = new Map<string, Issued>(existing);
 	// CAs first (a root, then any intermediate), so their leaves can be signed.
 	const ordered = signingOrder(specs);
+	await library;
 	for (const spec of ordered) {
 		if (issued.has(spec.id)) continue;
 		const keys = await keyPromises.get(spec.id)!;
