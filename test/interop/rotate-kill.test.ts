@@ -1,4 +1,4 @@
-// Issue 16: each phase of `kubepki rotate-ca` is one transaction with a backup, like renew. The real CLI is
+// Issue 16: each phase of `kubepki rotate-ca` is one transaction with a backup, like renew. The real CLI (both layouts) is
 // SIGKILLed at the k-th file-system event under the folder (test/helpers/fs-events.ts), k spread over a whole
 // run of the phase, for start, reissue and finish. After each kill the folder, as the next kubepki command finds
 // it, is either the old complete set (the same bytes, so the same phase in the manifest) or the new one (the next
@@ -67,6 +67,13 @@ const expected: Record<string, {trusts: string; signedBy: string; next: string |
 	finished: {trusts: 'new', signedBy: 'new', next: null},
 };
 
+/** The two layouts, with where each keeps the cluster CA (the hard way at the top, kubeadm in each master's pki/). */
+const layouts = [
+	{name: 'hardway', args: [] as string[], ca: {cert: 'ca.pem', key: 'ca-key.pem'}},
+	{name: 'kubeadm', args: ['--layout', 'kubeadm'], ca: {cert: 'm1/pki/ca.crt', key: 'm1/pki/ca.key'}},
+] as const;
+type LayoutCase = (typeof layouts)[number];
+
 /** The step that takes a folder out of a phase, and the phase it leaves. */
 const steps = [
 	{step: 'start', from: 'none', to: 'started'},
@@ -94,7 +101,7 @@ async function expectStatus(dir: string, label: string): Promise<string> {
  * manifest is the next phase's, lists every live file with its digest, and every file the run replaced or
  * removed is in the phase's backup with its old bytes.
  */
-function classify(dir: string, before: Map<string, string>, caBefore: string, step: (typeof steps)[number], label: string): 'old' | 'new' {
+function classify(dir: string, layout: LayoutCase, before: Map<string, string>, caBefore: string, step: (typeof steps)[number], label: string): 'old' | 'new' {
 	const now = liveFiles(dir);
 	const same = now.size === before.size && [...before].every(([rel, sum]) => now.get(rel) === sum);
 	if (same) return 'old';
@@ -108,10 +115,10 @@ function classify(dir: string, before: Map<string, string>, caBefore: string, st
 	expect([...now.keys()].filter(rel => rel !== 'kubepki-manifest.json' && !listed.has(rel) && !isRetired(rel)), `${label}: files the manifest does not list`).toEqual([]);
 	if (step.step === 'finish') {
 		expect(retired, label).toBeDefined();
-		expect(digest(now.get(`${retired}/ca-key.pem`)), `${label}: the old CA key, retired`).toBe(digest(before.get('ca-key.pem')));
+		expect(digest(now.get(`${retired}/${layout.ca.key}`)), `${label}: the old CA key, retired`).toBe(digest(before.get(layout.ca.key)));
 		// The bundle's first certificate is the old CA.
 		const oldCa = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----\n/.exec(caBefore)![0];
-		expect(readFileSync(path.join(dir, retired!, 'ca.pem'), 'utf8'), `${label}: the old CA certificate, retired`).toBe(oldCa);
+		expect(readFileSync(path.join(dir, retired!, layout.ca.cert), 'utf8'), `${label}: the old CA certificate, retired`).toBe(oldCa);
 	}
 
 	const backups = readdirSync(path.join(dir, '.backup')).filter(name => name.endsWith(`-rotate-ca-${step.step}`));
@@ -124,8 +131,8 @@ function classify(dir: string, before: Map<string, string>, caBefore: string, st
 	return 'new';
 }
 
-describe('kubepki rotate-ca killed with SIGKILL at 18 moments (6 in each phase)', () => {
-	const root = tempDir('kubepki-rotate-kill-');
+describe.each(layouts)('kubepki rotate-ca ($name layout) killed with SIGKILL at 18 moments (6 in each phase)', layout => {
+	const root = tempDir(`kubepki-rotate-kill-${layout.name}-`);
 	/** The folder before each step, complete: each kill starts from a copy of it. */
 	const templates = new Map<string, string>();
 	/** How many file-system events a whole run of each step makes in its folder. */
@@ -133,7 +140,7 @@ describe('kubepki rotate-ca killed with SIGKILL at 18 moments (6 in each phase)'
 
 	beforeAll(async () => {
 		writeClusterFile(root, {name: 'rotkill', masters: 2, workers: 1});
-		const made = await kubepki(['generate', '--config', 'c.yaml', '--quiet', '--out', 'none'], {cwd: root});
+		const made = await kubepki(['generate', '--config', 'c.yaml', ...layout.args, '--quiet', '--out', 'none'], {cwd: root});
 		expect(made.status, made.stderr).toBe(0);
 		let previous = path.join(root, 'none');
 		templates.set('start', previous);
@@ -167,7 +174,7 @@ describe('kubepki rotate-ca killed with SIGKILL at 18 moments (6 in each phase)'
 				cpSync(templates.get(step.step)!, dir, {recursive: true, preserveTimestamps: true});
 				expect(phaseOf(dir), label).toBe(step.from);
 				const before = liveFiles(dir);
-				const caBefore = readFileSync(path.join(dir, 'ca.pem'), 'utf8');
+				const caBefore = readFileSync(path.join(dir, layout.ca.cert), 'utf8');
 				const counter = countEvents(dir);
 				const run = start(['rotate-ca', step.step, '--out', dir]);
 				counter.at(moment, () => run.child.kill('SIGKILL'));
@@ -177,7 +184,7 @@ describe('kubepki rotate-ca killed with SIGKILL at 18 moments (6 in each phase)'
 				// The next kubepki command, a reader: it finishes or drops what the killed run left, then names one phase.
 				const phase = await expectStatus(dir, label);
 				expect(readdirSync(dir).filter(name => name.startsWith('.kubepki-staging')), `${label}: staging left after status`).toEqual([]);
-				const state = classify(dir, before, caBefore, step, label);
+				const state = classify(dir, layout, before, caBefore, step, label);
 				expect(phase, `${label}: status names the phase of the ${state} set`).toBe(state === 'old' ? step.from : step.to);
 				if (committed) expect(state, `${label}: committed, so rolled forward`).toBe('new');
 				const lint = await kubepki(['lint', '--json', dir]);
@@ -192,7 +199,7 @@ describe('kubepki rotate-ca killed with SIGKILL at 18 moments (6 in each phase)'
 				outcomes.push(`#${moment}:${killed.signal ?? killed.status}:${committed ? 'journal' : 'no-journal'}:${state}`);
 			}
 
-			console.log(`rotate-ca ${step.step} kills: ${outcomes.join(' ')}`);
+			console.log(`rotate-ca ${step.step} kills (${layout.name}): ${outcomes.join(' ')}`);
 			// The kills landed inside the run (it died of the signal), and both outcomes were met.
 			expect(outcomes.filter(o => o.includes(':SIGKILL:')).length, outcomes.join(' ')).toBeGreaterThan(3);
 			expect(outcomes.filter(o => o.endsWith(':old')).length, outcomes.join(' ')).toBeGreaterThan(0);
