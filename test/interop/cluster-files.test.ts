@@ -1,4 +1,4 @@
-import {spawn, type ChildProcess} from 'node:child_process';
+import type {ChildProcess} from 'node:child_process';
 import {mkdirSync, readdirSync, readFileSync, statSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
@@ -6,7 +6,7 @@ import {parse as parseYaml} from 'yaml';
 import {hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
 import {freePorts} from '../helpers/ports.js';
 import {fakeVersion, kubectlVersion, runAsync, startClientCheckingEndpoint, type ClientCheckingEndpoint} from '../helpers/tls-endpoint.js';
-import {stopProcess} from '../helpers/processes.js';
+import {spawnTied, stopProcess} from '../helpers/processes.js';
 
 const haveKubectl = hasTool('kubectl');
 const haveEtcd = hasTool('etcd') && hasTool('etcdctl');
@@ -206,8 +206,8 @@ describe.skipIf(!haveEtcd)('a real 2-member etcd cluster on loopback from the ge
 		const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('ETCD')));
 
 		for (const member of members) mkdirSync(path.join(data, member.name), {recursive: true, mode: 0o700});
-		first!.child = spawn('etcd', flags, {env: cleanEnv, stdio: ['ignore', 'pipe', 'pipe']});
-		second!.child = spawn('etcd', [], {env: {...cleanEnv, ...env}, stdio: ['ignore', 'pipe', 'pipe']});
+		first!.child = spawnTied('etcd', flags, {env: cleanEnv, stdio: ['ignore', 'pipe', 'pipe']});
+		second!.child = spawnTied('etcd', [], {env: {...cleanEnv, ...env}, stdio: ['ignore', 'pipe', 'pipe']});
 		for (const member of members) {
 			const keep = (chunk: Buffer) => {
 				member.log.push(chunk.toString());

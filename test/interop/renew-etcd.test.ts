@@ -13,7 +13,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {writeClusterFile} from '../helpers/cluster-file.js';
 import {freePorts} from '../helpers/ports.js';
 import {cliPath, hasTool, tempDir} from '../helpers/tools.js';
-import {stopProcess} from '../helpers/processes.js';
+import {spawnTied, stopProcess} from '../helpers/processes.js';
 
 const haveEtcd = hasTool('etcd') && hasTool('etcdctl');
 
@@ -80,7 +80,7 @@ describe.skipIf(!haveEtcd)('etcd restarted one member at a time on renewed certi
 		);
 
 	const start = (member: Member) => {
-		member.child = spawn('etcd', [], {env: {...cleanEnv, ...member.env}, stdio: ['ignore', 'pipe', 'pipe']});
+		member.child = spawnTied('etcd', [], {env: {...cleanEnv, ...member.env}, stdio: ['ignore', 'pipe', 'pipe']});
 		const keep = (chunk: Buffer) => {
 			member.log.push(chunk.toString());
 			if (member.log.length > 200) member.log.shift();

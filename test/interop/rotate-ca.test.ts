@@ -7,14 +7,14 @@
  * The folder goes through the phases with the real CLI; a copy of it is kept after each. "Side i" is what the
  * machines hold after phase i (their nodes/<host>/ files).
  */
-import {spawn, type ChildProcess} from 'node:child_process';
+import type {ChildProcess} from 'node:child_process';
 import {cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {freePorts} from '../helpers/ports.js';
 import {kubectlVersion, runAsync, startClientCheckingEndpoint, type ClientCheckingEndpoint} from '../helpers/tls-endpoint.js';
 import {hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
-import {stopProcess} from '../helpers/processes.js';
+import {spawnTied, stopProcess} from '../helpers/processes.js';
 
 const haveOpenssl = hasTool('openssl');
 const haveKubectl = hasTool('kubectl');
@@ -312,7 +312,7 @@ describe.skipIf(!haveEtcd)('etcd: two members of different sides, and etcdctl of
 			const files = layout.etcdMember(side(member.side), member.name);
 			mkdirSync(path.join(data, member.name), {recursive: true, mode: 0o700});
 			// The TLS flags of the generated unit, with the member's own files; only the addresses are loopback.
-			member.child = spawn(
+			member.child = spawnTied(
 				'etcd',
 				[
 					`--name=${member.name}`,
