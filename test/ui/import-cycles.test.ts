@@ -86,4 +86,29 @@ describe('imports of source/', () => {
 		// And it would report a cycle.
 		expect(cycles(new Map([['x', ['y']], ['y', ['x']]]))).toEqual([['x', 'y', 'x']]);
 	});
+
+	// Issue 19: the wizard draws its first frame before x509 loads (about 100 ms of module evaluation at load) and
+	// without the viewer or the folder screen. What it imports before mounting must not reach them by value.
+	test('what the wizard loads before its first frame reaches neither x509, nor the viewer, nor the folder screen', () => {
+		const edges = graph();
+		const reached = (starts: string[]) => {
+			const seen = new Set<string>();
+			const walk = (file: string) => {
+				if (seen.has(file)) return;
+				seen.add(file);
+				for (const next of edges.get(file) ?? []) walk(next);
+			};
+
+			for (const start of starts) walk(path.join(root, start));
+			return seen;
+		};
+
+		// The modules runScreen imports before mountWizard (source/commands/wizard.ts), and their value imports.
+		const beforeFrame = reached(['source/commands/wizard.ts', 'source/commands/load-topology.ts', 'source/core/manifest.ts', 'source/ui/wizard/mount.tsx', 'source/core/write.ts', 'source/core/printable.ts', 'source/core/encryption.ts']);
+		const late = ['source/core/pki/x509.ts', 'source/ui/viewer/index.tsx', 'source/ui/folder/Opening.tsx'].map(file => path.join(root, file));
+		expect(late.filter(file => beforeFrame.has(file)).map(file => path.relative(root, file))).toEqual([]);
+		// The walk does reach what the screen needs, and would see x509 from the module that signs.
+		expect(beforeFrame.has(path.join(root, 'source/ui/wizard/Wizard.tsx'))).toBe(true);
+		expect(reached(['source/core/pki/x509.ts']).has(late[0]!)).toBe(true);
+	});
 });
