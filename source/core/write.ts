@@ -262,17 +262,21 @@ async function readLockInfo(dir: string): Promise<LockInfo | undefined> {
 
 /**
  * Who holds the lock, for the refusal: the holder writes the file right after it takes the lock, over any
- * file a killed holder left, so wait a moment for a live pid to be named.
+ * file a killed holder left, so look again until a live pid is named or the lock is free (its holder has
+ * ended, and with it the file). No time limit: on a loaded machine the holder may take long to write it.
  */
-async function holderInfo(dir: string): Promise<LockInfo | undefined> {
-	let info: LockInfo | undefined;
-	for (let attempt = 0; attempt < 100; attempt++) {
-		info = await readLockInfo(dir);
+async function holderInfo(dir: string, stats: Stats): Promise<LockInfo | undefined> {
+	for (;;) {
+		const info = await readLockInfo(dir);
 		if (info && info.pid !== process.pid && processAlive(info.pid)) return info;
+		const probe = await kernelLock(stats);
+		if (probe !== 'busy') {
+			probe?.close();
+			return info;
+		}
+
 		await new Promise(resolve => setTimeout(resolve, 10));
 	}
-
-	return info;
 }
 
 function busyError(dir: string, info: LockInfo | undefined): RefusedError {
@@ -329,7 +333,7 @@ export async function lockFolder(outDir: string, options: {command?: string} = {
 	const warnings = before ? await checkFolderTrust(dir, stats) : [];
 	const info: LockInfo = {pid: process.pid, command: options.command ?? 'generate', startedAt: new Date().toISOString()};
 	const server = await kernelLock(stats);
-	if (server === 'busy') throw busyError(dir, await holderInfo(dir));
+	if (server === 'busy') throw busyError(dir, await holderInfo(dir, stats));
 	if (server) {
 		// The socket is the lock; the file only says who holds it.
 		await writeFile(path.join(dir, lockFileName), JSON.stringify(info) + '\n', {mode: 0o600}).catch(error => {
@@ -679,7 +683,7 @@ export async function recoverFolder(dir: string): Promise<Recovery> {
 	if (!staging) return {status: 'clean'};
 	const stats = await lstat(dir);
 	const server = await kernelLock(stats);
-	if (server === 'busy') return {status: 'busy', message: busyError(dir, await holderInfo(dir)).message};
+	if (server === 'busy') return {status: 'busy', message: busyError(dir, await holderInfo(dir, stats)).message};
 	try {
 		if (!server) {
 			const holder = await readLockInfo(dir);
