@@ -1,6 +1,7 @@
 import path from 'node:path';
 import {existsSync} from 'node:fs';
 import {stat} from 'node:fs/promises';
+import type {GenerateOptions} from '../core/generate.js';
 import {encryptionConfigName} from '../core/placement.js';
 import {buildPlan} from '../core/plan.js';
 import {discardEarlyKeys, startKeyGeneration} from '../core/pki/keys.js';
@@ -42,15 +43,13 @@ export async function runGenerate(flags: GenerateFlags, io: CommandIo): Promise<
 	const {generate, RefusedError, newMachineReason} = await import('../core/generate.js');
 	const {retiredWarning} = await import('../core/cluster-change.js');
 	const {WriteError} = await import('../core/write.js');
-	const {clusterFiles} = await import('../core/cluster-files.js');
 	let encryptionNote: string | undefined;
-	const extraFiles = async (plan: Parameters<typeof clusterFiles>[0], issued: Parameters<typeof clusterFiles>[1], change: {addedMasters: ReadonlyArray<{name: string}>}) =>
-		clusterFiles(plan, issued, {outDir, encryptionProvider, force: flags.force, joiningMasters: change.addedMasters.map(h => h.name), onEncryption(d) {
-			// A new key would make the secrets already encrypted with the old one unreadable: say which happened.
-			if (d.status === 'kept') encryptionNote = `  kept    ${encryptionConfigName} (its key still decrypts the secrets it encrypted)`;
-			if (d.status === 'replaced') encryptionNote = `  replaced ${encryptionConfigName} (--force): ${d.reason ?? ''}; secrets encrypted with the old key cannot be read with the new one`;
-			if (d.status === 'new') encryptionNote = `  new     encryption key in ${encryptionConfigName}: every API server must get this same file`;
-		}});
+	// A new key would make the secrets already encrypted with the old one unreadable: say which happened (the hard way's).
+	const onEncryption: GenerateOptions['onEncryption'] = d => {
+		if (d.status === 'kept') encryptionNote = `  kept    ${encryptionConfigName} (its key still decrypts the secrets it encrypted)`;
+		if (d.status === 'replaced') encryptionNote = `  replaced ${encryptionConfigName} (--force): ${d.reason ?? ''}; secrets encrypted with the old key cannot be read with the new one`;
+		if (d.status === 'new') encryptionNote = `  new     encryption key in ${encryptionConfigName}: every API server must get this same file`;
+	};
 	try {
 		const result = await generate(topology, {
 			outDir,
@@ -59,8 +58,9 @@ export async function runGenerate(flags: GenerateFlags, io: CommandIo): Promise<
 			source,
 			keys,
 			onProgress: keys ? undefined : progress,
-			// The kubeconfigs, encryption config, etcd units and bundles are the hard way's; kubeadm's files come with its layout.
-			extraFiles: layout === 'hardway' ? extraFiles : undefined,
+			// The encryption config is the hard way's; kubeadm's layout has none.
+			encryptionProvider,
+			onEncryption,
 		});
 		// A folder tightened to 0700 is said even with --quiet: the user should know others could get in.
 		for (const warning of result.warnings ?? []) io.stderr.write(`kubepki generate: warning: ${warning}\n`);

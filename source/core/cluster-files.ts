@@ -2,14 +2,14 @@ import {ansibleFiles, hostsOf} from './ansible.js';
 import {bundleFiles, bundlesDir, distribution, hardwayServices, installDirs} from './distribute.js';
 import {decideEncryptionConfig, encryptionConfigName, type EncryptionDecision, type EncryptionProvider} from './encryption.js';
 import {etcdFiles} from './etcd.js';
-import {bundleCopies, certificateFiles, refuseIfOldSurvives, RefusedError} from './generate.js';
+import {bundleCopies, refuseIfOldSurvives} from './old-copies.js';
 import {previousManifest, readFolderFile, requireTrusted} from './reuse.js';
 import {kubeconfigFiles} from './kubeconfig.js';
 import type {Plan} from './plan.js';
 import type {Issued} from './pki/issue.js';
-import {hardwayAnsibleDir} from './placement.js';
+import {hardwayAnsibleDir, hardwayCertFiles} from './placement.js';
 import {loadBalancerHost, unitFiles} from './units.js';
-import type {OutputFile} from './write.js';
+import {RefusedError, type OutputFile} from './write.js';
 
 export type ClusterFilesOptions = {
 	/** Where an earlier encryption config may be (the output folder). */
@@ -24,9 +24,21 @@ export type ClusterFilesOptions = {
 	readonly onEncryption?: (decision: Exclude<EncryptionDecision, {status: 'refused'}>) => void;
 };
 
+/** The certificate and key files of the hard-way layout. */
+export function certificateFiles(issued: readonly Issued[]): OutputFile[] {
+	return issued.flatMap(item =>
+		hardwayCertFiles(item.spec).map((file): OutputFile =>
+			file.part === 'cert'
+				? {path: file.path, content: item.certPem, mode: file.mode, kind: 'certificate', certId: item.spec.id}
+				: {path: file.path, content: item.keyPem, mode: file.mode, kind: 'private-key', certId: item.spec.id},
+		),
+	);
+}
+
 /**
  * Everything the guide makes after the certificates: kubeconfigs, the encryption config, the etcd units,
- * the units and configs of the services that read the PKI (units.ts), and the per-machine bundles with their copy script. Meant as generate's `extraFiles`.
+ * the units and configs of the services that read the PKI (units.ts), and the per-machine bundles with their copy script.
+ * layoutFiles (layout-files.ts) puts the certificates before them: that is the hard way's whole folder.
  */
 export async function clusterFiles(plan: Plan, issued: readonly Issued[], options: ClusterFilesOptions): Promise<OutputFile[]> {
 	const file = await readFolderFile(options.outDir, encryptionConfigName);

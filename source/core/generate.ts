@@ -1,26 +1,28 @@
 import {createPrivateKey, X509Certificate as NodeX509} from 'node:crypto';
 import {link, rm, rmdir, stat} from 'node:fs/promises';
 import path from 'node:path';
-import {ansibleFiles, hostsOf} from './ansible.js';
-import {distribution, installDirs} from './distribute.js';
 import {backupDir, folderTimestamp, retiredDir} from './folders.js';
 import {clusterChange, etcdMembershipSteps, leavingFiles, otherClusterRefusal, readPreviousRun, retiredCertificates, type ClusterChange, type PreviousRun} from './cluster-change.js';
-import {kubeadmFiles} from './kubeadm.js';
-import {ansibleDirName, bundlePath, fileModes, hardwayCertFiles, kubeadmPaths, kubeadmServiceAccount, kubeadmServiceAccountPaths, manifestName} from './placement.js';
-import {kubeadmPlacement, kubeadmServices, kubeadmUnitFiles} from './kubeadm-units.js';
+import type {EncryptionDecision, EncryptionProvider} from './encryption.js';
+import {certificateFiles, layoutFiles} from './layout-files.js';
+import {bundleCopies, refuseIfOldSurvives} from './old-copies.js';
+import {fileModes, kubeadmPaths, kubeadmServiceAccount, kubeadmServiceAccountPaths, manifestName} from './placement.js';
 import {buildPlan, hardwayPaths, renewWithinDays, type CertSpec, type Layout, type Plan} from './plan.js';
 import {certInfo} from './pki/cert-info.js';
 import {issueAll, type Issued} from './pki/issue.js';
 import {importPrivateKeyPem, KeyTypeError, type KeyPair} from './pki/keys.js';
 import type {Topology} from './topology.js';
-import {loadBalancerHost} from './units.js';
 import {buildManifest, rotationInProgress, type Manifest} from './manifest.js';
-import {DistrustError, existingPaths, previousManifest, publicDistrust, readFolderFile, requireTrusted, secretDistrust, someOf} from './reuse.js';
+import {DistrustError, existingPaths, previousManifest, publicDistrust, readFolderFile, requireTrusted, secretDistrust} from './reuse.js';
 import {ensurePrivateDir, lockFolder, modeText, RefusedError, resolveInside, type LockedFolder, type OutputFile} from './write.js';
 
 export {hardwayPaths} from './plan.js';
 
 export {RefusedError} from './write.js';
+
+export {certificateFiles} from './layout-files.js';
+
+export {bundleCopies, refuseIfOldSurvives} from './old-copies.js';
 
 /** What became of each certificate: made now, or kept from an earlier run. */
 export type CertOutcome = {readonly id: string; readonly status: 'issued' | 'kept' | 'reused-ca'; readonly reason?: string};
@@ -36,8 +38,10 @@ export type GenerateOptions = {
 	readonly onProgress?: (done: number, total: number) => void;
 	/** Keys already being made, by spec id (see startKeyGeneration). */
 	readonly keys?: ReadonlyMap<string, Promise<KeyPair>>;
-	/** Extra files derived from the issued certificates (kubeconfigs, encryption config, ...); told which machines came and went. */
-	readonly extraFiles?: (plan: Plan, issued: readonly Issued[], change: ClusterChange) => OutputFile[] | Promise<OutputFile[]>;
+	/** The hard way's encryption config, when there is none to keep (default: encryption.ts's). */
+	readonly encryptionProvider?: EncryptionProvider;
+	/** Told what became of the hard way's encryption config (the CLI reports a kept key). */
+	readonly onEncryption?: (decision: Exclude<EncryptionDecision, {status: 'refused'}>) => void;
 };
 
 export type GenerateResult = {
@@ -128,14 +132,6 @@ export type Existing = {
 /** Spec ids whose key outlives its certificates: made anew only when the user deleted it. */
 const lastingKey = (spec: CertSpec) => spec.role === 'service-account';
 
-/**
- * Where copies of a file of the output folder sit in `nodes/` (the per-machine bundles): a missing CA or
- * key is looked for there before anything decides it is gone.
- */
-export function bundleCopies(plan: Plan, file: string): string[] {
-	return distribution(plan).flatMap(bundle => bundle.files.filter(d => d.source === file).map(d => bundlePath(bundle.host, d.target)));
-}
-
 /** The spec ids the earlier manifest recorded a file of (what existed before, whatever is left of it). */
 export function recordedIds(previous: Manifest | undefined): Set<string> {
 	return new Set((previous?.files ?? []).flatMap(entry => (entry.certId && entry.kind !== 'bundle' ? [entry.certId] : [])));
@@ -143,40 +139,6 @@ export function recordedIds(previous: Manifest | undefined): Set<string> {
 
 function recordedFingerprint(previous: Manifest | undefined, id: string): string | undefined {
 	return previous?.files.find(entry => entry.certId === id && entry.fingerprintSha256)?.fingerprintSha256;
-}
-
-/**
- * Refuse to make a CA or lasting key anew while the old one still exists somewhere in the folder (a copy in
- * nodes/, another host's folder) or the manifest says there was one: say where it is instead.
- * `copies`: where copies of it are; `allowForce`: --force may make a new one (a CA; never the SA key or the
- * encryption key, which stay until the user deletes every copy).
- */
-export async function refuseIfOldSurvives(
-	outDir: string,
-	what: string,
-	files: readonly string[],
-	copies: readonly string[],
-	recorded: string | undefined,
-	options: {force: boolean; allowForce: boolean},
-): Promise<void> {
-	const found = await existingPaths(outDir, copies);
-	if (found.length > 0 && !(options.force && options.allowForce)) {
-		// One copy of each missing file, from the first place that has it: the command that puts it back.
-		const back = files.flatMap(file => {
-			const copy = found.find(candidate => path.basename(candidate) === path.basename(file));
-			return copy ? [`cp -p ${copy} ${file}`] : [];
-		});
-		const restore = back.length > 0 ? `(cd ${outDir} && ${back.join(' && ')})` : `copy ${found[0]} back`;
-		throw new RefusedError(
-			`${files.join(' and ')} ${files.length > 1 ? 'are' : 'is'} missing from ${outDir} but the old ${what} is still in ${someOf(found)}; put it back to keep it: ${restore}${options.allowForce ? ', or pass --force to make a new one (the old files are kept in .backup/)' : ', or remove every copy to make a new one'}`,
-		);
-	}
-
-	if (found.length === 0 && recorded && !options.force) {
-		throw new RefusedError(
-			`${manifestName} in ${outDir} records the ${what} (${recorded}) but no copy of it is left; restore ${someOf(files)}, or pass --force to make a new one`,
-		);
-	}
 }
 
 /** Read what an earlier run left in outDir: the CA to sign with, the leaves still worth keeping, the SA key. */
@@ -316,17 +278,6 @@ export function whyNotReusable(spec: CertSpec, certPem: string, keyPem: string, 
 	}
 }
 
-/** The certificate and key files of the hard-way layout. */
-export function certificateFiles(issued: readonly Issued[]): OutputFile[] {
-	return issued.flatMap(item =>
-		hardwayCertFiles(item.spec).map((file): OutputFile =>
-			file.part === 'cert'
-				? {path: file.path, content: item.certPem, mode: file.mode, kind: 'certificate', certId: item.spec.id}
-				: {path: file.path, content: item.keyPem, mode: file.mode, kind: 'private-key', certId: item.spec.id},
-		),
-	);
-}
-
 export {manifestName} from './placement.js';
 
 /** What was made, from which cluster, with fingerprints: the record a later run or an auditor reads. */
@@ -460,29 +411,19 @@ async function generateHardway(plan: Plan, options: GenerateOptions, now: Date, 
 	const added = new Set([...context.change.addedMasters, ...context.change.addedWorkers].map(h => h.name));
 	const newReason = (s: CertSpec) => (context.previous && s.id.includes(':') && added.has(s.id.slice(s.id.indexOf(':') + 1)) ? {reason: newMachineReason} : {});
 	const allOutcomes = [...found.outcomes, ...plan.certs.filter(s => !known.has(s.id)).map((s): CertOutcome => ({id: s.id, status: 'issued', ...newReason(s)}))];
-	const files = [...certificateFiles(issued), ...((await options.extraFiles?.(plan, issued, context.change)) ?? [])];
+	// Masters that join a running etcd start with --initial-cluster-state existing.
+	const files = await layoutFiles(plan, issued, {
+		outDir: folder.dir,
+		encryptionProvider: options.encryptionProvider,
+		force: options.force,
+		joiningMasters: context.change.addedMasters.map(h => h.name),
+		onEncryption: options.onEncryption,
+	});
 	const all = [...files, manifest(plan, issued, files, options.source ?? 'built-in example cluster', now)];
 	const retired = await retire(folder.dir, all, context);
 	const written = await folder.commit(all, {...(found.backup ? {backupDir: backupDirFor(now)} : {}), remove: retired.files});
 	await removeEmptied(folder.dir, retired.files);
 	return {plan, issued, outcomes: allOutcomes, files: all, written, made: found.made, retired};
-}
-
-/**
- * Every file of the kubeadm layout for these certificates: the host folders, the units, haproxy's configuration and the
- * Ansible files. `alsoPlaced`: files of the host folders made elsewhere (a CA rotation's), placed and copied like the rest.
- */
-export function kubeadmLayoutFiles(plan: Plan, issued: readonly Issued[], alsoPlaced: readonly OutputFile[] = []): OutputFile[] {
-	const layoutFiles = [...kubeadmFiles(plan, issued), ...kubeadmUnitFiles(plan), ...alsoPlaced];
-	// ansible/ sits beside the host folders; haproxy's configuration is at the top, as in the hard way.
-	const ansible = ansibleFiles({
-		hosts: [...hostsOf(kubeadmPlacement(plan, layoutFiles), '.'), loadBalancerHost(plan)],
-		files: layoutFiles,
-		dir: ansibleDirName,
-		services: [...kubeadmServices.map(s => s.name), 'haproxy'],
-		unitDir: installDirs.systemd,
-	});
-	return [...layoutFiles, ...ansible];
 }
 
 /**
@@ -563,7 +504,7 @@ async function generateKubeadm(plan: Plan, options: GenerateOptions, now: Date, 
 	}
 
 	const issued = await issueAll(plan.certs, {existing, now, keys: keysWith(options.keys, keptKeys), onProgress: options.onProgress});
-	const files = kubeadmLayoutFiles(plan, issued);
+	const files = await layoutFiles(plan, issued, {outDir});
 	const all = [...files, manifest(plan, issued, files, options.source ?? 'built-in example cluster', now)];
 	const retired = await retire(outDir, all, context);
 	const written = await folder.commit(all, {...(force ? {backupDir: backupDirFor(now)} : {}), remove: retired.files});

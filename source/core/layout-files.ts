@@ -1,15 +1,22 @@
-import {clusterFiles, type ClusterFilesOptions} from './cluster-files.js';
-import {distribution} from './distribute.js';
-import {certificateFiles, kubeadmLayoutFiles} from './generate.js';
-import {bundlePath} from './placement.js';
+import {ansibleFiles, hostsOf} from './ansible.js';
+import {certificateFiles, clusterFiles, type ClusterFilesOptions} from './cluster-files.js';
+import {distribution, installDirs} from './distribute.js';
+import {kubeadmFiles} from './kubeadm.js';
+import {kubeadmPlacement, kubeadmServices, kubeadmUnitFiles} from './kubeadm-units.js';
+import {ansibleDirName, bundlePath} from './placement.js';
 import type {Plan} from './plan.js';
 import type {Issued} from './pki/issue.js';
+import {loadBalancerHost} from './units.js';
 import type {OutputFile} from './write.js';
 
+export {certificateFiles} from './cluster-files.js';
+export type {ClusterFilesOptions} from './cluster-files.js';
+
 /*
- * The files of a layout with the machines each goes to: what the wizard's Review shows and what the preview
- * writes. The names and paths come from placement.ts; which machine gets what from the plan's copyTo (the hard
- * way's distribution list, kubeadm's host folders).
+ * The files of a layout with the machines each goes to: the one list generate writes, the wizard's preview and
+ * Review show and write, and renew and rotate-ca compare with the disk. The names and paths come from
+ * placement.ts; which machine gets what from the plan's copyTo (the hard way's distribution list, kubeadm's host
+ * folders).
  */
 
 /** A file to write and the machines it goes to (none: it stays in the folder, or is embedded elsewhere). */
@@ -43,11 +50,32 @@ export function placed(plan: Plan, files: readonly OutputFile[]): PlacedFile[] {
 /**
  * Every file a layout writes for these certificates, but the manifest (it records the rest): the hard way's
  * certificates, kubeconfigs, encryption config, units, bundles and playbook, or kubeadm's host folders, units
- * and playbook. `options` as clusterFiles takes them (the folder, for an encryption config to keep).
+ * and playbook. `options` as clusterFiles takes them (the folder, for an encryption config to keep; a CA
+ * rotation's files as `alsoDelivered`, written after the certificates and delivered like them).
  */
 export async function layoutFiles(plan: Plan, issued: readonly Issued[], options: ClusterFilesOptions): Promise<PlacedFile[]> {
-	const files = plan.layout === 'kubeadm' ? kubeadmLayoutFiles(plan, issued, options.alsoDelivered) : [...certificateFiles(issued), ...(await clusterFiles(plan, issued, options))];
+	const files =
+		plan.layout === 'kubeadm'
+			? kubeadmLayoutFiles(plan, issued, options.alsoDelivered)
+			: [...certificateFiles(issued), ...(options.alsoDelivered ?? []), ...(await clusterFiles(plan, issued, options))];
 	return placed(plan, files);
+}
+
+/**
+ * Every file of the kubeadm layout for these certificates: the host folders, the units, haproxy's configuration and the
+ * Ansible files. `alsoPlaced`: files of the host folders made elsewhere (a CA rotation's), placed and copied like the rest.
+ */
+function kubeadmLayoutFiles(plan: Plan, issued: readonly Issued[], alsoPlaced: readonly OutputFile[] = []): OutputFile[] {
+	const folders = [...kubeadmFiles(plan, issued), ...kubeadmUnitFiles(plan), ...alsoPlaced];
+	// ansible/ sits beside the host folders; haproxy's configuration is at the top, as in the hard way.
+	const ansible = ansibleFiles({
+		hosts: [...hostsOf(kubeadmPlacement(plan, folders), '.'), loadBalancerHost(plan)],
+		files: folders,
+		dir: ansibleDirName,
+		services: [...kubeadmServices.map(s => s.name), 'haproxy'],
+		unitDir: installDirs.systemd,
+	});
+	return [...folders, ...ansible];
 }
 
 /** What each machine's bundle holds (hard way): its folder under the bundles folder and the file names in it. */

@@ -7,10 +7,10 @@
 import {createPrivateKey, X509Certificate as NodeX509} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
-import {clusterFiles} from './cluster-files.js';
 import {copyScript, distribution, type Bundle, type Delivery} from './distribute.js';
 import {backupDir as backupFolder, folderTimestamp} from './folders.js';
-import {certificateFiles, loadRootCa, manifest, RefusedError} from './generate.js';
+import {loadRootCa, manifest, RefusedError} from './generate.js';
+import {layoutFiles} from './layout-files.js';
 import {bundlesDir, copyAllScriptPath, copyScriptPath, fileModes, hardwayCaCert, manifestName} from './placement.js';
 import {rotationInProgress} from './manifest.js';
 import {buildPlan, hardwayPaths, type CertSpec, type Plan} from './plan.js';
@@ -259,7 +259,7 @@ export async function planRenewal(options: RenewOptions): Promise<RenewalPlan> {
 	});
 
 	// The whole folder as generate would write it with these certificates, then only what differs from the disk.
-	const full = [...certificateFiles(issued), ...(await clusterFiles(plan, issued, {outDir}))];
+	const full = await layoutFiles(plan, issued, {outDir});
 	const onDisk = await Promise.all(full.map(async file => readFile(path.join(outDir, file.path)).catch(() => undefined)));
 	const differs = full.filter((file, index) => {
 		const old = onDisk[index];

@@ -13,11 +13,11 @@
 // encryption key are never touched. Every path comes from the plan (hardwayPaths, rotationPaths, distribution).
 import {createHash, createPrivateKey, X509Certificate as NodeX509} from 'node:crypto';
 import path from 'node:path';
-import {clusterFiles} from './cluster-files.js';
 import {copyScript, distribution, installDirs, installedAt, installScript, type Bundle, type Delivery} from './distribute.js';
 import {backupDir as backupFolder, folderTimestamp, retiredDir} from './folders.js';
-import {certificateFiles, kubeadmLayoutFiles, loadRootCa} from './generate.js';
+import {loadRootCa} from './generate.js';
 import {kubeadmConfs} from './kubeadm.js';
+import {layoutFiles} from './layout-files.js';
 import {kubeadmInstalledAt, kubeadmPlacement} from './kubeadm-units.js';
 import {parseKubeconfig} from './kubeconfig.js';
 import {buildManifest, parseManifest, type Manifest, type ManifestRotation} from './manifest.js';
@@ -322,14 +322,9 @@ function leftoversOf(before: readonly Bundle[], after: readonly Bundle[]): Lefto
 }
 
 /** Every file of the folder for these certificates (and the rotation's own files), and where each goes on the machines. */
-async function layoutFiles(outDir: string, plan: Plan, issued: readonly Issued[], rotationFiles: readonly OutputFile[]): Promise<{full: OutputFile[]; bundles: Bundle[]}> {
-	if (plan.layout === 'kubeadm') {
-		const full = kubeadmLayoutFiles(plan, issued, rotationFiles);
-		return {full, bundles: kubeadmPlacement(plan, full)};
-	}
-
-	const full = [...certificateFiles(issued), ...rotationFiles, ...(await clusterFiles(plan, issued, {outDir, alsoDelivered: rotationFiles}))];
-	return {full, bundles: distribution(plan)};
+async function folderFiles(outDir: string, plan: Plan, issued: readonly Issued[], rotationFiles: readonly OutputFile[]): Promise<{full: OutputFile[]; bundles: Bundle[]}> {
+	const full = await layoutFiles(plan, issued, {outDir, alsoDelivered: rotationFiles});
+	return {full, bundles: plan.layout === 'kubeadm' ? kubeadmPlacement(plan, full) : distribution(plan)};
 }
 
 /** The step checked against the folder's phase, the CAs it rotates, and every CA as the folder holds it (old, and mid-rotation the new). */
@@ -550,7 +545,7 @@ export async function rotateCa(options: RotateOptions): Promise<RotationResult> 
 		}
 
 		// The whole folder as this phase has it, then only what differs from the disk.
-		const {full, bundles} = await layoutFiles(outDir, plan, issued, rotationFiles);
+		const {full, bundles} = await folderFiles(outDir, plan, issued, rotationFiles);
 		const onDisk = await Promise.all(full.map(async file => (await readFolderFile(outDir, file.path).catch(() => undefined))?.text));
 		const differs = full.filter((file, index) => onDisk[index] !== (typeof file.content === 'string' ? file.content : Buffer.from(file.content).toString('utf8')));
 		const changedSources = new Set(differs.filter(f => !f.path.startsWith(`${bundlesDir}/`)).map(f => f.path));
