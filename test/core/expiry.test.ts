@@ -1,7 +1,6 @@
 import {cpSync, mkdirSync, renameSync, rmSync} from 'node:fs';
 import path from 'node:path';
 import {beforeAll, describe, expect, it} from 'vitest';
-import {clusterFiles} from '../../source/core/cluster-files.js';
 import {expiryJson, expiryReport, expiryText, parseDuration, serviceAccountNote, spanText} from '../../source/core/expiry.js';
 import {generate} from '../../source/core/generate.js';
 import {loadPaths} from '../../source/core/pki/load.js';
@@ -18,7 +17,6 @@ async function folder(dir: string, issuedAt: Date, layout: 'hardway' | 'kubeadm'
 		outDir: dir,
 		now: issuedAt,
 		layout,
-		extraFiles: layout === 'hardway' ? async (plan, issued) => clusterFiles(plan, issued, {outDir: dir}) : undefined,
 	});
 	return dir;
 }

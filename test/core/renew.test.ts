@@ -2,7 +2,6 @@ import {createHash, X509Certificate} from 'node:crypto';
 import {cpSync, existsSync, readdirSync, readFileSync, statSync} from 'node:fs';
 import path from 'node:path';
 import {beforeAll, describe, expect, it} from 'vitest';
-import {clusterFiles} from '../../source/core/cluster-files.js';
 import {generate} from '../../source/core/generate.js';
 import {buildPlan, specById} from '../../source/core/plan.js';
 import {applyRenewal, planRenewal, renewFolder, RenewUsageError, restartSteps, selectLeaves, servicesReading, type LeafState, type MachineChange} from '../../source/core/renew.js';
@@ -87,7 +86,7 @@ describe('renewing a folder generate made', () => {
 	beforeAll(async () => {
 		// Issued 360 days ago with the default 8760h leaves: every leaf has five days left.
 		base = path.join(root, 'base');
-		await generate(topology, {outDir: base, now: new Date(now.getTime() - 360 * day), extraFiles: async (plan, issued) => clusterFiles(plan, issued, {outDir: base})});
+		await generate(topology, {outDir: base, now: new Date(now.getTime() - 360 * day)});
 	});
 
 	const copy = (name: string) => {

@@ -3,7 +3,6 @@ import {cpSync, readdirSync, readFileSync, statSync} from 'node:fs';
 import path from 'node:path';
 import {beforeAll, describe, expect, it} from 'vitest';
 import {parse as parseYaml} from 'yaml';
-import {clusterFiles} from '../../source/core/cluster-files.js';
 import {generate} from '../../source/core/generate.js';
 import {lint} from '../../source/core/lint/index.js';
 import {loadPaths} from '../../source/core/pki/load.js';
@@ -99,7 +98,7 @@ describe('a hard-way folder through start, reissue and finish', () => {
 	};
 
 	beforeAll(async () => {
-		await generate(topology, {outDir: dir, now: at(-60), extraFiles: async (p, issued) => clusterFiles(p, issued, {outDir: dir})});
+		await generate(topology, {outDir: dir, now: at(-60)});
 		oldCa = read(dir, ca.cert);
 		oldLeaves = new Map(leaves.map(s => [s.id, {cert: read(dir, hardwayPaths(s).cert), key: read(dir, hardwayPaths(s).key)}]));
 		saKey = read(dir, sa.key);
@@ -231,7 +230,7 @@ describe('what a rotation refuses', () => {
 	let dir: string;
 	beforeAll(async () => {
 		dir = path.join(tempDir('kubepki-rotate-refuse-'), 'pki');
-		await generate(topology, {outDir: dir, now: at(-60), extraFiles: async (p, issued) => clusterFiles(p, issued, {outDir: dir})});
+		await generate(topology, {outDir: dir, now: at(-60)});
 		await rotateCa({outDir: dir, step: 'start', ca: 'all', now: at(1)});
 	}, 60_000);
 
@@ -245,7 +244,7 @@ describe('what a rotation refuses', () => {
 
 	it('generate and renew refuse mid-rotation: they would undo it', async () => {
 		const before = snapshot(dir);
-		await expect(generate(topology, {outDir: dir, now: at(3), extraFiles: async (p, issued) => clusterFiles(p, issued, {outDir: dir})})).rejects.toThrow(/a CA rotation is in progress .*rotate-ca reissue/);
+		await expect(generate(topology, {outDir: dir, now: at(3)})).rejects.toThrow(/a CA rotation is in progress .*rotate-ca reissue/);
 		await expect(planRenewal({outDir: dir, selection: {kind: 'all'}, now: at(3)})).rejects.toThrow(/a CA rotation is in progress/);
 		expect(snapshot(dir)).toEqual(before);
 	});
@@ -315,7 +314,7 @@ describe('kubeadm\'s layout: one of its three CAs (--ca etcd)', () => {
 describe('made before the write (the wizard\'s cards), written as shown', () => {
 	const dir = path.join(tempDir('kubepki-rotate-preview-'), 'pki');
 	beforeAll(async () => {
-		await generate(topology, {outDir: dir, now: at(-60), extraFiles: async (p, issued) => clusterFiles(p, issued, {outDir: dir})});
+		await generate(topology, {outDir: dir, now: at(-60)});
 	}, 120_000);
 
 	it('start: the card is the new CA, nothing is written by the preview, and rotateCa writes that very CA', async () => {
@@ -350,7 +349,7 @@ describe('made before the write (the wizard\'s cards), written as shown', () => 
 
 	it('reissue: a card per leaf of the CA rotated (the service-account certificate too: the same key), each signed by the new CA', async () => {
 		const s = path.join(tempDir('kubepki-rotate-preview2-'), 'pki');
-		await generate(topology, {outDir: s, now: at(-60), extraFiles: async (p, issued) => clusterFiles(p, issued, {outDir: s})});
+		await generate(topology, {outDir: s, now: at(-60)});
 		// Shown, then the folder changed (a renewal wrote it) before the confirm: refused, nothing written.
 		const shown = await previewRotation({outDir: s, step: 'start', ca: 'all', now: at(0)});
 		await renewFolder({outDir: s, selection: {kind: 'all'}, now: at(0)});

@@ -4,7 +4,6 @@
 import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, test} from 'vitest';
-import {clusterFiles} from '../../source/core/cluster-files.js';
 import {generate} from '../../source/core/generate.js';
 import {exampleTopology} from '../../source/core/topology.js';
 import {writeClusterFile} from '../helpers/cluster-file.js';
@@ -21,7 +20,7 @@ describe.skipIf(!haveTmux)('the wizard on a folder kubepki made', () => {
 		const dir = tempDir();
 		const out = path.join(dir, 'pki');
 		// One-year leaves issued 360 days ago (the library backdates; the product's clock is the real one).
-		await generate({...exampleTopology(), algorithm: 'ecdsa-p256'}, {outDir: out, now: new Date(Date.now() - 360 * 86_400_000), extraFiles: async (plan, issued) => clusterFiles(plan, issued, {outDir: out})});
+		await generate({...exampleTopology(), algorithm: 'ecdsa-p256'}, {outDir: out, now: new Date(Date.now() - 360 * 86_400_000)});
 		expect(kubepki(['expiry', 'pki'], {cwd: dir}).status).toBe(1);
 		const term = wizard(dir, ['--out', 'pki']);
 		const glance = await term.waitFor('› 1. Renew 7 certificate(s)');

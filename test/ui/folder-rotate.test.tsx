@@ -6,7 +6,6 @@ import {existsSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import React from 'react';
 import {afterEach, describe, expect, test} from 'vitest';
-import {clusterFiles} from '../../source/core/cluster-files.js';
 import {folderChoices, folderReducer, initialFolderState, openFolder, rotationRequest} from '../../source/core/folder-glance.js';
 import {generate} from '../../source/core/generate.js';
 import {previewRotation, rotateCa, rotationStatus, certificateBlocks} from '../../source/core/rotate.js';
@@ -87,7 +86,7 @@ function cardFingerprint(frame: string, file: string): string {
 describe('Rotate the CA on the folder screen, the hard way', () => {
 	test('start, reissue, finish: one step per visit, the cards before the confirm, the files as shown, where it stands between', async () => {
 		const dir = path.join(tempDir('kubepki-folder-rotate-'), 'pki');
-		await generate(topology, {outDir: dir, extraFiles: async (plan, issued) => clusterFiles(plan, issued, {outDir: dir})});
+		await generate(topology, {outDir: dir});
 		const oldCa = read(dir, 'ca.pem');
 
 		// Visit 1: start.
@@ -206,7 +205,7 @@ describe('Rotate the CA on a kubeadm folder', () => {
 describe('the screens\' order, as core\'s reducer has it', () => {
 	test('nothing is made before the explanation, nothing written before the confirm; a late preview after esc is dropped; 80×24 fits', async () => {
 		const dir = path.join(tempDir('kubepki-folder-rotate-order-'), 'pki');
-		await generate(topology, {outDir: dir, extraFiles: async (plan, issued) => clusterFiles(plan, issued, {outDir: dir})});
+		await generate(topology, {outDir: dir});
 		const glance = (await openFolder(dir))!;
 		const rotate = folderChoices(glance).findIndex(choice => choice.id === 'rotate');
 		let step = folderReducer({...initialFolderState, selected: rotate}, {type: 'enter'}, glance);

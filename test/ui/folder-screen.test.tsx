@@ -6,7 +6,6 @@ import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import React from 'react';
 import {afterEach, beforeAll, describe, expect, test} from 'vitest';
-import {clusterFiles} from '../../source/core/cluster-files.js';
 import {configDifference, folderReducer, initialFolderState, openFolder, type FolderGlance} from '../../source/core/folder-glance.js';
 import {generate} from '../../source/core/generate.js';
 import {renewFolder} from '../../source/core/renew.js';
@@ -25,7 +24,7 @@ const topology = {...exampleTopology(), algorithm: 'ecdsa-p256' as const};
 /** A folder made by the real generate 360 days before `now`: one-year leaves with five days left. */
 async function folder(): Promise<string> {
 	const dir = path.join(tempDir('kubepki-folder-screen-'), 'pki');
-	await generate(topology, {outDir: dir, now: new Date(now.getTime() - 360 * day), extraFiles: async (plan, issued) => clusterFiles(plan, issued, {outDir: dir})});
+	await generate(topology, {outDir: dir, now: new Date(now.getTime() - 360 * day)});
 	return dir;
 }
 
