@@ -1,11 +1,16 @@
 // Which machines each file goes to, as the wizard's Review shows it: from the plan's copyTo through placement.ts
 // (the hard way's distribution list; kubeadm's host folders, one rule for generate and script).
+import {statSync} from 'node:fs';
+import path from 'node:path';
 import {describe, expect, test} from 'vitest';
-import {placed} from '../../source/core/layout-files.js';
+import {generate} from '../../source/core/generate.js';
+import {layoutFiles, placed} from '../../source/core/layout-files.js';
+import {manifestName} from '../../source/core/placement.js';
 import {bundlePath, hardwayPaths, kubeadmHostFiles, kubeadmPaths} from '../../source/core/placement.js';
 import {buildPlan} from '../../source/core/plan.js';
 import {exampleTopology} from '../../source/core/topology.js';
 import type {OutputFile} from '../../source/core/write.js';
+import {tempDir} from '../helpers/tools.js';
 
 const file = (path: string): OutputFile => ({path, content: '', mode: 0o644, kind: 'test'});
 
@@ -39,6 +44,33 @@ describe('placed: the machines of each file', () => {
 			expect(on(master.name).filter(f => f.id === 'service-account').map(f => [f.path, f.mode])).toEqual([[`${master.name}/pki/sa.key`, 0o600], [`${master.name}/pki/sa.pub`, 0o644]]);
 			// Every key is 0600, every certificate 0644.
 			for (const f of on(master.name)) expect(f.mode, f.path).toBe(f.path.endsWith('.key') ? 0o600 : 0o644);
+		}
+	});
+});
+
+describe('layoutFiles: the one list of files generate writes', () => {
+	const root = tempDir();
+	for (const layout of ['hardway', 'kubeadm'] as const) {
+		test(`${layout}: generate writes exactly what layoutFiles lists for its certificates, path and mode, and the manifest`, async () => {
+			const outDir = path.join(root, layout);
+			const result = await generate({...exampleTopology(), algorithm: 'ecdsa-p256'}, {outDir, layout});
+			const listed = await layoutFiles(result.plan, result.issued, {outDir});
+			const wrote = result.files.map(f => [f.path, f.mode]);
+			expect(wrote).toEqual([...listed.map(f => [f.path, f.mode]), [manifestName, 0o644]]);
+			for (const [file, mode] of wrote) expect((statSync(path.join(outDir, file as string)).mode & 0o777).toString(8), file as string).toBe((mode as number).toString(8));
+		});
+	}
+
+	test('files made elsewhere (a CA rotation\'s) are written with the rest: the hard way\'s right after the certificates', async () => {
+		for (const layout of ['hardway', 'kubeadm'] as const) {
+			const outDir = path.join(root, `also-${layout}`);
+			const {plan, issued} = await generate({...exampleTopology(), algorithm: 'ecdsa-p256'}, {outDir, layout});
+			const extra: OutputFile = {path: 'made-elsewhere.pem', content: 'extra\n', mode: 0o644, kind: 'certificate'};
+			const without = await layoutFiles(plan, issued, {outDir});
+			const withExtra = await layoutFiles(plan, issued, {outDir, alsoDelivered: [extra]});
+			expect(withExtra.filter(f => f.path === extra.path), layout).toHaveLength(1);
+			expect(withExtra.map(f => f.path).filter(p => p !== extra.path), layout).toEqual(without.map(f => f.path));
+			if (layout === 'hardway') expect(withExtra.findIndex(f => f.path === extra.path)).toBe(without.filter(f => f.kind === 'certificate' || f.kind === 'private-key').length);
 		}
 	});
 });
