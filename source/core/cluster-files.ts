@@ -18,7 +18,7 @@ export type ClusterFilesOptions = {
 	readonly force?: boolean;
 	/** Masters joining a running etcd cluster: their units start with --initial-cluster-state existing. */
 	readonly joiningMasters?: readonly string[];
-	/** Files made elsewhere that machines receive too (a CA rotation's signing pair): copied into nodes/ like the rest. */
+	/** Files made elsewhere that machines receive too (a CA rotation's signing pair): layoutFiles writes them after the certificates, and they are copied into nodes/ (kubeadm: placed in the host folders) like the rest. */
 	readonly alsoDelivered?: readonly OutputFile[];
 	/** Told what became of the encryption config (the CLI reports a kept key). */
 	readonly onEncryption?: (decision: Exclude<EncryptionDecision, {status: 'refused'}>) => void;

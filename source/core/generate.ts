@@ -22,8 +22,6 @@ export {RefusedError} from './write.js';
 
 export {certificateFiles} from './layout-files.js';
 
-export {bundleCopies, refuseIfOldSurvives} from './old-copies.js';
-
 /** What became of each certificate: made now, or kept from an earlier run. */
 export type CertOutcome = {readonly id: string; readonly status: 'issued' | 'kept' | 'reused-ca'; readonly reason?: string};
 
