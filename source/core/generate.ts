@@ -4,7 +4,7 @@ import path from 'node:path';
 import {backupDir, folderTimestamp, retiredDir} from './folders.js';
 import {clusterChange, etcdMembershipSteps, leavingFiles, otherClusterRefusal, readPreviousRun, retiredCertificates, type ClusterChange, type PreviousRun} from './cluster-change.js';
 import type {EncryptionDecision, EncryptionProvider} from './encryption.js';
-import {certificateFiles, layoutFiles} from './layout-files.js';
+import {certificateFiles, layoutFiles, placed} from './layout-files.js';
 import {bundleCopies, refuseIfOldSurvives} from './old-copies.js';
 import {fileModes, kubeadmPaths, kubeadmServiceAccount, kubeadmServiceAccountPaths, manifestName} from './placement.js';
 import {buildPlan, hardwayPaths, renewWithinDays, type CertSpec, type Layout, type Plan} from './plan.js';
@@ -278,7 +278,7 @@ export function whyNotReusable(spec: CertSpec, certPem: string, keyPem: string, 
 
 export {manifestName} from './placement.js';
 
-/** What was made, from which cluster, with fingerprints: the record a later run or an auditor reads. */
+/** What was made, from which cluster, with fingerprints and the machines each file goes to: the record a later run or an auditor reads. */
 export function manifest(plan: Plan, issued: readonly Issued[], files: readonly OutputFile[], source: string, now: Date): OutputFile {
 	const content = buildManifest({
 		layout: plan.layout ?? 'hardway',
@@ -286,7 +286,7 @@ export function manifest(plan: Plan, issued: readonly Issued[], files: readonly 
 		cluster: plan.topology,
 		serviceIp: plan.serviceIp,
 		generatedAt: now,
-		files,
+		files: placed(plan, files),
 		roles: new Map(issued.map(item => [item.spec.id, item.spec.role])),
 	});
 	return {path: manifestName, content, mode: fileModes.plain, kind: 'manifest'};

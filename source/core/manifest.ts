@@ -17,6 +17,8 @@ export type ManifestFileEntry = {
 	readonly role?: string;
 	/** Certificates: the SHA-256 fingerprint, colon-separated upper-case hex (as openssl prints it). */
 	readonly fingerprintSha256?: string;
+	/** The machines the file goes to (layout-files.ts's `placed`); absent for one that stays in the folder. Version 1 readers ignore it. */
+	readonly hosts?: readonly string[];
 };
 
 /** The manifest as written (manifestVersion 1). */
@@ -75,6 +77,7 @@ export type ManifestInput = {
 	readonly mode: number;
 	readonly kind: string;
 	readonly certId?: string;
+	readonly hosts?: readonly string[];
 };
 
 export function sha256Hex(content: string | Uint8Array): string {
@@ -115,6 +118,7 @@ export function buildManifest(input: {
 				sha256: sha256Hex(file.content),
 				...(file.certId && role !== undefined && {certId: file.certId, role}),
 				...(file.certId && role !== undefined && file.kind === 'certificate' && {fingerprintSha256: certFingerprint(String(file.content))}),
+				...(file.hosts && file.hosts.length > 0 && {hosts: [...file.hosts]}),
 			};
 		}),
 	};

@@ -17,7 +17,7 @@ import {copyScript, distribution, installDirs, installedAt, installScript, type 
 import {backupDir as backupFolder, folderTimestamp, retiredDir} from './folders.js';
 import {loadRootCa} from './generate.js';
 import {kubeadmConfs} from './kubeadm.js';
-import {layoutFiles} from './layout-files.js';
+import {layoutFiles, placed} from './layout-files.js';
 import {kubeadmInstalledAt, kubeadmPlacement} from './kubeadm-units.js';
 import {parseKubeconfig} from './kubeconfig.js';
 import {buildManifest, parseManifest, type Manifest, type ManifestRotation} from './manifest.js';
@@ -579,7 +579,7 @@ export async function rotateCa(options: RotateOptions): Promise<RotationResult> 
 				cluster: plan.topology,
 				serviceIp: plan.serviceIp,
 				generatedAt: now,
-				files: live,
+				files: placed(plan, live),
 				roles: new Map(plan.certs.map(spec => [spec.id, spec.role])),
 				rotation: record,
 			}),

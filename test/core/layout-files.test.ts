@@ -1,6 +1,6 @@
 // Which machines each file goes to, as the wizard's Review shows it: from the plan's copyTo through placement.ts
 // (the hard way's distribution list; kubeadm's host folders, one rule for generate and script).
-import {statSync} from 'node:fs';
+import {readFileSync, statSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, test} from 'vitest';
 import {generate} from '../../source/core/generate.js';
@@ -58,6 +58,10 @@ describe('layoutFiles: the one list of files generate writes', () => {
 			const wrote = result.files.map(f => [f.path, f.mode]);
 			expect(wrote).toEqual([...listed.map(f => [f.path, f.mode]), [manifestName, 0o644]]);
 			for (const [file, mode] of wrote) expect((statSync(path.join(outDir, file as string)).mode & 0o777).toString(8), file as string).toBe((mode as number).toString(8));
+			// The manifest records the machines of each file as the list has them (none: no `hosts`).
+			const recorded = new Map((JSON.parse(readFileSync(path.join(outDir, manifestName), 'utf8')) as {files: Array<{path: string; hosts?: string[]}>}).files.map(f => [f.path, f.hosts]));
+			expect(listed.some(f => f.hosts.length > 0)).toBe(true);
+			for (const f of listed) expect(recorded.get(f.path), f.path).toEqual(f.hosts.length > 0 ? f.hosts : undefined);
 		});
 	}
 
