@@ -177,17 +177,15 @@ export async function importPrivateKeyPem(pem: string): Promise<KeyPair> {
 	const publicObject = createPublicKey(privateObject);
 	const details = privateObject.asymmetricKeyDetails ?? {};
 	let algorithm: Algorithm;
-	let params: RsaHashedImportParams | EcKeyImportParams;
 	if (privateObject.asymmetricKeyType === 'rsa') {
 		algorithm = (details.modulusLength ?? 2048) >= 4096 ? 'rsa-4096' : 'rsa-2048';
-		params = {name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256'};
 	} else if (privateObject.asymmetricKeyType === 'ec' && details.namedCurve === 'prime256v1') {
 		algorithm = 'ecdsa-p256';
-		params = {name: 'ECDSA', namedCurve: 'P-256'};
 	} else {
 		throw new KeyTypeError(`unsupported key type ${privateObject.asymmetricKeyType ?? 'unknown'} ${details.namedCurve ?? ''}`.trim());
 	}
 
+	const params = keyImportParams(algorithm);
 	const subtle = globalThis.crypto.subtle;
 	const privateKey = await subtle.importKey('pkcs8', privateObject.export({type: 'pkcs8', format: 'der'}), params, true, ['sign']);
 	const publicKey = await subtle.importKey('spki', publicObject.export({type: 'spki', format: 'der'}), params, true, ['verify']);
