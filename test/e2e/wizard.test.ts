@@ -4,6 +4,7 @@ import {execFileSync, spawnSync} from 'node:child_process';
 import {existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, test} from 'vitest';
+import {freezeKeyProcess, processAlive} from '../helpers/processes.js';
 import {cliPath, hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
 import type {Term} from './tmux.js';
 import {wizard} from './wizard-term.js';
@@ -172,16 +173,20 @@ describe.runIf(haveTmux)('the wizard in a real terminal', () => {
 
 	test('the screen answers keys while the keys are being made', async () => {
 		const dir = tempDir();
-		// RSA-4096: seconds of key work, so the walk below happens while it is still going on.
 		const term = wizard(dir, ['--out', 'pki', '--algorithm', 'rsa-4096']);
-		await term.waitFor(/making keys \d+\/9/);
+		// Frozen, the key process makes no key until resumed: the walk below happens while the keys are owed, on a
+		// machine of any speed.
+		const keys = await freezeKeyProcess(dir);
+		await term.waitFor(/making keys [0-8]\/9/);
 		term.keys('Enter');
 		const cluster = await term.waitFor('step 2 of 10: Cluster');
 		term.keys('Enter');
 		const ca = await term.waitFor('step 3 of 10: Certificate authority');
 		// Still busy: the stage moved on without waiting for the keys, and says the cards are coming.
-		expect(`${cluster}\n${ca}`).toMatch(/making keys \d\/9/);
+		expect(`${cluster}\n${ca}`).toMatch(/making keys [0-8]\/9/);
 		expect(ca).toContain('… making keys');
+		expect(ca).not.toContain('Cluster certificate authority · ca.pem · new');
+		keys.resume();
 		// One RSA-4096 key takes from one second to a minute on a loaded 2-core machine: the wait is long, so a
 		// slow machine is never taken for a broken screen.
 		await term.waitFor('Cluster certificate authority · ca.pem · new', 280_000);
@@ -191,14 +196,16 @@ describe.runIf(haveTmux)('the wizard in a real terminal', () => {
 
 	test('Ctrl-C while the keys are being made leaves no output folder, exit 130', async () => {
 		const dir = tempDir();
-		// RSA-4096 keys take seconds: long enough to be sure the interrupt lands while they are made.
 		const term = wizard(dir, ['--out', 'pki', '--algorithm', 'rsa-4096']);
+		// Frozen key process: the interrupt lands while keys are owed, however fast the machine.
+		const keys = await freezeKeyProcess(dir);
 		await term.waitFor(/making keys [0-8]\/9/);
 		term.keys('C-c');
 		await term.waitFor('EXIT=130');
-		// It left without waiting for the key jobs still on the thread pool: no process of it is left
-		// running them (how long that takes is for `npm run bench`, not for a test).
+		// It left without waiting for the keys still owed: no process of it is left making them (the frozen key
+		// process would stay forever had the wizard not killed it).
 		expect(nodeProcessesIn(dir)).toEqual([]);
+		expect(processAlive(keys.pid)).toBe(false);
 		expect(existsSync(path.join(dir, 'pki'))).toBe(false);
 	});
 
@@ -221,9 +228,10 @@ describe.runIf(haveTmux)('the wizard in a real terminal', () => {
 				}
 			};
 
-			// Right after a key is done its slot starts the next one: a fresh RSA-4096 job (0.6 s to 2 s here)
-			// is on the thread pool when the quit is confirmed.
-			await waitFor(/making keys 1\/9/);
+			// The key process frozen with its RSA-4096 jobs asked for: keys are owed when the quit is confirmed, and
+			// would be for ever had the wizard waited for them.
+			const keys = await freezeKeyProcess(dir);
+			await waitFor(/making keys [0-8]\/9/);
 			tmux('send-keys', '-t', 'e', 'q');
 			await waitFor(/Quit the wizard\?/);
 			tmux('send-keys', '-t', 'e', 'y');
@@ -231,6 +239,7 @@ describe.runIf(haveTmux)('the wizard in a real terminal', () => {
 			expect(after).toContain('EXIT=0');
 			// Left without waiting for the key jobs: nothing of the wizard still runs them.
 			expect(nodeProcessesIn(dir)).toEqual([]);
+			expect(processAlive(keys.pid)).toBe(false);
 			expect(existsSync(path.join(dir, 'pki'))).toBe(false);
 			// The terminal as it was: the cursor shown, and cooked mode (line editing and echo back on).
 			expect(tmux('display-message', '-p', '-t', 'e', '#{cursor_flag}').trim()).toBe('1');

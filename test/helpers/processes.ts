@@ -1,5 +1,6 @@
 // Starting and stopping the long-running programs tests need (etcd, API servers, haproxy, TLS servers).
 import {spawn, type ChildProcess, type SpawnOptions} from 'node:child_process';
+import {readdirSync, readFileSync, readlinkSync, realpathSync} from 'node:fs';
 import path from 'node:path';
 
 /** Whether the process has already ended (exited, or died of a signal). */
@@ -58,4 +59,66 @@ export function spawnTied(command: string, args: readonly string[], options: Spa
 /** Resolves once the reaper's pipe holds every group tied so far (for a test that kills this process next). */
 export async function reaperInformed(): Promise<void> {
 	await informed;
+}
+
+/** The environment of a live process as a map ({} once it has gone or cannot be read). */
+function environOf(pid: number): Map<string, string> {
+	try {
+		const raw = readFileSync(`/proc/${pid}/environ`, 'utf8');
+		return new Map(raw.split('\0').filter(Boolean).map(entry => {
+			const at = entry.indexOf('=');
+			return [entry.slice(0, at), entry.slice(at + 1)] as const;
+		}));
+	} catch {
+		return new Map();
+	}
+}
+
+/**
+ * The pids of the wizard's key processes (KUBEPKI_KEY_PROCESS=1 in their environment) working in `dir`. A process
+ * that has just forked still has its parent's environment, so it is listed only once it runs the key process.
+ */
+export function keyProcessesIn(dir: string): number[] {
+	const real = realpathSync(dir);
+	return readdirSync('/proc')
+		.filter(entry => /^\d+$/.test(entry))
+		.map(Number)
+		.filter(pid => {
+			try {
+				if (readlinkSync(`/proc/${pid}/cwd`) !== real) return false;
+			} catch {
+				return false;
+			}
+
+			return environOf(pid).get('KUBEPKI_KEY_PROCESS') === '1';
+		});
+}
+
+/**
+ * Freeze the wizard's key process in `dir` (SIGSTOP) as soon as it is running. A frozen key process makes no
+ * key: the wizard stays "making keys" for as long as the test needs, on any machine, however fast. `resume` lets
+ * it go on (SIGCONT); a process killed while frozen (SIGKILL, as the wizard does when it quits) dies at once.
+ * Without a time bound of its own: the test's timeout is the only one.
+ */
+export async function freezeKeyProcess(dir: string): Promise<{readonly pid: number; readonly resume: () => void}> {
+	for (;;) {
+		const [pid] = keyProcessesIn(dir);
+		if (pid !== undefined) {
+			process.kill(pid, 'SIGSTOP');
+			return {pid, resume: () => process.kill(pid, 'SIGCONT')};
+		}
+
+		await new Promise(resolve => setTimeout(resolve, 2));
+	}
+}
+
+/** Whether `pid` is a live process: not gone, and not a zombie waiting to be reaped. */
+export function processAlive(pid: number): boolean {
+	try {
+		const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+		// The state letter follows the command name in parentheses (which may itself hold spaces or parentheses).
+		return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+	} catch {
+		return false;
+	}
 }

@@ -93,9 +93,10 @@ describe('one run at a time: the folder lock', () => {
 
 	it('a second run while one holds the folder fails at once (exit 1) naming the other process; a killed holder\'s lock is taken over', async () => {
 		const out = path.join(base, 'pki');
-		// RSA-4096 keys take seconds: the first run holds the lock while it makes them.
 		const first = start(['generate', '--algorithm', 'rsa-4096', '--out', out]);
 		await until(() => existsSync(path.join(out, '.kubepki-lock')) && readFileSync(path.join(out, '.kubepki-lock'), 'utf8').includes(`"pid":${first.child.pid}`));
+		// Frozen (SIGSTOP), the first run holds the lock for as long as this test needs, on a machine of any speed.
+		first.child.kill('SIGSTOP');
 		const second = kubepki(['generate', ...fast, '--out', out]);
 		expect(second.status).toBe(1);
 		expect(second.stderr.trim().split('\n')).toHaveLength(1);
