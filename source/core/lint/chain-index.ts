@@ -1,5 +1,8 @@
 // Who signed what, among the certificates in the set. Signatures are checked with node:crypto
-// (OpenSSL); each certificate and public key is imported once, and each pair is verified once.
+// (OpenSSL); each certificate and public key is imported once, and each pair is verified once per process:
+// the verdicts are kept with the parsed bytes (item.raw), so lint, inspect's signers and its JSON, expiry and
+// the viewer, each building a chain over the same items, share them. verifyAhead checks a set's likely pairs
+// on libuv's thread pool beforehand, so that the synchronous checks find their answers waiting.
 import {createPublicKey, verify as cryptoVerify, X509Certificate, type KeyObject} from 'node:crypto';
 import type {Item} from '../pki/load.js';
 import type {CertItem} from './types.js';
@@ -44,6 +47,98 @@ function verifySignature(item: CertItem, key: KeyObject, parse: () => X509Certif
 	return Boolean(parse()?.verify(key));
 }
 
+type Raw = NonNullable<CertItem['raw']>;
+
+// Kept with the parsed bytes: the same raw object is the same certificate (copies made by applyManifests or
+// adoptPartnerRoles share it), and the entries go when the items do.
+const keysByRaw = new WeakMap<Raw, KeyObject | null>();
+const verdictsByRaw = new WeakMap<Raw, WeakMap<Raw, boolean>>();
+
+function importedKey(raw: Raw): KeyObject | null {
+	let key = keysByRaw.get(raw);
+	if (key === undefined) {
+		try {
+			key = createPublicKey({key: Buffer.from(raw.spki!), format: 'der', type: 'spki'});
+		} catch {
+			key = null;
+		}
+
+		keysByRaw.set(raw, key);
+	}
+
+	return key;
+}
+
+function keptVerdict(issuer: Raw, item: Raw): boolean | undefined {
+	return verdictsByRaw.get(issuer)?.get(item);
+}
+
+function keepVerdict(issuer: Raw, item: Raw, verdict: boolean): void {
+	let verdicts = verdictsByRaw.get(issuer);
+	if (!verdicts) {
+		verdicts = new WeakMap();
+		verdictsByRaw.set(issuer, verdicts);
+	}
+
+	verdicts.set(item, verdict);
+}
+
+/** Signatures checked at once on the thread pool (it has 4 threads by default; more only queue). */
+const aheadConcurrency = 8;
+
+/**
+ * Check, on libuv's thread pool, every signature a chain over these items will ask about (each certificate
+ * against itself when self-issued, and against the copy of each certificate of its issuer's name that the
+ * chain would name), so that the synchronous checks of lint, signers and the JSON find their verdicts kept.
+ * The same verdicts as the synchronous path: the same key object, digest and bytes; an error is false.
+ * Algorithms whose parameters OpenSSL reads from the certificate itself (RSA-PSS) stay with the synchronous path.
+ */
+export async function verifyAhead(items: readonly Item[]): Promise<void> {
+	const certs = items.filter((item): item is CertItem => item.kind === 'certificate' && item.cert !== undefined);
+	const bySubject = subjectIndex(certs);
+	const copies = new Map<string, CertItem[]>();
+	for (const item of certs) {
+		const group = copies.get(item.cert.fingerprintSha256);
+		if (group) group.push(item);
+		else copies.set(item.cert.fingerprintSha256, [item]);
+	}
+
+	// One check per distinct pair; its verdict is kept for every copy of the certificate checked.
+	const checks: Array<{issuer: CertItem; item: CertItem; self: boolean}> = [];
+	for (const group of copies.values()) {
+		const item = group[0]!;
+		const signed = item.raw?.signed;
+		if (!signed || !(signed.algorithm in digests) || group.some(copy => !copy.raw)) continue;
+		if (hex(item.raw!.issuerDer) === hex(item.raw!.subjectDer)) checks.push({issuer: item, item, self: true});
+		for (const issuer of bySubject.get(hex(item.raw!.issuerDer))?.values() ?? []) {
+			if (issuer.cert.fingerprintSha256 !== item.cert.fingerprintSha256 && issuer.raw?.spki) checks.push({issuer, item, self: false});
+		}
+	}
+
+	let next = 0;
+	const worker = async () => {
+		while (next < checks.length) {
+			const {issuer, item, self} = checks[next++]!;
+			const key = importedKey(issuer.raw!);
+			const signed = item.raw!.signed!;
+			const verdict = key ? await verifyOnPool(digests[signed.algorithm] ?? null, signed.tbs, key, signed.signature) : false;
+			for (const copy of copies.get(item.cert.fingerprintSha256)!) keepVerdict(self ? copy.raw! : issuer.raw!, copy.raw!, verdict);
+		}
+	};
+
+	await Promise.all(Array.from({length: Math.min(aheadConcurrency, checks.length)}, worker));
+}
+
+async function verifyOnPool(digest: string | null, data: Uint8Array, key: KeyObject, signature: Uint8Array): Promise<boolean> {
+	return new Promise(resolve => {
+		try {
+			cryptoVerify(digest, data, key, signature, (error, verdict) => resolve(!error && verdict));
+		} catch {
+			resolve(false);
+		}
+	});
+}
+
 /**
  * Of two copies of one certificate, the one a person would name as the signer: a certificate file before
  * one embedded in a kubeconfig, then the one nearest the top (a file before its copy under nodes/<host>/).
@@ -54,8 +149,8 @@ function plainerCopy(a: CertItem, b: CertItem): boolean {
 	return ([embedded(a) - embedded(b), depth(a) - depth(b), a.path.length - b.path.length].find(d => d !== 0) ?? 0) < 0;
 }
 
-export function buildChain(certs: readonly CertItem[]): Chain {
-	// Copies of one certificate (under nodes/<host>/) are one issuer: index by fingerprint.
+/** Subject (hex DER) → fingerprint → the copy a chain names: copies of one certificate (under nodes/<host>/) are one issuer. */
+function subjectIndex(certs: readonly CertItem[]): Map<string, Map<string, CertItem>> {
 	const bySubject = new Map<string, Map<string, CertItem>>();
 	for (const item of certs) {
 		const key = hex(item.raw?.subjectDer);
@@ -64,6 +159,12 @@ export function buildChain(certs: readonly CertItem[]): Chain {
 		if (!kept || plainerCopy(item, kept)) group.set(item.cert.fingerprintSha256, item);
 		bySubject.set(key, group);
 	}
+
+	return bySubject;
+}
+
+export function buildChain(certs: readonly CertItem[]): Chain {
+	const bySubject = subjectIndex(certs);
 
 	const parsed = new Map<string, X509Certificate | null>();
 	const keys = new Map<string, KeyObject | null>();
@@ -82,6 +183,7 @@ export function buildChain(certs: readonly CertItem[]): Chain {
 	};
 
 	const publicKey = (item: CertItem) => {
+		if (item.raw?.spki) return importedKey(item.raw) ?? undefined;
 		const id = item.cert.fingerprintSha256;
 		if (!keys.has(id)) {
 			try {
@@ -95,6 +197,8 @@ export function buildChain(certs: readonly CertItem[]): Chain {
 	};
 
 	const verifies = (issuer: CertItem, item: CertItem) => {
+		const kept = issuer.raw && item.raw ? keptVerdict(issuer.raw, item.raw) : undefined;
+		if (kept !== undefined) return kept;
 		const id = `${issuer.cert.fingerprintSha256}>${item.cert.fingerprintSha256}`;
 		let result = results.get(id);
 		if (result === undefined) {
@@ -106,6 +210,7 @@ export function buildChain(certs: readonly CertItem[]): Chain {
 			}
 
 			results.set(id, result);
+			if (issuer.raw && item.raw) keepVerdict(issuer.raw, item.raw, result);
 		}
 
 		return result;

