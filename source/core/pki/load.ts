@@ -71,7 +71,7 @@ async function loadFound(file: Found, manifests: FolderManifest[], digests: File
 export function parseBytes(file: string, bytes: Uint8Array): Item[] {
 	if (bytes.length === 0) return [unreadable(file, 'empty file')];
 	// Control bytes other than tab and line breaks mean binary: DER always has some (its length bytes).
-	const binary = bytes.subarray(0, 8192).some(byte => byte < 0x09 || (byte > 0x0d && byte < 0x20));
+	const binary = hasControlBytes(bytes, 8192);
 	if (!binary) {
 		const text = Buffer.from(bytes).toString('utf8');
 		if (looksLikeKubeconfig(text)) {
@@ -90,4 +90,15 @@ export function parseBytes(file: string, bytes: Uint8Array): Item[] {
 	// DER starts with a SEQUENCE; anything else is not ours.
 	if (binary && bytes[0] === 0x30) return [derItem(file, bytes)];
 	return [unreadable(file, binary ? 'binary data that is not DER' : 'no certificate, key or kubeconfig in this file')];
+}
+
+/** Whether the first `limit` bytes hold a control byte other than tab and line breaks (a loop: a callback per byte cost more). */
+function hasControlBytes(bytes: Uint8Array, limit: number): boolean {
+	const end = Math.min(bytes.length, limit);
+	for (let i = 0; i < end; i++) {
+		const byte = bytes[i]!;
+		if (byte < 0x09 || (byte > 0x0d && byte < 0x20)) return true;
+	}
+
+	return false;
 }
