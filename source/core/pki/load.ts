@@ -13,7 +13,7 @@ import {applyManifests, findManifestsAbove, manifestFileName, readManifest} from
 import {objectItems} from './read/object-items.js';
 import {adoptPartnerRoles} from './read/pairing.js';
 import {pemItems} from './read/pem.js';
-import {readFound, walk, type Found} from './read/walk.js';
+import {pauser, readFound, walk, type Found} from './read/walk.js';
 
 export type {FileDigest, FolderInfo, FolderManifest, Item, ItemKind, KubeconfigOutline, LoadResult} from './read/items.js';
 export {isBroken} from './read/items.js';
@@ -33,12 +33,15 @@ export async function loadPaths(paths: readonly string[], options: {readonly onP
 	let next = 0;
 	let read = 0;
 	options.onProgress?.(0, found.length);
+	// The files are read with synchronous calls (walk.ts says why); the event loop still gets a turn every few ms.
+	const pause = pauser();
 	const worker = async () => {
 		while (next < found.length) {
 			const index = next++;
 			const file = found[index]!;
 			items[index] = await loadFound(file, manifests, digests);
 			options.onProgress?.(++read, found.length);
+			await pause();
 		}
 	};
 
