@@ -98,47 +98,104 @@ function keepVerdict(issuer: Raw, item: Raw, verdict: boolean): void {
 /** Signatures checked at once on the thread pool (it has 4 threads by default; more only queue). */
 const aheadConcurrency = 8;
 
+/** Signatures checked on the thread pool while the files are still being read (loadPaths' onItems). */
+export type SignatureChecker = {
+	/** Items as they are read: each new certificate is checked against the ones read so far, and they against it. */
+	readonly add: (items: readonly Item[]) => void;
+	/** Wait for every check, then keep each verdict for the copies a chain over `items` will ask about. */
+	readonly done: (items: readonly Item[]) => Promise<void>;
+};
+
+const checkable = (item: Item): item is CertItem => item.kind === 'certificate' && item.cert !== undefined && item.raw?.signed !== undefined && item.raw.signed.algorithm in digests;
+
 /**
- * Check, on libuv's thread pool, every signature a chain over these items will ask about (each certificate
- * against itself when self-issued, and against the copy of each certificate of its issuer's name that the
- * chain would name), so that the synchronous checks of lint, signers and the JSON find their verdicts kept.
- * The same verdicts as the synchronous path: the same key object, digest and bytes; an error is false.
- * Algorithms whose parameters OpenSSL reads from the certificate itself (RSA-PSS) stay with the synchronous path.
+ * Check on libuv's thread pool every signature a chain will ask about (each certificate against itself when
+ * self-issued, and against each certificate of its issuer's name), so that the synchronous checks of lint, signers
+ * and the JSON find their verdicts kept: while the main thread reads and parses, the pool checks. The same
+ * verdicts as the synchronous path: the same key object, digest and bytes; an error is false. One check per
+ * distinct pair of certificates (by fingerprint). Algorithms whose parameters OpenSSL reads from the certificate
+ * itself (RSA-PSS) stay with the synchronous path.
  */
-export async function verifyAhead(items: readonly Item[]): Promise<void> {
-	const certs = items.filter((item): item is CertItem => item.kind === 'certificate' && item.cert !== undefined);
-	const bySubject = subjectIndex(certs);
-	const copies = new Map<string, CertItem[]>();
-	for (const item of certs) {
-		const group = copies.get(item.cert.fingerprintSha256);
-		if (group) group.push(item);
-		else copies.set(item.cert.fingerprintSha256, [item]);
-	}
+export function signatureChecker(): SignatureChecker {
+	const subjects = new Map<string, Map<string, CertItem>>();
+	const waiting = new Map<string, Map<string, CertItem>>();
+	const verdicts = new Map<string, boolean>();
+	const queue: Array<[CertItem, CertItem]> = [];
+	let running = 0;
+	let idle: (() => void) | undefined;
+	const pair = (issuer: CertItem, item: CertItem) => `${issuer.cert.fingerprintSha256}>${item.cert.fingerprintSha256}`;
 
-	// One check per distinct pair; its verdict is kept for every copy of the certificate checked.
-	const checks: Array<{issuer: CertItem; item: CertItem; self: boolean}> = [];
-	for (const group of copies.values()) {
-		const item = group[0]!;
-		const signed = item.raw?.signed;
-		if (!signed || !(signed.algorithm in digests) || group.some(copy => !copy.raw)) continue;
-		if (hex(item.raw!.issuerDer) === hex(item.raw!.subjectDer)) checks.push({issuer: item, item, self: true});
-		for (const issuer of bySubject.get(hex(item.raw!.issuerDer))?.values() ?? []) {
-			if (issuer.cert.fingerprintSha256 !== item.cert.fingerprintSha256 && issuer.raw?.spki) checks.push({issuer, item, self: false});
-		}
-	}
-
-	let next = 0;
-	const worker = async () => {
-		while (next < checks.length) {
-			const {issuer, item, self} = checks[next++]!;
-			const key = importedKey(issuer.raw!);
+	const run = () => {
+		while (running < aheadConcurrency && queue.length > 0) {
+			const [issuer, item] = queue.shift()!;
+			running++;
+			const key = issuer.raw?.spki ? importedKey(issuer.raw) : null;
 			const signed = item.raw!.signed!;
-			const verdict = key ? await verifyOnPool(digests[signed.algorithm] ?? null, signed.tbs, key, signed.signature) : false;
-			for (const copy of copies.get(item.cert.fingerprintSha256)!) keepVerdict(self ? copy.raw! : issuer.raw!, copy.raw!, verdict);
+			void (key ? verifyOnPool(digests[signed.algorithm] ?? null, signed.tbs, key, signed.signature) : Promise.resolve(false)).then(verdict => {
+				verdicts.set(pair(issuer, item), verdict);
+				running--;
+				run();
+				if (running === 0 && queue.length === 0) idle?.();
+			});
 		}
 	};
 
-	await Promise.all(Array.from({length: Math.min(aheadConcurrency, checks.length)}, worker));
+	const check = (issuer: CertItem, item: CertItem) => {
+		queue.push([issuer, item]);
+		run();
+	};
+
+	const add = (items: readonly Item[]) => {
+		for (const one of items) {
+			if (one.kind !== 'certificate' || !one.cert || !one.raw) continue;
+			const item = one as CertItem;
+			const fingerprint = item.cert.fingerprintSha256;
+			const subject = hex(item.raw!.subjectDer);
+			const issuerName = hex(item.raw!.issuerDer);
+			const named = subjects.get(subject) ?? new Map<string, CertItem>();
+			if (named.has(fingerprint)) continue;
+			named.set(fingerprint, item);
+			subjects.set(subject, named);
+			// What it signed among those read so far, and what signed it.
+			for (const signed of waiting.get(subject)?.values() ?? []) if (signed.cert.fingerprintSha256 !== fingerprint) check(item, signed);
+			if (!checkable(item)) continue;
+			const signers = waiting.get(issuerName) ?? new Map<string, CertItem>();
+			signers.set(fingerprint, item);
+			waiting.set(issuerName, signers);
+			if (issuerName === subject) check(item, item);
+			for (const issuer of subjects.get(issuerName)?.values() ?? []) if (issuer.cert.fingerprintSha256 !== fingerprint) check(issuer, item);
+		}
+	};
+
+	const done = async (items: readonly Item[]) => {
+		if (running > 0 || queue.length > 0) {
+			await new Promise<void>(resolve => {
+				idle = resolve;
+			});
+		}
+
+		// Kept for the copies a chain names: the issuer copy subjectIndex picks, every copy of the certificate checked.
+		const certs = items.filter((item): item is CertItem => item.kind === 'certificate' && item.cert !== undefined);
+		const bySubject = subjectIndex(certs);
+		for (const item of certs) {
+			if (!item.raw) continue;
+			const self = verdicts.get(pair(item, item));
+			if (self !== undefined) keepVerdict(item.raw, item.raw, self);
+			for (const issuer of bySubject.get(hex(item.raw.issuerDer))?.values() ?? []) {
+				const verdict = issuer.raw ? verdicts.get(pair(issuer, item)) : undefined;
+				if (verdict !== undefined) keepVerdict(issuer.raw!, item.raw, verdict);
+			}
+		}
+	};
+
+	return {add, done};
+}
+
+/** Every signature a chain over these items will ask about, checked on the thread pool (signatureChecker at once). */
+export async function verifyAhead(items: readonly Item[]): Promise<void> {
+	const checker = signatureChecker();
+	checker.add(items);
+	await checker.done(items);
 }
 
 async function verifyOnPool(digest: string | null, data: Uint8Array, key: KeyObject, signature: Uint8Array): Promise<boolean> {

@@ -25,7 +25,10 @@ export {pemBlocks} from './read/pem.js';
 const readConcurrency = 32;
 
 /** Read every path (files, folders recursively). Never throws for what the files contain. */
-export async function loadPaths(paths: readonly string[], options: {readonly onProgress?: (read: number, total: number) => void} = {}): Promise<LoadResult> {
+export async function loadPaths(
+	paths: readonly string[],
+	options: {readonly onProgress?: (read: number, total: number) => void; /** Each file's items as soon as they are read. */ readonly onItems?: (items: readonly Item[]) => void} = {},
+): Promise<LoadResult> {
 	const {found, folders} = await walk(paths);
 	const digests: FileDigest[] = [];
 	const items: Item[][] = Array.from({length: found.length}, () => []);
@@ -40,6 +43,7 @@ export async function loadPaths(paths: readonly string[], options: {readonly onP
 			const index = next++;
 			const file = found[index]!;
 			items[index] = await loadFound(file, manifests, digests);
+			options.onItems?.(items[index]!);
 			options.onProgress?.(++read, found.length);
 			await pause();
 		}
