@@ -102,8 +102,11 @@ const aheadConcurrency = 8;
 export type SignatureChecker = {
 	/** Items as they are read: each new certificate is checked against the ones read so far, and they against it. */
 	readonly add: (items: readonly Item[]) => void;
-	/** Wait for every check, then keep each verdict for the copies a chain over `items` will ask about. */
-	readonly done: (items: readonly Item[]) => Promise<void>;
+	/**
+	 * Wait for every check, then keep each verdict for the copies a chain over `items` will ask about. Resolves to
+	 * how many signatures were checked and how many verdicts were kept (copies share a check).
+	 */
+	readonly done: (items: readonly Item[]) => Promise<{checked: number; kept: number}>;
 };
 
 const checkable = (item: Item): item is CertItem => item.kind === 'certificate' && item.cert !== undefined && item.raw?.signed !== undefined && item.raw.signed.algorithm in digests;
@@ -177,15 +180,24 @@ export function signatureChecker(): SignatureChecker {
 		// Kept for the copies a chain names: the issuer copy subjectIndex picks, every copy of the certificate checked.
 		const certs = items.filter((item): item is CertItem => item.kind === 'certificate' && item.cert !== undefined);
 		const bySubject = subjectIndex(certs);
+		let kept = 0;
 		for (const item of certs) {
 			if (!item.raw) continue;
 			const self = verdicts.get(pair(item, item));
-			if (self !== undefined) keepVerdict(item.raw, item.raw, self);
+			if (self !== undefined) {
+				keepVerdict(item.raw, item.raw, self);
+				kept++;
+			}
+
 			for (const issuer of bySubject.get(hex(item.raw.issuerDer))?.values() ?? []) {
 				const verdict = issuer.raw ? verdicts.get(pair(issuer, item)) : undefined;
-				if (verdict !== undefined) keepVerdict(issuer.raw!, item.raw, verdict);
+				if (verdict === undefined) continue;
+				keepVerdict(issuer.raw!, item.raw, verdict);
+				kept++;
 			}
 		}
+
+		return {checked: verdicts.size, kept};
 	};
 
 	return {add, done};
