@@ -1,6 +1,7 @@
 // The built CLI opened on a folder kubepki made (issue 13, item 5), in a real terminal (tmux on a private
 // socket): the folder at a glance, a renewal walked and written, and "Change the cluster" starting from the
 // cluster the folder's manifest records, not the built-in example.
+import {X509Certificate} from 'node:crypto';
 import {existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, test} from 'vitest';
@@ -15,6 +16,24 @@ const haveTmux = hasTool('tmux');
 const haveOpenssl = hasTool('openssl');
 // The rotation's screens are waited for as long as they take (a loaded machine): no clock decides the outcome.
 const untilShown = Number.POSITIVE_INFINITY;
+
+/** The lines of the card of `file` on the screen, from its head to its foot; undefined while it is not wholly shown. */
+function cardOn(screen: string, file: string): string[] | undefined {
+	const lines = screen.split('\n');
+	const head = lines.findIndex(line => line.startsWith('┌') && line.includes(`· ${file} · new (`));
+	const foot = lines.findIndex((line, index) => index > head && line.startsWith('└'));
+	return head >= 0 && foot > head ? lines.slice(head, foot + 1) : undefined;
+}
+
+const cardShown = (screen: string, file: string) => cardOn(screen, file) !== undefined;
+
+/** The SHA-256 a card shows, its wrapped lines joined. */
+function cardFingerprint(screen: string, file: string): string {
+	const card = cardOn(screen, file)!;
+	const start = card.findIndex(line => line.startsWith('│ SHA-256'));
+	const rows = [card[start]!.slice('│ SHA-256'.length), ...card.slice(start + 1).filter((line, index, rest) => rest.slice(0, index + 1).every(l => /^│ {6,}[0-9A-F:]/.test(l)))];
+	return rows.map(row => row.replace(/[│\s]/g, '')).join('');
+}
 
 /** The wizard's own process in `dir` (not its key process): the node running the built CLI there. */
 function wizardProcessIn(dir: string): number | undefined {
@@ -103,6 +122,21 @@ describe.skipIf(!haveTmux)('the wizard on a folder kubepki made', () => {
 		expect(review).toContain('7 certificate(s) would be renewed in pki');
 		// Nothing on disk changed yet.
 		expect(kubepki(['expiry', 'pki'], {cwd: dir}).status).toBe(1);
+		// The cards follow the words: the API server's, whole on the screen, names its file and its fingerprint.
+		let screen = review;
+		while (!cardShown(screen, 'kubernetes.pem')) {
+			const last = screen;
+			term.keys('PageDown');
+			screen = await term.waitFor(now => now !== last);
+		}
+
+		const shown = cardFingerprint(screen, 'kubernetes.pem');
+		expect(shown).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+		expect(shown).not.toBe(new X509Certificate(readFileSync(path.join(out, 'kubernetes.pem'))).fingerprint256);
+		term.keys('Enter');
+		await term.waitFor(/Write the renewal \(\d+ files\) to pki\? enter or y write · esc no/);
+		// Not at the confirm either.
+		expect(kubepki(['expiry', 'pki'], {cwd: dir}).status).toBe(1);
 		term.keys('Enter');
 		await term.waitFor('Renewed and written');
 		term.keys('q');
@@ -110,6 +144,8 @@ describe.skipIf(!haveTmux)('the wizard on a folder kubepki made', () => {
 		const after = kubepki(['expiry', 'pki'], {cwd: dir});
 		expect(after.status, after.stdout).toBe(0);
 		expect(readdirSync(path.join(out, '.backup'))).toHaveLength(1);
+		// What the card showed is what was written.
+		expect(new X509Certificate(readFileSync(path.join(out, 'kubernetes.pem'))).fingerprint256).toBe(shown);
 		if (!haveOpenssl) return;
 		const leaves = readdirSync(out).filter(f => f.endsWith('.pem') && !f.endsWith('-key.pem') && f !== 'ca.pem');
 		const verified = runStatus('openssl', ['verify', '-x509_strict', '-CAfile', 'ca.pem', ...leaves], {cwd: out});
