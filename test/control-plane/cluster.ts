@@ -19,9 +19,9 @@ import {spawnTied, stopProcess} from '../helpers/processes.js';
 export type Run = {code: number; stdout: string; stderr: string};
 
 /** Run a program without blocking the event loop (a stand-in kubelet lives in the test process). */
-export function runAsync(program: string, args: readonly string[], options: {input?: string; encoding?: 'utf8' | 'latin1'} = {}): Promise<Run> {
+export function runAsync(program: string, args: readonly string[], options: {input?: string; encoding?: 'utf8' | 'latin1'; env?: NodeJS.ProcessEnv} = {}): Promise<Run> {
 	return new Promise(resolve => {
-		const child = execFile(program, [...args], {encoding: options.encoding ?? 'utf8', maxBuffer: 64 * 1024 * 1024}, (error, stdout, stderr) => {
+		const child = execFile(program, [...args], {encoding: options.encoding ?? 'utf8', maxBuffer: 64 * 1024 * 1024, env: options.env ?? process.env}, (error, stdout, stderr) => {
 			const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
 			resolve({code, stdout: String(stdout), stderr: String(stderr)});
 		});
@@ -265,9 +265,12 @@ export class ControlPlane {
 		}
 	}
 
-	/** The built kubectl, run on the masters' network (where 127.0.0.1:6443 is this cluster's). */
+	/**
+	 * The built kubectl, run on the masters' network (where 127.0.0.1:6443 is this cluster's), with a cache of this
+	 * cluster's own: ~/.kube/cache is keyed by the server's address, and every run's admin dials 127.0.0.1:6443.
+	 */
 	kubectl(args: readonly string[], input?: string): Promise<Run> {
-		return runAsync(...this.inside(path.join(this.bin, 'kubectl'), args), {input});
+		return runAsync(...this.inside(path.join(this.bin, 'kubectl'), args), {input, env: {...process.env, KUBECACHEDIR: path.join(this.root, 'kubectl-cache')}});
 	}
 }
 
