@@ -364,9 +364,9 @@ export async function startLab(addresses: LabAddresses, masters: number): Promis
 	const netns = `/proc/${machines.child.pid}/ns/net`;
 
 	try {
-		const ready = await Promise.race([machines.first, machines.exited.then(() => `ended: ${machines.stderr()}`)]);
+		// Both at once: the stand-in's 'ready' is heard only while event('ready') waits for it.
+		const [ready] = await Promise.all([Promise.race([machines.first, machines.exited.then(() => `ended: ${machines.stderr()}`)]), event('ready')]);
 		if (ready !== 'ready') throw new Error(`the machines' network namespace: ${ready}`);
-		await event('ready');
 		const n = ++labs;
 		// The only name on this machine's network; the full pid (no two live processes share one) keeps it unique.
 		const hostEnd = `kp${process.pid}h${n}`;
