@@ -1,5 +1,5 @@
 import {request as httpsRequest} from 'node:https';
-import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {mkdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest';
 import {parse as parseYaml, stringify} from 'yaml';
@@ -215,6 +215,19 @@ describe.skipIf(!ready).each(clusters)('a real control plane from $name', cluste
 				await expectIdentity(cp, plan, installedOn(host, spec.file), spec.certId, `${host}/${spec.file}`);
 			}
 		}
+	});
+
+	it('runs every process of the cluster in the lab\'s machines namespace, whose 127.0.0.1:6443, 10257 and 10259 are this cluster\'s alone', async () => {
+		const machines = readlinkSync(lab!.machines);
+		expect(machines).not.toBe(readlinkSync('/proc/self/ns/net'));
+		for (const [name, proc] of cp.procs) expect(readlinkSync(`/proc/${proc.child.pid}/ns/net`), name).toBe(machines);
+		const listening = await runAsync('nsenter', [`--net=${lab!.machines}`, 'ss', '-Hltnp']);
+		expect(listening.code, listening.stderr).toBe(0);
+		/** The pids listening on 127.0.0.1:port in the machines namespace. */
+		const owners = (port: number) => [...new Set(listening.stdout.split('\n').filter(line => line.includes(` 127.0.0.1:${port} `)).flatMap(line => [...line.matchAll(/pid=(\d+)/g)].map(m => Number(m[1]))))];
+		expect(owners(6443), 'the haproxy for 127.0.0.1:6443').toEqual([cp.procs.get('haproxy-local')!.child.pid]);
+		expect(owners(10_257), 'the controller-manager').toEqual([cp.procs.get('kube-controller-manager')!.child.pid]);
+		expect(owners(10_259), 'the scheduler').toEqual([cp.procs.get('kube-scheduler')!.child.pid]);
 	});
 
 	it('gives each component what its default RBAC role allows, and no more', async () => {
