@@ -1,18 +1,19 @@
 import {createHash, KeyObject, randomBytes, sign as signSync} from 'node:crypto';
 import {signingOrder, type CertSpec} from '../plan.js';
+import type * as Asn1 from './asn1.js';
+import {pemBody} from './cert-info.js';
 import {children, readTlv, time, whole} from './der.js';
 import {privateKeyToPem, startKeyGeneration, type KeyPair} from './keys.js';
-import type {x509 as X509} from './x509.js';
 
 /**
- * @peculiar/x509 (with its ASN.1 packages, the largest module kubepki loads), loaded with the first certificate
- * issued: importing this module, as the wizard's stages do through generate, never loads it.
+ * The ASN.1 packages (@peculiar/asn1-x509 and asn1-schema, through asn1.ts), loaded with the first certificate
+ * issued: importing this module, as the wizard's stages do through generate, never loads them.
  */
-let x509: typeof X509;
+let asn1: typeof Asn1;
 let loading: Promise<void> | undefined;
-async function loadX509(): Promise<void> {
-	loading ??= import('./x509.js').then(module => {
-		x509 = module.x509;
+async function loadAsn1(): Promise<void> {
+	loading ??= import('./asn1.js').then(module => {
+		asn1 = module;
 	});
 	return loading;
 }
@@ -110,7 +111,7 @@ const parsedSigners = new Map<string, ParsedSigner>();
 function parsedSigner(signer: Signer): ParsedSigner {
 	let parsed = parsedSigners.get(signer.certPem);
 	if (!parsed) {
-		const der = Buffer.from(x509.PemConverter.decodeFirst(signer.certPem));
+		const der = pemBody(signer.certPem);
 		const [tbs] = children(readTlv(der, 0));
 		const fields = children(tbs!);
 		// TBSCertificate: [0] version (always there in v3), serial, signature, issuer, validity, subject, ...
@@ -125,15 +126,15 @@ function parsedSigner(signer: Signer): ParsedSigner {
 }
 
 /*
- * Building an extension is most of issuing's own cost: x509 encodes its value, wraps it, encodes that, and parses
- * both back. Basic constraints, key usage, extended key usage and the authority key identifier are the same for
- * many certificates of a run: each distinct one is built once and reused (an extension is immutable bytes).
+ * Encoding an extension is most of what is left of issuing's own cost. Basic constraints, key usage, extended key
+ * usage and the authority key identifier are the same for many certificates of a run: each distinct one is encoded
+ * once and reused (an extension is immutable bytes).
  */
 const sharedExtensions = new Map<string, Buffer>();
-function shared(key: string, make: () => X509.Extension): Buffer {
+function shared(key: string, make: () => Buffer): Buffer {
 	let extension = sharedExtensions.get(key);
 	if (!extension) {
-		extension = Buffer.from(make().rawData);
+		extension = make();
 		if (sharedExtensions.size > 256) sharedExtensions.clear();
 		sharedExtensions.set(key, extension);
 	}
@@ -141,16 +142,9 @@ function shared(key: string, make: () => X509.Extension): Buffer {
 	return extension;
 }
 
-const subjectAltNameOid = '2.5.29.17';
-
-/** The SAN extension, as x509's SubjectAlternativeNameExtension encodes it, without parsing its value back. */
-function subjectAltNames(sans: CertSpec['sans']): Buffer {
-	return Buffer.from(new x509.Extension(subjectAltNameOid, false, new x509.GeneralNames(sans.map(san => ({type: san.type, value: san.value}))).rawData).rawData);
-}
-
-function subjectName(spec: CertSpec): X509.JsonName {
-	// JSON form so a comma or a plus in a name is escaped, not split.
-	return [...spec.organizations.map(o => ({O: [o]})), {CN: [spec.commonName]}];
+/** The subject: one RDN per organization, then the common name (attribute by attribute: a comma stays a comma). */
+function subjectName(spec: CertSpec): Buffer {
+	return asn1.nameDer([...spec.organizations.map(o => ['O', o] as const), ['CN', spec.commonName] as const]);
 }
 
 /** A Time as asn1-x509 encodes it (RFC 5280 §4.1.2.5): UTCTime through 2049, GeneralizedTime after; whole seconds. */
@@ -195,6 +189,15 @@ export function tbsCertificate(parts: CertificateParts, signerAlgorithm: KeyPair
 	);
 }
 
+/** PEM as x509's PemConverter writes it: base64 in lines of 64, then a newline after the END line. */
+function pem(der: Buffer): string {
+	const base64 = der.toString('base64');
+	const lines = ['-----BEGIN CERTIFICATE-----'];
+	for (let i = 0; i < base64.length; i += 64) lines.push(base64.slice(i, i + 64));
+	lines.push('-----END CERTIFICATE-----', '');
+	return lines.join('\n');
+}
+
 /**
  * Sign a TBSCertificate with Node's synchronous crypto (ECDSA in DER, as X.509 holds it; PKCS#1 v1.5) and wrap it
  * into the Certificate: one signature, no thread-pool round trip, nothing parsed back.
@@ -210,24 +213,26 @@ function signedCertificate(tbs: Buffer, signer: KeyPair): Buffer {
  * Sign one certificate for a spec. The key pair may be passed in (made earlier, all at once, so the
  * thread pool spreads them over the cores); a root CA signs itself.
  *
- * @peculiar/x509 encodes what carries meaning (the subject name, every extension); the certificate around them is
- * put together here and signed once. X509CertificateGenerator.create would parse each extension, the SPKI and
- * both names back into ASN.1 objects, encode the whole, sign it through webcrypto's pool, and parse the result
- * again: most of a certificate's time, for the same bytes (test/core/issue-tbs.test.ts checks them against it).
+ * @peculiar/asn1-x509 encodes what carries meaning (the subject name, every extension; asn1.ts, as x509's classes
+ * do); the certificate around them is put together here and signed once. @peculiar/x509's
+ * X509CertificateGenerator.create would parse each extension, the SPKI and both names back into ASN.1 objects,
+ * encode the whole, sign it through webcrypto's pool, and parse the result again: most of a certificate's time, for
+ * the same bytes (test/core/issue-tbs.test.ts checks them against it).
  */
 export async function issue(spec: CertSpec, keys: KeyPair, signer: Signer | undefined, now = new Date()): Promise<Issued> {
-	await loadX509();
+	await loadAsn1();
 	const notBefore = new Date(now.getTime() - backdateMs);
 	let notAfter = new Date(now.getTime() + spec.validityHours * 3600 * 1000);
-	const subject = Buffer.from(new x509.Name(subjectName(spec)).toArrayBuffer());
+	const subject = subjectName(spec);
+	const flags = asn1.keyUsageFlags;
 	const extensions: Buffer[] = [];
 	let issuer: Buffer;
 	let signingKeys: KeyPair;
 	if (spec.signer === 'self') {
 		extensions.push(
-			shared('basic self', () => new x509.BasicConstraintsExtension(true, undefined, true)),
-			shared('usage self', () => new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true)),
-			Buffer.from(new x509.SubjectKeyIdentifierExtension(keyIdentifier(keys.publicKey)).rawData),
+			shared('basic true', () => asn1.basicConstraints(true)),
+			shared(`usage ${flags.keyCertSign | flags.cRLSign | flags.digitalSignature}`, () => asn1.keyUsage(flags.keyCertSign | flags.cRLSign | flags.digitalSignature)),
+			asn1.subjectKeyIdentifier(keyIdentifier(keys.publicKey)),
 		);
 		issuer = subject;
 		signingKeys = keys;
@@ -236,30 +241,26 @@ export async function issue(spec: CertSpec, keys: KeyPair, signer: Signer | unde
 		const {issuer: caSubject, notAfter: caNotAfter, keyId: caKeyId} = parsedSigner(signer);
 		// A leaf never outlives the CA that signed it.
 		if (notAfter > caNotAfter) notAfter = caNotAfter;
-		let usage = x509.KeyUsageFlags.digitalSignature;
+		let usage: number = flags.digitalSignature;
 		// RSA key exchange (TLS 1.2 RSA suites) encrypts with the key; ECDSA keys never do.
-		if (keys.algorithm !== 'ecdsa-p256') usage |= x509.KeyUsageFlags.keyEncipherment;
-		if (spec.isCA) usage = x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature;
+		if (keys.algorithm !== 'ecdsa-p256') usage |= flags.keyEncipherment;
+		if (spec.isCA) usage = flags.keyCertSign | flags.cRLSign | flags.digitalSignature;
 		extensions.push(
-			shared(`basic ${spec.isCA}`, () => new x509.BasicConstraintsExtension(spec.isCA, undefined, true)),
-			shared(`usage ${usage}`, () => new x509.KeyUsagesExtension(usage, true)),
+			shared(`basic ${spec.isCA}`, () => asn1.basicConstraints(spec.isCA)),
+			shared(`usage ${usage}`, () => asn1.keyUsage(usage)),
 		);
-		if (spec.extKeyUsages.length > 0) {
-			extensions.push(shared(`ext ${spec.extKeyUsages.join(',')}`, () => new x509.ExtendedKeyUsageExtension(spec.extKeyUsages.map(u => x509.ExtendedKeyUsage[u]))));
-		}
-
-		if (spec.sans.length > 0) extensions.push(subjectAltNames(spec.sans));
+		if (spec.extKeyUsages.length > 0) extensions.push(shared(`ext ${spec.extKeyUsages.join(',')}`, () => asn1.extendedKeyUsage(spec.extKeyUsages)));
+		if (spec.sans.length > 0) extensions.push(asn1.subjectAltNames(spec.sans));
 		extensions.push(
-			Buffer.from(new x509.SubjectKeyIdentifierExtension(keyIdentifier(keys.publicKey)).rawData),
-			shared(`authority ${caKeyId}`, () => new x509.AuthorityKeyIdentifierExtension(caKeyId, false)),
+			asn1.subjectKeyIdentifier(keyIdentifier(keys.publicKey)),
+			shared(`authority ${caKeyId}`, () => asn1.authorityKeyIdentifier(caKeyId)),
 		);
 		issuer = caSubject;
 		signingKeys = signer.keys;
 	}
 
 	const tbs = tbsCertificate({serialHex: randomSerialHex(), issuer, subject, notBefore, notAfter, spki: spki(keys.publicKey), extensions}, signingKeys.algorithm);
-	const der = signedCertificate(tbs, signingKeys);
-	const certPem = x509.PemConverter.encode(new Uint8Array(der.buffer, der.byteOffset, der.byteLength) as Uint8Array<ArrayBuffer>, 'CERTIFICATE') + '\n';
+	const certPem = pem(signedCertificate(tbs, signingKeys));
 	return {spec, certPem, keyPem: privateKeyToPem(keys), keys};
 }
 
@@ -271,7 +272,7 @@ export async function issueAll(
 	specs: readonly CertSpec[],
 	options: {
 		existing?: ReadonlyMap<string, Issued>;
-		/** Keys already being made (started before the x509 module loaded), by spec id. */
+		/** Keys already being made (started before the ASN.1 packages loaded), by spec id. */
 		keys?: ReadonlyMap<string, Promise<KeyPair>>;
 		now?: Date;
 		onProgress?: (done: number, total: number) => void;
@@ -279,8 +280,8 @@ export async function issueAll(
 		onIssued?: (issued: Issued) => void;
 	} = {},
 ): Promise<Issued[]> {
-	// x509 loads while the first keys are being made, not after.
-	const library = loadX509();
+	// The ASN.1 packages load while the first keys are being made, not after.
+	const library = loadAsn1();
 	const existing = options.existing ?? new Map<string, Issued>();
 	const missing = specs.filter(spec => !existing.has(spec.id));
 	const started = options.keys ?? new Map<string, Promise<KeyPair>>();
