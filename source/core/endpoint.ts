@@ -164,6 +164,9 @@ function handshake(endpoint: Endpoint, options: HandshakeOptions, withClient: bo
 			// Reading what is served needs no trust; the verdicts are made from the chain afterwards.
 			rejectUnauthorized: false,
 			checkServerIdentity: () => undefined,
+			// No trust store at all: given one, Node completes the chain it reports with the issuers it trusts (its
+			// roots, NODE_EXTRA_CA_CERTS), so a CA the server never sent would be shown as sent.
+			ca: [],
 			...(client ? {cert: client.certPem, key: client.keyPem} : {}),
 		});
 		const timer = setTimeout(() => fail(Object.assign(new Error('timed out'), {code: 'KUBEPKI_TIMEOUT'})), timeoutMs);

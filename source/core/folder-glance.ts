@@ -11,6 +11,7 @@ import type {Finding} from './lint/types.js';
 import {buildPlan, renewWithinDays, specById, type Layout} from './plan.js';
 import {folderCluster, planRenewal, type RenewalPlan} from './renew.js';
 import {clusterChange} from './cluster-change.js';
+import {kubeadmServiceAccount} from './placement.js';
 import {caPicks} from './rotate-text.js';
 import {nextStep, rotationFolder, rotationStatus, type CaChoice, type RotationPreview, type RotationResult, type RotationStatus, type RotationStep} from './rotate.js';
 import type {Topology} from './topology.js';
@@ -106,6 +107,9 @@ export function configDifference(recorded: Topology, given: Topology): string | 
 	return parts.length > 0 ? `the --config differs from this folder's cluster (${parts.join('; ')}); Change the cluster starts from the --config` : undefined;
 }
 
+/** How a kubeadm folder's cluster is changed, since the stages cannot (they build the hard way's files). */
+const kubeadmChangeAdvice = `To change it, edit the cluster file and run kubepki generate --layout kubeadm --config FILE --out FOLDER: it keeps the three CAs and ${kubeadmServiceAccount.key}, signs the leaves afresh and moves a removed machine's files to retired/.`;
+
 export type FolderChoiceId = 'renew' | 'change' | 'rotate' | 'new-folder';
 
 /** A choice; `blocked` says why enter does nothing on it now. */
@@ -132,7 +136,11 @@ export function folderChoices(glance: FolderGlance): FolderChoice[] {
 			: [glance.renewRefusal ?? 'Renew cannot run on this folder.'],
 		...(!glance.renewal && {blocked: glance.renewRefusal ?? 'renew cannot run on this folder'}),
 	};
-	const changeBlocked = between ? `The stages would write this folder over the CA rotation in progress (phase ${glance.rotation!.phase}), undoing it: finish the rotation first (Rotate the CA).` : undefined;
+	const changeBlocked = between
+		? `The stages would write this folder over the CA rotation in progress (phase ${glance.rotation!.phase}), undoing it: finish the rotation first (Rotate the CA).`
+		: glance.layout === 'kubeadm'
+			? `The stages build the hard-way layout; this folder is kubeadm's, and they would put a second PKI, with a new CA, beside its own. ${kubeadmChangeAdvice}`
+			: undefined;
 	const change: FolderChoice = {
 		id: 'change',
 		title: 'Change the cluster',
@@ -186,6 +194,7 @@ export function folderChoiceCommands(glance: FolderGlance, id: FolderChoiceId): 
 	if (id === 'change') {
 		const master = plan.topology.masters[0]!;
 		return [
+			...(glance.layout === 'kubeadm' ? ['# The cluster changed in a cluster file (this folder\'s is the "cluster" of its manifest), kubeadm\'s layout kept:', `kubepki generate --layout kubeadm --config cluster.yaml --out ${glance.outDir}`] : []),
 			'# A new master joins etcd before its etcd starts (run on a master that stays):',
 			`etcdctl member add NEW-MASTER --peer-urls=https://NEW-MASTER-IP:${etcdPeerPort}`,
 			'# A master that leaves, first:',

@@ -117,10 +117,10 @@ export function parseToolVersion(probe: ToolProbe, output: string): string | und
 // A tool that hangs (a wrapper asking for a login, a broken network mount) must not hold up the wizard.
 const probeTimeoutMs = 3000;
 
-async function probeOne(probe: ToolProbe, env: NodeJS.ProcessEnv): Promise<ToolStatus> {
+async function probeOne(probe: ToolProbe, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ToolStatus> {
 	const {execa} = await import('execa');
 	// Only the PATH of `env` decides what is found: extendEnv false, and stdin ignored so Ink keeps the terminal.
-	const result = await execa(probe.name, [...probe.versionArgs], {env, extendEnv: false, reject: false, stdin: 'ignore', timeout: probeTimeoutMs, all: true});
+	const result = await execa(probe.name, [...probe.versionArgs], {env, extendEnv: false, reject: false, stdin: 'ignore', timeout: timeoutMs, all: true});
 	const about = {neededFor: probe.neededFor, install: installLines(probe)};
 	// ENOENT: not on PATH; EACCES: there but not executable. Anything that started counts as found,
 	// even with a non-zero exit (cfssljson rejects -version, yet it works).
@@ -134,7 +134,10 @@ async function probeOne(probe: ToolProbe, env: NodeJS.ProcessEnv): Promise<ToolS
 	return {name: probe.name, found: true, ...(version && {version}), ...(outdated && {outdated}), ...about};
 }
 
-/** Every tool kubepki can use, probed in parallel with the PATH of `env`. Never throws. */
-export async function probeTools(env: NodeJS.ProcessEnv = process.env): Promise<ToolStatus[]> {
-	return Promise.all(toolProbes.map(async probe => probeOne(probe, env)));
+/**
+ * Every tool kubepki can use, probed in parallel with the PATH of `env`. Never throws. A probe still running after
+ * `timeoutMs` (default 3 s; 0: no limit) is stopped, and its tool counted as found without a version.
+ */
+export async function probeTools(env: NodeJS.ProcessEnv = process.env, {timeoutMs = probeTimeoutMs}: {readonly timeoutMs?: number} = {}): Promise<ToolStatus[]> {
+	return Promise.all(toolProbes.map(async probe => probeOne(probe, env, timeoutMs)));
 }

@@ -103,6 +103,30 @@ describe.skipIf(!haveTmux)('the wizard on a folder kubepki made', () => {
 		await term.waitFor('EXIT=130');
 	});
 
+	test('on kubeadm\'s layout Change the cluster says why the stages cannot (they build the hard way\'s files) and how instead; enter opens nothing, nothing changes', async () => {
+		const dir = tempDir();
+		expect(kubepki(['generate', '--out', 'pki', '--layout', 'kubeadm', '--algorithm', 'ecdsa-p256', '--quiet'], {cwd: dir}).status).toBe(0);
+		const manifestPath = path.join(dir, 'pki', 'kubepki-manifest.json');
+		const before = readFileSync(manifestPath, 'utf8');
+		const term = wizard(dir, ['--out', 'pki']);
+		await term.waitFor('2. Change the cluster', untilShown);
+		term.keys('Down');
+		// Its explanation, whichever it is (the stages' own explanation says "The Cluster stage").
+		const told = await term.waitFor(screen => screen.includes('› 2. Change the cluster') && /this folder is kubeadm's|The Cluster stage/.test(screen), untilShown);
+		expect(told).toContain('this folder is kubeadm\'s');
+		expect(told.replaceAll('\n', ' ')).toMatch(/kubepki generate +--layout +kubeadm +--config +FILE +--out +FOLDER/);
+		// Keys are read in order: once c's commands show, the Enter before them was handled, and opened nothing.
+		term.keys('Enter', 'c');
+		const commands = await term.waitFor(screen => screen.includes('--config cluster.yaml') || screen.includes('step 1 of 10'), untilShown);
+		expect(commands).not.toContain('step 1 of 10');
+		term.keys('q');
+		const left = await term.waitFor('EXIT=', untilShown);
+		expect(left).toContain('EXIT=0');
+		expect(left).not.toContain('step 1 of 10');
+		expect(readFileSync(manifestPath, 'utf8')).toBe(before);
+		expect(readdirSync(path.join(dir, 'pki')).sort()).toEqual(['ansible', 'haproxy.cfg', 'kubepki-manifest.json', 'master1', 'master2', 'node1', 'node2']);
+	}, 0);
+
 	test('Change the cluster removes a worker: Review & write says it retires, and its files end up only under retired/', async () => {
 		const dir = tempDir();
 		writeClusterFile(dir, {name: 'shrink', masters: 1, workers: 3});

@@ -1,6 +1,7 @@
 // Driving the built CLI in a real terminal: tmux on a private socket, keys by send-keys, the screen by
-// capture-pane, polled until the expected text shows (never a fixed sleep).
+// capture-pane, polled until the expected text shows (never a fixed sleep, and no clock of its own).
 import {execFileSync, spawnSync} from 'node:child_process';
+import {waitUntil} from '../helpers/until.js';
 
 export type Term = {
 	/** The screen as text (or with escape sequences, for the colour checks). */
@@ -8,7 +9,10 @@ export type Term = {
 	/** Send tmux key names (Enter, Up, C-c) or literal text with `literal`. */
 	keys(...names: string[]): void;
 	type(text: string): void;
-	/** Poll the screen until it shows the text (or the check holds); the timeout only ends a hung test. */
+	/**
+	 * Poll the screen until it shows the text (or the check holds). No limit unless `timeoutMs` is given: the test's
+	 * timeout ends a hung test, and the screen last seen is reported with it (helpers/until.ts).
+	 */
 	waitFor(text: string | RegExp | ((screen: string) => boolean), timeoutMs?: number): Promise<string>;
 	kill(): void;
 };
@@ -40,14 +44,18 @@ export function startTerm(argv: readonly string[], options: {columns: number; ro
 			for (const key of names) tmux('send-keys', '-t', name, key);
 		},
 		type: text => tmux('send-keys', '-t', name, '-l', text),
-		async waitFor(text, timeoutMs = 30_000) {
+		async waitFor(text, timeoutMs = Number.POSITIVE_INFINITY) {
 			const started = Date.now();
-			for (;;) {
-				const screen = term.screen();
-				if (typeof text === 'string' ? screen.includes(text) : typeof text === 'function' ? text(screen) : text.test(screen)) return screen;
-				if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${String(text)}; screen:\n${screen}`);
-				await new Promise(resolve => setTimeout(resolve, 100));
-			}
+			return waitUntil(
+				String(text),
+				() => {
+					const screen = term.screen();
+					if (typeof text === 'string' ? screen.includes(text) : typeof text === 'function' ? text(screen) : text.test(screen)) return {found: screen};
+					if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${String(text)}; screen:\n${screen}`);
+					return {seen: `screen:\n${screen}`};
+				},
+				100,
+			);
 		},
 		kill: () => {
 			spawnSync('tmux', ['-L', socket, 'kill-server'], {stdio: 'ignore'});

@@ -6,6 +6,7 @@ import path from 'node:path';
 import {describe, expect, test} from 'vitest';
 import {freezeKeyProcess, processAlive} from '../helpers/processes.js';
 import {cliPath, hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
+import {waitUntil} from '../helpers/until.js';
 import type {Term} from './tmux.js';
 import {wizard} from './wizard-term.js';
 
@@ -33,6 +34,17 @@ function nodeProcessesIn(dir: string): number[] {
 			}
 		})
 		.map(Number);
+}
+
+/**
+ * Wait until no node process works in `dir` and the key process `pid` is dead. The key process is frozen
+ * (SIGSTOP) by the test, so it never ends by itself: only the wizard's SIGKILL ends it, and the wait can fail.
+ */
+async function gone(dir: string, pid: number): Promise<void> {
+	await waitUntil(`no process of the wizard left in ${dir}`, () => {
+		const left = nodeProcessesIn(dir);
+		return left.length === 0 && !processAlive(pid) ? {found: undefined} : {seen: `running: ${left.join(', ')}; key process ${pid} alive: ${processAlive(pid)}`};
+	});
 }
 
 const titles = ['Tools', 'Cluster', 'Certificate authority', 'Kubelet certs', 'Component certs', 'API server SANs', 'Kubeconfigs', 'Encryption at rest', 'etcd', 'Review & write'];
@@ -187,9 +199,9 @@ describe.runIf(haveTmux)('the wizard in a real terminal', () => {
 		expect(ca).toContain('… making keys');
 		expect(ca).not.toContain('Cluster certificate authority · ca.pem · new');
 		keys.resume();
-		// One RSA-4096 key takes from one second to a minute on a loaded 2-core machine: the wait is long, so a
-		// slow machine is never taken for a broken screen.
-		await term.waitFor('Cluster certificate authority · ca.pem · new', 280_000);
+		// One RSA-4096 key takes from one second to a minute on a loaded 2-core machine: the wait has no limit of its
+		// own (the test's is long), so a slow machine is never taken for a broken screen.
+		await term.waitFor('Cluster certificate authority · ca.pem · new');
 		term.keys('C-c');
 		await term.waitFor('EXIT=130');
 	}, 300_000);
@@ -202,8 +214,10 @@ describe.runIf(haveTmux)('the wizard in a real terminal', () => {
 		await term.waitFor(/making keys [0-8]\/9/);
 		term.keys('C-c');
 		await term.waitFor('EXIT=130');
-		// It left without waiting for the keys still owed: no process of it is left making them (the frozen key
-		// process would stay forever had the wizard not killed it).
+		// It left without waiting for the keys still owed: no process of it is left making them. The frozen key
+		// process would stay forever had the wizard not killed it, so this wait can fail; it is a wait because a
+		// SIGKILLed process takes its own moment to die, which a loaded machine can make later than EXIT=.
+		await gone(dir, keys.pid);
 		expect(nodeProcessesIn(dir)).toEqual([]);
 		expect(processAlive(keys.pid)).toBe(false);
 		expect(existsSync(path.join(dir, 'pki'))).toBe(false);
@@ -218,15 +232,12 @@ describe.runIf(haveTmux)('the wizard in a real terminal', () => {
 		tmux('new-session', '-d', '-s', 'e', '-x', '100', '-y', '30', command);
 		try {
 			const screen = () => tmux('capture-pane', '-p', '-t', 'e');
-			const waitFor = async (pattern: RegExp, timeoutMs = 30_000, poll = 20) => {
-				const started = performance.now();
-				for (;;) {
+			// No clock of its own: the test's timeout is the bound, and the screen last seen is reported with it.
+			const waitFor = async (pattern: RegExp) =>
+				waitUntil(String(pattern), () => {
 					const text = screen();
-					if (pattern.test(text)) return text;
-					if (performance.now() - started > timeoutMs) throw new Error(`timed out waiting for ${String(pattern)}; screen:\n${text}`);
-					await new Promise(resolve => setTimeout(resolve, poll));
-				}
-			};
+					return pattern.test(text) ? {found: text} : {seen: `screen:\n${text}`};
+				});
 
 			// The key process frozen with its RSA-4096 jobs asked for: keys are owed when the quit is confirmed, and
 			// would be for ever had the wizard waited for them.
@@ -237,7 +248,9 @@ describe.runIf(haveTmux)('the wizard in a real terminal', () => {
 			tmux('send-keys', '-t', 'e', 'y');
 			const after = await waitFor(/EXIT=\d+/);
 			expect(after).toContain('EXIT=0');
-			// Left without waiting for the key jobs: nothing of the wizard still runs them.
+			// Left without waiting for the key jobs: nothing of the wizard still runs them (the frozen key process
+			// stays forever unless the wizard killed it: see gone).
+			await gone(dir, keys.pid);
 			expect(nodeProcessesIn(dir)).toEqual([]);
 			expect(processAlive(keys.pid)).toBe(false);
 			expect(existsSync(path.join(dir, 'pki'))).toBe(false);

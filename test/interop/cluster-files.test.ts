@@ -7,6 +7,7 @@ import {hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
 import {freePorts} from '../helpers/ports.js';
 import {fakeVersion, kubectlVersion, runAsync, startClientCheckingEndpoint, type ClientCheckingEndpoint} from '../helpers/tls-endpoint.js';
 import {spawnTied, stopProcess} from '../helpers/processes.js';
+import {waitUntil} from '../helpers/until.js';
 
 const haveKubectl = hasTool('kubectl');
 const haveEtcd = hasTool('etcd') && hasTool('etcdctl');
@@ -217,18 +218,19 @@ describe.skipIf(!haveEtcd)('a real 2-member etcd cluster on loopback from the ge
 			member.child!.stderr!.on('data', keep);
 		}
 
-		// Wait (bounded) until both answer health checks.
-		const deadline = Date.now() + 30_000;
+		// Wait until both answer health checks: no clock of its own, the hook's timeout is the bound, and the
+		// member's last words are reported with it.
 		for (const member of members) {
-			for (;;) {
-				const r = await etcdctl(member.client, ['endpoint', 'health']);
-				if (r.code === 0) break;
-				if (Date.now() > deadline || member.child!.exitCode !== null) {
-					throw new Error(`etcd ${member.name} did not become healthy: ${r.stderr}\n${member.log.join('').slice(-3000)}`);
-				}
-
-				await new Promise(resolve => setTimeout(resolve, 500));
-			}
+			await waitUntil(
+				`etcd ${member.name} to answer a health check`,
+				async () => {
+					const r = await etcdctl(member.client, ['endpoint', 'health']);
+					if (r.code === 0) return {found: undefined};
+					if (member.child!.exitCode !== null) throw new Error(`etcd ${member.name} did not become healthy: ${r.stderr}\n${member.log.join('').slice(-3000)}`);
+					return {seen: `${r.stderr}\n${member.log.join('').slice(-3000)}`};
+				},
+				500,
+			);
 		}
 	}, 60_000);
 

@@ -60,8 +60,9 @@ describe('kubepki doctor with the real PATH', () => {
 
 	it('probes all tools in parallel: stand-ins that each wait until every one of them has started all answer', async () => {
 		// Each stand-in marks that it started, then waits for the marks of all the others before printing a version.
-		// Probed one after another, the first would wait for the rest until the probe's own time-out and count as
-		// failed; probed together, they meet. No clock is read by the test: the rendezvous proves the overlap.
+		// Probed one after another, the first would wait for the rest for ever (the probes' own 3 s limit is off
+		// here, so a loaded machine that starts the last stand-in late is not taken for one-by-one probing, and the
+		// test's timeout ends the wait); probed together, they meet. No clock is read: the rendezvous proves the overlap.
 		const bin = tempDir();
 		const marks = tempDir();
 		for (const probe of toolProbes) {
@@ -75,7 +76,7 @@ describe('kubepki doctor with the real PATH', () => {
 			writeFileSync(path.join(bin, probe.name), script + '\n', {mode: 0o755});
 		}
 
-		const tools = await probeTools({PATH: `${bin}:/usr/bin:/bin`});
+		const tools = await probeTools({PATH: `${bin}:/usr/bin:/bin`}, {timeoutMs: 0});
 		expect(tools).toHaveLength(everyTool.length);
 		for (const tool of tools) expect(tool.version, tool.name).toBe('9.8.7');
 	});

@@ -36,16 +36,16 @@ type Report = {
 type Json = {items: Array<{path: string; source: string; fingerprintSha256?: string}>; findings: Array<{path: string; rule: string; severity: string; message: string; item?: {source: string}}>; endpoints: Report[]};
 
 /** The CLI without blocking this process (a server below may live in it); cwd `here`. */
-function inspect(args: string[]): Promise<{code: number; stdout: string; stderr: string}> {
+function inspect(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{code: number; stdout: string; stderr: string}> {
 	return new Promise(resolve => {
-		execFile(process.execPath, [cliPath, 'inspect', ...args], {cwd: here, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024}, (error, stdout, stderr) => {
+		execFile(process.execPath, [cliPath, 'inspect', ...args], {cwd: here, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024}, (error, stdout, stderr) => {
 			resolve({code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr});
 		});
 	});
 }
 
-async function inspectJson(args: string[]): Promise<{code: number; json: Json; stderr: string}> {
-	const result = await inspect(['--json', ...args]);
+async function inspectJson(args: string[], env?: NodeJS.ProcessEnv): Promise<{code: number; json: Json; stderr: string}> {
+	const result = await inspect(['--json', ...args], env);
 	expect(result.stderr, result.stderr).toBe('');
 	return {code: result.code, json: JSON.parse(result.stdout) as Json, stderr: result.stderr};
 }
@@ -122,6 +122,22 @@ describe.skipIf(!haveOpenssl)('inspect https://127.0.0.1:PORT against openssl s_
 		expect(text.code).toBe(0);
 		expect(text.stdout).toContain(`https://127.0.0.1:${port}  certificate`);
 		expect(text.stdout).toMatch(/endpoint-local: the served certificate is pki\/kubernetes\.pem, byte for byte/);
+	});
+
+	it('the chain is what the server sent: a CA this machine trusts (NODE_EXTRA_CA_CERTS) is not added to it', async () => {
+		// The leaf alone: Node, given a trust store, would complete the reported chain with ./pki's CA from it.
+		const alone = await sServer(pki('kubernetes.pem'), pki('kubernetes-key.pem'));
+		const trusting = {...process.env, NODE_EXTRA_CA_CERTS: pki('ca.pem')};
+		const leaf = await inspectJson([`127.0.0.1:${alone}`], trusting);
+		expect(leaf.json.endpoints[0]!.chain).toHaveLength(1);
+		expect(leaf.json.items.filter(item => item.source === 'tls')).toHaveLength(1);
+		expect(leaf.json.endpoints[0]!.verified).toBe(true);
+		// The leaf and its CA (-cert_chain): both are shown, as openssl s_client -showcerts shows them.
+		const both = await sServer(pki('kubernetes.pem'), pki('kubernetes-key.pem'), ['-cert_chain', pki('ca.pem')]);
+		const sent = run('openssl', ['s_client', '-connect', `127.0.0.1:${both}`, '-showcerts'], {input: ''}).match(/-----BEGIN CERTIFICATE-----/g);
+		const chain = await inspectJson([`127.0.0.1:${both}`], trusting);
+		expect(chain.json.endpoints[0]!.chain).toHaveLength(sent!.length);
+		expect(chain.json.endpoints[0]!.chain).toHaveLength(2);
 	});
 
 	it('wrong SAN: kubectl\'s exact x509 error and the SAN that would fix it; exit 1; --servername checks the name given instead', async () => {

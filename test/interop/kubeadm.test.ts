@@ -9,6 +9,7 @@ import {parse as parseYaml} from 'yaml';
 import {certInfo} from '../../source/core/pki/cert-info.js';
 import {hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
 import {stopProcess} from '../helpers/processes.js';
+import {waitUntil} from '../helpers/until.js';
 
 const haveOpenssl = hasTool('openssl');
 const haveKubectl = hasTool('kubectl');
@@ -328,13 +329,17 @@ describe.skipIf(!haveOpenssl)('the kubeadm layout with real servers', () => {
 			const keep = (chunk: Buffer) => log.push(chunk.toString());
 			etcd.stdout!.on('data', keep);
 			etcd.stderr!.on('data', keep);
-			const deadline = Date.now() + 30_000;
-			for (;;) {
-				const r = await etcdctl(`https://127.0.0.1:${client}`, 'etcd/healthcheck-client', ['endpoint', 'health']);
-				if (r.code === 0) break;
-				if (Date.now() > deadline || etcd.exitCode !== null) throw new Error(`etcd did not become healthy: ${r.output}\n${log.join('').slice(-3000)}`);
-				await new Promise(resolve => setTimeout(resolve, 500));
-			}
+			// No clock of its own: the hook's timeout is the bound, and etcd's last words are reported with it.
+			await waitUntil(
+				'etcd to answer a health check',
+				async () => {
+					const r = await etcdctl(`https://127.0.0.1:${client}`, 'etcd/healthcheck-client', ['endpoint', 'health']);
+					if (r.code === 0) return {found: undefined};
+					if (etcd!.exitCode !== null) throw new Error(`etcd did not become healthy: ${r.output}\n${log.join('').slice(-3000)}`);
+					return {seen: `${r.output}\n${log.join('').slice(-3000)}`};
+				},
+				500,
+			);
 		}, 60_000);
 
 		afterAll(async () => {

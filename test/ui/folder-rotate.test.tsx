@@ -180,7 +180,14 @@ describe('Rotate the CA on a kubeadm folder', () => {
 		const screen = await open(dir);
 		let frame = await waitFor(screen.r, '› 1. Renew (not now)');
 		expect(flat(frame)).toContain('Renew knows the hard-way layout');
-		await press(screen.r, keys.down, '› 2. Change the cluster');
+		frame = await press(screen.r, keys.down, '› 2. Change the cluster');
+		// The stages build the hard way's files: on kubeadm's layout Change the cluster says why not, and how instead.
+		expect(flat(frame)).toContain('The stages build the hard-way layout; this folder is kubeadm\'s');
+		expect(flat(frame)).toMatch(/kubepki generate +--layout +kubeadm +--config +FILE +--out +FOLDER/);
+		await press(screen.r, keys.enter, () => true);
+		frame = await press(screen.r, 'c', 'kubepki generate --layout kubeadm --config cluster.yaml --out');
+		expect(screen.wizardOpened()).toBe(false);
+		await press(screen.r, 'c', f => !f.includes('--config cluster.yaml'));
 		frame = await press(screen.r, keys.down, '› 3. Rotate the CA');
 		expect(flat(frame)).toContain('you choose cluster, etcd, front-proxy or all, as --ca does');
 		frame = await press(screen.r, keys.enter, 'Rotate the CA: which CA?');

@@ -4,6 +4,7 @@ import {EventEmitter} from 'node:events';
 import {stripVTControlCharacters} from 'node:util';
 import {render as inkRender, type Instance} from 'ink';
 import type {ReactElement} from 'react';
+import {waitUntil} from '../helpers/until.js';
 
 class FakeStdout extends EventEmitter {
 	frames: string[] = [];
@@ -93,14 +94,22 @@ export const keys = {
 	ctrlC: '\u0003',
 } as const;
 
-/** Poll until `check` holds for the frame; the error shows the last frame, which is what a reader needs. */
-export async function waitFor(r: Rendered, check: string | RegExp | ((frame: string) => boolean), timeoutMs = 15_000): Promise<string> {
+/**
+ * Poll until `check` holds for the frame. No limit unless `timeoutMs` is given: the test's timeout ends a wait
+ * that never comes, and the last frame, which is what a reader needs, is reported with it (helpers/until.ts).
+ */
+export async function waitFor(r: Rendered, check: string | RegExp | ((frame: string) => boolean), timeoutMs = Number.POSITIVE_INFINITY): Promise<string> {
 	const test = typeof check === 'function' ? check : typeof check === 'string' ? (f: string) => f.includes(check) : (f: string) => check.test(f);
 	const started = Date.now();
-	while (!test(r.frame())) {
-		if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${String(check)}; last frame:\n${r.frame()}`);
-		await new Promise(resolve => setTimeout(resolve, 10));
-	}
+	await waitUntil(
+		String(check),
+		() => {
+			if (test(r.frame())) return {found: undefined};
+			if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${String(check)}; last frame:\n${r.frame()}`);
+			return {seen: `last frame:\n${r.frame()}`};
+		},
+		10,
+	);
 
 	// One more turn so the new screen's input handlers have subscribed before the next key.
 	await new Promise(resolve => setImmediate(resolve));

@@ -129,14 +129,17 @@ describe('certificate cards come from the issued certificate', () => {
 	test('c swaps the explanation for the cfssl, then the openssl commands that make the same certificate', async () => {
 		const r = open(harness(), 'ca');
 		await waitFor(r, 'Why (c: the commands by hand)');
+		// The card drawn first (its key made): pgdn scrolls the stage's pane while that has lines to scroll, and
+		// the commands' pane only while it has none, so which pane a pgdn moved depended on how fast the key came.
+		await waitFor(r, ready);
 		const cfssl = await press(r, 'c', 'By hand with cfssl');
 		expect(cfssl).toContain('cat > ca-config.json');
-		// pgdn until the CA's own command shows: how far depends on whether the card above is drawn yet.
+		// tab gives the commands' pane the keys, as a person would; then pgdn until the CA's own command shows.
+		await press(r, keys.tab, '▸ By hand with cfssl');
 		const gencert = 'cfssl gencert -initca ca-csr.json | cfssljson -bare ca';
 		for (let i = 0; i < 5 && !r.frame().includes(gencert); i++) {
 			const before = r.frame();
-			r.stdin.write(keys.pageDown);
-			await waitFor(r, frame => frame !== before || frame.includes(gencert), 2000).catch(() => undefined);
+			await press(r, keys.pageDown, frame => frame !== before);
 		}
 
 		const scrolled = await waitFor(r, gencert);
