@@ -2,6 +2,7 @@ import {existsSync} from 'node:fs';
 import {readFile, stat} from 'node:fs/promises';
 import path from 'node:path';
 import type {WizardEngine} from '../ui/wizard/engine.js';
+import type {FolderReady} from '../ui/folder/Reading.js';
 import type {FolderStart} from '../ui/wizard/mount.js';
 import {UsageError, type CommandIo} from './io.js';
 
@@ -36,6 +37,7 @@ async function runScreen(flags: WizardFlags, io: CommandIo): Promise<never> {
 	const outPath = path.resolve(io.cwd, outDir);
 	const existing = await stat(outPath).catch(() => undefined);
 	if (existing && !existing.isDirectory()) throw new UsageError(`--out: ${outDir} exists and is not a folder`);
+	let code = 0;
 	// Loading the screen (Ink and React) takes a moment: say so at once on a line the first frame then clears,
 	// rather than leave a silent terminal.
 	io.stdout.write('kubepki: opening the wizard…');
@@ -79,51 +81,56 @@ async function runScreen(flags: WizardFlags, io: CommandIo): Promise<never> {
 	const parsedConfig = existingConfig === undefined ? undefined : parseEncryptionConfig(existingConfig);
 	const encryption = parsedConfig?.ok && isEncryptionProvider(parsedConfig.summary.firstProvider) ? parsedConfig.summary.firstProvider : undefined;
 	// A folder kubepki made opens on itself: what expires, lint errors, and renew / change the cluster / a new folder.
+	// First frame first: the frame says the folder is being read; reading it (x509, every certificate) starts after.
 	const {manifestName} = await import('../core/manifest.js');
 	let folder: FolderStart | undefined;
+	/** Mid-rotation, a folder the screen cannot read: the one line printed once the screen is gone (exit 1). */
+	let refusal: string | undefined;
 	if (existsSync(path.join(outPath, manifestName))) {
-		io.stdout.write('\r\u001B[2Kkubepki: reading the folder…');
-		const [{openFolder}, {renewFolder}, {renewWithinDays}, {Opening}, rotate, {rotationInProgress}] = await Promise.all([
-			import('../core/folder-glance.js'),
-			import('../core/renew.js'),
-			import('../core/plan.js'),
-			// The folder screen is loaded only for a folder: it brings x509, which a fresh wizard loads after its first frame.
-			import('../ui/folder/Opening.js'),
-			import('../core/rotate.js'),
-			import('../core/manifest.js'),
-		]);
-		// A folder renew cannot read (no CA, a broken service-account pair) opens on the stages, as before.
-		const glance = await openFolder(outPath).catch(() => undefined);
-		if (glance) {
-			folder = {
-				Opening,
-				opening: {
-					glance,
-					// A --config given too wins over the manifest's cluster for "Change the cluster".
-					topology: flags.config ? topology : glance.topology,
-					renew: async () => renewFolder({outDir: outPath, selection: {kind: 'within', seconds: renewWithinDays * 86_400}}),
-					// The same transaction as kubepki rotate-ca: what the screen showed is what is written.
-					rotation: {
-						preview: async (request, onProgress) => rotate.previewRotation({outDir: outPath, ...request, onProgress}),
-						write: async (request, prepared) => rotate.rotateCa({outDir: outPath, ...request, prepared}),
-					},
-				},
-			};
-		} else {
-			// Mid-rotation the stages would write the folder over the rotation (generate refuses that): when the
-			// folder screen cannot open, say the next step instead.
-			const rotating = rotationInProgress(await readFile(path.join(outPath, manifestName), 'utf8').catch(() => undefined), 'the wizard');
-			if (rotating) {
-				const {printable} = await import('../core/printable.js');
-				io.stdout.write('\r\u001B[2K');
-				io.stderr.write(`kubepki: refused: ${printable(rotating)}\n`);
-				if (process.stdin.isTTY) process.stdin.setRawMode(false);
-				process.exit(1);
-			}
-		}
+		folder = {
+			reading: afterFirstFrame.then(async (): Promise<FolderReady | undefined> => {
+				const [{openFolder}, {renewFolder}, {renewWithinDays}, {Opening}, rotate, {rotationInProgress}] = await Promise.all([
+					import('../core/folder-glance.js'),
+					import('../core/renew.js'),
+					import('../core/plan.js'),
+					import('../ui/folder/Opening.js'),
+					import('../core/rotate.js'),
+					import('../core/manifest.js'),
+				]);
+				// A folder renew cannot read (no CA, a broken service-account pair) opens on the stages, as before.
+				const glance = await openFolder(outPath).catch(() => undefined);
+				if (glance) {
+					return {
+						Opening,
+						opening: {
+							glance,
+							// A --config given too wins over the manifest's cluster for "Change the cluster".
+							topology: flags.config ? topology : glance.topology,
+							renew: async () => renewFolder({outDir: outPath, selection: {kind: 'within', seconds: renewWithinDays * 86_400}}),
+							// The same transaction as kubepki rotate-ca: what the screen showed is what is written.
+							rotation: {
+								preview: async (request, onProgress) => rotate.previewRotation({outDir: outPath, ...request, onProgress}),
+								write: async (request, prepared) => rotate.rotateCa({outDir: outPath, ...request, prepared}),
+							},
+						},
+					};
+				}
+
+				// Mid-rotation the stages would write the folder over the rotation (generate refuses that): when the
+				// folder screen cannot open, say the next step instead, once the screen has given the terminal back.
+				const rotating = rotationInProgress(await readFile(path.join(outPath, manifestName), 'utf8').catch(() => undefined), 'the wizard');
+				if (rotating) {
+					refusal = rotating;
+					code = 1;
+					app.unmount();
+					return new Promise<never>(() => undefined);
+				}
+
+				return undefined;
+			}),
+		};
 	}
 
-	let code = 0;
 	let failure: string | undefined;
 	const color = !io.env.NO_COLOR;
 	io.stdout.write('\r\u001B[2K');
@@ -151,6 +158,8 @@ async function runScreen(flags: WizardFlags, io: CommandIo): Promise<never> {
 	if (failure !== undefined) {
 		io.stderr.write(`kubepki: the wizard failed: ${printable(failure)}\n`);
 		code = wizardFailedCode;
+	} else if (refusal !== undefined) {
+		io.stderr.write(`kubepki: refused: ${printable(refusal)}\n`);
 	}
 
 	// The terminal as it was: Ink has shown the cursor again on unmount; raw mode, set above, goes off here.

@@ -3,7 +3,7 @@
 // reach (the chain against the CA, the dialled name against the SANs, mutual TLS) are findings on the served
 // certificate's row, in the words kubectl and etcdctl print. Errors before a chain is read (refused, time-out,
 // not TLS) are one line naming the endpoint.
-import {connect, type PeerCertificate, type TLSSocket} from 'node:tls';
+import type {PeerCertificate, TLSSocket} from 'node:tls';
 import {ipFamily, normalizeIp, urlHost} from './ip.js';
 import {buildChain} from './lint/chain-index.js';
 import {sanCovers} from './lint/kubeconfig.js';
@@ -149,7 +149,9 @@ function connectionError(endpoint: Endpoint, error: NodeJS.ErrnoException, timeo
 
 type Attempt = {chain: Buffer[]; protocol: string; client: ClientVerdict; clientAlert?: string};
 
-function handshake(endpoint: Endpoint, options: HandshakeOptions, withClient: boolean): Promise<Attempt> {
+async function handshake(endpoint: Endpoint, options: HandshakeOptions, withClient: boolean): Promise<Attempt> {
+	// node:tls only when an endpoint is dialled: reading files (inspect --json of a folder) does not load it.
+	const {connect} = await import('node:tls');
 	const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
 	const settleMs = options.settleMs ?? defaultSettleMs;
 	const servername = options.servername ?? (ipFamily(endpoint.host) ? undefined : endpoint.host);

@@ -1,9 +1,9 @@
 import {ansibleFiles, hostsOf} from './ansible.js';
 import {certificateFiles, clusterFiles, type ClusterFilesOptions} from './cluster-files.js';
-import {distribution, installDirs} from './distribute.js';
+import {distribution, installDirs, installScript} from './distribute.js';
 import {kubeadmFiles} from './kubeadm.js';
 import {kubeadmPlacement, kubeadmServices, kubeadmUnitFiles} from './kubeadm-units.js';
-import {ansibleDirName, bundlePath} from './placement.js';
+import {ansibleDirName, bundlePath, copyScriptPaths, fileModes} from './placement.js';
 import type {Plan} from './plan.js';
 import type {Issued} from './pki/issue.js';
 import {loadBalancerHost} from './units.js';
@@ -67,15 +67,20 @@ export async function layoutFiles(plan: Plan, issued: readonly Issued[], options
  */
 function kubeadmLayoutFiles(plan: Plan, issued: readonly Issued[], alsoPlaced: readonly OutputFile[] = []): OutputFile[] {
 	const folders = [...kubeadmFiles(plan, issued), ...kubeadmUnitFiles(plan), ...alsoPlaced];
+	const bundles = kubeadmPlacement(plan, folders);
+	// The copy script, beside the host folders: every file of each machine to its full path (/etc/kubernetes/…,
+	// the units to /etc/systemd/system/), or under DEST=dir to look first. A CA rotation writes its own pair.
+	const copy = copyScriptPaths('kubeadm').changed;
+	const script: OutputFile = {path: copy, content: installScript(plan, bundles, 'every file', copy), mode: fileModes.script, kind: 'copy-script'};
 	// ansible/ sits beside the host folders; haproxy's configuration is at the top, as in the hard way.
 	const ansible = ansibleFiles({
-		hosts: [...hostsOf(kubeadmPlacement(plan, folders), '.'), loadBalancerHost(plan)],
+		hosts: [...hostsOf(bundles, '.'), loadBalancerHost(plan)],
 		files: folders,
 		dir: ansibleDirName,
 		services: [...kubeadmServices.map(s => s.name), 'haproxy'],
 		unitDir: installDirs.systemd,
 	});
-	return [...folders, ...ansible];
+	return [...folders, script, ...ansible];
 }
 
 /** What each machine's bundle holds (hard way): its folder under the bundles folder and the file names in it. */

@@ -21,7 +21,7 @@ import {layoutFiles, placed} from './layout-files.js';
 import {kubeadmInstalledAt, kubeadmPlacement} from './kubeadm-units.js';
 import {parseKubeconfig} from './kubeconfig.js';
 import {buildManifest, parseManifest, type Manifest, type ManifestRotation} from './manifest.js';
-import {bundlesDir, copyScriptPath, copyScriptPaths, fileModes, kubeadmPaths, kubeadmServiceAccount, kubeadmServiceAccountPaths, manifestName} from './placement.js';
+import {bundlesDir, copyScriptPaths, fileModes, kubeadmPaths, kubeadmServiceAccount, kubeadmServiceAccountPaths, manifestName} from './placement.js';
 import {buildPlan, hardwayPaths, isLayout, rotationPaths, signingPaths, type CertSpec, type Layout, type Plan, type RotationPhase} from './plan.js';
 import {issue, issueAll, type Issued} from './pki/issue.js';
 import {generateKeyPair, importPrivateKeyPem, type KeyPair} from './pki/keys.js';
@@ -558,7 +558,7 @@ export async function rotateCa(options: RotateOptions): Promise<RotationResult> 
 			{path: scriptPaths.changed, content: script(changedBundles, `the files rotate-ca ${options.step} changed`, scriptPaths.changed), mode: fileModes.script, kind: 'copy-script'},
 			{path: scriptPaths.all, content: script(bundles, 'every file', scriptPaths.all), mode: fileModes.script, kind: 'copy-script'},
 		];
-		const live = [...full.filter(f => f.path !== copyScriptPath), ...scripts];
+		const live = [...full.filter(f => f.path !== scriptPaths.changed && f.path !== scriptPaths.all), ...scripts];
 		const livePaths = new Set(live.map(f => f.path));
 		const removed = state.manifest.files.map(f => f.path).filter(p => p !== manifestName && !livePaths.has(p));
 		const record: ManifestRotation = {
@@ -584,7 +584,7 @@ export async function rotateCa(options: RotateOptions): Promise<RotationResult> 
 				rotation: record,
 			}),
 		};
-		const changed = [...differs.filter(f => f.path !== copyScriptPath), ...scripts, ...retiredFiles, manifestFile];
+		const changed = [...differs.filter(f => f.path !== scriptPaths.changed && f.path !== scriptPaths.all), ...scripts, ...retiredFiles, manifestFile];
 		// The step in the name: phases run within one second (a script) keep a backup each.
 		const backupDir = `${backupFolder}/${folderTimestamp(now)}-rotate-ca-${options.step}`;
 		await folder.commit(changed, {backupDir, remove: removed});

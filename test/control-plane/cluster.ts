@@ -6,19 +6,22 @@ import {parse as parseYaml, stringify} from 'yaml';
 import {spawnTied, stopProcess} from '../helpers/processes.js';
 
 /*
- * A control plane on loopback addresses, started from the files `kubepki generate` wrote. Each machine's files
+ * A control plane on a lab network (startLab), started from the files `kubepki generate` wrote. Each machine's files
  * are installed as copy.sh says, under <root>/<host>/ instead of /; the units' flags are used as written except
  * for what is the test's own: the binaries' folder, the data directories, that <root>/<host> prefix, and the
- * few listen addresses that cannot be shared because every "machine" here is one network stack (see startApiserver,
- * startEtcd, startLocalForwarder).
+ * few listen addresses that cannot be shared because every master here is one network stack (see startApiserver,
+ * startEtcd). Every process of the cluster, and every kubectl the test runs, is in the lab's machines namespace: its
+ * 127.0.0.1 (what the generated kubeconfigs of admin, the controller-manager and the scheduler dial) and its ports
+ * (the controller-manager's 10257, the scheduler's 10259) belong to this cluster alone, so two test runs on one
+ * machine never meet there.
  */
 
 export type Run = {code: number; stdout: string; stderr: string};
 
 /** Run a program without blocking the event loop (a stand-in kubelet lives in the test process). */
-export function runAsync(program: string, args: readonly string[], options: {input?: string; encoding?: 'utf8' | 'latin1'} = {}): Promise<Run> {
+export function runAsync(program: string, args: readonly string[], options: {input?: string; encoding?: 'utf8' | 'latin1'; env?: NodeJS.ProcessEnv} = {}): Promise<Run> {
 	return new Promise(resolve => {
-		const child = execFile(program, [...args], {encoding: options.encoding ?? 'utf8', maxBuffer: 64 * 1024 * 1024}, (error, stdout, stderr) => {
+		const child = execFile(program, [...args], {encoding: options.encoding ?? 'utf8', maxBuffer: 64 * 1024 * 1024, env: options.env ?? process.env}, (error, stdout, stderr) => {
 			const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
 			resolve({code, stdout: String(stdout), stderr: String(stderr)});
 		});
@@ -76,7 +79,14 @@ export class ControlPlane {
 		readonly out: string,
 		/** The folder of the built Kubernetes binaries. */
 		readonly bin: string,
+		/** The network namespace of the masters and the load balancer (Lab.machines): every process runs there. */
+		readonly netns: string,
 	) {}
+
+	/** A program and its arguments, run in the machines' network namespace. */
+	private inside(program: string, args: readonly string[]): [string, string[]] {
+		return ['nsenter', [`--net=${this.netns}`, '--', program, ...args]];
+	}
 
 	/** A machine's root folder: what the machine has at /x, the test has at hostRoot(host)/x. */
 	hostRoot(host: string): string {
@@ -154,7 +164,10 @@ export class ControlPlane {
 		return {program: path.basename(program), args};
 	}
 
-	/** Start a program (from the built folder, or the system's PATH for etcd and haproxy) with its log in root/logs. */
+	/**
+	 * Start a program (from the built folder, or the system's PATH for etcd and haproxy) in the machines' network
+	 * namespace, with its log in root/logs. nsenter execs the program: the child's pid is the program's own.
+	 */
 	start(name: string, program: string, args: readonly string[]): Proc {
 		const logs = path.join(this.root, 'logs');
 		mkdirSync(logs, {recursive: true});
@@ -162,7 +175,7 @@ export class ControlPlane {
 		const fd = openSync(log, 'a');
 		const resolved = existsSync(path.join(this.bin, program)) ? path.join(this.bin, program) : program;
 		// Tied to the test process: a runner SIGKILLed mid-suite leaves no etcd, API server or haproxy behind.
-		const child = spawnTied(resolved, [...args], {stdio: ['ignore', fd, fd]});
+		const child = spawnTied(...this.inside(resolved, args), {stdio: ['ignore', fd, fd]});
 		closeSync(fd);
 		const proc: Proc = {name, child, log};
 		child.on('exit', (code, signal) => {
@@ -211,7 +224,7 @@ export class ControlPlane {
 
 	/**
 	 * An etcd member from its generated unit. Test's own: the data directory, and no 127.0.0.1:2379 listener (every
-	 * member listens there too; here all masters share one network stack, and nothing dials it).
+	 * member listens there too; here all masters share one network namespace, and nothing dials it).
 	 */
 	startEtcd(master: string): void {
 		const {args} = this.unitFlags(master, 'etcd.service', (name, value) => {
@@ -252,20 +265,24 @@ export class ControlPlane {
 		}
 	}
 
+	/**
+	 * The built kubectl, run on the masters' network (where 127.0.0.1:6443 is this cluster's), with a cache of this
+	 * cluster's own: ~/.kube/cache is keyed by the server's address, and every run's admin dials 127.0.0.1:6443.
+	 */
 	kubectl(args: readonly string[], input?: string): Promise<Run> {
-		return runAsync(path.join(this.bin, 'kubectl'), args, {input});
+		return runAsync(...this.inside(path.join(this.bin, 'kubectl'), args), {input, env: {...process.env, KUBECACHEDIR: path.join(this.root, 'kubectl-cache')}});
 	}
 }
 
 /**
  * The addresses of one cluster: a /24 of 198.18.0.0/15 (RFC 2544, set aside for tests), chosen at random so that two
  * runs do not meet. Not loopback: the API server refuses to proxy to a loopback node address ("address not allowed"),
- * and a cluster file may not mix loopback with other addresses. .1 is this machine's end of the link, the load
- * balancer .10, masters .11 on, workers .21 on; the first worker sits in a network namespace of its own (startLab).
+ * and a cluster file may not mix loopback with other addresses. .1 is this machine's end of the link (the only
+ * address of the lab outside its namespaces), the load balancer .10, masters .11 on, workers .21 on (startLab).
  */
 export function labAddresses(): {readonly prefix: string; readonly host: string; readonly loadBalancer: string; master(i: number): string; worker(i: number): string} {
 	// Never one this file took already (a lab's addresses may still be going when the next cluster starts), nor one
-	// this machine has.
+	// this machine has (another run's lab shows here by its .1).
 	const onMachine = spawnSync('ip', ['-o', '-4', 'addr', 'show'], {encoding: 'utf8'}).stdout ?? '';
 	let prefix: string;
 	do {
@@ -283,6 +300,8 @@ const takenBlocks = new Set<string>();
 export type StandInRequest = {path: string; cn?: string; o?: string | string[]};
 
 export type Lab = {
+	/** The network namespace of the load balancer and the masters, for nsenter --net= (ControlPlane runs everything there). */
+	readonly machines: string;
 	/** The stand-in kubelet of the first worker: what it was asked and which handshakes it refused. */
 	readonly requests: StandInRequest[];
 	readonly tlsErrors: string[];
@@ -294,24 +313,37 @@ export type Lab = {
 const standInScript = path.join(import.meta.dirname, 'kubelet-stand-in.mjs');
 let labs = 0;
 
+/** A process in a new network namespace of its own (unshare --net), once it is there; it ends when its stdin does. */
+async function inNewNetns(command: readonly string[]): Promise<{child: ChildProcess; exited: Promise<void>; lines: ReturnType<typeof createInterface>; stderr: () => string; first: Promise<string>}> {
+	const child = spawn('unshare', ['--net', '--', ...command], {stdio: ['pipe', 'pipe', 'pipe']});
+	let stderr = '';
+	child.stderr!.on('data', chunk => (stderr += chunk));
+	const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
+	const lines = createInterface({input: child.stdout!});
+	const first = new Promise<string>(resolve => lines.once('line', resolve));
+	return {child, exited, lines, stderr: () => stderr, first};
+}
+
 /**
- * The cluster's network: a veth pair from this machine to a network namespace of its own (unshare --net) where the
- * first worker's stand-in kubelet runs. This machine's end carries the load balancer's and the masters' addresses, so
- * every process of the test but the stand-in runs here as before. The stand-in process holds the namespace: when it
- * ends (stop(), or the test process gone and its stdin closed), the namespace, the pair and every address on it go
- * with it; nothing on this machine's network outlives the test.
+ * The cluster's network, three network stacks joined by veth pairs:
+ *  - the machines namespace: the load balancer's and the masters' addresses, and every process of the cluster
+ *    (ControlPlane runs them there). Its loopback is its own: 127.0.0.1:6443, 10257 and 10259 are this cluster's.
+ *  - the first worker's namespace: its stand-in kubelet, on the worker's address, reached from the machines.
+ *  - this machine: .1 only, so that the test process itself reaches the load balancer and the masters.
+ * Each namespace is held by one process (a `cat` reading a pipe from the test; the stand-in): when they end (stop(),
+ * or the test process gone and the pipes closed) and the cluster's processes with them (the reaper kills those), the
+ * namespaces, the pairs and every address on them go; nothing on this machine's network outlives the test.
  */
 export async function startLab(addresses: LabAddresses, masters: number): Promise<Lab> {
 	const used = await runAsync('ip', ['-o', '-4', 'addr', 'show']);
 	if (used.stdout.includes(` ${addresses.prefix}.`)) throw new Error(`${addresses.prefix}.0/24 is already on this machine`);
-	const child = spawn('unshare', ['--net', '--', process.execPath, standInScript], {stdio: ['pipe', 'pipe', 'pipe']});
-	let stderr = '';
-	child.stderr!.on('data', chunk => (stderr += chunk));
-	const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
+	// 'ready' is said after unshare: each holder is already in its new namespace when it speaks.
+	const machines = await inNewNetns(['sh', '-c', 'echo ready && exec cat']);
+	const standIn = await inNewNetns([process.execPath, standInScript]);
 	const requests: StandInRequest[] = [];
 	const tlsErrors: string[] = [];
 	const waiting = new Map<string, () => void>();
-	createInterface({input: child.stdout!}).on('line', line => {
+	standIn.lines.on('line', line => {
 		const message = JSON.parse(line) as {event: string; path?: string; cn?: string; o?: string | string[]; message?: string};
 		if (message.event === 'request') requests.push({path: message.path!, cn: message.cn, o: message.o});
 		else if (message.event === 'tls-error') tlsErrors.push(message.message!);
@@ -320,50 +352,70 @@ export async function startLab(addresses: LabAddresses, masters: number): Promis
 	const event = (name: string) =>
 		Promise.race([
 			new Promise<void>(resolve => waiting.set(name, resolve)),
-			exited.then(() => {
-				throw new Error(`the kubelet stand-in ended before '${name}': ${stderr}`);
+			standIn.exited.then(() => {
+				throw new Error(`the kubelet stand-in ended before '${name}': ${standIn.stderr()}`);
 			}),
 		]);
 	const stop = async () => {
-		child.stdin!.end();
-		await exited;
+		standIn.child.stdin!.end();
+		machines.child.stdin!.end();
+		await Promise.all([standIn.exited, machines.exited]);
 	};
+	const netns = `/proc/${machines.child.pid}/ns/net`;
 
 	try {
-		// 'ready' comes from node itself, so unshare has already moved it into the new namespace.
-		await event('ready');
+		// Both at once: the stand-in's 'ready' is heard only while event('ready') waits for it.
+		const [ready] = await Promise.all([Promise.race([machines.first, machines.exited.then(() => `ended: ${machines.stderr()}`)]), event('ready')]);
+		if (ready !== 'ready') throw new Error(`the machines' network namespace: ${ready}`);
 		const n = ++labs;
-		const hostEnd = `kp${process.pid % 100_000}h${n}`;
-		const nsEnd = `kp${process.pid % 100_000}n${n}`;
-		const inside = (args: string[]) => ['nsenter', `--net=/proc/${child.pid}/ns/net`, 'ip', ...args];
+		// The only name on this machine's network; the full pid (no two live processes share one) keeps it unique.
+		const hostEnd = `kp${process.pid}h${n}`;
+		const at = (pid: number | undefined) => (args: string[]) => ['nsenter', `--net=/proc/${pid}/ns/net`, 'ip', ...args];
+		const inMachines = at(machines.child.pid);
+		const inWorker = at(standIn.child.pid);
 		const local = [addresses.loadBalancer, ...Array.from({length: masters}, (_, i) => addresses.master(i))];
 		for (const command of [
-			['ip', 'link', 'add', hostEnd, 'type', 'veth', 'peer', 'name', nsEnd, 'netns', String(child.pid)],
+			// This machine <-> the machines: the test process reaches the load balancer and the masters.
+			['ip', 'link', 'add', hostEnd, 'type', 'veth', 'peer', 'name', 'lab', 'netns', String(machines.child.pid)],
 			['ip', 'addr', 'add', `${addresses.host}/24`, 'dev', hostEnd],
-			...local.map(ip => ['ip', 'addr', 'add', `${ip}/32`, 'dev', hostEnd]),
+			['ip', 'link', 'set', hostEnd, 'up'],
+			inMachines(['link', 'set', 'lo', 'up']),
+			inMachines(['addr', 'add', `${addresses.loadBalancer}/24`, 'dev', 'lab']),
+			...local.slice(1).map(ip => inMachines(['addr', 'add', `${ip}/32`, 'dev', 'lab'])),
 			// What was true on loopback: a connection between two of these addresses comes from 127.0.0.1. Without it,
 			// the kernel takes the dialled address itself as the source, and etcd refuses a peer whose certificate does
 			// not carry the address it dials from (kubeadm's etcd/peer.crt holds its own master's IP and 127.0.0.1).
-			...local.map(ip => ['ip', 'route', 'replace', 'local', ip, 'dev', hostEnd, 'table', 'local', 'proto', 'kernel', 'scope', 'host', 'src', '127.0.0.1']),
-			['ip', 'link', 'set', hostEnd, 'up'],
-			inside(['link', 'set', 'lo', 'up']),
-			inside(['addr', 'add', `${addresses.worker(0)}/24`, 'dev', nsEnd]),
-			inside(['link', 'set', nsEnd, 'up']),
+			...local.map(ip => inMachines(['route', 'replace', 'local', ip, 'dev', 'lab', 'table', 'local', 'proto', 'kernel', 'scope', 'host', 'src', '127.0.0.1'])),
+			inMachines(['link', 'set', 'lab', 'up']),
+			// The machines <-> the first worker: the API servers reach its stand-in kubelet.
+			inMachines(['link', 'add', 'worker', 'type', 'veth', 'peer', 'name', 'lab', 'netns', String(standIn.child.pid)]),
+			inMachines(['link', 'set', 'worker', 'up']),
+			inMachines(['route', 'add', `${addresses.worker(0)}/32`, 'dev', 'worker', 'src', addresses.master(0)]),
+			inWorker(['link', 'set', 'lo', 'up']),
+			inWorker(['addr', 'add', `${addresses.worker(0)}/32`, 'dev', 'lab']),
+			inWorker(['link', 'set', 'lab', 'up']),
+			inWorker(['route', 'add', 'default', 'dev', 'lab']),
 		]) {
 			const r = await runAsync(command[0]!, command.slice(1));
 			if (r.code !== 0) throw new Error(`${command.join(' ')}: ${r.stderr.trim()}`);
 		}
+
+		// Another run that drew the same /24 at the same moment: two links to one subnet would mix the clusters.
+		const now = await runAsync('ip', ['-o', '-4', 'addr', 'show']);
+		const others = now.stdout.split('\n').filter(line => line.includes(` ${addresses.prefix}.`) && !line.includes(` ${hostEnd} `));
+		if (others.length > 0) throw new Error(`${addresses.prefix}.0/24 is also on this machine: ${others.join('; ')}`);
 	} catch (error) {
 		await stop();
 		throw error;
 	}
 
 	return {
+		machines: netns,
 		requests,
 		tlsErrors,
 		async serve(files) {
 			const listening = event('listening');
-			child.stdin!.write(`${JSON.stringify({address: addresses.worker(0), port: 10_250, ...files})}\n`);
+			standIn.child.stdin!.write(`${JSON.stringify({address: addresses.worker(0), port: 10_250, ...files})}\n`);
 			await listening;
 		},
 		stop,

@@ -1,5 +1,5 @@
 import {request as httpsRequest} from 'node:https';
-import {mkdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {mkdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it, vi} from 'vitest';
 import {parse as parseYaml, stringify} from 'yaml';
@@ -13,9 +13,11 @@ import {ControlPlane, execStart, installList, labAddresses, runAsync, startLab, 
 
 /*
  * The real thing: etcd, one kube-apiserver per master, haproxy in front, the controller-manager and the scheduler,
- * started from the units `kubepki generate` writes, on a lab network of this machine (startLab: the load balancer
- * <net>.10, masters <net>.11 on, workers <net>.21 on, the first worker's stand-in kubelet in a network namespace of its
- * own). Every check talks to them with the built kubectl and the generated files as written.
+ * started from the units `kubepki generate` writes, on a lab network (startLab: the load balancer <net>.10 and masters
+ * <net>.11 on in a network namespace of their own, where every process of the cluster and every kubectl runs; workers
+ * <net>.21 on, the first worker's stand-in kubelet in a namespace of its own). Every check talks to them with the built
+ * kubectl and the generated files as written. Nothing listens on this machine's own addresses: two runs at once do
+ * not meet (each cluster's 127.0.0.1:6443, 10257 and 10259 are its namespace's).
  */
 
 // API servers start and restart here, on two cores shared with the rest of npm test: the waits poll a condition,
@@ -174,8 +176,8 @@ describe.skipIf(!ready).each(clusters)('a real control plane from $name', cluste
 
 	beforeAll(async () => {
 		plan = writeCluster(configFile, cluster.config, cluster.algorithm);
-		cp = new ControlPlane(root, out, bin!);
 		lab = await startLab(cluster.addresses, masters().length);
+		cp = new ControlPlane(root, out, bin!, lab.machines);
 		await generate();
 
 		for (const m of masters()) cp.startEtcd(m.name);
@@ -187,7 +189,8 @@ describe.skipIf(!ready).each(clusters)('a real control plane from $name', cluste
 
 		cp.startLoadBalancer(lb().name);
 		// The test's own: what 127.0.0.1:6443 is on the first master (its API server), for the kubeconfigs of the
-		// controller-manager, the scheduler and admin, which dial https://127.0.0.1:6443 as written.
+		// controller-manager, the scheduler and admin, which dial https://127.0.0.1:6443 as written. That 127.0.0.1 is
+		// the lab's machines namespace's (startLab), not this machine's: another run's cluster has its own.
 		const local = path.join(root, 'local-6443.cfg');
 		writeFileSync(local, ['defaults', '  mode tcp', '  timeout connect 5s', '  timeout client 1h', '  timeout server 1h', 'listen local', '  bind 127.0.0.1:6443', `  server ${first().name} ${first().ip}:6443`, ''].join('\n'));
 		cp.start('haproxy-local', 'haproxy', ['-db', '-f', local]);
@@ -212,6 +215,19 @@ describe.skipIf(!ready).each(clusters)('a real control plane from $name', cluste
 				await expectIdentity(cp, plan, installedOn(host, spec.file), spec.certId, `${host}/${spec.file}`);
 			}
 		}
+	});
+
+	it('runs every process of the cluster in the lab\'s machines namespace, whose 127.0.0.1:6443, 10257 and 10259 are this cluster\'s alone', async () => {
+		const machines = readlinkSync(lab!.machines);
+		expect(machines).not.toBe(readlinkSync('/proc/self/ns/net'));
+		for (const [name, proc] of cp.procs) expect(readlinkSync(`/proc/${proc.child.pid}/ns/net`), name).toBe(machines);
+		const listening = await runAsync('nsenter', [`--net=${lab!.machines}`, 'ss', '-Hltnp']);
+		expect(listening.code, listening.stderr).toBe(0);
+		/** The pids listening on 127.0.0.1:port in the machines namespace. */
+		const owners = (port: number) => [...new Set(listening.stdout.split('\n').filter(line => line.includes(` 127.0.0.1:${port} `)).flatMap(line => [...line.matchAll(/pid=(\d+)/g)].map(m => Number(m[1]))))];
+		expect(owners(6443), 'the haproxy for 127.0.0.1:6443').toEqual([cp.procs.get('haproxy-local')!.child.pid]);
+		expect(owners(10_257), 'the controller-manager').toEqual([cp.procs.get('kube-controller-manager')!.child.pid]);
+		expect(owners(10_259), 'the scheduler').toEqual([cp.procs.get('kube-scheduler')!.child.pid]);
 	});
 
 	it('gives each component what its default RBAC role allows, and no more', async () => {
@@ -429,8 +445,8 @@ describe.skipIf(!ready)('a real control plane from the kubeadm layout (its flags
 		plan = writeCluster(configFile, builtInShape(labKubeadm), 'ecdsa-p256', 'kubeadm');
 		const result = kubepki(['generate', '--layout', 'kubeadm', '--config', configFile, '--out', out, '--algorithm', 'ecdsa-p256', '--quiet']);
 		if (result.status !== 0) throw new Error(`generate failed: ${result.stderr}`);
-		cp = new ControlPlane(root, out, bin!);
 		lab = await startLab(labKubeadm, masters().length);
+		cp = new ControlPlane(root, out, bin!, lab.machines);
 		cp.installKubeadm(nodes().map(n => n.name));
 
 		for (const m of masters()) cp.startEtcd(m.name);

@@ -1,5 +1,5 @@
-// A stand-in for a kubelet's HTTPS port (10250), started by startKubeletStandIn (cluster.ts) inside a network
-// namespace of its own. It holds that namespace: when it exits, the namespace and its veth pair go with it.
+// A stand-in for a kubelet's HTTPS port (10250), started by startLab (cluster.ts) inside a network namespace of its
+// own. It holds that namespace: when it exits, the namespace and its veth pair go with it.
 //
 // stdin: a JSON line {address, port, cert, key, ca} once the namespace's interface has its address (each further
 // line serves other files in place of the last); the end of stdin (the test process gone) ends it. stdout: JSON lines, {event: 'ready'} at start, {event: 'listening'}, then

@@ -1,19 +1,91 @@
 // The built CLI opened on a folder kubepki made (issue 13, item 5), in a real terminal (tmux on a private
 // socket): the folder at a glance, a renewal walked and written, and "Change the cluster" starting from the
 // cluster the folder's manifest records, not the built-in example.
-import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs';
+import {existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, test} from 'vitest';
 import {generate} from '../../source/core/generate.js';
 import {exampleTopology} from '../../source/core/topology.js';
 import {writeClusterFile} from '../helpers/cluster-file.js';
-import {hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
+import {cliPath, hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
+import type {Term} from './tmux.js';
 import {wizard} from './wizard-term.js';
 
 const haveTmux = hasTool('tmux');
 const haveOpenssl = hasTool('openssl');
 // The rotation's screens are waited for as long as they take (a loaded machine): no clock decides the outcome.
 const untilShown = Number.POSITIVE_INFINITY;
+
+/** The wizard's own process in `dir` (not its key process): the node running the built CLI there. */
+function wizardProcessIn(dir: string): number | undefined {
+	const real = realpathSync(dir);
+	return readdirSync('/proc')
+		.filter(entry => /^\d+$/.test(entry))
+		.map(Number)
+		.find(pid => {
+			try {
+				const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+				const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+				return readlinkSync(`/proc/${pid}/cwd`) === real && argv[0] === process.execPath && argv[1] === cliPath && !environ.includes('KUBEPKI_KEY_PROCESS=1');
+			} catch {
+				return false;
+			}
+		});
+}
+
+/**
+ * The wizard on `dir/pki` under strace, which stops it (SIGSTOP) at its first open of the manifest: reading the
+ * folder starts there. One libuv worker makes every file call, so "first" is the run's first (strace counts per
+ * thread). Resolves once the wizard is stopped there (strace reports its main thread stopped by the signal: a
+ * tracer's stop at every system call looks the same in /proc), with its pid.
+ */
+async function wizardFrozenAtManifest(dir: string): Promise<{term: Term; pid: number}> {
+	const manifest = path.join(realpathSync(dir), 'pki', 'kubepki-manifest.json');
+	const trace = path.join(dir, 'strace.out');
+	const term = wizard(dir, ['--out', 'pki'], {UV_THREADPOOL_SIZE: '1'}, undefined, ['strace', '-f', '-o', trace, '-P', manifest, '-e', 'trace=openat', '-e', 'inject=openat:signal=SIGSTOP:when=1']);
+	for (;;) {
+		const pid = wizardProcessIn(dir);
+		const traced = existsSync(trace) ? readFileSync(trace, 'utf8') : '';
+		if (pid !== undefined && new RegExp(`^${pid} --- stopped by SIGSTOP ---$`, 'm').test(traced)) return {term, pid};
+		await new Promise(resolve => setTimeout(resolve, 20));
+	}
+}
+
+describe.skipIf(!haveTmux || !hasTool('strace'))('the wizard on a folder: the first frame first', () => {
+	test('the first frame says the folder is being read, before the folder is opened: the wizard is frozen at its first read of the manifest, and the glance follows once it goes on', async () => {
+		const dir = tempDir();
+		expect(kubepki(['generate', '--out', 'pki', '--algorithm', 'ecdsa-p256', '--quiet'], {cwd: dir}).status).toBe(0);
+		const {term, pid} = await wizardFrozenAtManifest(dir);
+
+		// Frozen where reading the folder starts: what is on the screen was drawn before it. (Before the fix the last
+		// thing written was the line "kubepki: reading the folder…", with no frame.)
+		const first = await term.waitFor(screen => screen.includes('kubepki · pki: reading the folder…') || screen.includes('kubepki: reading the folder…'));
+		expect(first).toContain('kubepki · pki: reading the folder…');
+		expect(first).toContain('its manifest, every certificate and its end date');
+		expect(first).not.toContain('certificate(s):');
+		process.kill(pid, 'SIGCONT');
+		const glance = await term.waitFor('› 1. Renew');
+		expect(glance).toContain('cluster kubernetes-the-hard-way, 2 master(s), 2 worker(s), ecdsa-p256');
+		expect(glance).not.toContain('reading the folder');
+		term.keys('q');
+		expect(await term.waitFor('EXIT=')).toContain('EXIT=0');
+	});
+
+	test('q pressed while the folder is read leaves (exit 0), nothing written', async () => {
+		const dir = tempDir();
+		expect(kubepki(['generate', '--out', 'pki', '--algorithm', 'ecdsa-p256', '--quiet'], {cwd: dir}).status).toBe(0);
+		const manifestPath = path.join(dir, 'pki', 'kubepki-manifest.json');
+		const before = readFileSync(manifestPath, 'utf8');
+		const {term, pid} = await wizardFrozenAtManifest(dir);
+
+		await term.waitFor('kubepki · pki: reading the folder…');
+		// The key waits in the terminal while the wizard is frozen; it goes on and reads it as it reads the folder.
+		term.keys('q');
+		process.kill(pid, 'SIGCONT');
+		expect(await term.waitFor('EXIT=')).toContain('EXIT=0');
+		expect(readFileSync(manifestPath, 'utf8')).toBe(before);
+	});
+});
 
 describe.skipIf(!haveTmux)('the wizard on a folder kubepki made', () => {
 	test('shows what ends soon, renews it after showing the restart order, and expiry is clean afterwards', async () => {

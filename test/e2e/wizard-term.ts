@@ -9,9 +9,12 @@ afterEach(() => {
 	for (const term of terms.splice(0)) term.kill();
 });
 
-/** `kubepki ARGS` in `dir`; `env` is added to (or, with undefined, removed from) the terminal's environment. */
-export function wizard(dir: string, args: readonly string[], env: Record<string, string | undefined> = {}, size = {columns: 100, rows: 30}): Term {
-	const term = startTerm([process.execPath, cliPath, ...args], {...size, cwd: dir, env: {CI: 'false', NO_COLOR: undefined, TERM: 'xterm-256color', ...env}});
+/**
+ * `kubepki ARGS` in `dir`; `env` is added to (or, with undefined, removed from) the terminal's environment; `under`
+ * is a command that runs it (`strace ... --`).
+ */
+export function wizard(dir: string, args: readonly string[], env: Record<string, string | undefined> = {}, size = {columns: 100, rows: 30}, under: readonly string[] = []): Term {
+	const term = startTerm([...under, process.execPath, cliPath, ...args], {...size, cwd: dir, env: {CI: 'false', NO_COLOR: undefined, TERM: 'xterm-256color', ...env}});
 	terms.push(term);
 	return term;
 }

@@ -34,7 +34,7 @@ function sh(script: string, args: string[], env: NodeJS.ProcessEnv) {
 const phases = ['start', 'reissue', 'finish'] as const;
 const hosts = ['m1', 'm2', 'w1'];
 
-describe('kubeadm layout: each rotate-ca phase writes copy.sh and copy-all.sh, which put every file at its full path', () => {
+describe('kubeadm layout: generate writes copy.sh, and each rotate-ca phase copy.sh and copy-all.sh, which put every file at its full path', () => {
 	const root = tempDir('kubepki-rotate-copy-kubeadm-');
 	const dir = path.join(root, 'pki');
 	writeClusterFile(root, {name: 'copyk', masters: 2, workers: 1});
@@ -55,6 +55,15 @@ describe('kubeadm layout: each rotate-ca phase writes copy.sh and copy-all.sh, w
 		expect(made.status, made.stderr).toBe(0);
 		const machines = path.join(root, 'machines');
 		for (const host of hosts) expect(expectedRoot(host).size, host).toBeGreaterThan(3);
+		// generate writes copy.sh too: every file of each machine, at its full path, keys 0600.
+		expect((statSync(path.join(dir, 'copy.sh')).mode & 0o777).toString(8)).toBe('755');
+		const first = path.join(machines, 'generate');
+		sh(path.join(dir, 'copy.sh'), [], {DEST: first});
+		for (const host of hosts) expect(sorted(tree(path.join(first, host))), `generate: ${host}`).toEqual(sorted(expectedRoot(host)));
+		expect(tree(path.join(first, 'm1')).get('etc/kubernetes/pki/ca.key')).toMatch(/ 600$/);
+		const justW1 = path.join(machines, 'generate-w1');
+		sh(path.join(dir, 'copy.sh'), ['w1'], {DEST: justW1});
+		expect(readdirSync(justW1)).toEqual(['w1']);
 		for (const phase of phases) {
 			const ran = kubepki(['rotate-ca', phase, '--out', dir]);
 			expect(ran.status, ran.stderr).toBe(0);

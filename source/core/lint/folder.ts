@@ -6,7 +6,7 @@ import {manifestName} from '../manifest.js';
 import type {FileDigest, FolderManifest} from '../pki/load.js';
 import {certItems, type CertItem, type Finding, type Rule} from './types.js';
 
-const hex = (bytes?: Uint8Array) => (bytes ? Buffer.from(bytes).toString('hex') : '');
+const hex = (bytes?: Uint8Array) => (bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex') : '');
 const mode = (bits: number) => `0${(bits & 0o777).toString(8).padStart(3, '0')}`;
 
 export const caNameClash: Rule = {
@@ -58,6 +58,8 @@ export const copyDiffers: Rule = {
 	id: 'copy-differs',
 	summary: 'a copy kubepki made (nodes/<host>/, another host\'s folder) that no longer matches the file it copies',
 	check({manifests, files}) {
+		// Without a manifest that lists files there is nothing to compare (and no digest map to build).
+		if (!manifests.some(manifest => (manifest.files?.length ?? 0) > 0)) return [];
 		const digests = digestsOf(files);
 		const findings: Finding[] = [];
 		for (const manifest of manifests) {
@@ -90,6 +92,7 @@ export const manifestMismatch: Rule = {
 	id: 'manifest-mismatch',
 	summary: `a file that differs from (or is missing against) what the folder's ${manifestName} records`,
 	check({manifests, files, items, folders}) {
+		if (!manifests.some(manifest => (manifest.files?.length ?? 0) > 0)) return [];
 		const digests = digestsOf(files);
 		const seen = new Set(items.map(item => path.resolve(item.path)));
 		const walkedDirs = new Set((folders ?? []).map(folder => path.resolve(folder.path)));
@@ -130,7 +133,7 @@ export const openSecret: Rule = {
 		const kinds = new Map<string, string>();
 		for (const manifest of manifests) for (const entry of manifest.files ?? []) kinds.set(path.resolve(manifest.dir, entry.path), entry.kind);
 		for (const file of files ?? []) {
-			const isConfig = path.basename(file.path) === encryptionConfigName || kinds.get(path.resolve(file.path)) === 'encryption-config';
+			const isConfig = path.basename(file.path) === encryptionConfigName || (kinds.size > 0 && kinds.get(path.resolve(file.path)) === 'encryption-config');
 			if (!isConfig || (file.mode & 0o077) === 0) continue;
 			findings.push({
 				path: file.path,

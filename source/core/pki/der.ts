@@ -109,6 +109,11 @@ export function oid(tlv: Tlv): string {
 	return [...head, ...parts].join('.');
 }
 
+/** The bytes as a Buffer without copying them (Buffer.from(array) copies), to decode as text or hex. */
+export function bufferView(bytes: Uint8Array): Buffer {
+	return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 /** A directory string as text, whatever string type carries it. */
 export function text(tlv: Tlv): string {
 	const bytes = value(tlv);
@@ -116,11 +121,11 @@ export function text(tlv: Tlv): string {
 		case tags.utf8String:
 		case tags.printableString:
 		case tags.ia5String: {
-			return Buffer.from(bytes).toString('utf8');
+			return bufferView(bytes).toString('utf8');
 		}
 
 		case tags.t61String: {
-			return Buffer.from(bytes).toString('latin1');
+			return bufferView(bytes).toString('latin1');
 		}
 
 		case tags.bmpString: {
@@ -142,14 +147,14 @@ export function text(tlv: Tlv): string {
 
 		default: {
 			// Anything else is shown as openssl does with -nameopt: its hex, prefixed by '#'.
-			return `#${Buffer.from(whole(tlv)).toString('hex')}`;
+			return `#${bufferView(whole(tlv)).toString('hex')}`;
 		}
 	}
 }
 
 /** UTCTime or GeneralizedTime (DER: always UTC, `Z`), as an ISO string. */
 export function time(tlv: Tlv): string {
-	const raw = Buffer.from(value(tlv)).toString('latin1');
+	const raw = bufferView(value(tlv)).toString('latin1');
 	let match: RegExpExecArray | null;
 	let year: number;
 	if (tlv.tag === tags.utcTime) {
@@ -177,7 +182,7 @@ export function integerHex(tlv: Tlv): string {
 	let bytes = value(expectTag(tlv, tags.integer, 'integer'));
 	if (bytes.length === 0) throw new DerError('empty integer');
 	while (bytes.length > 1 && bytes[0] === 0) bytes = bytes.subarray(1);
-	return Buffer.from(bytes).toString('hex').toUpperCase();
+	return bufferView(bytes).toString('hex').toUpperCase();
 }
 
 /** The number of significant bits of an unsigned big-endian integer (an RSA modulus). */

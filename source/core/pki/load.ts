@@ -13,7 +13,7 @@ import {applyManifests, findManifestsAbove, manifestFileName, readManifest} from
 import {objectItems} from './read/object-items.js';
 import {adoptPartnerRoles} from './read/pairing.js';
 import {pemItems} from './read/pem.js';
-import {readFound, walk, type Found} from './read/walk.js';
+import {pauser, readFound, walk, type Found} from './read/walk.js';
 
 export type {FileDigest, FolderInfo, FolderManifest, Item, ItemKind, KubeconfigOutline, LoadResult} from './read/items.js';
 export {isBroken} from './read/items.js';
@@ -25,7 +25,10 @@ export {pemBlocks} from './read/pem.js';
 const readConcurrency = 32;
 
 /** Read every path (files, folders recursively). Never throws for what the files contain. */
-export async function loadPaths(paths: readonly string[], options: {readonly onProgress?: (read: number, total: number) => void} = {}): Promise<LoadResult> {
+export async function loadPaths(
+	paths: readonly string[],
+	options: {readonly onProgress?: (read: number, total: number) => void; /** Each file's items as soon as they are read. */ readonly onItems?: (items: readonly Item[]) => void} = {},
+): Promise<LoadResult> {
 	const {found, folders} = await walk(paths);
 	const digests: FileDigest[] = [];
 	const items: Item[][] = Array.from({length: found.length}, () => []);
@@ -33,12 +36,16 @@ export async function loadPaths(paths: readonly string[], options: {readonly onP
 	let next = 0;
 	let read = 0;
 	options.onProgress?.(0, found.length);
+	// The files are read with synchronous calls (walk.ts says why); the event loop still gets a turn every few ms.
+	const pause = pauser();
 	const worker = async () => {
 		while (next < found.length) {
 			const index = next++;
 			const file = found[index]!;
 			items[index] = await loadFound(file, manifests, digests);
+			options.onItems?.(items[index]!);
 			options.onProgress?.(++read, found.length);
+			await pause();
 		}
 	};
 
@@ -71,7 +78,7 @@ async function loadFound(file: Found, manifests: FolderManifest[], digests: File
 export function parseBytes(file: string, bytes: Uint8Array): Item[] {
 	if (bytes.length === 0) return [unreadable(file, 'empty file')];
 	// Control bytes other than tab and line breaks mean binary: DER always has some (its length bytes).
-	const binary = bytes.subarray(0, 8192).some(byte => byte < 0x09 || (byte > 0x0d && byte < 0x20));
+	const binary = hasControlBytes(bytes, 8192);
 	if (!binary) {
 		const text = Buffer.from(bytes).toString('utf8');
 		if (looksLikeKubeconfig(text)) {
@@ -90,4 +97,15 @@ export function parseBytes(file: string, bytes: Uint8Array): Item[] {
 	// DER starts with a SEQUENCE; anything else is not ours.
 	if (binary && bytes[0] === 0x30) return [derItem(file, bytes)];
 	return [unreadable(file, binary ? 'binary data that is not DER' : 'no certificate, key or kubeconfig in this file')];
+}
+
+/** Whether the first `limit` bytes hold a control byte other than tab and line breaks (a loop: a callback per byte cost more). */
+function hasControlBytes(bytes: Uint8Array, limit: number): boolean {
+	const end = Math.min(bytes.length, limit);
+	for (let i = 0; i < end; i++) {
+		const byte = bytes[i]!;
+		if (byte < 0x09 || (byte > 0x0d && byte < 0x20)) return true;
+	}
+
+	return false;
 }

@@ -4,7 +4,7 @@
 import {createHash} from 'node:crypto';
 import {bigIntToIp} from '../ip.js';
 import type {CertInfo} from './cert-info.js';
-import {bitLength, bitStringBytes, children, DerError, expectTag, integerHex, oid, readTlv, tags, text, time, value, whole, type Tlv} from './der.js';
+import {bitLength, bitStringBytes, bufferView, children, DerError, expectTag, integerHex, oid, readTlv, tags, text, time, value, whole, type Tlv} from './der.js';
 
 const nameAttributes: Record<string, string> = {
 	'2.5.4.3': 'CN',
@@ -139,8 +139,8 @@ type Extensions = Pick<CertInfo, 'dnsNames' | 'ipAddresses' | 'keyUsage' | 'extK
 
 function ipText(bytes: Uint8Array): string {
 	if (bytes.length === 4) return [...bytes].join('.');
-	if (bytes.length === 16) return bigIntToIp(BigInt(`0x${Buffer.from(bytes).toString('hex')}`), 6);
-	return `#${Buffer.from(bytes).toString('hex')}`;
+	if (bytes.length === 16) return bigIntToIp(BigInt(`0x${bufferView(bytes).toString('hex')}`), 6);
+	return `#${bufferView(bytes).toString('hex')}`;
 }
 
 function readExtensions(list: readonly Tlv[]): Extensions {
@@ -155,7 +155,7 @@ function readExtensions(list: readonly Tlv[]): Extensions {
 			case '2.5.29.17': {
 				for (const name of children(expectTag(inner, tags.sequence, 'subjectAltName'))) {
 					// Context tags [2] dNSName and [7] iPAddress, both primitive.
-					if (name.tag === 0x82) result.dnsNames.push(Buffer.from(value(name)).toString('utf8'));
+					if (name.tag === 0x82) result.dnsNames.push(bufferView(value(name)).toString('utf8'));
 					if (name.tag === 0x87) result.ipAddresses.push(ipText(value(name)));
 				}
 
@@ -184,13 +184,13 @@ function readExtensions(list: readonly Tlv[]): Extensions {
 			}
 
 			case '2.5.29.14': {
-				result.subjectKeyId = Buffer.from(value(expectTag(inner, tags.octetString, 'subjectKeyIdentifier'))).toString('hex');
+				result.subjectKeyId = bufferView(value(expectTag(inner, tags.octetString, 'subjectKeyIdentifier'))).toString('hex');
 				break;
 			}
 
 			case '2.5.29.35': {
 				const keyId = children(expectTag(inner, tags.sequence, 'authorityKeyIdentifier')).find(part => part.tag === 0x80);
-				if (keyId) result.authorityKeyId = Buffer.from(value(keyId)).toString('hex');
+				if (keyId) result.authorityKeyId = bufferView(value(keyId)).toString('hex');
 				break;
 			}
 

@@ -1,7 +1,7 @@
 import {render, type Instance} from 'ink';
 import React from 'react';
 import {ErrorBoundary, failureLine} from '../ErrorBoundary.js';
-import type {FolderOpening, Opening} from '../folder/Opening.js';
+import {ReadingFolder, type FolderReady} from '../folder/Reading.js';
 import {Wizard, type WizardProps} from './Wizard.js';
 
 /** Exit code when the wizard itself fails (a bug in kubepki): one line on stderr, the terminal restored. */
@@ -15,20 +15,21 @@ export type WizardRootProps = WizardProps & {
 };
 
 /**
- * A folder kubepki made and the screen that opens on it, which the caller loads only then: it brings x509, which
- * a wizard on a fresh folder loads only after its first frame.
+ * A folder that holds a kubepki manifest: the first frame says it is being read, then `reading` (started by the
+ * caller after that frame: it loads x509 and reads every certificate) brings the folder screen, or undefined for
+ * the stages.
  */
-export type FolderStart = {readonly opening: FolderOpening; readonly Opening: typeof Opening};
+export type FolderStart = {readonly reading: Promise<FolderReady | undefined>};
 
 /** The wizard inside an error boundary: a throw while drawing ends in one line, not Ink's error overview. */
 export function WizardRoot({onFailure, folder, ...props}: WizardRootProps): React.JSX.Element {
-	return <ErrorBoundary onError={error => onFailure(failureLine(error))}>{folder ? <folder.Opening {...props} folder={folder.opening} /> : <Wizard {...props} />}</ErrorBoundary>;
+	return <ErrorBoundary onError={error => onFailure(failureLine(error))}>{folder ? <ReadingFolder {...props} reading={folder.reading} /> : <Wizard {...props} />}</ErrorBoundary>;
 }
 
 /**
  * Draw the wizard on the terminal. Ink writes the first frame before render returns, so whatever the caller
- * starts after this call (key generation, loading x509) never delays it. With `folder` (a folder kubepki made)
- * the folder screen comes first.
+ * starts after this call (key generation, loading x509, reading a folder) never delays it. With `folder` (a folder
+ * kubepki made) the first frame says it is being read, and the folder screen follows.
  */
 export function mountWizard(props: WizardRootProps): Instance {
 	// Ctrl-C arrives as a key (raw mode): the wizard handles it, so it can clean up and exit 130.

@@ -30,10 +30,15 @@ const manifestSearchDepth = 4;
  */
 export async function findManifestsAbove(found: readonly Found[], manifests: FolderManifest[]): Promise<void> {
 	const known = new Set(manifests.map(m => path.resolve(m.dir)));
-	const dirs = new Set<string>();
+	// The folders the files are in, each once (a folder of 1,000 certificates is one folder to look above).
+	const fileDirs = new Set<string>();
 	for (const file of found) {
 		if (!file.stats?.isFile() || path.basename(file.path) === manifestFileName) continue;
-		let dir = path.dirname(file.path);
+		fileDirs.add(path.dirname(file.path));
+	}
+
+	const dirs = new Set<string>();
+	for (let dir of fileDirs) {
 		for (let depth = 0; depth < manifestSearchDepth; depth++) {
 			dirs.add(dir);
 			const up = path.dirname(dir);
