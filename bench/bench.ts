@@ -127,7 +127,7 @@ type Goal = {readonly what: string; readonly kubepki: string; readonly against: 
 const goals: Goal[] = [];
 
 console.log(`kubepki bench, ${process.platform} ${process.arch}, node ${process.version}, ${new Date().toISOString()}`);
-console.log(`medians of ${runs} runs (${bigRuns} for ECDSA at 50 workers, ${longRuns} for the long RSA and renew runs), interleaved`);
+console.log(`medians of ${runs} runs (${bigRuns} for ECDSA at 50 workers, ${longRuns} for the long RSA and renew runs; the RSA floor ${process.env.BENCH_FLOOR_RUNS ?? 15} at 2 workers, ${process.env.BENCH_FLOOR_BIG_RUNS ?? 5} at 100), interleaved`);
 console.log(only ? `only the cases matching ${JSON.stringify(only)}` : 'the whole bench takes about 12-15 minutes on an idle 2-core machine (the goals come first, in about 5)');
 console.log('same outputs on every side: certificates, kubeconfigs and encryption config, from one plan');
 const work = mkdtempSync(path.join(tmpdir(), 'kubepki-bench-certs-'));
@@ -136,7 +136,12 @@ try {
 	const floorRows = floorBench(runs, only);
 	if (floorRows.length > 0) console.log(`  done: the floor cases (${elapsed()})`);
 	for (const r of floorRows) {
-		goals.push({what: r.what, kubepki: r.kubepki, against: r.floor, value: `${r.ratio.toFixed(2)}x`, goal: `<= ${r.goal}x`, met: r.ratio <= r.goal});
+		// The RSA rows carry the ratio's 90% interval over their runs: when it holds the goal, the runs cannot tell.
+		const interval = r.interval ? ` (${r.interval[0].toFixed(2)}-${r.interval[1].toFixed(2)}, ${r.runs} runs)` : '';
+		goals.push({what: r.what, kubepki: r.kubepki, against: r.floor, value: `${r.ratio.toFixed(2)}x${interval}`, goal: `<= ${r.goal}x`, met: r.ratio <= r.goal});
+		if (r.interval && r.interval[0] <= r.goal && r.interval[1] > r.goal) {
+			console.log(`  ${r.what}: ${r.ratio.toFixed(2)}x, but its 90% interval ${r.interval[0].toFixed(2)}-${r.interval[1].toFixed(2)}x holds the goal ${r.goal}x: the prime search's noise is larger than the gap`);
+		}
 	}
 
 	// generate ECDSA against cfssl (and openssl), 2 and 50 workers; RSA at 2 workers.

@@ -79,15 +79,28 @@ function header(lines: readonly string[]): string {
 	return lines.map(line => ` ${line}`).join('\n');
 }
 
-/** The inventory: one group per role (masters, workers, ...), each host with its address and what it receives. Nothing secret. */
-export function inventoryYaml(placement: AnsiblePlacement): string {
+const inventoryHeader = [
+	'Written by kubepki from the same plan as the host folders beside this one; kubepki never runs Ansible.',
+	'Per host: its address, the files it receives (src from this folder, dest on the machine, mode, the handlers a change',
+	'notifies) and the folders they go into (0700 where a key goes). No key or certificate is in this file.',
+];
+
+/** The inventory's data: group, host, that host's variables. */
+export type InventoryGroups = Record<string, {hosts: Record<string, ReturnType<typeof hostVars>>}>;
+
+export function inventoryGroups(placement: AnsiblePlacement): InventoryGroups {
 	const modes = new Map(placement.files.map(file => [file.path, file.mode]));
-	const children: Record<string, {hosts: Record<string, ReturnType<typeof hostVars>>}> = {};
+	const children: InventoryGroups = {};
 	for (const bundle of placement.hosts) {
 		const group = (children[bundle.group] ??= {hosts: {}});
 		group.hosts[bundle.host] = hostVars(bundle, placement, modes);
 	}
 
+	return children;
+}
+
+/** The inventory as the yaml package writes it from its document model (what inventoryYaml's own lines must equal). */
+export function inventoryDocumentYaml(children: InventoryGroups): string {
 	const doc = new Document({all: {children}}, {aliasDuplicateObjects: false});
 	// One line per file and per folder: a 500-worker inventory stays readable (and a third smaller).
 	for (const [group, {hosts}] of Object.entries(children)) {
@@ -99,12 +112,63 @@ export function inventoryYaml(placement: AnsiblePlacement): string {
 		}
 	}
 
-	doc.commentBefore = header([
-		'Written by kubepki from the same plan as the host folders beside this one; kubepki never runs Ansible.',
-		'Per host: its address, the files it receives (src from this folder, dest on the machine, mode, the handlers a change',
-		'notifies) and the folders they go into (0700 where a key goes). No key or certificate is in this file.',
-	]);
+	doc.commentBefore = header(inventoryHeader);
 	return doc.toString({lineWidth: 0});
+}
+
+/*
+ * The inventory's lines written here: the document model above spent a tenth of a 50-worker generate's CPU on
+ * them. A value written as it is (a path, a host name, an address) needs no quoting in a flow map or as a block
+ * value; any other value is written once by the yaml package itself, in the same place (a flow map's value, a
+ * block value, a block key), and reused. A shape the lines below do not cover (an empty list) goes to the model.
+ * test/core/ansible.test.ts holds the text to inventoryDocumentYaml.
+ */
+const plainValue = /^(?:\.\.\/|\/|[A-Za-z])[\w./-]*$/;
+const yamlWords = /^(?:y|n|yes|no|true|false|on|off|null)$/i;
+const scalarTexts = new Map<string, string>();
+function scalarText(where: 'flow' | 'value' | 'key', value: string): string {
+	if (plainValue.test(value) && !yamlWords.test(value)) return value;
+	const memo = `${where} ${value}`;
+	let text = scalarTexts.get(memo);
+	if (text === undefined) {
+		if (where === 'flow') {
+			const doc = new Document({k: value});
+			if (isMap(doc.contents)) doc.contents.flow = true;
+			text = doc.toString({lineWidth: 0}).slice('{ k: '.length, -' }\n'.length);
+		} else if (where === 'value') {
+			text = new Document({k: value}).toString({lineWidth: 0}).slice('k: '.length, -1);
+		} else {
+			text = new Document({[value]: 0}).toString({lineWidth: 0}).slice(0, -': 0\n'.length);
+		}
+
+		if (scalarTexts.size > 4096) scalarTexts.clear();
+		scalarTexts.set(memo, text);
+	}
+
+	return text;
+}
+
+const flowMap = (entries: ReadonlyArray<readonly [string, string]>) => `{ ${entries.map(([key, value]) => `${key}: ${scalarText('flow', value)}`).join(', ')} }`;
+
+/** The inventory: one group per role (masters, workers, ...), each host with its address and what it receives. Nothing secret. */
+export function inventoryYaml(placement: AnsiblePlacement): string {
+	const children = inventoryGroups(placement);
+	const hosts = Object.values(children).flatMap(group => Object.values(group.hosts));
+	if (hosts.some(vars => vars.kubepki_dirs.length === 0 || vars.kubepki_files.length === 0)) return inventoryDocumentYaml(children);
+	const lines = [...inventoryHeader.map(line => `# ${line}`), '', 'all:', '  children:'];
+	for (const [group, {hosts}] of Object.entries(children)) {
+		lines.push(`    ${scalarText('key', group)}:`, '      hosts:');
+		for (const [host, vars] of Object.entries(hosts)) {
+			lines.push(`        ${scalarText('key', host)}:`, `          ansible_host: ${scalarText('value', vars.ansible_host)}`, '          kubepki_dirs:');
+			for (const dir of vars.kubepki_dirs) lines.push(`            - ${flowMap(dir.mode === undefined ? [['path', dir.path]] : [['path', dir.path], ['mode', dir.mode]])}`);
+			lines.push('          kubepki_files:');
+			for (const file of vars.kubepki_files) {
+				lines.push(`            - ${flowMap([['src', file.src], ['dest', file.dest], ['mode', file.mode], ['notify', file.notify]])}`);
+			}
+		}
+	}
+
+	return lines.join('\n') + '\n';
 }
 
 /** The tasks and handlers of one play (one group): a copy task per set of handlers, keys apart so their content is never diffed. */

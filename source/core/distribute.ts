@@ -129,7 +129,20 @@ export const serviceFiles: Readonly<Record<'master' | 'worker', readonly Service
 export {apiserverToKubeletRbacName} from './placement.js';
 
 /** Which file goes to which machine: certificates by the plan's copyTo, then kubeconfigs, encryption, etcd. */
-export function distribution(plan: Plan): Bundle[] {
+// A plan is never changed once built, and its distribution is asked for many times by one run (each unit's flags,
+// etcd's files, the copies, the layout, the manifest): made once per plan.
+const distributions = new WeakMap<Plan, readonly Bundle[]>();
+export function distribution(plan: Plan): readonly Bundle[] {
+	let bundles = distributions.get(plan);
+	if (!bundles) {
+		bundles = makeDistribution(plan);
+		distributions.set(plan, bundles);
+	}
+
+	return bundles;
+}
+
+function makeDistribution(plan: Plan): readonly Bundle[] {
 	const {topology} = plan;
 	const hosts = [
 		...topology.masters.map(h => ({...h, role: 'master' as const})),

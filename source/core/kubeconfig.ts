@@ -124,9 +124,49 @@ export function buildKubeconfig(input: KubeconfigInput): Kubeconfig {
 	};
 }
 
+/*
+ * A kubeconfig is always the same few keys, and its values are nearly always names, URLs and base64: such a value
+ * the yaml package writes as it is (a plain scalar). Writing those lines here skips its document model (a fifth of
+ * a 50-worker generate's CPU went to kubeconfigs). Any value that might need quoting (a space, a flow or comment
+ * character, a word YAML reads as true, null or a number...) sends the whole document through `stringify` instead,
+ * so the text is the package's in every case (test/core/kubeconfig-yaml.test.ts compares both).
+ */
+const plainScalar = /^[A-Za-z][\w./+=@-]*(?::[\w./+=@-]+)*$/;
+const yamlWords = /^(?:y|n|yes|no|true|false|on|off|null)$/i;
+const isPlain = (value: string) => plainScalar.test(value) && !yamlWords.test(value);
+
 export function kubeconfigYaml(config: Kubeconfig): string {
+	const {clusters, users, contexts} = config;
+	const keys = (object: object) => Object.keys(object).join();
+	const shape =
+		keys(config) === 'apiVersion,kind,preferences,clusters,users,contexts,current-context' &&
+		config.apiVersion === 'v1' &&
+		config.kind === 'Config' &&
+		keys(config.preferences) === '' &&
+		[clusters, users, contexts].every(list => Array.isArray(list) && list.length > 0) &&
+		clusters.every(c => keys(c) === 'name,cluster' && keys(c.cluster) === 'certificate-authority-data,server') &&
+		users.every(u => keys(u) === 'name,user' && keys(u.user) === 'client-certificate-data,client-key-data') &&
+		contexts.every(c => keys(c) === 'name,context' && keys(c.context) === 'cluster,user');
 	// lineWidth 0: base64 stays on one line, as kubectl writes it.
-	return stringify(config, {lineWidth: 0});
+	if (!shape) return stringify(config, {lineWidth: 0});
+	const values = [
+		...clusters.flatMap(c => [c.name, c.cluster['certificate-authority-data'], c.cluster.server]),
+		...users.flatMap(u => [u.name, u.user['client-certificate-data'], u.user['client-key-data']]),
+		...contexts.flatMap(c => [c.name, c.context.cluster, c.context.user]),
+		config['current-context'],
+	];
+	if (!values.every(value => typeof value === 'string' && isPlain(value))) return stringify(config, {lineWidth: 0});
+	const lines = ['apiVersion: v1', 'kind: Config', 'preferences: {}', 'clusters:'];
+	for (const c of clusters) {
+		lines.push(`  - name: ${c.name}`, '    cluster:', `      certificate-authority-data: ${c.cluster['certificate-authority-data']}`, `      server: ${c.cluster.server}`);
+	}
+
+	lines.push('users:');
+	for (const u of users) lines.push(`  - name: ${u.name}`, '    user:', `      client-certificate-data: ${u.user['client-certificate-data']}`, `      client-key-data: ${u.user['client-key-data']}`);
+	lines.push('contexts:');
+	for (const c of contexts) lines.push(`  - name: ${c.name}`, '    context:', `      cluster: ${c.context.cluster}`, `      user: ${c.context.user}`);
+	lines.push(`current-context: ${config['current-context']}`);
+	return lines.join('\n') + '\n';
 }
 
 /** Every kubeconfig of the plan as files (0600: they hold private keys). */

@@ -322,7 +322,7 @@ function leftoversOf(before: readonly Bundle[], after: readonly Bundle[]): Lefto
 }
 
 /** Every file of the folder for these certificates (and the rotation's own files), and where each goes on the machines. */
-async function folderFiles(outDir: string, plan: Plan, issued: readonly Issued[], rotationFiles: readonly OutputFile[]): Promise<{full: OutputFile[]; bundles: Bundle[]}> {
+async function folderFiles(outDir: string, plan: Plan, issued: readonly Issued[], rotationFiles: readonly OutputFile[]): Promise<{full: OutputFile[]; bundles: readonly Bundle[]}> {
 	const full = await layoutFiles(plan, issued, {outDir, alsoDelivered: rotationFiles});
 	return {full, bundles: plan.layout === 'kubeadm' ? kubeadmPlacement(plan, full) : distribution(plan)};
 }

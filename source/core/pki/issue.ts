@@ -1,17 +1,19 @@
 import {createHash, KeyObject, randomBytes, sign as signSync} from 'node:crypto';
 import {signingOrder, type CertSpec} from '../plan.js';
-import {generateKeyPair, privateKeyToPem, signingAlgorithm, startKeyGeneration, type KeyPair} from './keys.js';
-import type {x509 as X509} from './x509.js';
+import type * as Asn1 from './asn1.js';
+import {pemBody} from './cert-info.js';
+import {children, readTlv, time, whole} from './der.js';
+import {privateKeyToPem, startKeyGeneration, type KeyPair} from './keys.js';
 
 /**
- * @peculiar/x509 (with its ASN.1 packages, the largest module kubepki loads), loaded with the first certificate
- * issued: importing this module, as the wizard's stages do through generate, never loads it.
+ * The ASN.1 packages (@peculiar/asn1-x509 and asn1-schema, through asn1.ts), loaded with the first certificate
+ * issued: importing this module, as the wizard's stages do through generate, never loads them.
  */
-let x509: typeof X509;
+let asn1: typeof Asn1;
 let loading: Promise<void> | undefined;
-async function loadX509(): Promise<void> {
-	loading ??= import('./x509.js').then(module => {
-		x509 = module.x509;
+async function loadAsn1(): Promise<void> {
+	loading ??= import('./asn1.js').then(module => {
+		asn1 = module;
 	});
 	return loading;
 }
@@ -39,10 +41,10 @@ export function randomSerialHex(): string {
 
 /*
  * Issuing without thread-pool round trips. Every webcrypto call (exportKey, digest, sign) is a job on libuv's
- * pool: a few each per certificate, and each one waits its turn behind the key jobs that fill the pool while a
- * PKI is made. Measured: signing itself is 0.04 ms (ECDSA) to 0.8 ms (RSA), yet a certificate took about 10 ms.
- * So the public key goes to x509 as SPKI bytes, the key identifiers are hashed here, the CA certificate is
- * parsed once per run, and the signature is made by Node's synchronous crypto behind webcrypto's `sign`.
+ * pool, and each one waits its turn behind the key jobs that fill the pool while a PKI is made. Measured: signing
+ * itself is 0.04 ms (ECDSA) to 0.8 ms (RSA), yet a certificate took about 10 ms. So the SPKI and the key
+ * identifiers are computed here from the key's own bits, the CA certificate is read once per run, and the
+ * signature is made by Node's synchronous crypto.
  */
 const keyObjects = new WeakMap<CryptoKey, KeyObject>();
 function keyObject(key: CryptoKey): KeyObject {
@@ -56,14 +58,22 @@ function keyObject(key: CryptoKey): KeyObject {
 }
 
 /** The subjectPublicKey bits: the uncompressed point of an EC key, the PKCS#1 RSAPublicKey of an RSA key. */
+const keyBits = new WeakMap<CryptoKey, Buffer>();
 function publicKeyBits(publicKey: CryptoKey): Buffer {
-	const object = keyObject(publicKey);
-	if (object.asymmetricKeyType === 'ec') {
-		const jwk = object.export({format: 'jwk'});
-		return Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
+	let bits = keyBits.get(publicKey);
+	if (!bits) {
+		const object = keyObject(publicKey);
+		if (object.asymmetricKeyType === 'ec') {
+			const jwk = object.export({format: 'jwk'});
+			bits = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
+		} else {
+			bits = object.export({type: 'pkcs1', format: 'der'});
+		}
+
+		keyBits.set(publicKey, bits);
 	}
 
-	return object.export({type: 'pkcs1', format: 'der'});
+	return bits;
 }
 
 /** A DER element: tag, definite length, content. */
@@ -81,10 +91,9 @@ const rsaAlgorithmId = Buffer.from('300d06092a864886f70d0101010500', 'hex');
  * The SubjectPublicKeyInfo DER, the same bytes as KeyObject's `spki` export, built from the key's bits: Node's
  * SPKI encoder takes about 0.2 ms a key, its JWK and PKCS#1 exports a few microseconds.
  */
-function spki(publicKey: CryptoKey): ArrayBuffer {
+function spki(publicKey: CryptoKey): Buffer {
 	const algorithmId = keyObject(publicKey).asymmetricKeyType === 'ec' ? ecP256AlgorithmId : rsaAlgorithmId;
-	const der = derElement(0x30, Buffer.concat([algorithmId, derElement(0x03, Buffer.concat([Buffer.from([0]), publicKeyBits(publicKey)]))]));
-	return der.buffer.slice(der.byteOffset, der.byteOffset + der.byteLength) as ArrayBuffer;
+	return derElement(0x30, Buffer.concat([algorithmId, derElement(0x03, Buffer.concat([Buffer.from([0]), publicKeyBits(publicKey)]))]));
 }
 
 /** RFC 5280 §4.2.1.2 method 1, as openssl and x509's own create compute it: SHA-1 of the subjectPublicKey bits. */
@@ -92,43 +101,23 @@ function keyIdentifier(publicKey: CryptoKey): string {
 	return createHash('sha1').update(publicKeyBits(publicKey)).digest('hex');
 }
 
-function hashName(hash: unknown): string {
-	const name = typeof hash === 'string' ? hash : (hash as {name?: string} | undefined)?.name ?? 'SHA-256';
-	return name.replace('-', '').toLowerCase();
-}
-
-/** Webcrypto with a synchronous `sign` (the same bytes: PKCS#1 v1.5, or ECDSA as r||s), everything else Node's own. */
-const signingCrypto = {
-	getRandomValues: globalThis.crypto.getRandomValues.bind(globalThis.crypto),
-	subtle: new Proxy(globalThis.crypto.subtle, {
-		get(target, property) {
-			if (property === 'sign') {
-				return async (algorithm: {name: string; hash?: unknown}, key: CryptoKey, data: BufferSource) => {
-					const bytes = ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
-					const hash = hashName(algorithm.hash ?? (key.algorithm as {hash?: unknown}).hash);
-					const object = keyObject(key);
-					const signature = algorithm.name === 'ECDSA' ? signSync(hash, bytes, {key: object, dsaEncoding: 'ieee-p1363'}) : signSync(hash, bytes, object);
-					return signature.buffer.slice(signature.byteOffset, signature.byteOffset + signature.byteLength) as ArrayBuffer;
-				};
-			}
-
-			const value = Reflect.get(target, property) as unknown;
-			return typeof value === 'function' ? value.bind(target) : value;
-		},
-	}),
-} as unknown as Crypto;
-
 /**
- * A CA certificate parsed once, with its key identifier and its subject as the issuer name of what it signs:
- * every leaf it signs needs all three.
+ * What a CA gives every certificate it signs, read once from its DER: its subject as the exact bytes of their
+ * issuer name (RFC 5280 §7.1: the issuer matches the CA's subject byte for byte), its notAfter, and its key
+ * identifier.
  */
-type ParsedSigner = {readonly cert: X509.X509Certificate; readonly keyId: string; readonly issuer: X509.JsonName};
+type ParsedSigner = {readonly issuer: Buffer; readonly notAfter: Date; readonly keyId: string};
 const parsedSigners = new Map<string, ParsedSigner>();
 function parsedSigner(signer: Signer): ParsedSigner {
 	let parsed = parsedSigners.get(signer.certPem);
 	if (!parsed) {
-		const cert = new x509.X509Certificate(signer.certPem);
-		parsed = {cert, keyId: keyIdentifier(signer.keys.publicKey), issuer: cert.subjectName.toJSON()};
+		const der = pemBody(signer.certPem);
+		const [tbs] = children(readTlv(der, 0));
+		const fields = children(tbs!);
+		// TBSCertificate: [0] version (always there in v3), serial, signature, issuer, validity, subject, ...
+		const at = fields[0]?.tag === 0xa0 ? 1 : 0;
+		const validity = children(fields[at + 3]!);
+		parsed = {issuer: Buffer.from(whole(fields[at + 4]!)), notAfter: new Date(time(validity[1]!)), keyId: keyIdentifier(signer.keys.publicKey)};
 		if (parsedSigners.size > 64) parsedSigners.clear();
 		parsedSigners.set(signer.certPem, parsed);
 	}
@@ -137,12 +126,12 @@ function parsedSigner(signer: Signer): ParsedSigner {
 }
 
 /*
- * Building an extension is most of issuing's own cost: x509 encodes its value, wraps it, encodes that, and parses
- * both back. Basic constraints, key usage, extended key usage and the authority key identifier are the same for
- * many certificates of a run: each distinct one is built once and reused (an extension is immutable bytes).
+ * Encoding an extension is most of what is left of issuing's own cost. Basic constraints, key usage, extended key
+ * usage and the authority key identifier are the same for many certificates of a run: each distinct one is encoded
+ * once and reused (an extension is immutable bytes).
  */
-const sharedExtensions = new Map<string, X509.Extension>();
-function shared(key: string, make: () => X509.Extension): X509.Extension {
+const sharedExtensions = new Map<string, Buffer>();
+function shared(key: string, make: () => Buffer): Buffer {
 	let extension = sharedExtensions.get(key);
 	if (!extension) {
 		extension = make();
@@ -153,79 +142,126 @@ function shared(key: string, make: () => X509.Extension): X509.Extension {
 	return extension;
 }
 
-const subjectAltNameOid = '2.5.29.17';
-
-/** The SAN extension, as x509's SubjectAlternativeNameExtension encodes it, without parsing its value back. */
-function subjectAltNames(sans: CertSpec['sans']): X509.Extension {
-	return new x509.Extension(subjectAltNameOid, false, new x509.GeneralNames(sans.map(san => ({type: san.type, value: san.value}))).rawData);
+/** The subject: one RDN per organization, then the common name (attribute by attribute: a comma stays a comma). */
+function subjectName(spec: CertSpec): Buffer {
+	return asn1.nameDer([...spec.organizations.map(o => ['O', o] as const), ['CN', spec.commonName] as const]);
 }
 
-function subjectName(spec: CertSpec): X509.JsonName {
-	// JSON form so a comma or a plus in a name is escaped, not split.
-	return [...spec.organizations.map(o => ({O: [o]})), {CN: [spec.commonName]}];
+/** A Time as asn1-x509 encodes it (RFC 5280 §4.1.2.5): UTCTime through 2049, GeneralizedTime after; whole seconds. */
+function derTime(date: Date): Buffer {
+	const iso = date.toISOString();
+	const digits = iso.slice(0, 19).replaceAll(/[-T:]/g, '') + 'Z';
+	return date.getUTCFullYear() > 2049 ? derElement(0x18, Buffer.from(digits, 'latin1')) : derElement(0x17, Buffer.from(digits.slice(2), 'latin1'));
+}
+
+// The signature AlgorithmIdentifier: ecdsa-with-SHA256 (no parameters), sha256WithRSAEncryption (NULL parameters).
+const ecdsaSha256 = Buffer.from('300a06082a8648ce3d040302', 'hex');
+const rsaSha256 = Buffer.from('300d06092a864886f70d01010b0500', 'hex');
+// [0] EXPLICIT Version v3 (2).
+const versionV3 = Buffer.from('a003020102', 'hex');
+
+/** The fields of one certificate, each already DER but the validity. */
+type CertificateParts = {
+	readonly serialHex: string;
+	readonly issuer: Buffer;
+	readonly subject: Buffer;
+	readonly notBefore: Date;
+	readonly notAfter: Date;
+	readonly spki: Buffer;
+	readonly extensions: readonly Buffer[];
+};
+
+/** The DER TBSCertificate of these parts: the bytes X509CertificateGenerator.create encodes for the same inputs. */
+export function tbsCertificate(parts: CertificateParts, signerAlgorithm: KeyPair['algorithm']): Buffer {
+	const algorithm = signerAlgorithm === 'ecdsa-p256' ? ecdsaSha256 : rsaSha256;
+	return derElement(
+		0x30,
+		Buffer.concat([
+			versionV3,
+			derElement(0x02, Buffer.from(parts.serialHex, 'hex')),
+			algorithm,
+			parts.issuer,
+			derElement(0x30, Buffer.concat([derTime(parts.notBefore), derTime(parts.notAfter)])),
+			parts.subject,
+			parts.spki,
+			...(parts.extensions.length > 0 ? [derElement(0xa3, derElement(0x30, Buffer.concat([...parts.extensions])))] : []),
+		]),
+	);
+}
+
+/** PEM as x509's PemConverter writes it: base64 in lines of 64, then a newline after the END line. */
+function pem(der: Buffer): string {
+	const base64 = der.toString('base64');
+	const lines = ['-----BEGIN CERTIFICATE-----'];
+	for (let i = 0; i < base64.length; i += 64) lines.push(base64.slice(i, i + 64));
+	lines.push('-----END CERTIFICATE-----', '');
+	return lines.join('\n');
+}
+
+/**
+ * Sign a TBSCertificate with Node's synchronous crypto (ECDSA in DER, as X.509 holds it; PKCS#1 v1.5) and wrap it
+ * into the Certificate: one signature, no thread-pool round trip, nothing parsed back.
+ */
+function signedCertificate(tbs: Buffer, signer: KeyPair): Buffer {
+	const key = keyObject(signer.privateKey);
+	const ecdsa = signer.algorithm === 'ecdsa-p256';
+	const signature = ecdsa ? signSync('sha256', tbs, {key, dsaEncoding: 'der'}) : signSync('sha256', tbs, key);
+	return derElement(0x30, Buffer.concat([tbs, ecdsa ? ecdsaSha256 : rsaSha256, derElement(0x03, Buffer.concat([Buffer.from([0]), signature]))]));
 }
 
 /**
  * Sign one certificate for a spec. The key pair may be passed in (made earlier, all at once, so the
  * thread pool spreads them over the cores); a root CA signs itself.
+ *
+ * @peculiar/asn1-x509 encodes what carries meaning (the subject name, every extension; asn1.ts, as x509's classes
+ * do); the certificate around them is put together here and signed once. @peculiar/x509's
+ * X509CertificateGenerator.create would parse each extension, the SPKI and both names back into ASN.1 objects,
+ * encode the whole, sign it through webcrypto's pool, and parse the result again: most of a certificate's time, for
+ * the same bytes (test/core/issue-tbs.test.ts checks them against it).
  */
 export async function issue(spec: CertSpec, keys: KeyPair, signer: Signer | undefined, now = new Date()): Promise<Issued> {
-	await loadX509();
+	await loadAsn1();
 	const notBefore = new Date(now.getTime() - backdateMs);
 	let notAfter = new Date(now.getTime() + spec.validityHours * 3600 * 1000);
-	const extensions: X509.Extension[] = [];
-	let certificate: X509.X509Certificate;
+	const subject = subjectName(spec);
+	const flags = asn1.keyUsageFlags;
+	const extensions: Buffer[] = [];
+	let issuer: Buffer;
+	let signingKeys: KeyPair;
 	if (spec.signer === 'self') {
 		extensions.push(
-			new x509.BasicConstraintsExtension(true, undefined, true),
-			new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
-			new x509.SubjectKeyIdentifierExtension(keyIdentifier(keys.publicKey)),
+			shared('basic true', () => asn1.basicConstraints(true)),
+			shared(`usage ${flags.keyCertSign | flags.cRLSign | flags.digitalSignature}`, () => asn1.keyUsage(flags.keyCertSign | flags.cRLSign | flags.digitalSignature)),
+			asn1.subjectKeyIdentifier(keyIdentifier(keys.publicKey)),
 		);
-		certificate = await x509.X509CertificateGenerator.createSelfSigned({
-			serialNumber: randomSerialHex(),
-			name: subjectName(spec),
-			keys: {privateKey: keys.privateKey, publicKey: keys.publicKey},
-			notBefore,
-			notAfter,
-			signingAlgorithm: signingAlgorithm(keys),
-			extensions,
-		}, signingCrypto);
+		issuer = subject;
+		signingKeys = keys;
 	} else {
 		if (!signer) throw new Error(`bug: ${spec.id} needs a signer`);
-		const {cert: caCert, keyId: caKeyId, issuer: parsedIssuer} = parsedSigner(signer);
+		const {issuer: caSubject, notAfter: caNotAfter, keyId: caKeyId} = parsedSigner(signer);
 		// A leaf never outlives the CA that signed it.
-		if (notAfter > caCert.notAfter) notAfter = caCert.notAfter;
-		let usage = x509.KeyUsageFlags.digitalSignature;
+		if (notAfter > caNotAfter) notAfter = caNotAfter;
+		let usage: number = flags.digitalSignature;
 		// RSA key exchange (TLS 1.2 RSA suites) encrypts with the key; ECDSA keys never do.
-		if (keys.algorithm !== 'ecdsa-p256') usage |= x509.KeyUsageFlags.keyEncipherment;
-		if (spec.isCA) usage = x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature;
+		if (keys.algorithm !== 'ecdsa-p256') usage |= flags.keyEncipherment;
+		if (spec.isCA) usage = flags.keyCertSign | flags.cRLSign | flags.digitalSignature;
 		extensions.push(
-			shared(`basic ${spec.isCA}`, () => new x509.BasicConstraintsExtension(spec.isCA, undefined, true)),
-			shared(`usage ${usage}`, () => new x509.KeyUsagesExtension(usage, true)),
+			shared(`basic ${spec.isCA}`, () => asn1.basicConstraints(spec.isCA)),
+			shared(`usage ${usage}`, () => asn1.keyUsage(usage)),
 		);
-		if (spec.extKeyUsages.length > 0) {
-			extensions.push(shared(`ext ${spec.extKeyUsages.join(',')}`, () => new x509.ExtendedKeyUsageExtension(spec.extKeyUsages.map(u => x509.ExtendedKeyUsage[u]))));
-		}
-
-		if (spec.sans.length > 0) extensions.push(subjectAltNames(spec.sans));
+		if (spec.extKeyUsages.length > 0) extensions.push(shared(`ext ${spec.extKeyUsages.join(',')}`, () => asn1.extendedKeyUsage(spec.extKeyUsages)));
+		if (spec.sans.length > 0) extensions.push(asn1.subjectAltNames(spec.sans));
 		extensions.push(
-			new x509.SubjectKeyIdentifierExtension(keyIdentifier(keys.publicKey)),
-			shared(`authority ${caKeyId}`, () => new x509.AuthorityKeyIdentifierExtension(caKeyId, false)),
+			asn1.subjectKeyIdentifier(keyIdentifier(keys.publicKey)),
+			shared(`authority ${caKeyId}`, () => asn1.authorityKeyIdentifier(caKeyId)),
 		);
-		certificate = await x509.X509CertificateGenerator.create({
-			serialNumber: randomSerialHex(),
-			subject: subjectName(spec),
-			issuer: parsedIssuer,
-			publicKey: spki(keys.publicKey),
-			signingKey: signer.keys.privateKey,
-			notBefore,
-			notAfter,
-			signingAlgorithm: signingAlgorithm(signer.keys),
-			extensions,
-		}, signingCrypto);
+		issuer = caSubject;
+		signingKeys = signer.keys;
 	}
 
-	return {spec, certPem: certificate.toString('pem') + '\n', keyPem: privateKeyToPem(keys), keys};
+	const tbs = tbsCertificate({serialHex: randomSerialHex(), issuer, subject, notBefore, notAfter, spki: spki(keys.publicKey), extensions}, signingKeys.algorithm);
+	const certPem = pem(signedCertificate(tbs, signingKeys));
+	return {spec, certPem, keyPem: privateKeyToPem(keys), keys};
 }
 
 /**
@@ -236,7 +272,7 @@ export async function issueAll(
 	specs: readonly CertSpec[],
 	options: {
 		existing?: ReadonlyMap<string, Issued>;
-		/** Keys already being made (started before the x509 module loaded), by spec id. */
+		/** Keys already being made (started before the ASN.1 packages loaded), by spec id. */
 		keys?: ReadonlyMap<string, Promise<KeyPair>>;
 		now?: Date;
 		onProgress?: (done: number, total: number) => void;
@@ -244,8 +280,8 @@ export async function issueAll(
 		onIssued?: (issued: Issued) => void;
 	} = {},
 ): Promise<Issued[]> {
-	// x509 loads while the first keys are being made, not after.
-	const library = loadX509();
+	// The ASN.1 packages load while the first keys are being made, not after.
+	const library = loadAsn1();
 	const existing = options.existing ?? new Map<string, Issued>();
 	const missing = specs.filter(spec => !existing.has(spec.id));
 	const started = options.keys ?? new Map<string, Promise<KeyPair>>();

@@ -1,4 +1,5 @@
-// The only module that imports @peculiar/x509. Its 2.x line needs a Reflect polyfill loaded first.
+// The only module that imports @peculiar/x509 (kubepki issues through asn1.ts; the tests and bench/inspect.ts hold it
+// to this library). Its 2.x line needs a Reflect polyfill loaded first.
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 
