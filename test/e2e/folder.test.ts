@@ -2,16 +2,15 @@
 // socket): the folder at a glance, a renewal walked and written, and "Change the cluster" starting from the
 // cluster the folder's manifest records, not the built-in example.
 import {X509Certificate} from 'node:crypto';
-import {existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync} from 'node:fs';
+import {existsSync, readdirSync, readFileSync, realpathSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, test} from 'vitest';
 import {generate} from '../../source/core/generate.js';
 import {exampleTopology} from '../../source/core/topology.js';
 import {writeClusterFile} from '../helpers/cluster-file.js';
-import {cliPath, hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
-import {processAlive} from '../helpers/processes.js';
+import {hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
 import type {Term} from './tmux.js';
-import {wizard} from './wizard-term.js';
+import {resumed, wizard, wizardProcessIn} from './wizard-term.js';
 
 const haveTmux = hasTool('tmux');
 const haveOpenssl = hasTool('openssl');
@@ -36,23 +35,6 @@ function cardFingerprint(screen: string, file: string): string {
 	return rows.map(row => row.replace(/[│\s]/g, '')).join('');
 }
 
-/** The wizard's own process in `dir` (not its key process): the node running the built CLI there. */
-function wizardProcessIn(dir: string): number | undefined {
-	const real = realpathSync(dir);
-	return readdirSync('/proc')
-		.filter(entry => /^\d+$/.test(entry))
-		.map(Number)
-		.find(pid => {
-			try {
-				const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-				const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-				return readlinkSync(`/proc/${pid}/cwd`) === real && argv[0] === process.execPath && argv[1] === cliPath && !environ.includes('KUBEPKI_KEY_PROCESS=1');
-			} catch {
-				return false;
-			}
-		});
-}
-
 /**
  * The wizard on `dir/pki` under strace, which stops it (SIGSTOP) at its first open of the manifest: reading the
  * folder starts there. One libuv worker makes every file call, so "first" is the run's first (strace counts per
@@ -66,26 +48,9 @@ async function wizardFrozenAtManifest(dir: string): Promise<{term: Term; pid: nu
 	for (;;) {
 		const pid = wizardProcessIn(dir);
 		const traced = existsSync(trace) ? readFileSync(trace, 'utf8') : '';
-		if (pid !== undefined && new RegExp(`^${pid} --- stopped by SIGSTOP ---$`, 'm').test(traced)) return {term, pid};
+		if (pid !== undefined && new RegExp(`^${pid} +--- stopped by SIGSTOP ---$`, 'm').test(traced)) return {term, pid};
 		await new Promise(resolve => setTimeout(resolve, 20));
 	}
-}
-
-/**
- * A waitFor check that resumes the stopped wizard (SIGCONT) until `text` shows. Once is not always enough under
- * strace: a thread whose stop strace reports after the SIGCONT stops again; a SIGCONT to a running process does nothing.
- */
-function resumed(pid: number, text: string): (screen: string) => boolean {
-	return screen => {
-		if (screen.includes(text)) return true;
-		try {
-			if (processAlive(pid)) process.kill(pid, 'SIGCONT');
-		} catch {
-			// It ended between the look and the signal: nothing to resume.
-		}
-
-		return false;
-	};
 }
 
 describe.skipIf(!haveTmux || !hasTool('strace'))('the wizard on a folder: the first frame first', () => {
