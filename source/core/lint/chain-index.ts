@@ -1,8 +1,8 @@
 // Who signed what, among the certificates in the set. Signatures are checked with node:crypto
 // (OpenSSL); each certificate and public key is imported once, and each pair is verified once per process:
 // the verdicts are kept with the parsed bytes (item.raw), so lint, inspect's signers and its JSON, expiry and
-// the viewer, each building a chain over the same items, share them. verifyAhead checks a set's likely pairs
-// on libuv's thread pool beforehand, so that the synchronous checks find their answers waiting.
+// the viewer, each building a chain over the same items, share them. signatureChecker checks the pairs a chain
+// will ask about on libuv's thread pool while the files are read, so that the synchronous checks find them waiting.
 import {createPublicKey, verify as cryptoVerify, X509Certificate, type KeyObject} from 'node:crypto';
 import type {Item} from '../pki/load.js';
 import type {CertItem} from './types.js';
@@ -185,13 +185,6 @@ export function signatureChecker(): SignatureChecker {
 	};
 
 	return {add, done};
-}
-
-/** Every signature a chain over these items will ask about, checked on the thread pool (signatureChecker at once). */
-export async function verifyAhead(items: readonly Item[]): Promise<void> {
-	const checker = signatureChecker();
-	checker.add(items);
-	await checker.done(items);
 }
 
 async function verifyOnPool(digest: string | null, data: Uint8Array, key: KeyObject, signature: Uint8Array): Promise<boolean> {
