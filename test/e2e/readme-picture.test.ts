@@ -4,6 +4,7 @@
 import {afterEach, describe, expect, test} from 'vitest';
 import {applySgr, paletteColour, screenToHtmlLines} from '../../scripts/ansi-html.mjs';
 import {cliPath, hasTool, tempDir} from '../helpers/tools.js';
+import {waitUntil} from '../helpers/until.js';
 import {startTerm, type Term} from './tmux.js';
 
 const terms: Term[] = [];
@@ -48,8 +49,13 @@ describe('ANSI to HTML for the README picture', () => {
 		}
 
 		await term.waitFor('Read by');
-		const coloured = term.screen({escapes: true});
-		const text = term.screen();
+		// Both captures of one screen: taken again until the plain capture is the same before and after the coloured
+		// one (a frame still reaching the terminal between two captures would make them differ, by timing alone).
+		const {coloured, text} = await waitUntil('two captures of one screen', () => {
+			const before = term.screen();
+			const captured = {coloured: term.screen({escapes: true}), text: term.screen()};
+			return captured.text === before ? {found: captured} : {seen: `before:\n${before}\nafter:\n${captured.text}`};
+		});
 		const lines = screenToHtmlLines(coloured);
 		const trimmed = (line: string) => line.replace(/\s+$/, '');
 		expect(lines.map(line => trimmed(shownText(line)))).toEqual(text.replace(/\n$/, '').split('\n').map(line => trimmed(line)));
