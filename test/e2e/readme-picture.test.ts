@@ -4,7 +4,6 @@
 import {afterEach, describe, expect, test} from 'vitest';
 import {applySgr, paletteColour, screenToHtmlLines} from '../../scripts/ansi-html.mjs';
 import {cliPath, hasTool, tempDir} from '../helpers/tools.js';
-import {waitUntil} from '../helpers/until.js';
 import {startTerm, type Term} from './tmux.js';
 
 const terms: Term[] = [];
@@ -49,13 +48,15 @@ describe('ANSI to HTML for the README picture', () => {
 		}
 
 		await term.waitFor('Read by');
-		// Both captures of one screen: taken again until the plain capture is the same before and after the coloured
-		// one (a frame still reaching the terminal between two captures would make them differ, by timing alone).
-		const {coloured, text} = await waitUntil('two captures of one screen', () => {
-			const before = term.screen();
-			const captured = {coloured: term.screen({escapes: true}), text: term.screen()};
-			return captured.text === before ? {found: captured} : {seen: `before:\n${before}\nafter:\n${captured.text}`};
-		});
+		// The two captures are two looks at the screen: take them again until the screen did not change between
+		// them (the same coloured capture before and after the plain one), so they are of one frame.
+		let coloured = term.screen({escapes: true});
+		let text = term.screen();
+		for (let again = term.screen({escapes: true}); again !== coloured; again = term.screen({escapes: true})) {
+			coloured = again;
+			text = term.screen();
+		}
+
 		const lines = screenToHtmlLines(coloured);
 		const trimmed = (line: string) => line.replace(/\s+$/, '');
 		expect(lines.map(line => trimmed(shownText(line)))).toEqual(text.replace(/\n$/, '').split('\n').map(line => trimmed(line)));
