@@ -1,5 +1,6 @@
 import path from 'node:path';
 import {defaultWithin, expiryJson, expiryReport, expiryText, parseDuration} from '../core/expiry.js';
+import {signatureChecker} from '../core/lint/chain-index.js';
 import {loadPaths} from '../core/pki/load.js';
 import {recoverFolder} from '../core/write.js';
 import {resolvePaths} from './inspect.js';
@@ -17,7 +18,11 @@ export async function runExpiry(paths: string[], flags: ExpiryFlags, io: Command
 	const resolved = await resolvePaths('expiry', paths, io);
 	// As lint and inspect do: a folder a killed run left half-committed is finished (or its staging dropped) first.
 	await Promise.all(resolved.map(async given => recoverFolder(given).catch(() => undefined)));
-	const report = expiryReport(await loadPaths(resolved), now, within);
+	// The signers' signatures checked on the thread pool while the files are read, as inspect does.
+	const checker = signatureChecker();
+	const loaded = await loadPaths(resolved, {onItems: checker.add});
+	await checker.done(loaded.items);
+	const report = expiryReport(loaded, now, within);
 	const shown = (file: string) => {
 		const relative = path.relative(process.cwd(), path.resolve(process.cwd(), file));
 		return relative.startsWith('..') ? file : relative || '.';

@@ -1,6 +1,6 @@
 // Issue 16: each phase of `kubepki rotate-ca` is one transaction with a backup, like renew. The real CLI (both layouts) is
-// SIGKILLed at the k-th file-system event under the folder (test/helpers/fs-events.ts), k spread over a whole
-// run of the phase, for start, reissue and finish. After each kill the folder, as the next kubepki command finds
+// SIGKILLed at the k-th call that changes the folder, delivered by strace at that call (test/helpers/syscall-moments.ts),
+// k spread over a whole run of the phase, for start, reissue and finish. After each kill the folder, as the next kubepki command finds
 // it, is either the old complete set (the same bytes, so the same phase in the manifest) or the new one (the next
 // phase in the manifest, every file as the manifest lists it, the replaced files in the phase's backup);
 // `rotate-ca status` names that phase and its files agree with it; lint finds no error; and the next command
@@ -11,8 +11,10 @@ import {cpSync, existsSync, readdirSync, readFileSync, statSync} from 'node:fs';
 import path from 'node:path';
 import {beforeAll, describe, expect, it} from 'vitest';
 import {writeClusterFile} from '../helpers/cluster-file.js';
-import {countEvents} from '../helpers/fs-events.js';
-import {cliPath, tempDir} from '../helpers/tools.js';
+import {callMoments, traced, type CallMoment} from '../helpers/syscall-moments.js';
+import {cliPath, hasTool, tempDir} from '../helpers/tools.js';
+
+const haveStrace = hasTool('strace');
 
 type Ran = {status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string};
 
@@ -131,12 +133,14 @@ function classify(dir: string, layout: LayoutCase, before: Map<string, string>, 
 	return 'new';
 }
 
-describe.each(layouts)('kubepki rotate-ca ($name layout) killed with SIGKILL at 18 moments (6 in each phase)', layout => {
+describe.skipIf(!haveStrace).each(layouts)('kubepki rotate-ca ($name layout) killed with SIGKILL at 18 moments (6 in each phase)', layout => {
 	const root = tempDir(`kubepki-rotate-kill-${layout.name}-`);
 	/** The folder before each step, complete: each kill starts from a copy of it. */
 	const templates = new Map<string, string>();
-	/** How many file-system events a whole run of each step makes in its folder. */
-	const events = new Map<string, number>();
+	/** The calls that change the folder, of a whole run of each step. */
+	const calls = new Map<string, CallMoment[]>();
+	let traces = 0;
+	const trace = () => path.join(root, `trace-${traces++}`);
 
 	beforeAll(async () => {
 		writeClusterFile(root, {name: 'rotkill', masters: 2, workers: 1});
@@ -145,16 +149,12 @@ describe.each(layouts)('kubepki rotate-ca ($name layout) killed with SIGKILL at 
 		let previous = path.join(root, 'none');
 		templates.set('start', previous);
 		for (const {step, to} of steps) {
-			// One whole run of the step on a copy, counting its events: the copy is the next step's template.
+			// One whole run of the step on a copy, traced for its calls: the copy is the next step's template.
 			const folder = path.join(root, to);
 			cpSync(previous, folder, {recursive: true, preserveTimestamps: true});
-			const counter = countEvents(folder);
-			const ran = await kubepki(['rotate-ca', step, '--out', folder]);
-			expect(ran.status, ran.stderr).toBe(0);
-			// The last events may still be on their way from inotify: one more turn of the loop lets them in.
-			await new Promise(resolve => setImmediate(resolve));
-			counter.close();
-			events.set(step, counter.count);
+			const ran = await traced([cliPath, 'rotate-ca', step, '--out', folder], trace());
+			expect(ran.code, ran.stderr).toBe(0);
+			calls.set(step, callMoments(ran.trace));
 			expect(phaseOf(folder), step).toBe(to);
 			const index = steps.findIndex(s => s.step === step);
 			if (steps[index + 1]) templates.set(steps[index + 1]!.step, folder);
@@ -164,22 +164,21 @@ describe.each(layouts)('kubepki rotate-ca ($name layout) killed with SIGKILL at 
 
 	for (const step of steps) {
 		it(`rotate-ca ${step.step}: the old complete set or the new one after each kill; status, lint and the next command agree`, async () => {
-			const total = events.get(step.step)!;
-			expect(total, `events of one ${step.step}`).toBeGreaterThan(20);
+			const all = calls.get(step.step)!;
+			const total = all.length;
+			expect(total, `calls of one ${step.step}`).toBeGreaterThan(20);
 			const moments = Array.from({length: 6}, (_, index) => Math.max(1, Math.round((total * (index + 1)) / 7)));
 			const outcomes: string[] = [];
 			for (const [index, moment] of moments.entries()) {
-				const label = `${step.step}, kill ${index + 1} at event ${moment} of ${total}`;
+				const call = all[moment - 1]!;
+				const label = `${step.step}, kill ${index + 1} at call ${moment} of ${total} (${call.syscall} #${call.nth})`;
 				const dir = path.join(root, `${step.step}-kill-${index}`);
 				cpSync(templates.get(step.step)!, dir, {recursive: true, preserveTimestamps: true});
 				expect(phaseOf(dir), label).toBe(step.from);
 				const before = liveFiles(dir);
 				const caBefore = readFileSync(path.join(dir, layout.ca.cert), 'utf8');
-				const counter = countEvents(dir);
-				const run = start(['rotate-ca', step.step, '--out', dir]);
-				counter.at(moment, () => run.child.kill('SIGKILL'));
-				const killed = await run.exited;
-				counter.close();
+				const killed = await traced([cliPath, 'rotate-ca', step.step, '--out', dir], trace(), {moment: call, signal: 'SIGKILL'});
+				expect(killed.trace, label).toMatch(/\+\+\+ killed by SIGKILL \+\+\+/);
 				const committed = existsSync(path.join(dir, '.kubepki-staging', 'journal.json'));
 				// The next kubepki command, a reader: it finishes or drops what the killed run left, then names one phase.
 				const phase = await expectStatus(dir, label);
@@ -196,7 +195,7 @@ describe.each(layouts)('kubepki rotate-ca ($name layout) killed with SIGKILL at 
 				const again = await kubepki(['rotate-ca', next, '--out', dir]);
 				expect(again.status, `${label}: rotate-ca ${next}: ${again.stderr}`).toBe(0);
 				expect(await expectStatus(dir, `${label}, after rotate-ca ${next}`)).toBe(steps.find(s => s.step === next)!.to);
-				outcomes.push(`#${moment}:${killed.signal ?? killed.status}:${committed ? 'journal' : 'no-journal'}:${state}`);
+				outcomes.push(`#${moment}:${killed.signal ?? killed.code}:${committed ? 'journal' : 'no-journal'}:${state}`);
 			}
 
 			console.log(`rotate-ca ${step.step} kills (${layout.name}): ${outcomes.join(' ')}`);

@@ -5,8 +5,8 @@ import {createHash} from 'node:crypto';
 import {chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {countEvents} from '../helpers/fs-events.js';
-import {cliPath, kubepki, tempDir} from '../helpers/tools.js';
+import {callMoments, traced, type CallMoment} from '../helpers/syscall-moments.js';
+import {cliPath, hasTool, kubepki, tempDir} from '../helpers/tools.js';
 
 type Exit = {code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string};
 
@@ -51,6 +51,8 @@ function snapshot(dir: string): Record<string, string> {
 
 	return out;
 }
+
+const haveStrace = hasTool('strace');
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 const fast = ['--algorithm', 'ecdsa-p256'];
@@ -138,55 +140,54 @@ describe('one run at a time: the folder lock', () => {
 	}, 1_800_000);
 });
 
-describe('kill -9 and Ctrl-C at random moments (fixed seed)', () => {
+describe.skipIf(!haveStrace)('kill -9 and Ctrl-C at random moments (fixed seed)', () => {
 	const base = tempDir('kubepki-kill-');
+	let traces = 0;
 
-	/** Run to the end while counting the file-system events under `watched`: how many moments a run has. */
-	async function eventsOfRun(watched: string, args: string[]): Promise<number> {
-		const counter = countEvents(watched);
-		const result = await start(args).exited;
+	/** Run to the end under strace: the moments a run has (each call of it that changes the folder). */
+	async function momentsOfRun(args: string[]): Promise<CallMoment[]> {
+		const result = await traced([cliPath, ...args], path.join(base, `trace-${traces++}`));
 		expect(result.code, result.stderr).toBe(0);
-		// The last events may still be on their way from inotify: a second, empty run of the loop lets them in.
-		await new Promise(resolve => setImmediate(resolve));
-		counter.close();
-		return counter.count;
+		return callMoments(result.trace);
 	}
 
-	/** Start a run and send `signal` when `moment` file-system events have happened under `watched`. */
-	async function signalAt(watched: string, moment: number, args: string[], signal: NodeJS.Signals): Promise<Exit & {events: number}> {
-		const counter = countEvents(watched);
-		const run = start(args);
-		counter.at(moment, () => run.child.kill(signal));
-		const result = await run.exited;
-		counter.close();
-		return {...result, events: counter.count};
+	/** Run, with `signal` delivered by strace at `moment`: at that call, on a machine of any speed. */
+	async function signalAt(moment: CallMoment, args: string[], signal: NodeJS.Signals): Promise<Exit> {
+		const result = await traced([cliPath, ...args], path.join(base, `trace-${traces++}`), {moment, signal});
+		// The signal was sent: the trace shows it delivered to the run.
+		expect(result.trace, `${moment.syscall} #${moment.nth}`).toMatch(new RegExp(`--- ${signal} |\\+\\+\\+ killed by ${signal}`));
+		return result;
 	}
 
 	it('30 SIGKILLs among the writes of first runs and --force re-runs leave the old complete set or the new one; the next run completes', async () => {
 		const random = seeded(18);
 		const reference = path.join(base, 'reference');
-		// The moments: a kill lands after the k-th file-system event of the run, k spread over all of a run's events.
-		const firstEvents = await eventsOfRun(reference, ['generate', ...small, '--out', path.join(reference, 'pki')]);
+		mkdirSync(reference);
+		// The moments: a kill lands at the k-th call that changes the folder, k spread over all of a run's calls.
+		const firstMoments = await momentsOfRun(['generate', ...small, '--out', path.join(reference, 'pki')]);
 		const again = path.join(base, 'again');
 		expect(kubepki(['generate', ...small, '--out', again, '--quiet']).status).toBe(0);
-		const forceEvents = await eventsOfRun(again, ['generate', ...small, '--force', '--out', again]);
-		expect(firstEvents).toBeGreaterThan(10);
-		expect(forceEvents).toBeGreaterThan(10);
+		const forceMoments = await momentsOfRun(['generate', ...small, '--force', '--out', again]);
+		expect(firstMoments.length).toBeGreaterThan(10);
+		expect(forceMoments.length).toBeGreaterThan(10);
 		const outcomes: string[] = [];
 		for (let kill = 0; kill < 30; kill++) {
 			// Every third kill hits a first run in an empty folder; the others a --force run replacing every file.
 			const firstRun = kill % 3 === 0;
 			const watched = firstRun ? path.join(base, `first-${kill}`) : again;
+			if (firstRun) mkdirSync(watched);
 			const out = firstRun ? path.join(watched, 'pki') : again;
-			const moment = 1 + Math.floor(random() * (firstRun ? firstEvents : forceEvents));
-			const result = await signalAt(watched, moment, ['generate', ...small, ...(firstRun ? [] : ['--force']), '--out', out], 'SIGKILL');
-			const state = expectConsistent(out, `kill ${kill} at event ${moment}`);
+			const moments = firstRun ? firstMoments : forceMoments;
+			const moment = moments[Math.floor(random() * moments.length)]!;
+			const label = `kill ${kill} at ${moment.syscall} #${moment.nth}`;
+			const result = await signalAt(moment, ['generate', ...small, ...(firstRun ? [] : ['--force']), '--out', out], 'SIGKILL');
+			const state = expectConsistent(out, label);
 			outcomes.push(`${result.signal ?? result.code}:${state}`);
 			if (firstRun) {
 				// What a killed first run left is never taken for "the old CA": the next run just completes.
 				const next = kubepki(['generate', ...small, '--out', out]);
 				expect(next.status, next.stderr).toBe(0);
-				expect(expectConsistent(out, `after kill ${kill}`)).toBe('complete');
+				expect(expectConsistent(out, `after ${label}`)).toBe('complete');
 			}
 		}
 
@@ -201,17 +202,18 @@ describe('kill -9 and Ctrl-C at random moments (fixed seed)', () => {
 		const random = seeded(1218);
 		const out = path.join(base, 'interrupted');
 		expect(kubepki(['generate', ...small, '--out', out, '--quiet']).status).toBe(0);
-		const events = await eventsOfRun(out, ['generate', ...small, '--force', '--out', out]);
+		const moments = await momentsOfRun(['generate', ...small, '--force', '--out', out]);
 		let interrupted = 0;
 		for (let n = 0; n < 10; n++) {
-			const moment = 1 + Math.floor(random() * events);
-			const result = await signalAt(out, moment, ['generate', ...small, '--force', '--out', out], 'SIGINT');
+			const moment = moments[Math.floor(random() * moments.length)]!;
+			const label = `interrupt ${n} at ${moment.syscall} #${moment.nth}`;
+			const result = await signalAt(moment, ['generate', ...small, '--force', '--out', out], 'SIGINT');
 			expect([0, 130, null], result.stderr).toContain(result.code);
 			if (result.code !== 0) interrupted++;
 			// Checked before lint could tidy anything: the interrupted run itself left nothing behind.
 			const names = readdirSync(out, {recursive: true, encoding: 'utf8'});
-			expect(names.filter(name => path.basename(name).startsWith('.kubepki-tmp-') || name.startsWith('.kubepki-staging')), `interrupt ${n} at event ${moment}`).toEqual([]);
-			expect(expectConsistent(out, `interrupt ${n} at event ${moment}`)).toBe('complete');
+			expect(names.filter(name => path.basename(name).startsWith('.kubepki-tmp-') || name.startsWith('.kubepki-staging')), label).toEqual([]);
+			expect(expectConsistent(out, label)).toBe('complete');
 		}
 
 		expect(interrupted).toBeGreaterThan(5);

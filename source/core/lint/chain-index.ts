@@ -1,8 +1,8 @@
 // Who signed what, among the certificates in the set. Signatures are checked with node:crypto
 // (OpenSSL); each certificate and public key is imported once, and each pair is verified once per process:
 // the verdicts are kept with the parsed bytes (item.raw), so lint, inspect's signers and its JSON, expiry and
-// the viewer, each building a chain over the same items, share them. verifyAhead checks a set's likely pairs
-// on libuv's thread pool beforehand, so that the synchronous checks find their answers waiting.
+// the viewer, each building a chain over the same items, share them. signatureChecker checks the pairs a chain
+// will ask about on libuv's thread pool while the files are read, so that the synchronous checks find them waiting.
 import {createPublicKey, verify as cryptoVerify, X509Certificate, type KeyObject} from 'node:crypto';
 import type {Item} from '../pki/load.js';
 import type {CertItem} from './types.js';
@@ -95,9 +95,6 @@ function keepVerdict(issuer: Raw, item: Raw, verdict: boolean): void {
 	verdicts.set(item, verdict);
 }
 
-/** Signatures checked at once on the thread pool (it has 4 threads by default; more only queue). */
-const aheadConcurrency = 8;
-
 /** Signatures checked on the thread pool while the files are still being read (loadPaths' onItems). */
 export type SignatureChecker = {
 	/** Items as they are read: each new certificate is checked against the ones read so far, and they against it. */
@@ -123,29 +120,20 @@ export function signatureChecker(): SignatureChecker {
 	const subjects = new Map<string, Map<string, CertItem>>();
 	const waiting = new Map<string, Map<string, CertItem>>();
 	const verdicts = new Map<string, boolean>();
-	const queue: Array<[CertItem, CertItem]> = [];
-	let running = 0;
-	let idle: (() => void) | undefined;
+	const pending: Array<Promise<void>> = [];
 	const pair = (issuer: CertItem, item: CertItem) => `${issuer.cert.fingerprintSha256}>${item.cert.fingerprintSha256}`;
 
-	const run = () => {
-		while (running < aheadConcurrency && queue.length > 0) {
-			const [issuer, item] = queue.shift()!;
-			running++;
-			const key = issuer.raw?.spki ? importedKey(issuer.raw) : null;
-			const signed = item.raw!.signed!;
-			void (key ? verifyOnPool(digests[signed.algorithm] ?? null, signed.tbs, key, signed.signature) : Promise.resolve(false)).then(verdict => {
-				verdicts.set(pair(issuer, item), verdict);
-				running--;
-				run();
-				if (running === 0 && queue.length === 0) idle?.();
-			});
-		}
-	};
-
+	// Each check goes to the pool at once: the pool works through them while the main thread reads, which hands
+	// it more only between its slices (a few in flight at a time left the pool idle most of each slice).
 	const check = (issuer: CertItem, item: CertItem) => {
-		queue.push([issuer, item]);
-		run();
+		const key = issuer.raw?.spki ? importedKey(issuer.raw) : null;
+		const signed = item.raw!.signed!;
+		const verdict = key ? verifyOnPool(digests[signed.algorithm] ?? null, signed.tbs, key, signed.signature) : Promise.resolve(false);
+		pending.push(
+			verdict.then(ok => {
+				verdicts.set(pair(issuer, item), ok);
+			}),
+		);
 	};
 
 	const add = (items: readonly Item[]) => {
@@ -171,11 +159,7 @@ export function signatureChecker(): SignatureChecker {
 	};
 
 	const done = async (items: readonly Item[]) => {
-		if (running > 0 || queue.length > 0) {
-			await new Promise<void>(resolve => {
-				idle = resolve;
-			});
-		}
+		await Promise.all(pending);
 
 		// Kept for the copies a chain names: the issuer copy subjectIndex picks, every copy of the certificate checked.
 		const certs = items.filter((item): item is CertItem => item.kind === 'certificate' && item.cert !== undefined);
@@ -201,13 +185,6 @@ export function signatureChecker(): SignatureChecker {
 	};
 
 	return {add, done};
-}
-
-/** Every signature a chain over these items will ask about, checked on the thread pool (signatureChecker at once). */
-export async function verifyAhead(items: readonly Item[]): Promise<void> {
-	const checker = signatureChecker();
-	checker.add(items);
-	await checker.done(items);
 }
 
 async function verifyOnPool(digest: string | null, data: Uint8Array, key: KeyObject, signature: Uint8Array): Promise<boolean> {

@@ -8,7 +8,7 @@
 // time posting. Folders (readdir, realpath) stay asynchronous; the event loop gets a turn at least every few
 // milliseconds, so the viewer draws its "reading N files…" row and Ctrl-C is handled while a big folder is read.
 import {createHash} from 'node:crypto';
-import {closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Dirent, type Stats} from 'node:fs';
+import {closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync, type Dirent, type Stats} from 'node:fs';
 import {readdir, realpath, stat} from 'node:fs/promises';
 import path from 'node:path';
 import {notLiveFolders} from '../../folders.js';
@@ -185,7 +185,8 @@ function readRegularFile(file: string, mode: number): Buffer | Item {
 /** A file's bytes when it is a regular file within the bound; undefined otherwise (no reason needed). */
 export async function readFileBounded(file: string): Promise<Buffer | undefined> {
 	try {
-		const stats = await stat(file);
+		// Synchronous, as the walk's reads are: asked while signatures are checked, a request would wait behind them.
+		const stats = statSync(file);
 		if (!stats.isFile() || stats.size > maxFileBytes) return undefined;
 		const bytes = readRegularFile(file, stats.mode & 0o777);
 		return Buffer.isBuffer(bytes) ? bytes : undefined;
