@@ -106,7 +106,8 @@ async function runScreen(flags: WizardFlags, io: CommandIo): Promise<never> {
 							glance,
 							// A --config given too wins over the manifest's cluster for "Change the cluster".
 							topology: flags.config ? topology : glance.topology,
-							renew: async () => renewFolder({outDir: outPath, selection: {kind: 'within', seconds: renewWithinDays * 86_400}}),
+							// What the screen showed (its cards) is what is written: refused if another run changed the folder since.
+							renew: async prepared => renewFolder({outDir: outPath, selection: {kind: 'within', seconds: renewWithinDays * 86_400}, prepared}),
 							// The same transaction as kubepki rotate-ca: what the screen showed is what is written.
 							rotation: {
 								preview: async (request, onProgress) => rotate.previewRotation({outDir: outPath, ...request, onProgress}),

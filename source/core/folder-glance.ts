@@ -131,7 +131,7 @@ export function folderChoices(glance: FolderGlance): FolderChoice[] {
 			? [
 					`Re-issue, from this folder's own CA, the leaves that end within ${glance.withinDays} days: same subject, SANs and usages, new dates and a new key each.`,
 					'The CA, the service-account pair and the encryption key are never touched. Every kubeconfig and nodes/<host>/ copy that holds a renewed certificate is rebuilt; the files replaced are kept in .backup/<UTC time>/.',
-					'You see each new certificate and the restart order before anything is written.',
+					'You see each new certificate (the file it lands in, who reads it) and the restart order, and confirm, before anything is written.',
 				]
 			: [glance.renewRefusal ?? 'Renew cannot run on this folder.'],
 		...(!glance.renewal && {blocked: glance.renewRefusal ?? 'renew cannot run on this folder'}),
@@ -206,10 +206,11 @@ export function folderChoiceCommands(glance: FolderGlance, id: FolderChoiceId): 
 	return ['kubepki --out OTHER-FOLDER'];
 }
 
-/** Where the folder screen is: the glance, a renewal (review → writing → done), or one step of a CA rotation. */
+/** Where the folder screen is: the glance, a renewal (review → confirm → writing → done), or one step of a CA rotation. */
 export type FolderPhase =
 	| 'glance'
 	| 'review'
+	| 'confirm'
 	| 'writing'
 	| 'done'
 	| 'failed'
@@ -287,6 +288,8 @@ export function folderReducer(state: FolderState, intent: FolderIntent, glance: 
 			return state.phase === 'glance' || state.phase === 'rotate-pick' ? {state} : {state: {...state, scroll: Math.max(0, state.scroll + (intent.type === 'page-up' ? -pageLines : pageLines))}};
 		case 'back':
 			switch (state.phase) {
+				case 'confirm':
+					return {state: {...state, phase: 'review'}};
 				case 'review':
 				case 'failed':
 				case 'rotate-failed':
@@ -304,6 +307,7 @@ export function folderReducer(state: FolderState, intent: FolderIntent, glance: 
 			}
 
 		case 'yes':
+			if (state.phase === 'confirm') return {state: {...state, phase: 'writing'}, effect: 'write-renewal'};
 			return state.phase === 'rotate-confirm' ? {state: {...state, phase: 'rotate-writing'}, effect: 'write-rotation'} : {state};
 		case 'enter': {
 			switch (state.phase) {
@@ -311,7 +315,9 @@ export function folderReducer(state: FolderState, intent: FolderIntent, glance: 
 				case 'rotate-done':
 					return {state, effect: 'quit'};
 				case 'review':
-					return glance.renewal && glance.renewal.renewed.length > 0 ? {state: {...state, phase: 'writing'}, effect: 'write-renewal'} : {state};
+					return glance.renewal && glance.renewal.renewed.length > 0 ? {state: {...state, phase: 'confirm'}} : {state};
+				case 'confirm':
+					return {state: {...state, phase: 'writing'}, effect: 'write-renewal'};
 				case 'rotate-pick':
 					return {state: {...state, phase: 'rotate-explain', scroll: 0}};
 				case 'rotate-explain':

@@ -4,7 +4,7 @@
 // copies, the copy scripts) is rebuilt from the same functions generate uses, and the result is compared with what is on
 // disk: only files whose bytes change are written, and each replaced file is kept under .backup/<timestamp>/.
 // The CA, the service-account pair and the encryption key are never touched.
-import {createPrivateKey, X509Certificate as NodeX509} from 'node:crypto';
+import {createHash, createPrivateKey, X509Certificate as NodeX509} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {copyScript, distribution, type Bundle, type Delivery} from './distribute.js';
@@ -15,7 +15,10 @@ import {bundlesDir, copyAllScriptPath, copyScriptPath, fileModes, hardwayCaCert,
 import {rotationInProgress} from './manifest.js';
 import {buildPlan, hardwayPaths, type CertSpec, type Plan} from './plan.js';
 import {urlHost} from './ip.js';
+import {certInfo} from './pki/cert-info.js';
 import {issueAll, type Issued} from './pki/issue.js';
+import type {PreviewCert} from './preview.js';
+import {readingsByCert, type Reading} from './readings.js';
 import {importPrivateKeyPem, type KeyPair} from './pki/keys.js';
 import {validateTopology, type Topology} from './topology.js';
 import type {OutputFile} from './write.js';
@@ -47,6 +50,9 @@ export type RenewItem = {
 	readonly keyReused: boolean;
 };
 
+/** A renewed certificate as the wizard's card shows it, before the write: the certificate itself, the file it lands in, who reads it. */
+export type RenewalCard = {readonly cert: PreviewCert; readonly file: string; readonly readings: readonly Reading[]};
+
 /** What changes on one machine: the files to copy (with where they go) and the services to restart. */
 export type MachineChange = {
 	readonly host: string;
@@ -74,6 +80,10 @@ export type RenewalPlan = {
 	readonly machines: readonly MachineChange[];
 	readonly restart: readonly RestartStep[];
 	readonly backupDir: string;
+	/** One card per renewed certificate, from the same issue as `changed` (what is shown is what is written). */
+	readonly cards: readonly RenewalCard[];
+	/** The manifest's bytes when the renewal was planned, hashed: every kubepki write changes them. */
+	readonly manifestDigest: string;
 };
 
 export type RenewOptions = {
@@ -84,6 +94,8 @@ export type RenewOptions = {
 	readonly reuseKeys?: boolean;
 	readonly now?: Date;
 	readonly onProgress?: (done: number, total: number) => void;
+	/** A renewal planned before (and shown): written as it is, refused when the folder changed since. */
+	readonly prepared?: RenewalPlan;
 };
 
 /**
@@ -177,9 +189,10 @@ export function restartSteps(machines: readonly MachineChange[]): RestartStep[] 
 type ManifestBody = {tool?: unknown; layout?: unknown; source?: unknown; cluster?: unknown};
 
 /** The cluster the folder was made for, from its manifest. RefusedError when there is none kubepki can use. */
-export async function folderCluster(outDir: string): Promise<{topology: Topology; source: string}> {
+export async function folderCluster(outDir: string): Promise<{topology: Topology; source: string; manifestDigest: string}> {
 	const text = await readFile(path.join(outDir, manifestName), 'utf8').catch(() => undefined);
 	if (text === undefined) throw new RefusedError(`${path.join(outDir, manifestName)} not found: renew needs the cluster the folder was made for (make it with kubepki generate)`);
+	const manifestDigest = createHash('sha256').update(text).digest('hex');
 	let body: ManifestBody;
 	try {
 		body = JSON.parse(text) as ManifestBody;
@@ -193,7 +206,7 @@ export async function folderCluster(outDir: string): Promise<{topology: Topology
 	if ((body.layout ?? 'hardway') !== 'hardway') throw new RefusedError(`renew knows the hard-way layout; for --layout kubeadm run kubepki generate again (it signs every leaf afresh from the kept CAs)`);
 	const result = validateTopology(body.cluster);
 	if (!result.ok) throw new RefusedError(`the cluster in ${manifestName} does not validate (${result.problems[0]?.field}: ${result.problems[0]?.message}); run kubepki generate --config FILE`);
-	return {topology: result.topology, source: typeof body.source === 'string' ? body.source : manifestName};
+	return {topology: result.topology, source: typeof body.source === 'string' ? body.source : manifestName, manifestDigest};
 }
 
 /** One leaf as the folder holds it, checked against the CA that must have signed it. */
@@ -217,7 +230,7 @@ export async function readLeaf(outDir: string, spec: CertSpec, ca: NodeX509): Pr
 export async function planRenewal(options: RenewOptions): Promise<RenewalPlan> {
 	const now = options.now ?? new Date();
 	const {outDir} = options;
-	const {topology: recorded, source} = await folderCluster(outDir);
+	const {topology: recorded, source, manifestDigest} = await folderCluster(outDir);
 	const topology: Topology = options.validityHours ? {...recorded, validity: {...recorded.validity, leaf: options.validityHours}} : recorded;
 	const plan = buildPlan(topology);
 	const caSpec = plan.certs.find(spec => spec.signer === 'self');
@@ -246,6 +259,15 @@ export async function planRenewal(options: RenewOptions): Promise<RenewalPlan> {
 	const issued = await issueAll(plan.certs, {existing, keys, now, onProgress: options.onProgress});
 	const caNotAfter = new Date(root.cert.validTo);
 	const asked = new Date(now.getTime() + topology.validity.leaf * 3600 * 1000);
+	const readings = readingsByCert(plan);
+	const cards: RenewalCard[] = renew.map(({state, reason}) => {
+		const made = issued.find(item => item.spec.id === state.spec.id)!;
+		return {
+			cert: {spec: made.spec, info: certInfo(made.certPem), status: 'issued', reason: `${reason}; ${keys.has(state.spec.id) ? 'the same key' : 'a new key'}`},
+			file: hardwayPaths(state.spec).cert,
+			readings: readings.get(state.spec.id) ?? [],
+		};
+	});
 	const renewed: RenewItem[] = renew.map(({state, reason}) => {
 		const made = issued.find(item => item.spec.id === state.spec.id)!;
 		return {
@@ -291,6 +313,8 @@ export async function planRenewal(options: RenewOptions): Promise<RenewalPlan> {
 		machines,
 		restart: restartSteps(machines),
 		backupDir: `${backupFolder}/${folderTimestamp(now)}`,
+		cards,
+		manifestDigest,
 	};
 }
 
@@ -319,7 +343,12 @@ export async function renewFolder(options: RenewOptions & {readonly dryRun?: boo
 	const {lockFolder} = await import('./write.js');
 	const folder = await lockFolder(options.outDir, {command: 'renew'});
 	try {
-		const renewal = await planRenewal(options);
+		// What was shown is written as it is, unless another run changed the folder since (its manifest then differs).
+		if (options.prepared && (await folderCluster(options.outDir)).manifestDigest !== options.prepared.manifestDigest) {
+			throw new RefusedError('renew: the folder changed since the new certificates were shown (another kubepki run?); nothing was written: look again before writing');
+		}
+
+		const renewal = options.prepared ?? (await planRenewal(options));
 		if (renewal.changed.length > 0) await folder.commit(renewal.changed, {backupDir: renewal.backupDir});
 		return {...renewal, warnings: folder.warnings};
 	} finally {

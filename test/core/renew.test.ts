@@ -143,6 +143,23 @@ describe('renewing a folder generate made', () => {
 		for (const entry of manifest.files) expect(createHash('sha256').update(readFileSync(path.join(dir, entry.path))).digest('hex'), entry.path).toBe(entry.sha256);
 	});
 
+	it('writes a renewal planned before as it is (one card per certificate, the file named); refuses it, writing nothing, once another run changed the folder', async () => {
+		const dir = copy('prepared');
+		const shown = await planRenewal({outDir: dir, selection: {kind: 'within', seconds: 30 * 86_400}, now});
+		expect(shown.cards.map(card => [card.cert.spec.id, card.file])).toEqual(shown.renewed.map(item => [item.id, item.file]));
+		const apiserver = shown.cards.find(card => card.cert.spec.id === 'apiserver')!;
+		expect(apiserver.readings.map(reading => reading.service)).toContain('kube-apiserver');
+		const written = await renewFolder({outDir: dir, selection: {kind: 'within', seconds: 30 * 86_400}, now, prepared: shown});
+		expect(written.changed).toBe(shown.changed);
+		for (const card of shown.cards) expect(new X509Certificate(readFileSync(path.join(dir, card.file))).fingerprint256, card.file).toBe(card.cert.info.fingerprintSha256);
+		// Shown, then the folder changes under it (another renew): the write is refused and nothing changes.
+		const stale = await planRenewal({outDir: dir, selection: {kind: 'all'}, now});
+		await renewFolder({outDir: dir, selection: {kind: 'only', ids: ['admin']}, now});
+		const before = snapshot(dir);
+		await expect(renewFolder({outDir: dir, selection: {kind: 'all'}, now, prepared: stale})).rejects.toThrow(/the folder changed since the new certificates were shown/);
+		expect(changedBetween(before, snapshot(dir))).toEqual([]);
+	});
+
 	it('signs the same key again with reuseKeys', async () => {
 		const dir = copy('reuse');
 		await applyRenewal(dir, await planRenewal({outDir: dir, selection: {kind: 'only', ids: ['admin']}, reuseKeys: true, now}));

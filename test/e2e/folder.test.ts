@@ -1,6 +1,7 @@
 // The built CLI opened on a folder kubepki made (issue 13, item 5), in a real terminal (tmux on a private
 // socket): the folder at a glance, a renewal walked and written, and "Change the cluster" starting from the
 // cluster the folder's manifest records, not the built-in example.
+import {X509Certificate} from 'node:crypto';
 import {existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, test} from 'vitest';
@@ -8,6 +9,7 @@ import {generate} from '../../source/core/generate.js';
 import {exampleTopology} from '../../source/core/topology.js';
 import {writeClusterFile} from '../helpers/cluster-file.js';
 import {cliPath, hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
+import {processAlive} from '../helpers/processes.js';
 import type {Term} from './tmux.js';
 import {wizard} from './wizard-term.js';
 
@@ -15,6 +17,24 @@ const haveTmux = hasTool('tmux');
 const haveOpenssl = hasTool('openssl');
 // The rotation's screens are waited for as long as they take (a loaded machine): no clock decides the outcome.
 const untilShown = Number.POSITIVE_INFINITY;
+
+/** The lines of the card of `file` on the screen, from its head to its foot; undefined while it is not wholly shown. */
+function cardOn(screen: string, file: string): string[] | undefined {
+	const lines = screen.split('\n');
+	const head = lines.findIndex(line => line.startsWith('┌') && line.includes(`· ${file} · new (`));
+	const foot = lines.findIndex((line, index) => index > head && line.startsWith('└'));
+	return head >= 0 && foot > head ? lines.slice(head, foot + 1) : undefined;
+}
+
+const cardShown = (screen: string, file: string) => cardOn(screen, file) !== undefined;
+
+/** The SHA-256 a card shows, its wrapped lines joined. */
+function cardFingerprint(screen: string, file: string): string {
+	const card = cardOn(screen, file)!;
+	const start = card.findIndex(line => line.startsWith('│ SHA-256'));
+	const rows = [card[start]!.slice('│ SHA-256'.length), ...card.slice(start + 1).filter((line, index, rest) => rest.slice(0, index + 1).every(l => /^│ {6,}[0-9A-F:]/.test(l)))];
+	return rows.map(row => row.replace(/[│\s]/g, '')).join('');
+}
 
 /** The wizard's own process in `dir` (not its key process): the node running the built CLI there. */
 function wizardProcessIn(dir: string): number | undefined {
@@ -51,6 +71,23 @@ async function wizardFrozenAtManifest(dir: string): Promise<{term: Term; pid: nu
 	}
 }
 
+/**
+ * A waitFor check that resumes the stopped wizard (SIGCONT) until `text` shows. Once is not always enough under
+ * strace: a thread whose stop strace reports after the SIGCONT stops again; a SIGCONT to a running process does nothing.
+ */
+function resumed(pid: number, text: string): (screen: string) => boolean {
+	return screen => {
+		if (screen.includes(text)) return true;
+		try {
+			if (processAlive(pid)) process.kill(pid, 'SIGCONT');
+		} catch {
+			// It ended between the look and the signal: nothing to resume.
+		}
+
+		return false;
+	};
+}
+
 describe.skipIf(!haveTmux || !hasTool('strace'))('the wizard on a folder: the first frame first', () => {
 	test('the first frame says the folder is being read, before the folder is opened: the wizard is frozen at its first read of the manifest, and the glance follows once it goes on', async () => {
 		const dir = tempDir();
@@ -63,8 +100,7 @@ describe.skipIf(!haveTmux || !hasTool('strace'))('the wizard on a folder: the fi
 		expect(first).toContain('kubepki · pki: reading the folder…');
 		expect(first).toContain('its manifest, every certificate and its end date');
 		expect(first).not.toContain('certificate(s):');
-		process.kill(pid, 'SIGCONT');
-		const glance = await term.waitFor('› 1. Renew');
+		const glance = await term.waitFor(resumed(pid, '› 1. Renew'));
 		expect(glance).toContain('cluster kubernetes-the-hard-way, 2 master(s), 2 worker(s), ecdsa-p256');
 		expect(glance).not.toContain('reading the folder');
 		term.keys('q');
@@ -81,8 +117,7 @@ describe.skipIf(!haveTmux || !hasTool('strace'))('the wizard on a folder: the fi
 		await term.waitFor('kubepki · pki: reading the folder…');
 		// The key waits in the terminal while the wizard is frozen; it goes on and reads it as it reads the folder.
 		term.keys('q');
-		process.kill(pid, 'SIGCONT');
-		expect(await term.waitFor('EXIT=')).toContain('EXIT=0');
+		expect(await term.waitFor(resumed(pid, 'EXIT='))).toContain('EXIT=0');
 		expect(readFileSync(manifestPath, 'utf8')).toBe(before);
 	});
 });
@@ -103,6 +138,21 @@ describe.skipIf(!haveTmux)('the wizard on a folder kubepki made', () => {
 		expect(review).toContain('7 certificate(s) would be renewed in pki');
 		// Nothing on disk changed yet.
 		expect(kubepki(['expiry', 'pki'], {cwd: dir}).status).toBe(1);
+		// The cards follow the words: the API server's, whole on the screen, names its file and its fingerprint.
+		let screen = review;
+		while (!cardShown(screen, 'kubernetes.pem')) {
+			const last = screen;
+			term.keys('PageDown');
+			screen = await term.waitFor(now => now !== last);
+		}
+
+		const shown = cardFingerprint(screen, 'kubernetes.pem');
+		expect(shown).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+		expect(shown).not.toBe(new X509Certificate(readFileSync(path.join(out, 'kubernetes.pem'))).fingerprint256);
+		term.keys('Enter');
+		await term.waitFor(/Write the renewal \(\d+ files\) to pki\? enter or y write · esc no/);
+		// Not at the confirm either.
+		expect(kubepki(['expiry', 'pki'], {cwd: dir}).status).toBe(1);
 		term.keys('Enter');
 		await term.waitFor('Renewed and written');
 		term.keys('q');
@@ -110,13 +160,15 @@ describe.skipIf(!haveTmux)('the wizard on a folder kubepki made', () => {
 		const after = kubepki(['expiry', 'pki'], {cwd: dir});
 		expect(after.status, after.stdout).toBe(0);
 		expect(readdirSync(path.join(out, '.backup'))).toHaveLength(1);
+		// What the card showed is what was written.
+		expect(new X509Certificate(readFileSync(path.join(out, 'kubernetes.pem'))).fingerprint256).toBe(shown);
 		if (!haveOpenssl) return;
 		const leaves = readdirSync(out).filter(f => f.endsWith('.pem') && !f.endsWith('-key.pem') && f !== 'ca.pem');
 		const verified = runStatus('openssl', ['verify', '-x509_strict', '-CAfile', 'ca.pem', ...leaves], {cwd: out});
 		expect(verified.stdout.trim().split('\n').sort(), verified.stderr).toEqual(leaves.map(f => `${f}: OK`).sort());
 		const lint = kubepki(['lint', 'pki'], {cwd: dir});
 		expect(lint.status, lint.stdout).toBe(0);
-	});
+	}, 0);
 
 	test('mid-rotation the wizard opens on where the folder stands and offers the next rotate-ca step, not the stages; nothing changes', async () => {
 		const dir = tempDir();
@@ -180,6 +232,7 @@ describe.skipIf(!haveTmux)('the wizard on a folder kubepki made', () => {
 		expect(kubepki(['generate', '--out', 'pki', '--layout', 'kubeadm', '--algorithm', 'ecdsa-p256', '--quiet'], {cwd: dir}).status).toBe(0);
 		const manifestPath = path.join(dir, 'pki', 'kubepki-manifest.json');
 		const before = readFileSync(manifestPath, 'utf8');
+		const listed = readdirSync(path.join(dir, 'pki'), {recursive: true, encoding: 'utf8'}).sort();
 		const term = wizard(dir, ['--out', 'pki']);
 		await term.waitFor('2. Change the cluster', untilShown);
 		term.keys('Down');
@@ -196,7 +249,7 @@ describe.skipIf(!haveTmux)('the wizard on a folder kubepki made', () => {
 		expect(left).toContain('EXIT=0');
 		expect(left).not.toContain('step 1 of 10');
 		expect(readFileSync(manifestPath, 'utf8')).toBe(before);
-		expect(readdirSync(path.join(dir, 'pki')).sort()).toEqual(['ansible', 'haproxy.cfg', 'kubepki-manifest.json', 'master1', 'master2', 'node1', 'node2']);
+		expect(readdirSync(path.join(dir, 'pki'), {recursive: true, encoding: 'utf8'}).sort()).toEqual(listed);
 	}, 0);
 
 	test('Change the cluster removes a worker: Review & write says it retires, and its files end up only under retired/', async () => {

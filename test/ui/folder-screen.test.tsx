@@ -51,10 +51,16 @@ describe('the folder at a glance', () => {
 		expect(await openFolder(tempDir('kubepki-empty-'), now)).toBeUndefined();
 	});
 
-	test('goes glance → review → writing only through Renew, back with esc; Change the cluster asks for the stages', () => {
+	test('goes glance → review → confirm → writing only through Renew, back with esc; Change the cluster asks for the stages', () => {
 		let step = folderReducer(initialFolderState, {type: 'enter'}, glance);
 		expect([step.state.phase, step.effect]).toEqual(['review', undefined]);
 		expect(folderReducer(step.state, {type: 'back'}, glance).state.phase).toBe('glance');
+		// y means nothing before the confirm; enter on the review asks it, esc there goes back to the review.
+		expect(folderReducer(step.state, {type: 'yes'}, glance).effect).toBeUndefined();
+		step = folderReducer(step.state, {type: 'enter'}, glance);
+		expect([step.state.phase, step.effect]).toEqual(['confirm', undefined]);
+		expect(folderReducer(step.state, {type: 'back'}, glance).state.phase).toBe('review');
+		expect(folderReducer(step.state, {type: 'yes'}, glance)).toEqual({state: {...step.state, phase: 'writing'}, effect: 'write-renewal'});
 		step = folderReducer(step.state, {type: 'enter'}, glance);
 		expect([step.state.phase, step.effect]).toEqual(['writing', 'write-renewal']);
 		expect(folderReducer(step.state, {type: 'quit'}, glance).effect).toBeUndefined();
@@ -87,7 +93,7 @@ describe('the folder screen', () => {
 		let exit: number | undefined;
 		const r = renderAt(
 			<KeyRouter>
-				<FolderScreen glance={glance} outDir="pki" renew={async () => renewFolder({outDir: dir, selection: {kind: 'within', seconds: 30 * 86_400}, now})} onOpenWizard={() => undefined} onExit={code => (exit = code)} />
+				<FolderScreen glance={glance} outDir="pki" renew={async prepared => renewFolder({outDir: dir, selection: {kind: 'within', seconds: 30 * 86_400}, now, prepared})} onOpenWizard={() => undefined} onExit={code => (exit = code)} />
 			</KeyRouter>,
 			{columns: 100, rows: 40},
 		);
@@ -106,9 +112,34 @@ describe('the folder screen', () => {
 		let frame = review;
 		for (let i = 0; i < 40 && !/1\. master1: systemctl restart etcd/.test(frame); i++) frame = await press(r, keys.down, f => f !== frame);
 		expect(frame).toMatch(/1\. master1: systemctl restart etcd/);
-		const done = await press(r, keys.enter, 'Renewed and written');
+		// The cards: one per renewed certificate, from the plan, each naming the file it lands in; still nothing written.
+		const planned = glance.renewal!.cards;
+		expect(planned.map(card => card.file).sort()).toEqual(glance.renewal!.renewed.map(item => item.file).sort());
+		for (const card of planned) {
+			const written = glance.renewal!.changed.find(file => file.path === card.file)!;
+			expect(new X509Certificate(written.content).fingerprint256).toBe(card.cert.info.fingerprintSha256);
+		}
+
+		// Page down to the last card (a page is 10 lines, the screen shows more): every line passes the screen.
+		let seen = frame;
+		const lastHead = `· ${planned.at(-1)!.file} · new (`;
+		while (!frame.includes(lastHead)) {
+			frame = await press(r, keys.pageDown, f => f !== frame);
+			seen += frame;
+		}
+
+		expect(seen).toContain('The 7 new certificate(s), as they will be written:');
+		for (const card of planned) expect(seen).toContain(`· ${card.file} · new (`);
+		expect(seen).toMatch(/· node2\.pem · new \(ends on 2026-12-06, within 30d; a new key\)/);
+		expect(fingerprint(path.join(dir, 'kubernetes.pem'))).toBe(before);
+		const confirm = await press(r, keys.enter, /Write the renewal \(\d+ files\) to pki\? enter or y write · esc no/);
+		expect(confirm).toContain(lastHead);
+		expect(fingerprint(path.join(dir, 'kubernetes.pem'))).toBe(before);
+		const done = await press(r, 'y', 'Renewed and written');
 		expect(done).toContain('7 certificate(s) renewed in pki');
 		expect(fingerprint(path.join(dir, 'kubernetes.pem'))).not.toBe(before);
+		// Written as shown: every card's certificate is the file's, byte for byte the fingerprint shown.
+		for (const card of planned) expect(fingerprint(path.join(dir, card.file))).toBe(card.cert.info.fingerprintSha256);
 		expect(fingerprint(path.join(dir, 'ca.pem'))).toBe(ca);
 		expect(Date.parse(new X509Certificate(readFileSync(path.join(dir, 'kubernetes.pem'))).validTo)).toBe(now.getTime() + 8760 * 3600 * 1000);
 		await press(r, keys.enter, () => exit !== undefined);

@@ -19,8 +19,8 @@ export type FolderScreenProps = {
 	readonly glance: FolderGlance;
 	/** The folder as the person typed it. */
 	readonly outDir: string;
-	/** Write the renewal (core/renew.ts renewFolder: under the folder's lock). */
-	readonly renew: () => Promise<RenewalPlan>;
+	/** Write the renewal shown (core/renew.ts renewFolder with it as `prepared`: under the folder's lock, refused if the folder changed since). */
+	readonly renew: (prepared: RenewalPlan) => Promise<RenewalPlan>;
 	/** "Rotate the CA": previewRotation, then rotateCa with what it made (under the folder's lock). */
 	readonly rotation?: FolderRotation;
 	/** The person chose "Change the cluster". */
@@ -72,7 +72,7 @@ export function FolderScreen({glance, outDir, renew, rotation, onOpenWizard, onE
 			}
 
 			if (effect === 'write-renewal') {
-				renew().then(
+				renew(glance.renewal!).then(
 					renewal => (exitAfterWrite.current ? onExit(130) : send({type: 'written', renewal})),
 					(error: Error) => (exitAfterWrite.current ? onExit(130) : send({type: 'failed', message: error.message.split('\n')[0] ?? 'failed'})),
 				);

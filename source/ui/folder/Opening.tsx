@@ -9,7 +9,8 @@ import {FolderScreen, type FolderRotation} from './FolderScreen.js';
 
 export type FolderOpening = {
 	readonly glance: FolderGlance;
-	readonly renew: () => Promise<RenewalPlan>;
+	/** Write the renewal shown (the glance's), as it is. */
+	readonly renew: (prepared: RenewalPlan) => Promise<RenewalPlan>;
 	/** "Rotate the CA": one step per visit, through core/rotate.ts. */
 	readonly rotation: FolderRotation;
 	/** The cluster "Change the cluster" starts from: the manifest's, or the --config given (which wins). */

@@ -30,22 +30,30 @@ export function folderScreenLines(glance: FolderGlance, state: FolderState, colu
 
 	if (state.phase.startsWith('rotate-')) return [head, ...rotateLines(glance, state, width, rows - 1, shownDir)];
 	const text = state.phase === 'done' && state.written ? renewalText(state.written, {dryRun: false, outDir: shownDir}) : renewalText(glance.renewal!, {dryRun: true, outDir: shownDir});
-	const body = text
-		.trimEnd()
-		.split('\n')
-		.flatMap(line => indented(printable(line), width, line.startsWith('!') ? 'warn' : undefined));
+	const reviewing = state.phase === 'review' || state.phase === 'confirm';
+	const cards = reviewing && glance.renewal && glance.renewal.cards.length > 0 ? glance.renewal.cards : [];
+	// Before the write: the renewal in words, then a card per new certificate, the file it lands in, who reads it.
+	const body = [
+		...text
+			.trimEnd()
+			.split('\n')
+			.flatMap(line => indented(printable(line), width, line.startsWith('!') ? 'warn' : undefined)),
+		...(cards.length > 0 ? [{text: ''}, {text: `The ${cards.length} new certificate(s), as they will be written:`, bold: true} satisfies Line, ...cards.flatMap(card => certCardLines(card.cert, width, card.readings, card.file))] : []),
+	];
 	const help =
 		state.phase === 'review'
 			? (glance.renewal?.renewed.length ?? 0) > 0
-				? 'enter write these files · ↑↓ scroll · esc back · q quit'
+				? 'enter write these files · ↑↓ pgup/pgdn scroll · esc back · q quit'
 				: 'nothing to renew · esc back · q quit'
-			: state.phase === 'writing'
+			: state.phase === 'confirm'
+				? printable(`Write the renewal (${glance.renewal?.changed.length ?? 0} files) to ${shownDir}? enter or y write · esc no`)
+				: state.phase === 'writing'
 				? 'writing…'
 				: state.phase === 'failed'
 					? 'esc back · q quit'
 					: 'enter or q leave · ↑↓ scroll';
 	const title: Line =
-		state.phase === 'review'
+		reviewing
 			? {text: 'Renew: the new certificates and the restart order, before anything is written', bold: true}
 			: state.phase === 'failed'
 				? {text: printable(`Renew failed: ${state.error ?? ''}`), tone: 'error', bold: true}
@@ -55,7 +63,7 @@ export function folderScreenLines(glance: FolderGlance, state: FolderState, colu
 	const room = Math.max(1, rows - 4);
 	const scroll = Math.min(state.scroll, Math.max(0, body.length - room));
 	const shown = state.phase === 'failed' || state.phase === 'writing' ? [] : body.slice(scroll, scroll + room);
-	return [head, title, ...shown, {text: help, tone: 'muted'}];
+	return [head, title, ...shown, {text: help, tone: state.phase === 'confirm' ? 'accent' : 'muted', bold: state.phase === 'confirm'}];
 }
 
 /** A line wrapped to the width, every piece keeping the line's own indent. */
