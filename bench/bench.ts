@@ -128,7 +128,7 @@ const goals: Goal[] = [];
 
 console.log(`kubepki bench, ${process.platform} ${process.arch}, node ${process.version}, ${new Date().toISOString()}`);
 console.log(`medians of ${runs} runs (${bigRuns} for ECDSA at 50 workers, ${longRuns} for the long RSA and renew runs; the RSA floor ${process.env.BENCH_FLOOR_RUNS ?? 15} at 2 workers, ${process.env.BENCH_FLOOR_BIG_RUNS ?? 5} at 100), interleaved`);
-console.log(only ? `only the cases matching ${JSON.stringify(only)}` : 'the whole bench takes about 12-15 minutes on an idle 2-core machine (the goals come first, in about 5)');
+console.log(only ? `only the cases matching ${JSON.stringify(only)}` : 'the whole bench takes about 12-15 minutes on an idle 2-core machine (the goals come first, in about 6)');
 console.log('same outputs on every side: certificates, kubeconfigs and encryption config, from one plan');
 const work = mkdtempSync(path.join(tmpdir(), 'kubepki-bench-certs-'));
 try {

@@ -48,8 +48,15 @@ describe('ANSI to HTML for the README picture', () => {
 		}
 
 		await term.waitFor('Read by');
-		const coloured = term.screen({escapes: true});
-		const text = term.screen();
+		// The two captures are two looks at the screen: take them again until the screen did not change between
+		// them (the same coloured capture before and after the plain one), so they are of one frame.
+		let coloured = term.screen({escapes: true});
+		let text = term.screen();
+		for (let again = term.screen({escapes: true}); again !== coloured; again = term.screen({escapes: true})) {
+			coloured = again;
+			text = term.screen();
+		}
+
 		const lines = screenToHtmlLines(coloured);
 		const trimmed = (line: string) => line.replace(/\s+$/, '');
 		expect(lines.map(line => trimmed(shownText(line)))).toEqual(text.replace(/\n$/, '').split('\n').map(line => trimmed(line)));
