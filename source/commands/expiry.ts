@@ -1,6 +1,6 @@
 import path from 'node:path';
 import {defaultWithin, expiryJson, expiryReport, expiryText, parseDuration} from '../core/expiry.js';
-import {signatureChecker} from '../core/lint/chain-index.js';
+import {checkSignatures} from '../core/lint/chain-index.js';
 import {loadPaths} from '../core/pki/load.js';
 import {recoverFolder} from '../core/write.js';
 import {resolvePaths} from './inspect.js';
@@ -18,10 +18,9 @@ export async function runExpiry(paths: string[], flags: ExpiryFlags, io: Command
 	const resolved = await resolvePaths('expiry', paths, io);
 	// As lint and inspect do: a folder a killed run left half-committed is finished (or its staging dropped) first.
 	await Promise.all(resolved.map(async given => recoverFolder(given).catch(() => undefined)));
-	// The signers' signatures checked on the thread pool while the files are read, as inspect does.
-	const checker = signatureChecker();
-	const loaded = await loadPaths(resolved, {onItems: checker.add});
-	await checker.done(loaded.items);
+	const loaded = await loadPaths(resolved);
+	// The signers' signatures checked on the thread pool beforehand, as inspect does.
+	await checkSignatures(loaded.items);
 	const report = expiryReport(loaded, now, within);
 	const shown = (file: string) => {
 		const relative = path.relative(process.cwd(), path.resolve(process.cwd(), file));

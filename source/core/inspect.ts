@@ -2,7 +2,7 @@
 // and a plain-text report for pipes. Both are pure: items and findings in, data or lines out.
 import {recoverFolder} from './write.js';
 import path from 'node:path';
-import {buildChain, label, signatureChecker} from './lint/chain-index.js';
+import {buildChain, checkSignatures, label} from './lint/chain-index.js';
 import {hasErrors, lint, type Finding} from './lint/index.js';
 import {certItems} from './lint/types.js';
 import {isBroken, loadPaths, parseBytes, type Item, type LoadResult} from './pki/load.js';
@@ -88,13 +88,11 @@ export async function inspectPaths(
 ): Promise<Inspection> {
 	// A folder a killed run left half-committed is finished (or its uncommitted staging dropped) before it is read.
 	await Promise.all(paths.map(async given => recoverFolder(given).catch(() => undefined)));
-	// The signatures the chain checks below will ask about, checked on the thread pool while the files are read.
-	const checker = signatureChecker();
-	const fromPaths = paths.length > 0 ? await loadPaths(paths, {...(input.onProgress ? {onProgress: input.onProgress} : {}), onItems: checker.add}) : {items: [], manifests: [], files: [], folders: []};
+	const fromPaths = paths.length > 0 ? await loadPaths(paths, input.onProgress ? {onProgress: input.onProgress} : {}) : {items: [], manifests: [], files: [], folders: []};
 	// `-`: standard input, read like one file named `-` (PEM, DER, a kubeconfig, Secrets and ConfigMaps).
 	const loaded: LoadResult = input.stdin ? {...fromPaths, items: [...fromPaths.items, ...parseBytes('-', input.stdin)]} : fromPaths;
-	checker.add(loaded.items);
-	await checker.done(loaded.items);
+	// The signatures the chain checks below will ask about, checked on the thread pool (both cores) beforehand.
+	await checkSignatures(loaded.items);
 	return {loaded, findings: lint(loaded, {now}), signedBy: signers(loaded.items), copies: copiesOf(loaded.items)};
 }
 

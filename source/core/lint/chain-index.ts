@@ -1,8 +1,8 @@
 // Who signed what, among the certificates in the set. Signatures are checked with node:crypto
 // (OpenSSL); each certificate and public key is imported once, and each pair is verified once per process:
 // the verdicts are kept with the parsed bytes (item.raw), so lint, inspect's signers and its JSON, expiry and
-// the viewer, each building a chain over the same items, share them. signatureChecker checks the pairs a chain
-// will ask about on libuv's thread pool while the files are read, so that the synchronous checks find them waiting.
+// the viewer, each building a chain over the same items, share them. checkSignatures checks the pairs a chain
+// will ask about on libuv's thread pool beforehand, so that the synchronous checks find them waiting.
 import {createPublicKey, verify as cryptoVerify, X509Certificate, type KeyObject} from 'node:crypto';
 import type {Item} from '../pki/load.js';
 import type {CertItem} from './types.js';
@@ -95,7 +95,7 @@ function keepVerdict(issuer: Raw, item: Raw, verdict: boolean): void {
 	verdicts.set(item, verdict);
 }
 
-/** Signatures checked on the thread pool while the files are still being read (loadPaths' onItems). */
+/** Signatures checked on the thread pool, the items given as they come (checkSignatures gives them at once). */
 export type SignatureChecker = {
 	/** Items as they are read: each new certificate is checked against the ones read so far, and they against it. */
 	readonly add: (items: readonly Item[]) => void;
@@ -111,7 +111,7 @@ const checkable = (item: Item): item is CertItem => item.kind === 'certificate' 
 /**
  * Check on libuv's thread pool every signature a chain will ask about (each certificate against itself when
  * self-issued, and against each certificate of its issuer's name), so that the synchronous checks of lint, signers
- * and the JSON find their verdicts kept: while the main thread reads and parses, the pool checks. The same
+ * and the JSON find their verdicts kept (the test gives the items one at a time, each leaf before its CA). The same
  * verdicts as the synchronous path: the same key object, digest and bytes; an error is false. One check per
  * distinct pair of certificates (by fingerprint). Algorithms whose parameters OpenSSL reads from the certificate
  * itself (RSA-PSS) stay with the synchronous path.
@@ -123,8 +123,7 @@ export function signatureChecker(): SignatureChecker {
 	const pending: Array<Promise<void>> = [];
 	const pair = (issuer: CertItem, item: CertItem) => `${issuer.cert.fingerprintSha256}>${item.cert.fingerprintSha256}`;
 
-	// Each check goes to the pool at once: the pool works through them while the main thread reads, which hands
-	// it more only between its slices (a few in flight at a time left the pool idle most of each slice).
+	// Each check goes to the pool at once (the pool works through them on both cores).
 	const check = (issuer: CertItem, item: CertItem) => {
 		const key = issuer.raw?.spki ? importedKey(issuer.raw) : null;
 		const signed = item.raw!.signed!;
@@ -185,6 +184,17 @@ export function signatureChecker(): SignatureChecker {
 	};
 
 	return {add, done};
+}
+
+/**
+ * Every signature a chain over these items will ask about, checked on the thread pool at once, after the files are
+ * read: checked while they were read, the checks queued ahead of the reads on the same pool and slowed them more
+ * than they overlapped (1,000 files: 145 ms of reading against 107 ms, under real-time priority).
+ */
+export async function checkSignatures(items: readonly Item[]): Promise<{checked: number; kept: number}> {
+	const checker = signatureChecker();
+	checker.add(items);
+	return checker.done(items);
 }
 
 async function verifyOnPool(digest: string | null, data: Uint8Array, key: KeyObject, signature: Uint8Array): Promise<boolean> {

@@ -13,7 +13,7 @@ import {applyManifests, findManifestsAbove, manifestFileName, readManifest} from
 import {objectItems} from './read/object-items.js';
 import {adoptPartnerRoles} from './read/pairing.js';
 import {pemItems} from './read/pem.js';
-import {pauser, readFound, walk, type Found} from './read/walk.js';
+import {readFound, walk, type Found} from './read/walk.js';
 
 export type {FileDigest, FolderInfo, FolderManifest, Item, ItemKind, KubeconfigOutline, LoadResult} from './read/items.js';
 export {isBroken} from './read/items.js';
@@ -25,10 +25,7 @@ export {pemBlocks} from './read/pem.js';
 const readConcurrency = 32;
 
 /** Read every path (files, folders recursively). Never throws for what the files contain. */
-export async function loadPaths(
-	paths: readonly string[],
-	options: {readonly onProgress?: (read: number, total: number) => void; /** Each file's items as soon as they are read. */ readonly onItems?: (items: readonly Item[]) => void} = {},
-): Promise<LoadResult> {
+export async function loadPaths(paths: readonly string[], options: {readonly onProgress?: (read: number, total: number) => void} = {}): Promise<LoadResult> {
 	const {found, folders} = await walk(paths);
 	const digests: FileDigest[] = [];
 	const items: Item[][] = Array.from({length: found.length}, () => []);
@@ -36,16 +33,12 @@ export async function loadPaths(
 	let next = 0;
 	let read = 0;
 	options.onProgress?.(0, found.length);
-	// The files are read with synchronous calls (walk.ts says why); the event loop still gets a turn every few ms.
-	const pause = pauser();
 	const worker = async () => {
 		while (next < found.length) {
 			const index = next++;
 			const file = found[index]!;
 			items[index] = await loadFound(file, manifests, digests);
-			options.onItems?.(items[index]!);
 			options.onProgress?.(++read, found.length);
-			await pause();
 		}
 	};
 
