@@ -334,17 +334,10 @@ export async function lockFolder(outDir: string, options: {command?: string} = {
 	const info: LockInfo = {pid: process.pid, command: options.command ?? 'generate', startedAt: new Date().toISOString()};
 	const server = await kernelLock(stats);
 	if (server === 'busy') throw busyError(dir, await holderInfo(dir, stats));
-	if (server) {
-		// The socket is the lock; the file only says who holds it.
-		await writeFile(path.join(dir, lockFileName), JSON.stringify(info) + '\n', {mode: 0o600}).catch(error => {
-			server.close();
-			throw writeError(error, path.join(dir, lockFileName));
-		});
-	} else {
-		await fileLock(dir, info);
-	}
-
 	let released = false;
+	// The lock file, once its write has begun, is this run's to remove: a Ctrl-C while it is being written
+	// (interruptWrites) waits for the write, then removes it.
+	let noted: Promise<void> = Promise.resolve();
 	const entry: Active = {
 		phase: 'idle',
 		outDir: dir,
@@ -353,6 +346,7 @@ export async function lockFolder(outDir: string, options: {command?: string} = {
 			if (released) return;
 			released = true;
 			active.delete(entry);
+			await noted.catch(() => undefined);
 			// Staged and never committed (the run failed or was refused after staging): the staging goes.
 			if (entry.early) {
 				await settled(entry.early);
@@ -366,6 +360,25 @@ export async function lockFolder(outDir: string, options: {command?: string} = {
 		},
 	};
 	active.add(entry);
+	// The socket is the lock; the file only says who holds it. Without the socket, the file is the lock.
+	noted = server
+		? writeFile(path.join(dir, lockFileName), JSON.stringify(info) + '\n', {mode: 0o600}).catch(error => {
+				throw writeError(error, path.join(dir, lockFileName));
+			})
+		: fileLock(dir, info);
+	try {
+		await noted;
+	} catch (error) {
+		// Not taken: nothing of this run to remove (a lock file that is there is another run's, or was never written).
+		released = true;
+		active.delete(entry);
+		if (server) server.close();
+		throw error;
+	}
+
+	// Interrupted while the lock file was written: the lock is already given back and this process is ending by
+	// its SIGINT; the run goes no further.
+	if (released) await new Promise<never>(() => {});
 	try {
 		await recoverLocked(dir);
 	} catch (error) {
