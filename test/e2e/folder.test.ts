@@ -10,7 +10,7 @@ import {exampleTopology} from '../../source/core/topology.js';
 import {writeClusterFile} from '../helpers/cluster-file.js';
 import {hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
 import type {Term} from './tmux.js';
-import {resumed, wizard, wizardProcessIn} from './wizard-term.js';
+import {hangLimitMs, resumed, wizard, wizardProcessIn} from './wizard-term.js';
 
 const haveTmux = hasTool('tmux');
 const haveOpenssl = hasTool('openssl');
@@ -133,7 +133,7 @@ describe.skipIf(!haveTmux)('the wizard on a folder kubepki made', () => {
 		expect(verified.stdout.trim().split('\n').sort(), verified.stderr).toEqual(leaves.map(f => `${f}: OK`).sort());
 		const lint = kubepki(['lint', 'pki'], {cwd: dir});
 		expect(lint.status, lint.stdout).toBe(0);
-	}, 0);
+	}, hangLimitMs);
 
 	test('mid-rotation the wizard opens on where the folder stands and offers the next rotate-ca step, not the stages; nothing changes', async () => {
 		const dir = tempDir();
@@ -154,7 +154,7 @@ describe.skipIf(!haveTmux)('the wizard on a folder kubepki made', () => {
 		expect(left).toContain('EXIT=0');
 		expect(left).not.toContain('step 1 of 10');
 		expect(readFileSync(path.join(dir, 'pki', 'kubepki-manifest.json'), 'utf8')).toBe(before);
-	}, 0);
+	}, hangLimitMs);
 
 	test('mid-rotation, a folder the screen cannot read (its manifest\'s cluster broken): one line naming the next rotate-ca step, exit 1, never the stages', async () => {
 		const dir = tempDir();
@@ -171,7 +171,7 @@ describe.skipIf(!haveTmux)('the wizard on a folder kubepki made', () => {
 		expect(screen.replaceAll('\n', '')).toContain('run kubepki rotate-ca reissue first');
 		expect(screen).not.toContain('step 1 of 10');
 		expect(readFileSync(manifestPath, 'utf8')).toBe(before);
-	}, 0);
+	}, hangLimitMs);
 
 	test('Change the cluster opens the stages on the cluster the manifest records', async () => {
 		const dir = tempDir();
@@ -215,7 +215,7 @@ describe.skipIf(!haveTmux)('the wizard on a folder kubepki made', () => {
 		expect(left).not.toContain('step 1 of 10');
 		expect(readFileSync(manifestPath, 'utf8')).toBe(before);
 		expect(readdirSync(path.join(dir, 'pki'), {recursive: true, encoding: 'utf8'}).sort()).toEqual(listed);
-	}, 0);
+	}, hangLimitMs);
 
 	test('Change the cluster removes a worker: Review & write says it retires, and its files end up only under retired/', async () => {
 		const dir = tempDir();

@@ -10,7 +10,7 @@ import path from 'node:path';
 import {describe, expect, test} from 'vitest';
 import {hasTool, kubepki, tempDir} from '../helpers/tools.js';
 import type {Term} from './tmux.js';
-import {resumed, wizard, wizardProcessIn} from './wizard-term.js';
+import {hangLimitMs, resumed, wizard, wizardProcessIn} from './wizard-term.js';
 
 const haveTools = hasTool('tmux') && hasTool('strace');
 const untilShown = Number.POSITIVE_INFINITY;
@@ -109,7 +109,7 @@ describe.skipIf(!haveTools)('the wizard interrupted while it writes a CA rotatio
 		expect(classify(out, before)).toBe('new');
 		expectPhase(dir, 'started');
 		expect(readdirSync(out).filter(name => name.startsWith('.kubepki-staging'))).toEqual([]);
-	}, 0);
+	}, hangLimitMs);
 
 	test('a SIGKILL at the write\'s first fsync: the old complete set or the new one, and the next step runs', async () => {
 		const dir = tempDir();
@@ -126,5 +126,5 @@ describe.skipIf(!haveTools)('the wizard interrupted while it writes a CA rotatio
 		expectPhase(dir, outcome === 'old' ? 'none' : 'started');
 		const next = kubepki(['rotate-ca', outcome === 'old' ? 'start' : 'reissue', '--out', 'pki'], {cwd: dir});
 		expect(next.status, next.stderr).toBe(0);
-	}, 0);
+	}, hangLimitMs);
 });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import {describe, expect, test} from 'vitest';
 import {hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
 import type {Term} from './tmux.js';
-import {wizard as openWizard} from './wizard-term.js';
+import {hangLimitMs, wizard as openWizard} from './wizard-term.js';
 
 const haveTmux = hasTool('tmux');
 const haveOpenssl = hasTool('openssl');
@@ -147,7 +147,7 @@ describe.skipIf(!haveTmux)('the wizard rotates the CA, one step per visit', () =
 			term.keys('q');
 			await term.waitFor('EXIT=0', untilShown);
 		},
-		0,
+		hangLimitMs,
 	);
 
 	test(
@@ -192,6 +192,6 @@ describe.skipIf(!haveTmux)('the wizard rotates the CA, one step per visit', () =
 			expect(cas.map(file => new X509Certificate(readFileSync(path.join(out, file))).fingerprint256).filter(fp => oldCas.includes(fp))).toEqual([]);
 			expect(holdsOld()).toEqual([]);
 		},
-		0,
+		hangLimitMs,
 	);
 });

@@ -55,3 +55,10 @@ export function resumed(pid: number, text: string): (screen: string) => boolean 
 	};
 }
 
+
+/**
+ * The time limit of a test whose waits have no clock (they wait as long as a loaded machine needs): not a judgement
+ * of speed, only so that a hang (a key lost, a screen that never comes) ends in a report of the last screen instead
+ * of a run that never ends.
+ */
+export const hangLimitMs = 15 * 60_000;

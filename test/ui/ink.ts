@@ -37,8 +37,13 @@ class FakeStdin extends EventEmitter {
 		return data;
 	};
 
+	/** Every setRawMode call Ink made, in order. */
+	rawModes: boolean[] = [];
 	setEncoding() {}
-	setRawMode() {}
+	setRawMode(on: boolean) {
+		this.rawModes.push(on);
+	}
+
 	resume() {}
 	pause() {}
 	ref() {}

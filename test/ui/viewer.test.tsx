@@ -327,6 +327,11 @@ describe('PathViewer', () => {
 		release({loaded: {items, manifests: []}, findings});
 		await waitFor(r, 'by name');
 		expect(results).toEqual([true]);
+		// Raw mode on once and held across the change from the reading row to the viewer (each listens for keys of
+		// its own): never off in between, when a key would reach a cooked terminal (enter a newline, echoed).
+		expect(r.stdin.rawModes).toEqual([true]);
+		r.instance.unmount();
+		expect(r.stdin.rawModes).toEqual([true, false]);
 	});
 
 	it('the first frame does not wait for the reads: "reading N files… M read", then "checking N files…"', async () => {

@@ -5,6 +5,7 @@ import {inspectPaths, type Inspection} from '../../core/inspect.js';
 import {hasErrors} from '../../core/lint/index.js';
 import {marks} from '../theme.js';
 import {Viewer} from './Viewer.js';
+import {RawModeHeld} from '../widgets/RawModeHeld.js';
 
 export {Viewer, type ViewerProps} from './Viewer.js';
 
@@ -37,7 +38,17 @@ export function progressLabel(what: string, progress: {read: number; total: numb
 	return progress.read < progress.total ? `reading ${files}… ${progress.read.toLocaleString('en')} read` : `checking ${files}…`;
 }
 
-export function PathViewer({paths, onExit, onResult, onFailure, load = readPaths, label, width, height}: PathViewerProps): React.ReactElement {
+export function PathViewer(props: PathViewerProps): React.ReactElement {
+	// Raw mode held from the first frame to the end: the reading row gives way to the viewer, each with its own keys.
+	return (
+		<>
+			<RawModeHeld />
+			<PathViewerScreens {...props} />
+		</>
+	);
+}
+
+function PathViewerScreens({paths, onExit, onResult, onFailure, load = readPaths, label, width, height}: PathViewerProps): React.ReactElement {
 	const [state, setState] = useState<State>({status: 'loading'});
 	const [progress, setProgress] = useState<{read: number; total: number} | undefined>(undefined);
 	const key = paths.join('\n');

@@ -1,6 +1,7 @@
 import {render, type Instance} from 'ink';
 import React from 'react';
 import {ErrorBoundary, failureLine} from '../ErrorBoundary.js';
+import {RawModeHeld} from '../widgets/RawModeHeld.js';
 import {ReadingFolder, type FolderReady} from '../folder/Reading.js';
 import {Wizard, type WizardProps} from './Wizard.js';
 
@@ -23,7 +24,13 @@ export type FolderStart = {readonly reading: Promise<FolderReady | undefined>};
 
 /** The wizard inside an error boundary: a throw while drawing ends in one line, not Ink's error overview. */
 export function WizardRoot({onFailure, folder, ...props}: WizardRootProps): React.JSX.Element {
-	return <ErrorBoundary onError={error => onFailure(failureLine(error))}>{folder ? <ReadingFolder {...props} reading={folder.reading} /> : <Wizard {...props} />}</ErrorBoundary>;
+	return (
+		<>
+			{/* Held across every change of screen: the folder being read, then the folder screen or the stages. */}
+			<RawModeHeld />
+			<ErrorBoundary onError={error => onFailure(failureLine(error))}>{folder ? <ReadingFolder {...props} reading={folder.reading} /> : <Wizard {...props} />}</ErrorBoundary>
+		</>
+	);
 }
 
 /**
