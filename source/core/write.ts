@@ -261,18 +261,20 @@ async function readLockInfo(dir: string): Promise<LockInfo | undefined> {
 }
 
 /**
- * Who holds the lock, for the refusal: the holder writes the file right after it takes the lock, over any
- * file a killed holder left, so look again until a live pid is named or the lock is free (its holder has
- * ended, and with it the file). No time limit: on a loaded machine the holder may take long to write it.
+ * The folder's kernel lock, or who holds it. A run that finds the lock busy looks at the lock file for the holder;
+ * should the holder end before it is named (it finished, or was killed), the lock is free and is taken instead:
+ * a refusal names a run that holds the folder, never one that has gone. Without a time limit: the holder either
+ * writes its pid (at once after taking the lock) or ends.
  */
-async function holderInfo(dir: string, stats: Stats): Promise<LockInfo | undefined> {
+async function takeKernelLock(dir: string, stats: Stats): Promise<{readonly server: net.Server | undefined} | {readonly holder: LockInfo | undefined}> {
 	for (;;) {
+		const server = await kernelLock(stats);
+		if (server !== 'busy') return {server};
 		const info = await readLockInfo(dir);
-		if (info && info.pid !== process.pid && processAlive(info.pid)) return info;
-		const probe = await kernelLock(stats);
-		if (probe !== 'busy') {
-			probe?.close();
-			return info;
+		if (info && info.pid !== process.pid && processAlive(info.pid)) {
+			// Still the holder's? A lock freed since is taken on the next turn.
+			if ((await kernelLock(stats).then(probe => (probe === 'busy' ? 'busy' : (probe?.close(), 'free')))) === 'busy') return {holder: info};
+			continue;
 		}
 
 		await new Promise(resolve => setTimeout(resolve, 10));
@@ -332,8 +334,9 @@ export async function lockFolder(outDir: string, options: {command?: string} = {
 	const stats = await stat(dir);
 	const warnings = before ? await checkFolderTrust(dir, stats) : [];
 	const info: LockInfo = {pid: process.pid, command: options.command ?? 'generate', startedAt: new Date().toISOString()};
-	const server = await kernelLock(stats);
-	if (server === 'busy') throw busyError(dir, await holderInfo(dir, stats));
+	const taken = await takeKernelLock(dir, stats);
+	if ('holder' in taken) throw busyError(dir, taken.holder);
+	const {server} = taken;
 	let released = false;
 	// The lock file, once its write has begun, is this run's to remove: a Ctrl-C while it is being written
 	// (interruptWrites) waits for the write, then removes it.
@@ -695,8 +698,9 @@ export async function recoverFolder(dir: string): Promise<Recovery> {
 	const staging = await lstat(path.join(dir, stagingDirName)).catch(() => undefined);
 	if (!staging) return {status: 'clean'};
 	const stats = await lstat(dir);
-	const server = await kernelLock(stats);
-	if (server === 'busy') return {status: 'busy', message: busyError(dir, await holderInfo(dir, stats)).message};
+	const taken = await takeKernelLock(dir, stats);
+	if ('holder' in taken) return {status: 'busy', message: busyError(dir, taken.holder).message};
+	const {server} = taken;
 	try {
 		if (!server) {
 			const holder = await readLockInfo(dir);

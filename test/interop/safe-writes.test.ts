@@ -113,6 +113,47 @@ describe('one run at a time: the folder lock', () => {
 		expect(expectConsistent(out, 'after the take-over')).toBe('complete');
 	}, 120_000);
 
+	it.runIf(hasTool('strace'))('a run that finds the lock busy and its holder gone before it is named takes the folder instead of refusing', async () => {
+		const out = path.join(base, 'gone');
+		const lockFile = path.join(out, '.kubepki-lock');
+		// The holder: frozen (SIGSTOP) once it has taken the lock and named itself.
+		const holder = start(['generate', '--algorithm', 'rsa-4096', '--out', out]);
+		await until(() => existsSync(lockFile) && readFileSync(lockFile, 'utf8').includes(`"pid":${holder.child.pid}`));
+		holder.child.kill('SIGSTOP');
+		// The second run, under strace, stopped at its first look at the lock file: it has found the lock busy.
+		const trace = path.join(base, 'gone.strace');
+		const second = spawn('strace', ['-f', '-q', '-o', trace, '-P', lockFile, '-e', 'trace=openat', '-e', 'inject=openat:signal=SIGSTOP:when=1', process.execPath, cliPath, 'generate', ...fast, '--out', out], {
+			env: {...process.env, UV_THREADPOOL_SIZE: '1'},
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
+		let stderr = '';
+		second.stderr.on('data', chunk => (stderr += chunk));
+		const ended = new Promise<number | null>(resolve => second.on('close', code => resolve(code)));
+		const stopped = () => /^(\d+) +--- stopped by SIGSTOP/m.exec(existsSync(trace) ? readFileSync(trace, 'utf8') : '');
+		await until(() => stopped() !== null);
+		// The holder goes while the second run looks: the kernel frees its lock; its lock file, with its pid, stays.
+		holder.child.kill('SIGKILL');
+		await holder.exited;
+		let code: number | null | undefined;
+		void ended.then(c => (code = c));
+		// Resumed (again, should strace report another stop) until it ends.
+		const pid = Number(stopped()![1]);
+		while (code === undefined) {
+			try {
+				process.kill(pid, 'SIGCONT');
+			} catch {
+				// Ended between the look and the signal.
+			}
+
+			await new Promise(resolve => setTimeout(resolve, 20));
+		}
+
+		// Not refused in the name of a run that has gone: it took the folder and wrote the whole set.
+		expect(stderr).not.toContain('being written by another kubepki run');
+		expect(code, stderr).toBe(0);
+		expect(expectConsistent(out, 'after the holder went')).toBe('complete');
+	}, 120_000);
+
 	it('20 pairs started at once: each run completes or is refused, never a mix, and every folder lints clean', async () => {
 		let refused = 0;
 		for (let pair = 0; pair < 20; pair++) {
