@@ -271,7 +271,7 @@ async function takeKernelLock(dir: string, stats: Stats): Promise<{readonly serv
 		const server = await kernelLock(stats);
 		if (server !== 'busy') return {server};
 		const info = await readLockInfo(dir);
-		if (info && info.pid !== process.pid && processAlive(info.pid)) {
+		if (info && processAlive(info.pid)) {
 			// Still the holder's? A lock freed since is taken on the next turn.
 			if ((await kernelLock(stats).then(probe => (probe === 'busy' ? 'busy' : (probe?.close(), 'free')))) === 'busy') return {holder: info};
 			continue;
