@@ -10,20 +10,10 @@ import {clusterFiles} from '../../source/core/cluster-files.js';
 import {layoutFiles} from '../../source/core/layout-files.js';
 import {buildPlan, type Plan} from '../../source/core/plan.js';
 import {issueAll} from '../../source/core/pki/issue.js';
-import {exampleCluster, exampleTopology, validateTopology} from '../../source/core/topology.js';
+import {exampleTopology} from '../../source/core/topology.js';
+import {ipv6Topology} from '../helpers/ipv6-cluster.js';
 
-const ipv6 = (() => {
-	const result = validateTopology({
-		...exampleCluster,
-		serviceCIDR: 'fd00:32::/112',
-		algorithm: 'ecdsa-p256',
-		loadBalancer: {name: 'lb', ip: 'fd00::10'},
-		masters: [{name: 'm1', ip: 'fd00::11'}],
-		workers: [{name: 'w1', ip: 'fd00::21'}, {name: 'w2', ip: '10.0.0.22'}],
-	});
-	if (!result.ok) throw new Error(JSON.stringify(result.problems));
-	return result.topology;
-})();
+const ipv6 = ipv6Topology;
 
 const nowhere = path.join(tmpdir(), 'kubepki-no-such-folder');
 

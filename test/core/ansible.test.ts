@@ -9,8 +9,9 @@ import {kubeadmFiles} from '../../source/core/kubeadm.js';
 import {kubeadmPlacement, kubeadmUnitFiles} from '../../source/core/kubeadm-units.js';
 import {buildPlan} from '../../source/core/plan.js';
 import {issueAll} from '../../source/core/pki/issue.js';
-import {exampleCluster, exampleTopology, validateTopology, type Topology} from '../../source/core/topology.js';
+import {exampleTopology, validateTopology, type Topology} from '../../source/core/topology.js';
 import type {OutputFile} from '../../source/core/write.js';
+import {ipv6Topology} from '../helpers/ipv6-cluster.js';
 
 type FileVar = {src: string; dest: string; mode: string; notify: string};
 type HostVars = {ansible_host: string; kubepki_files: FileVar[]; kubepki_dirs: Array<{path: string; mode?: string}>};
@@ -18,18 +19,7 @@ type Inventory = {all: {children: Record<string, {hosts: Record<string, HostVars
 type Task = {name: string; loop?: string; notify?: string[]; diff?: boolean; 'ansible.builtin.copy'?: unknown};
 type Play = {hosts: string; serial?: number; gather_facts: boolean; tasks: Task[]; handlers?: Array<{name: string; when: string}>};
 
-const ipv6 = (() => {
-	const result = validateTopology({
-		...exampleCluster,
-		serviceCIDR: 'fd00:32::/112',
-		algorithm: 'ecdsa-p256',
-		loadBalancer: {name: 'lb', ip: 'fd00::10'},
-		masters: [{name: 'm1', ip: 'fd00::11'}],
-		workers: [{name: 'w1', ip: 'fd00::21'}, {name: 'w2', ip: '10.0.0.22'}],
-	});
-	if (!result.ok) throw new Error(JSON.stringify(result.problems));
-	return result.topology;
-})();
+const ipv6 = ipv6Topology;
 
 /** The secret lines of every private key and kubeconfig: none may appear in the inventory or playbook. */
 function secretLines(files: readonly OutputFile[]): string[] {

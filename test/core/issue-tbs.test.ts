@@ -10,7 +10,8 @@ import {children, readTlv, whole} from '../../source/core/pki/der.js';
 import {issue, issueAll, type Issued} from '../../source/core/pki/issue.js';
 import {generateKeyPair, type KeyPair} from '../../source/core/pki/keys.js';
 import {x509} from '../../source/core/pki/x509.js';
-import {exampleCluster, exampleTopology, validateTopology} from '../../source/core/topology.js';
+import {exampleTopology} from '../../source/core/topology.js';
+import {ipv6Topology} from '../helpers/ipv6-cluster.js';
 
 const backdateMs = 5 * 60 * 1000;
 
@@ -58,18 +59,7 @@ async function generatorCertificate(item: Issued, signer: Issued | undefined, no
 	return certificate.toString('pem') + '\n';
 }
 
-const ipv6 = (() => {
-	const result = validateTopology({
-		...exampleCluster,
-		serviceCIDR: 'fd00:32::/112',
-		algorithm: 'ecdsa-p256',
-		loadBalancer: {name: 'lb', ip: 'fd00::10'},
-		masters: [{name: 'm1', ip: 'fd00::11'}],
-		workers: [{name: 'w1', ip: 'fd00::21'}, {name: 'w2', ip: '10.0.0.22'}],
-	});
-	if (!result.ok) throw new Error(JSON.stringify(result.problems));
-	return result.topology;
-})();
+const ipv6 = ipv6Topology;
 
 describe.each([
 	['rsa-2048', 'the hard way', buildPlan({...exampleTopology(), algorithm: 'rsa-2048'})],

@@ -1,8 +1,8 @@
 // The built CLI opened in a real terminal (tmux.ts, a private socket), as the e2e files open the wizard: 100×30
 // unless told, colours as a person's terminal has them. Every terminal opened here is closed after its test.
-import {readdirSync, readFileSync, readlinkSync, realpathSync} from 'node:fs';
+import {readFileSync} from 'node:fs';
 import {afterEach} from 'vitest';
-import {processAlive} from '../helpers/processes.js';
+import {isKeyProcess, processAlive, processesIn} from '../helpers/processes.js';
 import {cliPath} from '../helpers/tools.js';
 import {startTerm, type Term} from './tmux.js';
 
@@ -23,19 +23,14 @@ export function wizard(dir: string, args: readonly string[], env: Record<string,
 
 /** The wizard's own process in `dir` (not its key process): the node running the built CLI there. */
 export function wizardProcessIn(dir: string): number | undefined {
-	const real = realpathSync(dir);
-	return readdirSync('/proc')
-		.filter(entry => /^\d+$/.test(entry))
-		.map(Number)
-		.find(pid => {
-			try {
-				const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-				const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-				return readlinkSync(`/proc/${pid}/cwd`) === real && argv[0] === process.execPath && argv[1] === cliPath && !environ.includes('KUBEPKI_KEY_PROCESS=1');
-			} catch {
-				return false;
-			}
-		});
+	return processesIn(dir).find(pid => {
+		try {
+			const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+			return argv[0] === process.execPath && argv[1] === cliPath && !isKeyProcess(pid);
+		} catch {
+			return false;
+		}
+	});
 }
 
 /**

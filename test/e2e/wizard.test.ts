@@ -4,7 +4,7 @@ import {execFileSync, spawnSync} from 'node:child_process';
 import {existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, test} from 'vitest';
-import {freezeKeyProcess, processAlive} from '../helpers/processes.js';
+import {freezeKeyProcess, processAlive, processesIn} from '../helpers/processes.js';
 import {cliPath, hasTool, kubepki, runStatus, tempDir} from '../helpers/tools.js';
 import {waitUntil} from '../helpers/until.js';
 import type {Term} from './tmux.js';
@@ -23,17 +23,13 @@ function files(dir: string): string[] {
 
 /** Node processes (this test's node binary) whose working folder is `dir`: the wizard and its child. */
 function nodeProcessesIn(dir: string): number[] {
-	const real = realpathSync(dir);
-	return readdirSync('/proc')
-		.filter(entry => /^\d+$/.test(entry))
-		.filter(pid => {
-			try {
-				return readlinkSync(`/proc/${pid}/cwd`) === real && readlinkSync(`/proc/${pid}/exe`) === realpathSync(process.execPath);
-			} catch {
-				return false;
-			}
-		})
-		.map(Number);
+	return processesIn(dir).filter(pid => {
+		try {
+			return readlinkSync(`/proc/${pid}/exe`) === realpathSync(process.execPath);
+		} catch {
+			return false;
+		}
+	});
 }
 
 /**

@@ -74,24 +74,30 @@ function environOf(pid: number): Map<string, string> {
 	}
 }
 
-/**
- * The pids of the wizard's key processes (KUBEPKI_KEY_PROCESS=1 in their environment) working in `dir`. A process
- * that has just forked still has its parent's environment, so it is listed only once it runs the key process.
- */
-export function keyProcessesIn(dir: string): number[] {
+/** The pids of the live processes whose working folder is `dir` (read from /proc; a process gone meanwhile is left out). */
+export function processesIn(dir: string): number[] {
 	const real = realpathSync(dir);
 	return readdirSync('/proc')
 		.filter(entry => /^\d+$/.test(entry))
 		.map(Number)
 		.filter(pid => {
 			try {
-				if (readlinkSync(`/proc/${pid}/cwd`) !== real) return false;
+				return readlinkSync(`/proc/${pid}/cwd`) === real;
 			} catch {
 				return false;
 			}
-
-			return environOf(pid).get('KUBEPKI_KEY_PROCESS') === '1';
 		});
+}
+
+/** Whether `pid` runs the wizard's key process (KUBEPKI_KEY_PROCESS=1 in its environment). */
+export const isKeyProcess = (pid: number) => environOf(pid).get('KUBEPKI_KEY_PROCESS') === '1';
+
+/**
+ * The pids of the wizard's key processes working in `dir`. A process that has just forked still has its parent's
+ * environment, so it is listed only once it runs the key process.
+ */
+export function keyProcessesIn(dir: string): number[] {
+	return processesIn(dir).filter(pid => isKeyProcess(pid));
 }
 
 /**
